@@ -1,0 +1,61 @@
+import type { SourcePosition } from './source-position';
+import { formatPosition } from './source-position';
+
+/** Stable codes: once published a code keeps its meaning (docs/errors.md lists them). */
+export type ConfigErrorCode =
+  | 'AVF_ERR_CONFIG_SYNTAX'
+  | 'AVF_ERR_CONFIG_INCLUDE'
+  | 'AVF_ERR_CONFIG_TEMPLATE'
+  | 'AVF_ERR_CONFIG_RULE'
+  | 'AVF_ERR_CONFIG_VALUE'
+  | 'AVF_ERR_CONFIG_SETTINGS';
+
+/** A configuration problem that refuses start-up; carries file, line and column when known. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly code: ConfigErrorCode,
+    message: string,
+    readonly position: SourcePosition | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    Object.setPrototypeOf(this, ConfigError.prototype);
+  }
+  /** `file:line:col: message`, as `avfleet config check` prints it. */
+  format(): string {
+    return this.position ? `${formatPosition(this.position)}: ${this.message}` : this.message;
+  }
+}
+
+/** Several errors found in one pass (config check reports all of them). */
+export class ConfigErrors extends Error {
+  override readonly name = 'ConfigErrors';
+  readonly code = 'AVF_ERR_CONFIG_RULE' as const;
+  constructor(readonly errors: readonly ConfigError[]) {
+    super(errors.map((e) => e.format()).join('\n'));
+    Object.setPrototypeOf(this, ConfigErrors.prototype);
+  }
+}
+
+export type ConfigWarningCode =
+  | 'AVF_WARN_BOM'
+  | 'AVF_WARN_SLASH_COMMENT'
+  | 'AVF_WARN_DQ_REGEX_ESCAPE'
+  | 'AVF_WARN_UNKNOWN_KEY'
+  | 'AVF_WARN_DEPRECATED'
+  | 'AVF_WARN_TEXT_MIME'
+  | 'AVF_WARN_NO_PRODUCT_ID'
+  | 'AVF_WARN_RULE_DROPPED'
+  | 'AVF_WARN_OTHER';
+
+/** Something the operator should look at; start-up goes on. */
+export interface ConfigWarning {
+  readonly code: ConfigWarningCode;
+  readonly message: string;
+  readonly position: SourcePosition | null;
+}
+
+export function formatWarning(w: ConfigWarning): string {
+  return w.position ? `${formatPosition(w.position)}: warning: ${w.message}` : `warning: ${w.message}`;
+}

@@ -1,0 +1,135 @@
+import type { SourcePosition } from '../source-position';
+
+/**
+ * The typed, validated rule model built from the parsed `antivirus` section
+ * (semantics.md §1–§2, scanners.md summary). Every field is resolved: defaults
+ * are filled, sizes and timeouts are plain numbers, regexes are compiled.
+ */
+export const SCANNER_TYPES = [
+  'clamav', 'fprot', 'sophos', 'savapi', 'kaspersky', 'kaspersky_se', 'avast', 'virustotal', 'metadefender', 'icap',
+] as const;
+export type ScannerType = (typeof SCANNER_TYPES)[number];
+
+/** Rspamd's action names (spellings with `_` and `accept` are normalised at load time). */
+export const ACTION_NAMES = ['no action', 'greylist', 'add header', 'rewrite subject', 'soft reject', 'reject'] as const;
+export type ActionName = (typeof ACTION_NAMES)[number];
+
+export type ServerStrategy = 'round-robin' | 'master-slave' | 'random' | 'hash';
+export type ServerEntry =
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly priority: number }
+  | { readonly kind: 'unix'; readonly path: string; readonly priority: number }
+  | { readonly kind: 'srv'; readonly service: string; readonly domain: string; readonly priority: number };
+export interface ServerList {
+  readonly strategy: ServerStrategy;
+  /** True when the string began with a strategy prefix (master-slave gives the first entry priority 1 when none is given). */
+  readonly explicitStrategy: boolean;
+  readonly entries: readonly ServerEntry[];
+}
+
+/** One compiled entry of `patterns`, `patterns_fail` or `mime_parts_filter_regex`, in configuration order. */
+export interface CompiledPattern {
+  /** Symbol name (patterns) or label (filters). */
+  readonly name: string;
+  /** The regex as written in the configuration (after UCL unescaping). */
+  readonly source: string;
+  readonly regex: RegExp;
+  /** `m{…}` form: the match must cover the whole text. */
+  readonly wholeText: boolean;
+}
+
+export type VerdictTrigger = 'virus' | 'encrypted' | 'macro';
+
+/** Per-type options that only some scanners have. */
+export type ScannerSpecificOptions =
+  | { readonly type: 'clamav' | 'fprot' | 'sophos' }
+  | { readonly type: 'savapi'; readonly productId: string; readonly tmpdir: string }
+  | { readonly type: 'kaspersky' | 'avast'; readonly tmpdir: string }
+  | {
+      readonly type: 'kaspersky_se';
+      readonly tmpdir: string;
+      readonly useHttps: boolean;
+      readonly useFiles: boolean;
+      readonly keepalive: boolean;
+      readonly authString: string | null;
+    }
+  | {
+      readonly type: 'virustotal' | 'metadefender';
+      readonly apikey: string;
+      readonly url: string;
+      readonly minimumEngines: number;
+      readonly lowCategory: number;
+      readonly mediumCategory: number;
+      /** category → symbol settings, merged over the type's defaults. */
+      readonly symbols: Readonly<Record<'clean' | 'low' | 'medium' | 'high', CategorySymbol>>;
+    }
+  | { readonly type: 'icap'; readonly options: Readonly<Record<string, unknown>> };
+
+export interface CategorySymbol {
+  readonly symbol: string;
+  readonly score: number;
+  readonly description: string;
+  readonly group: string;
+}
+
+export interface RateLimit {
+  readonly max: number;
+  readonly durationMs: number;
+}
+
+export interface Rule {
+  /** Block name: `${SCANNER}`, queue name, default prefix. */
+  readonly name: string;
+  readonly type: ScannerType;
+  readonly symbol: string;
+  readonly symbolFail: string;
+  readonly symbolEncrypted: string;
+  readonly symbolMacro: string;
+  /** null only for hash services. */
+  readonly servers: ServerList | null;
+  readonly defaultPort: number;
+  /** Seconds, per attempt. */
+  readonly timeout: number;
+  /** Extra attempts after the first. */
+  readonly retransmits: number;
+  readonly scanMimeParts: boolean;
+  readonly scanTextMime: boolean;
+  readonly scanImageMime: boolean;
+  /** null when neither filter option is present; `{regex:[],ext:[]}` when present but empty. */
+  readonly filters: { readonly regex: readonly CompiledPattern[]; readonly ext: readonly string[] } | null;
+  readonly textPartMinWords: number | null;
+  readonly maxSize: number | null;
+  readonly minSize: number | null;
+  readonly dynamicScan: boolean;
+  readonly eicarFakePattern: string | null;
+  readonly patterns: readonly CompiledPattern[];
+  readonly patternsFail: readonly CompiledPattern[];
+  /** Map location of the whitelist (path or URL), or null. */
+  readonly whitelist: string | null;
+  readonly logClean: boolean;
+  readonly showAttachments: boolean;
+  /** Forced action on a hit, or null (`false`/absent). */
+  readonly action: ActionName | null;
+  /** Which verdicts trigger `action` (default all three). */
+  readonly actionOn: readonly VerdictTrigger[];
+  /** Message template (`${SCANNER}`, `${VIRUS}`). */
+  readonly message: string;
+  /** avfleet addition: action when the rule ends in FAIL and nothing else hit. */
+  readonly failAction: ActionName | null;
+  readonly failMessage: string | null;
+  /** Redis key prefix, verbatim. */
+  readonly prefix: string;
+  /** Seconds (integer). */
+  readonly cacheExpire: number;
+  readonly noCache: boolean;
+  readonly symbolType: 'normal' | 'postfilter';
+  /** Score of the main symbol, or null (0). */
+  readonly score: number | null;
+  readonly description: string;
+  readonly group: string;
+  readonly defaultScore: number;
+  /** avfleet addition: scans per period across the fleet. */
+  readonly rateLimit: RateLimit | null;
+  readonly specific: ScannerSpecificOptions;
+  /** Where the rule's block starts. */
+  readonly source: SourcePosition | null;
+}
