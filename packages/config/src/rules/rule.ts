@@ -69,6 +69,8 @@ export interface CategorySymbol {
   readonly score: number;
   readonly description: string;
   readonly group: string;
+  /** false when the operator wrote `symbols.<category> = false`: the category emits nothing (clean caches `OK`). */
+  readonly enabled: boolean;
 }
 
 export interface RateLimit {
@@ -132,4 +134,8 @@ export interface Rule {
   readonly specific: ScannerSpecificOptions;
   /** Where the rule's block starts. */
   readonly source: SourcePosition | null;
+  /** Configuration section the rule came from (`external_services` for ICAP rules of the directory layout). */
+  readonly section: 'antivirus' | 'external_services';
+  /** Upper bound of one scan: `timeout × (1 + retransmits)` seconds (semantics.md §9, D44). */
+  readonly maxScanTime: number;
 }

@@ -1,0 +1,103 @@
+import { describeSettings } from '@avfleet/config';
+import type { FleetRole, SettingDescriptor } from '@avfleet/config';
+import type { CommandArgs } from './command-args';
+import { runConfigCheck } from './config-check-command';
+import { runConfigDump } from './config-dump-command';
+import type { FlagSpec } from './parse-args';
+import { runProducer } from './producer-command';
+import { runScan } from './scan-command';
+import { runStorePrune } from './store-prune-command';
+import { runWorker } from './worker-command';
+
+/** One subcommand: its words, help text, flags, the settings it reads and the function that runs it. */
+export interface CommandDef {
+  /** `['config', 'check']` */
+  readonly words: readonly string[];
+  /** Arguments after the command words, for the usage line. */
+  readonly synopsis: string;
+  readonly summary: string;
+  /** Longer description for `--help`. */
+  readonly details: string;
+  /** Command-specific flags (settings flags come from `settings`). */
+  readonly ownFlags: readonly FlagSpec[];
+  /** Fleet settings this command reads (their flags are accepted, their variables listed in --help). */
+  readonly settings: readonly SettingDescriptor[];
+  run(args: CommandArgs): Promise<number>;
+}
+
+const settingsFor = (role: FleetRole): readonly SettingDescriptor[] => describeSettings(role);
+const STORE_KEYS = ['settings', 'store', 's3_endpoint', 's3_access_key', 's3_secret_key', 's3_region'];
+
+export const COMMANDS: readonly CommandDef[] = [
+  {
+    words: ['scan'],
+    synopsis: '[--url URL] [--json] [--config PATH] FILE|DIR|MBOX…',
+    summary: 'scan messages, through a running producer (--url) or in-process',
+    details:
+      'With --url, submits to a running producer; without, runs producer and worker in-process (local Redis, folder store, the bundled example config pointing at clamd on 127.0.0.1:3310).\nExit status: 0 no AV symbol on any message; 1 some message has a virus, encrypted, macro or positive category symbol; 2 an error, or some rule ended in a fail verdict.',
+    ownFlags: [
+      { name: 'url', valueName: 'URL', description: 'submit to the producer at URL (e.g. http://127.0.0.1:11333)' },
+      { name: 'json', valueName: null, description: 'print one JSON result per message instead of a table' },
+    ],
+    settings: settingsFor('scan'),
+    run: runScan,
+  },
+  {
+    words: ['producer'],
+    synopsis: '--config PATH [flags]',
+    summary: 'HTTP API: accept messages, enqueue scans, answer results',
+    details: 'Serves POST /scans, GET /scans/:id, POST /checkv2 (Rspamd protocol), /healthz, /readyz and /metrics on --listen. Needs --config, Redis and the store.',
+    ownFlags: [],
+    settings: settingsFor('producer'),
+    run: runProducer,
+  },
+  {
+    words: ['worker'],
+    synopsis: '--config PATH [--queues LIST] [flags]',
+    summary: 'BullMQ workers for the rules in --queues (default: every rule and aggregate)',
+    details: 'Runs one BullMQ worker per served queue (rule names and aggregate); serves /metrics, /healthz and /readyz on --metrics-listen.',
+    ownFlags: [],
+    settings: settingsFor('worker'),
+    run: runWorker,
+  },
+  {
+    words: ['config', 'check'],
+    synopsis: '[--lenient] PATH',
+    summary: 'validate antivirus.conf; one summary line per rule',
+    details:
+      "Exit 0 and one line per rule (type, servers, symbol, worst-case time = timeout × (1 + retransmits)); warnings on stderr as file:line:col: warning: …\nExit 1 and every error as file:line:col: message.",
+    ownFlags: [],
+    settings: settingsFor('cli'),
+    run: runConfigCheck,
+  },
+  {
+    words: ['config', 'dump'],
+    synopsis: '[--raw] [--lenient] PATH',
+    summary: 'print the effective rules (defaults filled) as JSON',
+    details: "Prints the rules as avfleet uses them, every default filled in. --raw prints the parsed UCL tree instead, as plain JSON (what Rspamd's own parser gives for the file).",
+    ownFlags: [{ name: 'raw', valueName: null, description: 'print the parsed UCL tree, nothing cleaned up' }],
+    settings: settingsFor('cli'),
+    run: runConfigDump,
+  },
+  {
+    words: ['store', 'prune'],
+    synopsis: '--older-than DURATION [--store DIR]',
+    summary: 'delete stored messages and parts older than DURATION (folder store)',
+    details: 'DURATION is a number with s, m, h, d or w (e.g. 7d). S3 stores use the bucket lifecycle instead.',
+    ownFlags: [{ name: 'older-than', valueName: 'DURATION', description: 'age limit, e.g. 7d, 12h' }],
+    settings: describeSettings().filter((s) => STORE_KEYS.includes(s.key)),
+    run: runStorePrune,
+  },
+];
+
+/** Own flags plus the flags of the settings the command reads. */
+export function commandFlags(cmd: CommandDef): FlagSpec[] {
+  const fromSettings = cmd.settings
+    .filter((s): s is SettingDescriptor & { flag: string } => s.flag !== null)
+    .map((s) => ({ name: s.flag, valueName: s.valueName, description: s.meaning }));
+  return [...cmd.ownFlags, ...fromSettings];
+}
+
+export function commandName(cmd: CommandDef): string {
+  return `avfleet ${cmd.words.join(' ')}`;
+}

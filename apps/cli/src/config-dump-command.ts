@@ -1,0 +1,35 @@
+import { formatWarning, loadAntivirusConfig, parseUclFile, rulesToJson, toJson } from '@avfleet/config';
+import type { CommandArgs } from './command-args';
+import { lenientSetting, singlePath } from './config-check-command';
+import { reportConfigFailure } from './report-config-failure';
+
+/**
+ * `avfleet config dump [--raw] PATH` (interfaces.md §1): the effective rules
+ * as JSON with every default filled; `--raw`: the parsed UCL tree as plain
+ * JSON (BOM kept, nothing cleaned up). Errors as in `config check`, exit 1.
+ */
+export async function runConfigDump(args: CommandArgs): Promise<number> {
+  const path = singlePath(args, 'avfleet config dump');
+  if (args.flags.raw === true) {
+    let parsed;
+    try {
+      parsed = parseUclFile(path, { keepBom: true });
+    } catch (err) {
+      return reportConfigFailure(err, path, args.io);
+    }
+    for (const w of parsed.warnings) args.io.stderr(`${formatWarning(w)}\n`);
+    args.io.stdout(`${JSON.stringify(toJson(parsed.value), null, 2)}\n`);
+    return 0;
+  }
+  const mode = lenientSetting(args);
+  if ('exit' in mode) return mode.exit;
+  let config;
+  try {
+    config = loadAntivirusConfig(path, { lenient: mode.lenient });
+  } catch (err) {
+    return reportConfigFailure(err, path, args.io);
+  }
+  for (const w of config.warnings) args.io.stderr(`${formatWarning(w)}\n`);
+  args.io.stdout(`${JSON.stringify(rulesToJson(config), null, 2)}\n`);
+  return 0;
+}

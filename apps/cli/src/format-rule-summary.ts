@@ -1,0 +1,41 @@
+import type { Rule, ServerEntry, ServerList } from '@avfleet/config';
+
+/** The longest a rule can take for one body: every attempt timing out (semantics.md §9). */
+export function ruleTimeBudgetSec(rule: Pick<Rule, 'timeout' | 'retransmits'>): number {
+  return rule.timeout * (1 + rule.retransmits);
+}
+
+function formatEntry(e: ServerEntry): string {
+  const prio = e.priority !== 0 ? `:${e.priority}` : '';
+  switch (e.kind) {
+    case 'tcp':
+      return `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}${prio}`;
+    case 'unix':
+      return e.path;
+    case 'srv':
+      return `service=${e.service}+${e.domain}${prio}`;
+  }
+}
+
+/** `master-slave:10.0.0.1:3310:10,10.0.0.2:3310` — the server list as it would be written. */
+export function formatServerList(list: ServerList): string {
+  const entries = list.entries.map(formatEntry).join(',');
+  return list.explicitStrategy ? `${list.strategy}:${entries}` : entries;
+}
+
+const num = (n: number): string => String(Math.round(n * 1000) / 1000);
+
+function formatServers(rule: Rule): string {
+  if (rule.servers) return formatServerList(rule.servers);
+  const s = rule.specific;
+  return 'url' in s ? `none (HTTPS API ${s.url})` : 'none';
+}
+
+/**
+ * One line of `avfleet config check`:
+ * `clamav: type clamav, servers 127.0.0.1:3310, symbol CLAM_VIRUS, worst-case time 30 s (timeout 10 s × (1 + 2 retransmits))`
+ */
+export function formatRuleSummary(rule: Rule): string {
+  const time = `worst-case time ${num(ruleTimeBudgetSec(rule))} s (timeout ${num(rule.timeout)} s × (1 + ${rule.retransmits} retransmits))`;
+  return `${rule.name}: type ${rule.type}, servers ${formatServers(rule)}, symbol ${rule.symbol}, ${time}`;
+}

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatWarning, loadAntivirusConfig, resolveFleetSettings, type AntivirusConfig, type FleetRole, type FleetSettings } from '@avfleet/config';
+import { createLogger } from '@avfleet/core';
+import type pino from 'pino';
+import type { CommandArgs } from './command-args';
+import { reportConfigFailure, reportSettingsFailure } from './report-config-failure';
+
+/** The bundled example configuration (`scan` without --config): one clamav rule at 127.0.0.1:3310. */
+export function bundledConfigPath(): string {
+  const candidates = [resolve(__dirname, '../../../examples/antivirus.conf'), resolve(__dirname, '../../../../examples/antivirus.conf')];
+  return candidates.find((p) => existsSync(p)) ?? candidates[0];
+}
+
+export interface Runtime {
+  readonly settings: FleetSettings;
+  readonly config: AntivirusConfig;
+  readonly logger: pino.Logger;
+}
+
+/** Settings, then antivirus.conf, then a pino logger; on a problem prints it and returns the exit status. */
+export function loadRuntime(args: CommandArgs, role: FleetRole): Runtime | { exit: number } {
+  let settings: FleetSettings;
+  try {
+    settings = resolveFleetSettings({ flags: args.flags, env: args.io.env, role, cwd: args.io.cwd });
+  } catch (err) {
+    return { exit: reportSettingsFailure(err, args.io) };
+  }
+  const path = settings.configPath ?? (role === 'scan' ? bundledConfigPath() : null);
+  if (!path) {
+    args.io.stderr(`avfleet ${role}: no configuration: pass --config PATH or set AVFLEET_CONFIG (an antivirus.conf or a directory with local.d/)\n`);
+    return { exit: 2 };
+  }
+  let config: AntivirusConfig;
+  try {
+    config = loadAntivirusConfig(path, { lenient: settings.lenient });
+  } catch (err) {
+    const code = reportConfigFailure(err, path, args.io);
+    return { exit: code === 1 ? 2 : code };
+  }
+  for (const w of config.warnings) args.io.stderr(`${formatWarning(w)}\n`);
+  const logger = createLogger({ level: settings.logLevel, name: `avfleet-${role}` });
+  return { settings, config, logger };
+}
+
+/** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}

@@ -1,0 +1,25 @@
+/** Stable error codes of the producer's HTTP API (docs/errors.md). */
+export type ApiErrorCode =
+  | 'AVF_ERR_BAD_REQUEST'
+  | 'AVF_ERR_EMPTY_BODY'
+  | 'AVF_ERR_UNAUTHORIZED'
+  | 'AVF_ERR_TOO_LARGE'
+  | 'AVF_ERR_QUEUE_FULL'
+  | 'AVF_ERR_UNAVAILABLE'
+  | 'AVF_ERR_NOT_FOUND'
+  | 'AVF_ERR_METHOD_NOT_ALLOWED'
+  | 'AVF_ERR_INTERNAL';
+
+/** An error the API answers with `{"error": {"code", "message"}}`. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    Object.setPrototypeOf(this, ApiError.prototype);
+  }
+}

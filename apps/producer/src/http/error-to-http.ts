@@ -1,0 +1,14 @@
+import type { ApiErrorCode } from '../errors';
+
+/** The single table from error code to HTTP status. */
+export const HTTP_STATUS: Readonly<Record<ApiErrorCode, number>> = {
+  AVF_ERR_BAD_REQUEST: 400,
+  AVF_ERR_EMPTY_BODY: 400,
+  AVF_ERR_UNAUTHORIZED: 401,
+  AVF_ERR_NOT_FOUND: 404,
+  AVF_ERR_METHOD_NOT_ALLOWED: 405,
+  AVF_ERR_TOO_LARGE: 413,
+  AVF_ERR_QUEUE_FULL: 429,
+  AVF_ERR_INTERNAL: 500,
+  AVF_ERR_UNAVAILABLE: 503,
+};

@@ -1,0 +1,103 @@
+import type { AddressInfo } from 'node:net';
+import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
+import { Registry } from 'prom-client';
+import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
+import {
+  AGGREGATE_QUEUE, DEFAULT_MIME_LIMITS, ResultStore, checkEvictionPolicy, createFleetMetrics, createObjectStore, finishScan, loadWhitelists,
+  openRedisConnections, scanQueueName, thresholdsForReply, toActionThresholds,
+  type AggregateJobData, type Logger, type ScanJobResult, type ScanResult,
+} from '@avfleet/core';
+import { buildServer } from './http/build-server';
+import type { HttpDeps, Readiness } from './http/http-deps';
+import { ResultWaiter } from './intake/await-result';
+import { Backpressure } from './intake/backpressure';
+
+export interface StartProducerOptions {
+  readonly settings: FleetSettings;
+  readonly config: AntivirusConfig;
+  readonly logger: Logger;
+  readonly registry?: Registry;
+}
+
+export interface RunningProducer {
+  readonly address: AddressInfo;
+  close(): Promise<void>;
+}
+
+/** Composition root of a producer: settings, Redis, store, queues → HTTP API. */
+export async function startProducer(opts: StartProducerOptions): Promise<RunningProducer> {
+  const { settings, config, logger } = opts;
+  const registry = opts.registry ?? new Registry();
+  const metrics = createFleetMetrics(registry);
+  const { bull, commands } = openRedisConnections(settings.redisUrl);
+  await checkEvictionPolicy(commands, logger);
+  const store = createObjectStore(settings.store);
+  const whitelists = loadWhitelists(config.rules);
+  const connection = { connection: bull, prefix: settings.queuePrefix };
+  const flow = new FlowProducer(connection);
+  const aggregateQueue = new Queue(AGGREGATE_QUEUE, connection);
+  const scanQueues = config.rules.map((r) => new Queue(scanQueueName(r.name), connection));
+  const eventsConnection = bull.duplicate();
+  eventsConnection.on('error', () => undefined);
+  const events = new QueueEvents(AGGREGATE_QUEUE, { connection: eventsConnection, prefix: settings.queuePrefix });
+  events.on('error', (err) => logger.warn({ err: err.message }, 'queue events connection error'));
+  const results = new ResultStore(commands, settings.queuePrefix, settings.resultTtlSec);
+  const waiter = new ResultWaiter(events, results);
+  const thresholds = toActionThresholds(settings.actions);
+  const finishBase = { rules: config.rules, symbolScores: config.symbolScores, thresholds, whitelists: whitelists.names };
+
+  const partialResult = async (scanId: string): Promise<ScanResult | null> => {
+    const done = await results.load(scanId);
+    if (done) return done;
+    const job = (await aggregateQueue.getJob(scanId)) as Job<AggregateJobData> | undefined;
+    if (!job) return null;
+    const values = await job.getChildrenValues<ScanJobResult>();
+    return finishScan({ ...finishBase, job: job.data, results: Object.values(values), missingAs: 'deadline', now: Date.now() });
+  };
+
+  const readiness = async (): Promise<Readiness> => {
+    const [redis, storeState] = await Promise.all([
+      commands.ping().then(() => 'ok', (e: Error) => e.message),
+      store.ping().then(() => 'ok', (e: Error) => e.message),
+    ]);
+    return { ok: redis === 'ok' && storeState === 'ok', redis, store: storeState };
+  };
+
+  const deps: HttpDeps = {
+    intake: {
+      config, store, flow, ipWhitelists: whitelists.ips,
+      mimeLimits: { ...DEFAULT_MIME_LIMITS, archive: settings.archive },
+      rejectThreshold: thresholds.reject, resultTtlSec: settings.resultTtlSec, logger,
+    },
+    waiter, results, aggregateQueue,
+    backpressure: new Backpressure(scanQueues, settings.maxWaiting),
+    metrics, logger, apiToken: settings.apiToken, maxMessageBytes: settings.maxMessageBytes, readiness, partialResult,
+  };
+  const sameListener = settings.metricsListen.host === settings.listen.host && settings.metricsListen.port === settings.listen.port;
+  const server = buildServer(deps, { serveMetrics: sameListener, thresholds: thresholdsForReply(settings.actions) });
+  const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, thresholds: thresholdsForReply(settings.actions) });
+  await listen(server, settings.listen.host, settings.listen.port);
+  if (opsServer) await listen(opsServer, settings.metricsListen.host, settings.metricsListen.port);
+  const address = server.address() as AddressInfo;
+  logger.info({ listen: address, rules: config.rules.map((r) => r.name) }, 'producer listening');
+
+  return {
+    address,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (opsServer) await new Promise<void>((resolve) => opsServer.close(() => resolve()));
+      waiter.close();
+      await Promise.allSettled([events.close(), flow.close(), aggregateQueue.close(), ...scanQueues.map((q) => q.close())]);
+      await Promise.allSettled([bull.quit(), commands.quit(), eventsConnection.quit()]);
+    },
+  };
+}
+
+function listen(server: import('node:http').Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' ? new Error(`cannot listen on ${host}:${port}: the address is in use; choose another with --listen / --metrics-listen`) : err);
+    });
+    server.listen(port, host, () => resolve());
+  });
+}

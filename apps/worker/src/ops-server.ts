@@ -1,0 +1,38 @@
+import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
+
+export interface OpsReadiness {
+  readonly ok: boolean;
+  readonly body: Record<string, unknown>;
+}
+
+/** The worker's own listener: GET /metrics, /healthz, /readyz (no auth; bind it privately). */
+export function buildOpsServer(registry: Registry, readiness: () => Promise<OpsReadiness>): Server {
+  return createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const json = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'GET') return json(405, { error: { code: 'AVF_ERR_METHOD_NOT_ALLOWED', message: 'GET only' } });
+    if (path === '/healthz') return json(200, { status: 'ok' });
+    if (path === '/readyz') {
+      readiness().then(
+        (r) => json(r.ok ? 200 : 503, r.body),
+        (err: unknown) => json(503, { error: { code: 'AVF_ERR_UNAVAILABLE', message: String(err) } }),
+      );
+      return;
+    }
+    if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(text);
+        },
+        (err: unknown) => json(500, { error: { code: 'AVF_ERR_INTERNAL', message: String(err) } }),
+      );
+      return;
+    }
+    json(404, { error: { code: 'AVF_ERR_NOT_FOUND', message: `no route GET ${path}` } });
+  });
+}

@@ -1,0 +1,83 @@
+import { FLEET_DEFAULTS } from './fleet-defaults';
+import type { ActionThresholds, FleetRole, HostPort } from './fleet-settings';
+
+/**
+ * The one table of fleet settings (interfaces.md §2). `readSettingSources`
+ * takes the flag and environment names from here, the CLI prints `--help`
+ * from it and the README table is generated from it.
+ */
+export interface SettingDescriptor {
+  /** Key in the AVFLEET_SETTINGS file: the environment name without `AVFLEET_`, lower case. */
+  readonly key: string;
+  /** Environment variable. */
+  readonly env: string;
+  /** Command-line flag without the leading `--`, or null when there is none. */
+  readonly flag: string | null;
+  /** Placeholder shown after the flag (`URL`, `N`); null for a switch (`--lenient`). */
+  readonly valueName: string | null;
+  /** The default, as text (rendered from FLEET_DEFAULTS). */
+  readonly default: string;
+  readonly meaning: string;
+  /** Commands that read the setting (filters each command's `--help`). */
+  readonly usedBy: readonly FleetRole[];
+}
+
+const hostPort = (hp: HostPort): string => (hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`);
+
+/** `reject=15,add header=6,greylist=4` */
+export function formatActionThresholds(actions: ActionThresholds): string {
+  return Object.entries(actions)
+    .map(([name, score]) => `${name}=${score}`)
+    .join(',');
+}
+
+const D = FLEET_DEFAULTS;
+const ALL: readonly FleetRole[] = ['producer', 'worker', 'scan'];
+
+const ROWS: SettingDescriptor[] = [
+  { key: 'config', env: 'AVFLEET_CONFIG', flag: 'config', valueName: 'PATH', default: 'none (required for producer/worker); scan uses the bundled example', meaning: "antivirus.conf (Rspamd's UCL format)", usedBy: ALL },
+  { key: 'settings', env: 'AVFLEET_SETTINGS', flag: null, valueName: 'PATH', default: 'unset', meaning: 'YAML or JSON file of these settings, keys as the environment names without AVFLEET_ in lower case', usedBy: ALL },
+  { key: 'redis_url', env: 'AVFLEET_REDIS_URL', flag: 'redis', valueName: 'URL', default: D.redisUrl, meaning: 'Redis for queues, verdict cache and results (redis:// or rediss://)', usedBy: ALL },
+  { key: 'store', env: 'AVFLEET_STORE', flag: 'store', valueName: 'URL|DIR', default: `${D.store} (a folder)`, meaning: 'object store for messages and parts: a folder, or s3://BUCKET[/PREFIX]', usedBy: ALL },
+  { key: 's3_endpoint', env: 'AVFLEET_S3_ENDPOINT', flag: null, valueName: 'URL', default: 'none (required for an s3:// store)', meaning: 'S3/MinIO endpoint, e.g. http://127.0.0.1:9000', usedBy: ALL },
+  { key: 's3_access_key', env: 'AVFLEET_S3_ACCESS_KEY', flag: null, valueName: 'KEY', default: 'unset (anonymous)', meaning: 'S3 access key', usedBy: ALL },
+  { key: 's3_secret_key', env: 'AVFLEET_S3_SECRET_KEY', flag: null, valueName: 'KEY', default: 'unset (anonymous)', meaning: 'S3 secret key', usedBy: ALL },
+  { key: 's3_region', env: 'AVFLEET_S3_REGION', flag: null, valueName: 'REGION', default: D.s3Region, meaning: 'S3 region', usedBy: ALL },
+  { key: 'listen', env: 'AVFLEET_LISTEN', flag: 'listen', valueName: 'HOST:PORT', default: hostPort(D.listen), meaning: "producer HTTP API (Rspamd's normal-worker port, so rspamc needs no -h)", usedBy: ['producer', 'scan'] },
+  { key: 'metrics_listen', env: 'AVFLEET_METRICS_LISTEN', flag: 'metrics-listen', valueName: 'HOST:PORT', default: `producer: its --listen; worker: ${hostPort(D.workerMetricsListen)}`, meaning: '/metrics, /healthz, /readyz', usedBy: ['producer', 'worker'] },
+  { key: 'queues', env: 'AVFLEET_QUEUES', flag: 'queues', valueName: 'LIST', default: 'every rule and aggregate', meaning: 'comma-separated rule names (block names) and/or aggregate to serve', usedBy: ['worker'] },
+  { key: 'concurrency', env: 'AVFLEET_CONCURRENCY', flag: 'concurrency', valueName: 'N', default: String(D.concurrency), meaning: 'jobs at once, per queue, per process', usedBy: ['worker', 'scan'] },
+  { key: 'queue_prefix', env: 'AVFLEET_QUEUE_PREFIX', flag: null, valueName: 'NAME', default: D.queuePrefix, meaning: "BullMQ prefix of the fleet's queues", usedBy: ALL },
+  { key: 'max_waiting', env: 'AVFLEET_MAX_WAITING', flag: null, valueName: 'N', default: String(D.maxWaiting), meaning: 'waiting scan jobs above which POST answers 429', usedBy: ['producer', 'scan'] },
+  { key: 'result_ttl', env: 'AVFLEET_RESULT_TTL', flag: null, valueName: 'SECONDS', default: `${D.resultTtlSec} s`, meaning: 'how long results stay readable (also 30m, 2h, 1d)', usedBy: ALL },
+  { key: 'max_message_bytes', env: 'AVFLEET_MAX_MESSAGE_BYTES', flag: null, valueName: 'BYTES', default: `${D.maxMessageBytes} (50 MiB)`, meaning: 'larger messages get 413 (also 50M, 1G)', usedBy: ['producer', 'scan'] },
+  { key: 'api_token', env: 'AVFLEET_API_TOKEN', flag: null, valueName: 'TOKEN', default: 'unset (no auth)', meaning: 'bearer token (or rspamc -P password) required by the scan routes', usedBy: ['producer'] },
+  { key: 'actions', env: 'AVFLEET_ACTIONS', flag: null, valueName: 'LIST', default: formatActionThresholds(D.actions), meaning: 'score thresholds of the actions', usedBy: ALL },
+  { key: 'cache_rspamd_compat', env: 'AVFLEET_CACHE_RSPAMD_COMPAT', flag: null, valueName: 'BOOL', default: String(D.cacheRspamdCompat), meaning: "use Rspamd's exact verdict-cache keys (share the cache with Rspamd)", usedBy: ['worker', 'scan'] },
+  { key: 'archive_max_depth', env: 'AVFLEET_ARCHIVE_MAX_DEPTH', flag: null, valueName: 'N', default: String(D.archive.maxDepth), meaning: 'archive nesting depth limit', usedBy: ALL },
+  { key: 'archive_max_members', env: 'AVFLEET_ARCHIVE_MAX_MEMBERS', flag: null, valueName: 'N', default: String(D.archive.maxMembers), meaning: 'archive member count limit', usedBy: ALL },
+  { key: 'archive_max_bytes', env: 'AVFLEET_ARCHIVE_MAX_BYTES', flag: null, valueName: 'BYTES', default: String(D.archive.maxBytes), meaning: 'archive expanded size limit', usedBy: ALL },
+  { key: 'archive_max_ratio', env: 'AVFLEET_ARCHIVE_MAX_RATIO', flag: null, valueName: 'N', default: String(D.archive.maxRatio), meaning: 'archive expansion ratio limit', usedBy: ALL },
+  { key: 'log_level', env: 'LOG_LEVEL', flag: null, valueName: 'LEVEL', default: D.logLevel, meaning: 'fatal, error, warn, info, debug, trace or silent', usedBy: ALL },
+  { key: 'upstream_error_time', env: 'AVFLEET_UPSTREAM_ERROR_TIME', flag: null, valueName: 'SECONDS', default: `${D.upstream.errorTimeSec} s`, meaning: 'window over which scanner-server errors are counted', usedBy: ['worker', 'scan'] },
+  { key: 'upstream_max_errors', env: 'AVFLEET_UPSTREAM_MAX_ERRORS', flag: null, valueName: 'N', default: String(D.upstream.maxErrors), meaning: 'errors per window that take a scanner server out of rotation', usedBy: ['worker', 'scan'] },
+  { key: 'upstream_revive_time', env: 'AVFLEET_UPSTREAM_REVIVE_TIME', flag: null, valueName: 'SECONDS', default: `${D.upstream.reviveTimeSec} s`, meaning: 'how long a failed scanner server stays out (±40 % jitter)', usedBy: ['worker', 'scan'] },
+  { key: 'lenient_config', env: 'AVFLEET_LENIENT_CONFIG', flag: 'lenient', valueName: null, default: String(D.lenient), meaning: "drop invalid rules with a warning and carry on (Rspamd's behaviour) instead of refusing to start", usedBy: ['producer', 'worker', 'scan', 'cli'] },
+];
+const SETTINGS: readonly SettingDescriptor[] = Object.freeze(ROWS.map((row) => Object.freeze(row)));
+
+/** Every fleet setting, in display order; filtered to those a command reads when `role` is given. */
+export function describeSettings(role?: FleetRole): readonly SettingDescriptor[] {
+  return role === undefined ? SETTINGS : SETTINGS.filter((s) => s.usedBy.includes(role));
+}
+
+/** The settings table as Markdown (flag | environment | default | meaning), for the README. */
+export function settingsToMarkdown(rows: readonly SettingDescriptor[] = SETTINGS): string {
+  const cell = (s: string): string => s.replace(/\|/g, '\\|');
+  const lines = ['| flag | environment | default | meaning |', '| --- | --- | --- | --- |'];
+  for (const r of rows) {
+    const flag = r.flag === null ? '' : `\`--${r.flag}${r.valueName ? ` ${r.valueName}` : ''}\``;
+    lines.push(`| ${cell(flag)} | \`${r.env}\` | ${cell(r.default)} | ${cell(r.meaning)} |`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,71 @@
+import type { ActionThresholds, HostPort, LogLevel } from './fleet-settings';
+
+/**
+ * Every fleet setting's default, in one frozen object (interfaces.md §2,
+ * semantics.md §10.3). `describeSettings()` renders its default column from
+ * these values, so the README table, `--help` and the code cannot disagree.
+ */
+export interface FleetDefaults {
+  /** `--config`: none; producer and worker require one, `scan` uses the bundled example. */
+  readonly configPath: null;
+  readonly redisUrl: string;
+  /** A folder; `~` expands to the home directory. */
+  readonly store: string;
+  readonly s3Region: string;
+  readonly listen: HostPort;
+  /** The worker's metrics address (the producer serves metrics on its `--listen`). */
+  readonly workerMetricsListen: HostPort;
+  /** null = every rule plus `aggregate`. */
+  readonly queues: null;
+  readonly concurrency: number;
+  readonly queuePrefix: string;
+  readonly maxWaiting: number;
+  readonly resultTtlSec: number;
+  readonly maxMessageBytes: number;
+  readonly apiToken: null;
+  readonly actions: ActionThresholds;
+  readonly cacheRspamdCompat: boolean;
+  readonly archive: {
+    readonly maxDepth: number;
+    readonly maxMembers: number;
+    readonly maxBytes: number;
+    readonly maxRatio: number;
+  };
+  readonly logLevel: LogLevel;
+  readonly upstream: {
+    readonly errorTimeSec: number;
+    readonly maxErrors: number;
+    readonly reviveTimeSec: number;
+  };
+  readonly lenient: boolean;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
+  configPath: null,
+  redisUrl: 'redis://127.0.0.1:6379/0',
+  store: '~/.local/state/avfleet/store',
+  s3Region: 'us-east-1',
+  listen: { host: '127.0.0.1', port: 11333 },
+  workerMetricsListen: { host: '127.0.0.1', port: 9464 },
+  queues: null,
+  concurrency: 8,
+  queuePrefix: 'avfleet',
+  maxWaiting: 10000,
+  resultTtlSec: 3600,
+  maxMessageBytes: 52428800,
+  apiToken: null,
+  actions: { reject: 15, 'add header': 6, greylist: 4 },
+  cacheRspamdCompat: false,
+  archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },
+  logLevel: 'info',
+  upstream: { errorTimeSec: 10, maxErrors: 4, reviveTimeSec: 60 },
+  lenient: false,
+} satisfies FleetDefaults);

@@ -1,0 +1,84 @@
+import type { ActionName } from '../rules/rule';
+
+/** The resolved fleet settings (interfaces.md §2): every field filled, nothing optional. */
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Actions that take a score threshold (`no action` is what is left below the lowest). */
+export type ThresholdAction = Exclude<ActionName, 'no action'>;
+/** Score thresholds, e.g. `{ reject: 15, 'add header': 6, greylist: 4 }`; an action absent here is never reached by score. */
+export type ActionThresholds = Readonly<Partial<Record<ThresholdAction, number>>>;
+
+export interface FolderStoreSettings {
+  readonly kind: 'folder';
+  /** Absolute path (`~` expanded). */
+  readonly dir: string;
+}
+
+export interface S3StoreSettings {
+  readonly kind: 's3';
+  readonly bucket: string;
+  /** Object-key prefix from `s3://bucket/prefix/` (no leading slash; '' when none). */
+  readonly keyPrefix: string;
+  /** AVFLEET_S3_ENDPOINT as given, e.g. `http://127.0.0.1:9000`. */
+  readonly endpointUrl: string;
+  /** Host name of the endpoint (what the MinIO client calls `endPoint`). */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly useSSL: boolean;
+  /** '' when unset (anonymous requests). */
+  readonly accessKey: string;
+  readonly secretKey: string;
+  readonly region: string;
+}
+
+export type StoreSettings = FolderStoreSettings | S3StoreSettings;
+
+export interface ArchiveLimits {
+  readonly maxDepth: number;
+  readonly maxMembers: number;
+  readonly maxBytes: number;
+  readonly maxRatio: number;
+}
+
+/** Rspamd's upstream_error_time / upstream_max_errors / upstream_revive_time (semantics.md §10.3). */
+export interface UpstreamLimits {
+  readonly errorTimeSec: number;
+  readonly maxErrors: number;
+  readonly reviveTimeSec: number;
+}
+
+export type FleetRole = 'producer' | 'worker' | 'scan' | 'cli';
+
+export interface FleetSettings {
+  /** Path of antivirus.conf, or null (only `scan` and `cli` may leave it unset). */
+  readonly configPath: string | null;
+  /** The AVFLEET_SETTINGS file that was read, or null. */
+  readonly settingsFile: string | null;
+  readonly redisUrl: string;
+  readonly store: StoreSettings;
+  readonly listen: HostPort;
+  readonly metricsListen: HostPort;
+  /** Queue names to serve; null = every rule plus `aggregate`. */
+  readonly queues: readonly string[] | null;
+  readonly concurrency: number;
+  readonly queuePrefix: string;
+  readonly maxWaiting: number;
+  readonly resultTtlSec: number;
+  readonly maxMessageBytes: number;
+  /** null = no authentication. */
+  readonly apiToken: string | null;
+  readonly actions: ActionThresholds;
+  readonly cacheRspamdCompat: boolean;
+  readonly archive: ArchiveLimits;
+  readonly logLevel: LogLevel;
+  readonly upstream: UpstreamLimits;
+  /** Drop invalid rules with a warning instead of refusing to start (Rspamd's behaviour). */
+  readonly lenient: boolean;
+}

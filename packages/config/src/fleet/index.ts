@@ -1,0 +1,28 @@
+/** Fleet settings (interfaces.md §2): re-exported by packages/config/src/index.ts. */
+export { FLEET_DEFAULTS } from './fleet-defaults';
+export type { FleetDefaults } from './fleet-defaults';
+export { LOG_LEVELS } from './fleet-settings';
+export type {
+  ActionThresholds,
+  ArchiveLimits,
+  FleetRole,
+  FleetSettings,
+  FolderStoreSettings,
+  HostPort,
+  LogLevel,
+  S3StoreSettings,
+  StoreSettings,
+  ThresholdAction,
+  UpstreamLimits,
+} from './fleet-settings';
+export { describeSettings, formatActionThresholds, settingsToMarkdown } from './describe-settings';
+export type { SettingDescriptor } from './describe-settings';
+export { readSettingSources } from './read-env';
+export type { RawSetting, SettingFlags, SettingSources } from './read-env';
+export { readSettingsFile } from './read-settings-file';
+export type { SettingsFile, SettingsFileEntry } from './read-settings-file';
+export { parseDurationSeconds } from './parse-setting-value';
+export { expandPath } from './parse-store-setting';
+export { resolveFleetSettings } from './resolve-fleet-settings';
+export type { ResolveFleetSettingsInput } from './resolve-fleet-settings';
+export { redactSettings } from './redact-settings';

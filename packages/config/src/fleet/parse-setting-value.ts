@@ -1,0 +1,144 @@
+import { ConfigError } from '../errors';
+import { ACTION_NAMES } from '../rules/rule';
+import type { ActionThresholds, HostPort, LogLevel, ThresholdAction } from './fleet-settings';
+import { LOG_LEVELS } from './fleet-settings';
+import type { RawSetting } from './read-env';
+
+/** Parsers for one setting's text; each throws AVF_ERR_CONFIG_SETTINGS naming where the value came from. */
+
+export function invalidSetting(raw: RawSetting, expected: string): ConfigError {
+  return new ConfigError('AVF_ERR_CONFIG_SETTINGS', `${raw.origin} must be ${expected}, got '${raw.value}'`, raw.position);
+}
+
+const INT = /^\d+$/;
+const NUM = /^(\d+(\.\d*)?|\.\d+)$/;
+
+export function parsePositiveInt(raw: RawSetting): number {
+  const s = raw.value.trim();
+  const n = Number(s);
+  if (!INT.test(s) || !Number.isSafeInteger(n) || n < 1) throw invalidSetting(raw, 'a positive integer');
+  return n;
+}
+
+export function parsePositiveNumber(raw: RawSetting): number {
+  const s = raw.value.trim();
+  const n = Number(s);
+  if (!NUM.test(s) || !Number.isFinite(n) || n <= 0) throw invalidSetting(raw, 'a positive number');
+  return n;
+}
+
+const TRUE = ['true', '1', 'yes', 'on'];
+const FALSE = ['false', '0', 'no', 'off'];
+
+export function parseBooleanSetting(raw: RawSetting): boolean {
+  const s = raw.value.trim().toLowerCase();
+  if (TRUE.includes(s)) return true;
+  if (FALSE.includes(s)) return false;
+  throw invalidSetting(raw, 'true or false');
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/** `3600`, `90s`, `30m`, `2h`, `7d`, `1w` → seconds (fractions allowed: `1.5h`); null when not a duration. */
+export function parseDurationSeconds(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw]?)$/i.exec(text.trim());
+  if (!m) return null;
+  const seconds = Number(m[1]) * DURATION_UNITS[m[2].toLowerCase()];
+  return Number.isFinite(seconds) ? seconds : null;
+}
+
+/** Positive duration in seconds; plain numbers are seconds. */
+export function parseDurationSetting(raw: RawSetting, integer: boolean): number {
+  const n = parseDurationSeconds(raw.value);
+  if (n === null || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw invalidSetting(raw, `a positive ${integer ? 'whole ' : ''}number of seconds (or 30m, 2h, 7d)`);
+  }
+  return n;
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Bytes: `52428800`, or with a binary suffix `50M`, `50MiB`, `512K`, `1G` (K/M/G = 1024-based). */
+export function parseByteSize(raw: RawSetting): number {
+  const m = /^(\d+)\s*(?:([kmg])(?:i?b)?)?$/i.exec(raw.value.trim());
+  const n = m ? Number(m[1]) * SIZE_UNITS[(m[2] ?? '').toLowerCase()] : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw invalidSetting(raw, 'a positive number of bytes (e.g. 52428800 or 50M)');
+  return n;
+}
+
+/** `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` (all interfaces). Port 0 asks the OS for a free one. */
+export function parseHostPort(raw: RawSetting): HostPort {
+  const s = raw.value.trim();
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw invalidSetting(raw, 'HOST:PORT (e.g. 127.0.0.1:11333, [::1]:11333 or :11333)');
+  const host = m[1] ?? (m[2] === '' ? '0.0.0.0' : m[2]);
+  return { host, port };
+}
+
+export function parseLogLevel(raw: RawSetting): LogLevel {
+  const s = raw.value.trim().toLowerCase();
+  const level = LOG_LEVELS.find((l) => l === s);
+  if (!level) throw invalidSetting(raw, `one of ${LOG_LEVELS.join(', ')}`);
+  return level;
+}
+
+export function parseRedisUrl(raw: RawSetting): string {
+  const s = raw.value.trim();
+  let url: URL | null = null;
+  try {
+    url = new URL(s);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw invalidSetting(raw, 'a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379/0)');
+  }
+  return s;
+}
+
+/** Plain name: no whitespace, not empty. */
+export function parseName(raw: RawSetting, what: string): string {
+  const s = raw.value.trim();
+  if (s === '' || /\s/.test(s)) throw invalidSetting(raw, `${what} without spaces`);
+  return s;
+}
+
+/** A file or directory path: not empty (expansion of `~` happens later). */
+export function parsePath(raw: RawSetting): string {
+  const s = raw.value.trim();
+  if (s === '') throw invalidSetting(raw, 'a path');
+  return s;
+}
+
+/** `clamav,sophos,aggregate` → names in order, duplicates dropped. BullMQ queue names cannot contain `:`. */
+export function parseQueueList(raw: RawSetting): string[] {
+  const names = raw.value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0 || names.some((n) => /[\s:]/.test(n))) {
+    throw invalidSetting(raw, 'a comma-separated list of rule names and/or aggregate (e.g. clamav,aggregate)');
+  }
+  return [...new Set(names)];
+}
+
+const THRESHOLD_ACTIONS: readonly ThresholdAction[] = ACTION_NAMES.filter((a): a is ThresholdAction => a !== 'no action');
+const ACTIONS_EXPECTED = `a list of ACTION=SCORE pairs (e.g. reject=15,add header=6,greylist=4; actions: ${THRESHOLD_ACTIONS.join(', ')})`;
+
+/** `reject=15,add header=6,greylist=4` → thresholds; `_` may stand for a space (`add_header`). */
+export function parseActionThresholds(raw: RawSetting): ActionThresholds {
+  const out: Partial<Record<ThresholdAction, number>> = {};
+  const pairs = raw.value.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (pairs.length === 0) throw invalidSetting(raw, ACTIONS_EXPECTED);
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const name = (eq < 0 ? pair : pair.slice(0, eq)).trim().toLowerCase().replace(/_/g, ' ').replace(/\s+/g, ' ');
+    const scoreText = eq < 0 ? '' : pair.slice(eq + 1).trim();
+    const action = THRESHOLD_ACTIONS.find((a) => a === name);
+    const score = /^-?(\d+(\.\d*)?|\.\d+)$/.test(scoreText) ? Number(scoreText) : NaN;
+    if (!action || !Number.isFinite(score)) throw invalidSetting(raw, ACTIONS_EXPECTED);
+    if (out[action] !== undefined) {
+      throw new ConfigError('AVF_ERR_CONFIG_SETTINGS', `${raw.origin} names '${action}' twice in '${raw.value}'; give each action once`, raw.position);
+    }
+    out[action] = score;
+  }
+  return Object.freeze(out);
+}

@@ -1,0 +1,234 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../errors';
+import { FLEET_DEFAULTS } from './fleet-defaults';
+import type { FleetRole } from './fleet-settings';
+import { resolveFleetSettings } from './resolve-fleet-settings';
+import type { SettingFlags } from './read-env';
+
+const HOME = '/home/tester';
+const CWD = '/srv/work';
+
+function resolve(opts: { flags?: SettingFlags; env?: NodeJS.ProcessEnv; role?: FleetRole } = {}) {
+  return resolveFleetSettings({ flags: opts.flags ?? {}, env: opts.env ?? {}, role: opts.role ?? 'cli', homeDir: HOME, cwd: CWD });
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('AVF_ERR_CONFIG_SETTINGS');
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'avfleet-settings-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('defaults (interfaces.md §2, semantics.md §10.3)', () => {
+  it('fills every field exactly as the contract writes it', () => {
+    const s = resolve();
+    expect(s).toEqual({
+      configPath: null,
+      settingsFile: null,
+      redisUrl: 'redis://127.0.0.1:6379/0',
+      store: { kind: 'folder', dir: '/home/tester/.local/state/avfleet/store' },
+      listen: { host: '127.0.0.1', port: 11333 },
+      metricsListen: { host: '127.0.0.1', port: 9464 },
+      queues: null,
+      concurrency: 8,
+      queuePrefix: 'avfleet',
+      maxWaiting: 10000,
+      resultTtlSec: 3600,
+      maxMessageBytes: 52428800,
+      apiToken: null,
+      actions: { reject: 15, 'add header': 6, greylist: 4 },
+      cacheRspamdCompat: false,
+      archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },
+      logLevel: 'info',
+      upstream: { errorTimeSec: 10, maxErrors: 4, reviveTimeSec: 60 },
+      lenient: false,
+    });
+    expect(Object.isFrozen(s)).toBe(true);
+    expect(Object.isFrozen(s.store)).toBe(true);
+    expect(Object.isFrozen(FLEET_DEFAULTS.actions)).toBe(true);
+  });
+
+  it('metrics listen: producer and scan use their --listen, worker 127.0.0.1:9464', () => {
+    const env = { AVFLEET_CONFIG: '/etc/av.conf' };
+    expect(resolve({ role: 'producer', env }).metricsListen).toEqual({ host: '127.0.0.1', port: 11333 });
+    expect(resolve({ role: 'producer', env, flags: { listen: '0.0.0.0:8080' } }).metricsListen).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(resolve({ role: 'scan' }).metricsListen).toEqual({ host: '127.0.0.1', port: 11333 });
+    expect(resolve({ role: 'worker', env, flags: { listen: '0.0.0.0:8080' } }).metricsListen).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(resolve({ role: 'worker', env, flags: { 'metrics-listen': ':9100' } }).metricsListen).toEqual({ host: '0.0.0.0', port: 9100 });
+  });
+
+  it('producer and worker require --config; scan and cli do not', () => {
+    expect(errorOf(() => resolve({ role: 'producer' })).message).toMatch(/avfleet producer needs --config PATH \(or AVFLEET_CONFIG\)/);
+    expect(errorOf(() => resolve({ role: 'worker' })).message).toMatch(/avfleet worker needs --config/);
+    expect(resolve({ role: 'scan' }).configPath).toBeNull();
+    expect(resolve({ role: 'worker', flags: { config: 'conf/antivirus.conf' } }).configPath).toBe('/srv/work/conf/antivirus.conf');
+  });
+});
+
+describe('precedence: flag > environment > settings file > default', () => {
+  it('applies each layer in order', () => {
+    const file = join(dir, 'settings.yaml');
+    writeFileSync(file, 'concurrency: 3\nredis_url: redis://file:6379/1\nqueue_prefix: fromfile\n');
+    const env = { AVFLEET_SETTINGS: file, AVFLEET_CONCURRENCY: '5', AVFLEET_REDIS_URL: 'redis://env:6379/2' };
+    const s = resolve({ env, flags: { concurrency: '7' } });
+    expect(s.concurrency).toBe(7); // flag
+    expect(s.redisUrl).toBe('redis://env:6379/2'); // env over file
+    expect(s.queuePrefix).toBe('fromfile'); // file over default
+    expect(s.maxWaiting).toBe(10000); // default
+    expect(s.settingsFile).toBe(file);
+    expect(resolve({ env }).concurrency).toBe(5);
+  });
+
+  it('treats an empty environment variable as unset', () => {
+    expect(resolve({ env: { AVFLEET_CONCURRENCY: '', AVFLEET_API_TOKEN: '' } })).toMatchObject({ concurrency: 8, apiToken: null });
+  });
+
+  it('--lenient switch and AVFLEET_LENIENT_CONFIG', () => {
+    expect(resolve({ flags: { lenient: true } }).lenient).toBe(true);
+    expect(resolve({ env: { AVFLEET_LENIENT_CONFIG: 'yes' } }).lenient).toBe(true);
+    expect(resolve({ env: { AVFLEET_LENIENT_CONFIG: 'true' }, flags: { lenient: false } }).lenient).toBe(false);
+  });
+
+  it('parses every environment setting', () => {
+    const s = resolve({
+      env: {
+        AVFLEET_QUEUES: 'clamav, sophos,aggregate,clamav',
+        AVFLEET_MAX_WAITING: '50',
+        AVFLEET_RESULT_TTL: '2h',
+        AVFLEET_MAX_MESSAGE_BYTES: '10M',
+        AVFLEET_API_TOKEN: 's3cret',
+        AVFLEET_ACTIONS: 'reject=20, add_header=5.5,rewrite subject=7',
+        AVFLEET_CACHE_RSPAMD_COMPAT: 'true',
+        AVFLEET_ARCHIVE_MAX_DEPTH: '3',
+        AVFLEET_ARCHIVE_MAX_MEMBERS: '10',
+        AVFLEET_ARCHIVE_MAX_BYTES: '1048576',
+        AVFLEET_ARCHIVE_MAX_RATIO: '12.5',
+        LOG_LEVEL: 'DEBUG',
+        AVFLEET_UPSTREAM_ERROR_TIME: '2.5',
+        AVFLEET_UPSTREAM_MAX_ERRORS: '2',
+        AVFLEET_UPSTREAM_REVIVE_TIME: '1m',
+        AVFLEET_LISTEN: '[::1]:11334',
+        AVFLEET_STORE: '~/avstore',
+      },
+    });
+    expect(s).toMatchObject({
+      queues: ['clamav', 'sophos', 'aggregate'],
+      maxWaiting: 50,
+      resultTtlSec: 7200,
+      maxMessageBytes: 10 * 1024 * 1024,
+      apiToken: 's3cret',
+      actions: { reject: 20, 'add header': 5.5, 'rewrite subject': 7 },
+      cacheRspamdCompat: true,
+      archive: { maxDepth: 3, maxMembers: 10, maxBytes: 1048576, maxRatio: 12.5 },
+      logLevel: 'debug',
+      upstream: { errorTimeSec: 2.5, maxErrors: 2, reviveTimeSec: 60 },
+      listen: { host: '::1', port: 11334 },
+      store: { kind: 'folder', dir: '/home/tester/avstore' },
+    });
+    expect(s.actions).not.toHaveProperty('greylist');
+  });
+});
+
+describe('validation errors name the source and what is expected', () => {
+  const cases: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
+    ['concurrency', { AVFLEET_CONCURRENCY: 'abc' }, /^AVFLEET_CONCURRENCY must be a positive integer, got 'abc'$/],
+    ['concurrency zero', { AVFLEET_CONCURRENCY: '0' }, /AVFLEET_CONCURRENCY must be a positive integer, got '0'/],
+    ['concurrency fraction', { AVFLEET_CONCURRENCY: '1.5' }, /AVFLEET_CONCURRENCY must be a positive integer/],
+    ['redis', { AVFLEET_REDIS_URL: 'http://x' }, /AVFLEET_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL .*got 'http:\/\/x'/],
+    ['listen', { AVFLEET_LISTEN: '127.0.0.1' }, /AVFLEET_LISTEN must be HOST:PORT .*got '127.0.0.1'/],
+    ['listen port', { AVFLEET_LISTEN: 'localhost:70000' }, /AVFLEET_LISTEN must be HOST:PORT/],
+    ['metrics', { AVFLEET_METRICS_LISTEN: 'x:y' }, /AVFLEET_METRICS_LISTEN must be HOST:PORT/],
+    ['queues', { AVFLEET_QUEUES: ' , ' }, /AVFLEET_QUEUES must be a comma-separated list/],
+    ['queues colon', { AVFLEET_QUEUES: 'a:b' }, /AVFLEET_QUEUES must be a comma-separated list/],
+    ['prefix', { AVFLEET_QUEUE_PREFIX: 'a b' }, /AVFLEET_QUEUE_PREFIX must be a queue prefix without spaces/],
+    ['max waiting', { AVFLEET_MAX_WAITING: '-1' }, /AVFLEET_MAX_WAITING must be a positive integer, got '-1'/],
+    ['ttl', { AVFLEET_RESULT_TTL: 'soon' }, /AVFLEET_RESULT_TTL must be a positive whole number of seconds/],
+    ['bytes', { AVFLEET_MAX_MESSAGE_BYTES: '5X' }, /AVFLEET_MAX_MESSAGE_BYTES must be a positive number of bytes/],
+    ['token', { AVFLEET_API_TOKEN: 'a b' }, /AVFLEET_API_TOKEN must be a token without spaces/],
+    ['actions name', { AVFLEET_ACTIONS: 'drop=3' }, /AVFLEET_ACTIONS must be a list of ACTION=SCORE pairs .*got 'drop=3'/],
+    ['actions score', { AVFLEET_ACTIONS: 'reject=x' }, /AVFLEET_ACTIONS must be a list of ACTION=SCORE pairs/],
+    ['actions twice', { AVFLEET_ACTIONS: 'reject=1,reject=2' }, /AVFLEET_ACTIONS names 'reject' twice/],
+    ['compat', { AVFLEET_CACHE_RSPAMD_COMPAT: 'maybe' }, /AVFLEET_CACHE_RSPAMD_COMPAT must be true or false, got 'maybe'/],
+    ['depth', { AVFLEET_ARCHIVE_MAX_DEPTH: 'deep' }, /AVFLEET_ARCHIVE_MAX_DEPTH must be a positive integer/],
+    ['members', { AVFLEET_ARCHIVE_MAX_MEMBERS: '0' }, /AVFLEET_ARCHIVE_MAX_MEMBERS must be a positive integer/],
+    ['archive bytes', { AVFLEET_ARCHIVE_MAX_BYTES: '' + 'lots' }, /AVFLEET_ARCHIVE_MAX_BYTES must be a positive number of bytes/],
+    ['ratio', { AVFLEET_ARCHIVE_MAX_RATIO: '0' }, /AVFLEET_ARCHIVE_MAX_RATIO must be a positive number/],
+    ['log', { LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got 'verbose'/],
+    ['error time', { AVFLEET_UPSTREAM_ERROR_TIME: '-3' }, /AVFLEET_UPSTREAM_ERROR_TIME must be a positive number of seconds/],
+    ['max errors', { AVFLEET_UPSTREAM_MAX_ERRORS: 'four' }, /AVFLEET_UPSTREAM_MAX_ERRORS must be a positive integer/],
+    ['revive', { AVFLEET_UPSTREAM_REVIVE_TIME: '0' }, /AVFLEET_UPSTREAM_REVIVE_TIME must be a positive number of seconds/],
+    ['lenient', { AVFLEET_LENIENT_CONFIG: 'sometimes' }, /AVFLEET_LENIENT_CONFIG must be true or false/],
+    ['store scheme', { AVFLEET_STORE: 'ftp://host/x' }, /AVFLEET_STORE must be a directory or s3:\/\/BUCKET/],
+    ['s3 bucket', { AVFLEET_STORE: 's3://A_B', AVFLEET_S3_ENDPOINT: 'http://h:9000' }, /AVFLEET_STORE must be s3:\/\/BUCKET/],
+    ['s3 endpoint missing', { AVFLEET_STORE: 's3://mail' }, /AVFLEET_STORE is an s3:\/\/ store, which needs AVFLEET_S3_ENDPOINT/],
+    ['s3 endpoint bad', { AVFLEET_STORE: 's3://mail', AVFLEET_S3_ENDPOINT: 'minio:9000' }, /AVFLEET_S3_ENDPOINT must be an http:\/\/ or https:\/\/ URL/],
+    ['s3 half keys', { AVFLEET_STORE: 's3://mail', AVFLEET_S3_ENDPOINT: 'http://h', AVFLEET_S3_ACCESS_KEY: 'k' }, /AVFLEET_S3_SECRET_KEY is unset while its partner is set/],
+  ];
+  it.each(cases)('%s', (_name, env, message) => {
+    expect(errorOf(() => resolve({ env })).message).toMatch(message);
+  });
+
+  it('names the flag when the value came from a flag', () => {
+    expect(errorOf(() => resolve({ flags: { concurrency: 'abc' } })).message).toBe("--concurrency must be a positive integer, got 'abc'");
+    expect(errorOf(() => resolve({ flags: { redis: true } })).message).toMatch(/--redis needs a value \(URL\)/);
+  });
+
+  it('reports every problem at once', () => {
+    const err = errorOf(() => resolve({ env: { AVFLEET_CONCURRENCY: 'x', LOG_LEVEL: 'loud' } }));
+    expect(err.message.split('\n')).toEqual([
+      "AVFLEET_CONCURRENCY must be a positive integer, got 'x'",
+      "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'",
+    ]);
+  });
+
+  it('points at the settings-file line of a bad value', () => {
+    const file = join(dir, 's.yml');
+    writeFileSync(file, '# fleet\nlisten: 127.0.0.1:1\nconcurrency: many\n');
+    const err = errorOf(() => resolve({ env: { AVFLEET_SETTINGS: file } }));
+    expect(err.format()).toBe(`${file}:3:14: concurrency must be a positive integer, got 'many'`);
+  });
+});
+
+describe('s3 store', () => {
+  it('parses bucket, prefix, endpoint, keys and region', () => {
+    const s = resolve({
+      flags: { store: 's3://mail-store/avfleet/' },
+      env: { AVFLEET_S3_ENDPOINT: 'http://127.0.0.1:14568', AVFLEET_S3_ACCESS_KEY: 'S3RVER', AVFLEET_S3_SECRET_KEY: 'S3RVER' },
+    });
+    expect(s.store).toEqual({
+      kind: 's3',
+      bucket: 'mail-store',
+      keyPrefix: 'avfleet/',
+      endpointUrl: 'http://127.0.0.1:14568',
+      endpoint: '127.0.0.1',
+      port: 14568,
+      useSSL: false,
+      accessKey: 'S3RVER',
+      secretKey: 'S3RVER',
+      region: 'us-east-1',
+    });
+  });
+
+  it('https endpoints default to port 443 and SSL; region and anonymous access', () => {
+    const s = resolve({ env: { AVFLEET_STORE: 's3://bucket', AVFLEET_S3_ENDPOINT: 'https://s3.eu-west-1.amazonaws.com', AVFLEET_S3_REGION: 'eu-west-1' } });
+    expect(s.store).toMatchObject({ kind: 's3', bucket: 'bucket', keyPrefix: '', endpoint: 's3.eu-west-1.amazonaws.com', port: 443, useSSL: true, region: 'eu-west-1', accessKey: '', secretKey: '' });
+  });
+
+  it('folder forms: ~, relative, file://', () => {
+    expect(resolve({ flags: { store: '~' } }).store).toEqual({ kind: 'folder', dir: HOME });
+    expect(resolve({ flags: { store: 'data/store' } }).store).toEqual({ kind: 'folder', dir: '/srv/work/data/store' });
+    expect(resolve({ flags: { store: 'file:///var/lib/avfleet' } }).store).toEqual({ kind: 'folder', dir: '/var/lib/avfleet' });
+  });
+});

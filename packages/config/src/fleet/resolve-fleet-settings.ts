@@ -1,0 +1,123 @@
+import { homedir } from 'node:os';
+import { ConfigError } from '../errors';
+import { FLEET_DEFAULTS } from './fleet-defaults';
+import type { FleetRole, FleetSettings, HostPort, StoreSettings } from './fleet-settings';
+import {
+  parseActionThresholds,
+  parseBooleanSetting,
+  parseByteSize,
+  parseDurationSetting,
+  parseHostPort,
+  parseLogLevel,
+  parseName,
+  parsePath,
+  parsePositiveInt,
+  parsePositiveNumber,
+  parseQueueList,
+  parseRedisUrl,
+} from './parse-setting-value';
+import { expandPath, parseStoreSetting } from './parse-store-setting';
+import { readSettingSources } from './read-env';
+import type { RawSetting, SettingFlags } from './read-env';
+
+export interface ResolveFleetSettingsInput {
+  readonly flags: SettingFlags;
+  readonly env: NodeJS.ProcessEnv;
+  readonly role: FleetRole;
+  /** Defaults to os.homedir() (for `~` in paths). */
+  readonly homeDir?: string;
+  /** Defaults to process.cwd() (relative paths from flags and environment). */
+  readonly cwd?: string;
+}
+
+/**
+ * Merge flag, environment, settings file and default (interfaces.md §2),
+ * validate every value and return a frozen FleetSettings. Throws one
+ * ConfigError (AVF_ERR_CONFIG_SETTINGS) listing every problem found.
+ */
+export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSettings {
+  const homeDir = input.homeDir ?? homedir();
+  const cwd = input.cwd ?? process.cwd();
+  const sources = readSettingSources({ flags: input.flags, env: input.env, cwd });
+  const problems: ConfigError[] = [];
+
+  /** Parse the setting when given, else take the default; collect the error and fall back to the default. */
+  function take<T>(key: string, parse: (raw: RawSetting) => T, fallback: T): T {
+    let raw: RawSetting | undefined;
+    try {
+      raw = sources.get(key);
+      return raw === undefined ? fallback : parse(raw);
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(err);
+      else throw err;
+      return fallback;
+    }
+  }
+  const D = FLEET_DEFAULTS;
+
+  const configPath = take<string | null>('config', (r) => expandPath(parsePath(r), homeDir, r.baseDir), D.configPath);
+  if (configPath === null && (input.role === 'producer' || input.role === 'worker')) {
+    problems.push(new ConfigError('AVF_ERR_CONFIG_SETTINGS', `avfleet ${input.role} needs --config PATH (or AVFLEET_CONFIG): the antivirus.conf to serve`));
+  }
+  const listen = take<HostPort>('listen', parseHostPort, D.listen);
+  const metricsDefault = input.role === 'producer' || input.role === 'scan' ? listen : D.workerMetricsListen;
+  const s3Region = take('s3_region', (r) => parseName(r, 'an S3 region name'), D.s3Region);
+  const store = take<StoreSettings | null>(
+    'store',
+    (r) =>
+      parseStoreSetting({
+        store: r,
+        s3Endpoint: sources.get('s3_endpoint'),
+        s3AccessKey: sources.get('s3_access_key'),
+        s3SecretKey: sources.get('s3_secret_key'),
+        s3Region,
+        homeDir,
+      }),
+    null,
+  ) ?? { kind: 'folder' as const, dir: expandPath(D.store, homeDir, cwd) };
+
+  const settings: FleetSettings = {
+    configPath,
+    settingsFile: sources.settingsFile,
+    redisUrl: take('redis_url', parseRedisUrl, D.redisUrl),
+    store,
+    listen,
+    metricsListen: take('metrics_listen', parseHostPort, metricsDefault),
+    queues: take<readonly string[] | null>('queues', parseQueueList, D.queues),
+    concurrency: take('concurrency', parsePositiveInt, D.concurrency),
+    queuePrefix: take('queue_prefix', (r) => parseName(r, 'a queue prefix'), D.queuePrefix),
+    maxWaiting: take('max_waiting', parsePositiveInt, D.maxWaiting),
+    resultTtlSec: take('result_ttl', (r) => parseDurationSetting(r, true), D.resultTtlSec),
+    maxMessageBytes: take('max_message_bytes', parseByteSize, D.maxMessageBytes),
+    apiToken: take<string | null>('api_token', (r) => parseName(r, 'a token'), D.apiToken),
+    actions: take('actions', parseActionThresholds, D.actions),
+    cacheRspamdCompat: take('cache_rspamd_compat', parseBooleanSetting, D.cacheRspamdCompat),
+    archive: {
+      maxDepth: take('archive_max_depth', parsePositiveInt, D.archive.maxDepth),
+      maxMembers: take('archive_max_members', parsePositiveInt, D.archive.maxMembers),
+      maxBytes: take('archive_max_bytes', parseByteSize, D.archive.maxBytes),
+      maxRatio: take('archive_max_ratio', parsePositiveNumber, D.archive.maxRatio),
+    },
+    logLevel: take('log_level', parseLogLevel, D.logLevel),
+    upstream: {
+      errorTimeSec: take('upstream_error_time', (r) => parseDurationSetting(r, false), D.upstream.errorTimeSec),
+      maxErrors: take('upstream_max_errors', parsePositiveInt, D.upstream.maxErrors),
+      reviveTimeSec: take('upstream_revive_time', (r) => parseDurationSetting(r, false), D.upstream.reviveTimeSec),
+    },
+    lenient: take('lenient_config', parseBooleanSetting, D.lenient),
+  };
+
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) {
+    throw new ConfigError('AVF_ERR_CONFIG_SETTINGS', problems.map((p) => p.format()).join('\n'), null, { cause: problems });
+  }
+  return deepFreeze(settings);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

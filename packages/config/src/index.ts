@@ -1,0 +1,94 @@
+/** Public API of @avfleet/config: errors, the UCL parser, the antivirus rule model and fleet settings. */
+
+// errors and positions
+export { ConfigError, ConfigErrors, formatWarning } from './errors';
+export type { ConfigErrorCode, ConfigWarning, ConfigWarningCode } from './errors';
+export { formatPosition } from './source-position';
+export type { SourcePosition } from './source-position';
+
+// UCL
+export { isImplicitArray, keyPositions, objectPosition, parseUcl, parseUclFile, toJson } from './ucl';
+export type { DuplicateStrategy, UclObject, UclParseOptions, UclParseResult, UclValue } from './ucl';
+
+// antivirus rules
+export { buildAntivirusConfig, loadAntivirusConfig, rulesToJson, UCL_POSITIONS } from './load-antivirus-conf';
+export type { AntivirusConfig, BuildContext, LoadOptions } from './load-antivirus-conf';
+export { ACTION_NAMES, SCANNER_TYPES } from './rules/rule';
+export type {
+  ActionName,
+  CategorySymbol,
+  CompiledPattern,
+  RateLimit,
+  Rule,
+  ScannerSpecificOptions,
+  ScannerType,
+  ServerEntry,
+  ServerList,
+  ServerStrategy,
+  VerdictTrigger,
+} from './rules/rule';
+export {
+  CATEGORY_NAMES,
+  DEFAULT_DESCRIPTION,
+  DEFAULT_GROUP,
+  HASH_CATEGORY_DEFAULTS,
+  HASH_SERVICE_URLS,
+  ICAP_DEFAULTS,
+  MESSAGE_FALLBACK,
+  SCANNER_DEFAULTS,
+} from './rules/scanner-defaults';
+export type { CategoryName, IcapOptions, ScannerDefaults } from './rules/scanner-defaults';
+export { formatServerEntry, parseServerEntry, parseServers } from './rules/parse-servers';
+export type { ParsedServers } from './rules/parse-servers';
+export { compilePattern, firstMatch, patternMatches } from './rules/compile-pattern';
+export type { PatternContext } from './rules/compile-pattern';
+export { parseActionName, parseRateLimit, VERDICT_TRIGGERS } from './rules/rule-values';
+export type { SymbolScore } from './rules/symbol-scores';
+export { configDigest, ruleToJson } from './rules/rules-to-json';
+export {
+  parseIpRange,
+  parseWhitelistLine,
+  parseWhitelistMap,
+  readWhitelistFile,
+  whitelistHasIp,
+  whitelistHasName,
+} from './rules/whitelist-map';
+export type { IpRange, WhitelistMap } from './rules/whitelist-map';
+export { NO_POSITIONS } from './rules/ucl-view';
+export type { TreeObject, TreePositions, TreeValue } from './rules/ucl-view';
+
+// fleet settings
+export {
+  describeSettings,
+  expandPath,
+  FLEET_DEFAULTS,
+  formatActionThresholds,
+  LOG_LEVELS,
+  parseDurationSeconds,
+  readSettingSources,
+  readSettingsFile,
+  redactSettings,
+  resolveFleetSettings,
+  settingsToMarkdown,
+} from './fleet';
+export type {
+  ActionThresholds,
+  ArchiveLimits,
+  FleetDefaults,
+  FleetRole,
+  FleetSettings,
+  FolderStoreSettings,
+  HostPort,
+  LogLevel,
+  RawSetting,
+  ResolveFleetSettingsInput,
+  S3StoreSettings,
+  SettingDescriptor,
+  SettingFlags,
+  SettingSources,
+  SettingsFile,
+  SettingsFileEntry,
+  StoreSettings,
+  ThresholdAction,
+  UpstreamLimits,
+} from './fleet';

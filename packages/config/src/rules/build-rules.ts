@@ -1,0 +1,147 @@
+import type { ConfigError, ConfigWarning } from '../errors';
+import { formatPosition } from '../source-position';
+import { Diagnostics } from './diagnostics';
+import { normalizeRule } from './normalize-rule';
+import type { Rule } from './rule';
+import type { SymbolScore } from './symbol-scores';
+import { applyGroupFile, ruleSymbolScores } from './symbol-scores';
+import type { TreeObject, TreePositions, TreeValue } from './ucl-view';
+import { isTreeArray, isTreeObject, positionOf, treeToJson } from './ucl-view';
+
+/** Section-level keys that Rspamd takes as the module's Redis servers (config-format.md §5). */
+const REDIS_SERVER_KEYS = ['servers', 'server', 'read_servers', 'write_servers'];
+
+export interface BuildInput {
+  /** The inside of the `antivirus` section. */
+  readonly section: TreeObject;
+  /** The inside of the `external_services` section (ICAP rules), if any. */
+  readonly externalServices?: TreeObject | null;
+  /** `antivirus_group.conf` (inside of the group), if any. */
+  readonly groupFile?: TreeObject | null;
+  readonly positions: TreePositions;
+  readonly lenient: boolean;
+}
+
+export interface BuildOutput {
+  readonly rules: Rule[];
+  readonly symbolScores: Record<string, SymbolScore>;
+  readonly redis: Record<string, unknown> | null;
+  readonly warnings: ConfigWarning[];
+  /** Empty unless the result must be refused. */
+  readonly errors: ConfigError[];
+}
+
+/**
+ * Turn the parsed sections into rules (semantics.md §1, config-format.md §5):
+ * every object member is a rule, `redis` is reserved, a rule given twice in
+ * an append context is an error. In lenient mode bad rules are dropped with
+ * a warning (Rspamd's behaviour, D27) and only "no rule left" is an error.
+ */
+export function buildRules(input: BuildInput): BuildOutput {
+  const diag = new Diagnostics();
+  const pos = input.positions;
+  const rules: Rule[] = [];
+  const dropped: { name: string; errors: readonly ConfigError[] }[] = [];
+  let redis: Record<string, unknown> | null = null;
+
+  const addRule = (name: string, block: TreeObject, section: 'antivirus' | 'external_services', owner: TreeObject) => {
+    const mark = diag.errors.length;
+    const blockPosition = pos.keyPositions(owner, name)[0] ?? null;
+    const rule = normalizeRule(name, block, { pos, diag, section, blockPosition });
+    if (rule) rules.push(rule);
+    else dropped.push({ name, errors: diag.since(mark) });
+  };
+
+  for (const [key, value] of Object.entries(input.section)) {
+    const where = positionOf(pos, input.section, key);
+    if (key === 'redis') {
+      if (isTreeObject(value)) redis = { ...(redis ?? {}), ...(treeToJson(value) as Record<string, unknown>) };
+      else diag.warn('AVF_WARN_OTHER', 'antivirus: redis must be a block { servers = …; }; ignored', where);
+    } else if (REDIS_SERVER_KEYS.includes(key) && !isTreeObject(value)) {
+      redis = { ...(redis ?? {}), [key]: treeToJson(value) };
+    } else if (isTreeObject(value)) {
+      if (key === 'antivirus' && !('type' in value)) {
+        const mark = diag.errors.length;
+        diag.error(
+          'AVF_ERR_CONFIG_RULE',
+          'found an antivirus { } wrapper: local.d/override.d files (and a single file given on the command line) hold the inside of the section; remove the wrapper and keep the rule blocks',
+          where,
+        );
+        dropped.push({ name: key, errors: diag.since(mark) });
+      } else addRule(key, value, 'antivirus', input.section);
+    } else if (isTreeArray(value) && value.length > 0 && value.every((v: TreeValue) => isTreeObject(v))) {
+      const mark = diag.errors.length;
+      const lines = pos.keyPositions(input.section, key).map((p) => formatPosition(p));
+      const at = lines.length > 1 ? ` (at ${lines.join(' and ')})` : '';
+      const msg = pos.isImplicitArray(input.section, key) || lines.length > 1
+        ? `rule "${key}" defined twice${at}; merge the blocks into one (only local.d/antivirus.conf merges repeated blocks)`
+        : `rule "${key}" is a list of blocks; write one block ${key} { … }`;
+      diag.error('AVF_ERR_CONFIG_RULE', msg, where);
+      dropped.push({ name: key, errors: diag.since(mark) });
+    } else {
+      diag.warn('AVF_WARN_UNKNOWN_KEY', `antivirus: ${key} is not a rule block and is ignored`, where);
+    }
+  }
+
+  for (const [key, value] of Object.entries(input.externalServices ?? {})) {
+    const where = positionOf(pos, input.externalServices ?? {}, key);
+    if (!isTreeObject(value)) continue;
+    const type = value['type'] ?? key;
+    if (type !== 'icap') {
+      diag.warn('AVF_WARN_OTHER', `external_services: block ${key} (type ${JSON.stringify(type)}) is not an ICAP rule; avfleet ignores it`, where);
+      continue;
+    }
+    addRule(key, value, 'external_services', input.externalServices ?? {});
+  }
+
+  checkUniqueNames(rules, diag, dropped);
+
+  const symbolScores = ruleSymbolScores(rules);
+  if (input.groupFile) applyGroupFile(symbolScores, input.groupFile, pos, diag);
+
+  const errors = [...diag.errors];
+  const warnings = [...diag.warnings];
+  if (input.lenient && errors.length > 0) {
+    const inRules = new Set(dropped.flatMap((d) => d.errors));
+    for (const d of dropped) {
+      const why = d.errors.map((e) => e.message).join('; ');
+      warnings.push({ code: 'AVF_WARN_RULE_DROPPED', message: `rule "${d.name}" dropped (lenient mode): ${why}`, position: d.errors[0]?.position ?? null });
+    }
+    for (const e of errors) {
+      if (!inRules.has(e)) warnings.push({ code: 'AVF_WARN_OTHER', message: `${e.message} (ignored in lenient mode)`, position: e.position });
+    }
+    errors.length = 0;
+  }
+  if (rules.length === 0 && errors.length === 0) {
+    diag.error(
+      'AVF_ERR_CONFIG_RULE',
+      dropped.length > 0 ? 'no valid antivirus rule left after dropping the invalid ones' : 'no antivirus rule configured; add a block such as clamav { servers = "127.0.0.1:3310"; }',
+      null,
+    );
+    errors.push(...diag.since(diag.errors.length - 1));
+  }
+  return { rules: errors.length > 0 ? [] : rules, symbolScores, redis, warnings, errors };
+}
+
+/** Rule names are queue names and cache prefixes: they must be unique. */
+function checkUniqueNames(rules: Rule[], diag: Diagnostics, dropped: { name: string; errors: readonly ConfigError[] }[]): void {
+  const seen = new Map<string, Rule>();
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
+    if (!rule) continue;
+    const first = seen.get(rule.name);
+    if (!first) {
+      seen.set(rule.name, rule);
+      continue;
+    }
+    const mark = diag.errors.length;
+    diag.error(
+      'AVF_ERR_CONFIG_RULE',
+      `two rules are named "${rule.name}" (the first at ${formatPosition(first.source)}); rule names are queue names and must be unique — change name = …`,
+      rule.source,
+    );
+    dropped.push({ name: rule.name, errors: diag.since(mark) });
+    rules.splice(i, 1);
+    i--;
+  }
+}

@@ -1,0 +1,57 @@
+import { ConfigError } from '../errors';
+import type { SourcePosition } from '../source-position';
+
+/** True when Rspamd's Jinja-like templater would have something to do in this text. */
+export function needsTemplating(text: string): boolean {
+  return text.includes('{=') || text.includes('{%');
+}
+
+function positionOf(text: string, offset: number, file: string): SourcePosition {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { file, line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
+}
+
+const EXPRESSION = /^\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*default\(\s*(?:'([^']*)'|"([^"]*)")\s*\)\s*)?$/;
+
+/**
+ * The subset of Rspamd's templating that configuration files use:
+ * `{= env.NAME =}` and `{= env.NAME|default('x') =}`, where env.NAME is the
+ * environment variable RSPAMD_NAME (an unset one renders as the default, or
+ * empty like Jinja's undefined). Anything else (`{% … %}` statements, other
+ * expressions) is refused with AVF_ERR_CONFIG_TEMPLATE rather than parsed as UCL.
+ */
+export function renderTemplate(text: string, file: string, env: Record<string, string | undefined>): string {
+  const stmt = text.indexOf('{%');
+  if (stmt >= 0) {
+    throw new ConfigError(
+      'AVF_ERR_CONFIG_TEMPLATE',
+      'templating statements ({% … %}) are not supported; only {= env.NAME =} and {= env.NAME|default(\'x\') =} are. Render the file first or remove the statement',
+      positionOf(text, stmt, file),
+    );
+  }
+  let out = '';
+  let i = 0;
+  for (;;) {
+    const open = text.indexOf('{=', i);
+    if (open < 0) break;
+    const close = text.indexOf('=}', open + 2);
+    if (close < 0) {
+      throw new ConfigError('AVF_ERR_CONFIG_TEMPLATE', 'unterminated template expression: "{=" without a closing "=}"', positionOf(text, open, file));
+    }
+    const m = EXPRESSION.exec(text.slice(open + 2, close));
+    if (!m) {
+      throw new ConfigError(
+        'AVF_ERR_CONFIG_TEMPLATE',
+        `unsupported template expression "${text.slice(open, close + 2)}"; only {= env.NAME =} and {= env.NAME|default('x') =} are supported`,
+        positionOf(text, open, file),
+      );
+    }
+    const name = m[1] as string;
+    const fallback = m[2] ?? m[3];
+    const value = env[`RSPAMD_${name}`];
+    out += text.slice(i, open) + (value ?? fallback ?? '');
+    i = close + 2;
+  }
+  return out + text.slice(i);
+}

@@ -1,0 +1,20 @@
+import type { RequestMeta } from './request-meta';
+import type { PartSummary } from './scan-result';
+
+/** The aggregation (parent) job of one message's flow. */
+export interface AggregateJobData {
+  readonly v: 1;
+  readonly scanId: string;
+  readonly configDigest: string;
+  /** ms since epoch when the producer accepted the message. */
+  readonly receivedAt: number;
+  readonly messageKey: string;
+  readonly meta: RequestMeta;
+  readonly parts: readonly PartSummary[];
+  /** rule → reason for rules that did not run (interfaces.md §3). */
+  readonly skipped: Readonly<Record<string, string>>;
+  /** Every (rule, part) a child scans, so a missing child result is noticed. */
+  readonly expected: readonly { readonly rule: string; readonly partIndex: string | null }[];
+  /** Results the producer already had (verdict cache hits), merged with the children's. */
+  readonly preResolved: readonly import('./scan-job-data').ScanJobResult[];
+}

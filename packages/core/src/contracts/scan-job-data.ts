@@ -1,0 +1,38 @@
+import type { Verdict } from '@avfleet/scanners';
+
+/** Bumped when the job payload shape changes incompatibly. */
+export const JOB_SCHEMA_VERSION = 1;
+
+/**
+ * One (rule, body) scan job. Payloads carry references, never bytes: the body
+ * is read from the object store under `key`.
+ */
+export interface ScanJobData {
+  readonly v: typeof JOB_SCHEMA_VERSION;
+  readonly scanId: string;
+  readonly rule: string;
+  /** Leaf part path (`1`, `2.1`) or null for whole-message mode. */
+  readonly partIndex: string | null;
+  /** Object-store key of the bytes (`parts/<sha256>` or the raw message key). */
+  readonly key: string;
+  /** SHA-256 hex of the original bytes (the cache key digest). */
+  readonly sha256: string;
+  readonly size: number;
+  readonly filename: string | null;
+  readonly contentType: string | null;
+  /** eicar_fake_pattern matched: the scanner receives the EICAR test string instead. */
+  readonly substituteEicar: boolean;
+  /** Digest of the configuration the producer used (rolling updates). */
+  readonly configDigest: string;
+  /** Absolute deadline (ms since epoch) after which the result is no longer awaited. */
+  readonly deadlineMs: number | null;
+}
+
+/** What a scan job returns (stored by BullMQ in the parent's processed set). */
+export interface ScanJobResult {
+  readonly rule: string;
+  readonly partIndex: string | null;
+  readonly verdict: Verdict;
+  readonly cached: boolean;
+  readonly ms: number;
+}

@@ -1,0 +1,150 @@
+import { deflateRawSync, gzipSync } from 'node:zlib';
+import { listArchiveMembers } from './archive-listing';
+import { detectType } from './detect-type';
+
+interface Entry { name: string; data: Buffer | string; deflate?: boolean; encrypted?: boolean }
+
+/** Minimal zip writer (CRC left 0: the reader does not check it). */
+function zip(entries: Entry[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const raw = Buffer.isBuffer(e.data) ? e.data : Buffer.from(e.data);
+    const data = e.deflate ? deflateRawSync(raw) : raw;
+    const name = Buffer.from(e.name, 'utf8');
+    const flags = 0x800 | (e.encrypted ? 1 : 0);
+    const lfh = Buffer.alloc(30);
+    lfh.writeUInt32LE(0x04034b50, 0);
+    lfh.writeUInt16LE(flags, 6);
+    lfh.writeUInt16LE(e.deflate ? 8 : 0, 8);
+    lfh.writeUInt32LE(data.length, 18);
+    lfh.writeUInt32LE(raw.length, 22);
+    lfh.writeUInt16LE(name.length, 26);
+    const cdh = Buffer.alloc(46);
+    cdh.writeUInt32LE(0x02014b50, 0);
+    cdh.writeUInt16LE(flags, 8);
+    cdh.writeUInt16LE(e.deflate ? 8 : 0, 10);
+    cdh.writeUInt32LE(data.length, 20);
+    cdh.writeUInt32LE(raw.length, 24);
+    cdh.writeUInt16LE(name.length, 28);
+    cdh.writeUInt32LE(offset, 42);
+    locals.push(lfh, name, data);
+    centrals.push(cdh, name);
+    offset += 30 + name.length + data.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(entries.length, 8);
+  eocd.writeUInt16LE(entries.length, 10);
+  eocd.writeUInt32LE(cd.length, 12);
+  eocd.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, eocd]);
+}
+
+function tar(files: Record<string, string>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const [name, text] of Object.entries(files)) {
+    const h = Buffer.alloc(512);
+    h.write(name, 0, 'latin1');
+    h.write('0000644\0', 100, 'latin1');
+    h.write(`${text.length.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+    h.write('0', 156, 'latin1');
+    h.write('ustar\u000000', 257, 'latin1');
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
+    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    const body = Buffer.alloc(Math.ceil(text.length / 512) * 512);
+    body.write(text, 0, 'latin1');
+    blocks.push(h, body);
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+/** gzip with an FNAME field. */
+function gzipNamed(data: Buffer, name: string): Buffer {
+  const plain = gzipSync(data);
+  const header = Buffer.from(plain.subarray(0, 10));
+  header[3] = 8;
+  return Buffer.concat([header, Buffer.from(`${name}\0`, 'latin1'), plain.subarray(10)]);
+}
+
+describe('listArchiveMembers', () => {
+  it('lists zip members, stored and deflated, skipping directories', () => {
+    const z = zip([{ name: 'a.txt', data: 'hello' }, { name: 'dir/', data: '' }, { name: 'dir/b.exe', data: 'MZ'.repeat(100), deflate: true }]);
+    expect(listArchiveMembers(z)).toEqual({ format: 'zip', members: ['a.txt', 'dir/b.exe'], encrypted: false, truncated: false });
+  });
+
+  it('names nested archive members as outer > inner, to any depth within the limit', () => {
+    const level3 = zip([{ name: 'inner/eicar.com', data: 'x' }]);
+    const level2 = zip([{ name: 'level3.zip', data: level3, deflate: true }]);
+    const level1 = zip([{ name: 'level2.zip', data: level2 }]);
+    expect(listArchiveMembers(level1)?.members).toEqual(['level2.zip', 'level2.zip > level3.zip', 'level2.zip > level3.zip > inner/eicar.com']);
+    const shallow = listArchiveMembers(level1, { limits: { maxDepth: 2 } });
+    expect(shallow?.members).toEqual(['level2.zip', 'level2.zip > level3.zip']);
+    expect(shallow?.truncated).toBe(true);
+  });
+
+  it('flags encrypted members and does not look inside them', () => {
+    const inner = zip([{ name: 'x.txt', data: 'x' }]);
+    const listing = listArchiveMembers(zip([{ name: 'secret.zip', data: inner, encrypted: true }]));
+    expect(listing).toMatchObject({ members: ['secret.zip'], encrypted: true });
+  });
+
+  it('stops at maxMembers', () => {
+    const many = zip(Array.from({ length: 20 }, (_, i) => ({ name: `f${i}.txt`, data: 'x' })));
+    const listing = listArchiveMembers(many, { limits: { maxMembers: 5 } });
+    expect(listing?.members).toHaveLength(5);
+    expect(listing?.truncated).toBe(true);
+  });
+
+  it('lists tar members and members of a .tar.gz without an extra level', () => {
+    const t = tar({ 'logs/readme.txt': 'read me', 'logs/eicar.com': 'x' });
+    expect(listArchiveMembers(t)?.members).toEqual(['logs/readme.txt', 'logs/eicar.com']);
+    expect(listArchiveMembers(gzipSync(t), { name: 'logs.tar.gz' })).toMatchObject({ format: 'gzip', members: ['logs/readme.txt', 'logs/eicar.com'] });
+  });
+
+  it('names the content of a gzip stream by its header, else by the archive name', () => {
+    expect(listArchiveMembers(gzipNamed(Buffer.from('x'), 'eicar.com'))?.members).toEqual(['eicar.com']);
+    expect(listArchiveMembers(gzipSync(Buffer.from('x')), { name: 'report.pdf.gz' })?.members).toEqual(['report.pdf']);
+    const zipped = zip([{ name: 'f.txt', data: 'x' }]);
+    expect(listArchiveMembers(gzipNamed(zipped, 'f.zip'))?.members).toEqual(['f.zip', 'f.zip > f.txt']);
+  });
+
+  it('returns null for non-archives and never throws on garbage', () => {
+    expect(listArchiveMembers(Buffer.from('just text'))).toBeNull();
+    const z = zip([{ name: 'a.txt', data: 'hello' }, { name: 'b.txt', data: 'x'.repeat(300), deflate: true }]);
+    for (let cut = 1; cut < z.length; cut += 7) {
+      expect(() => listArchiveMembers(z.subarray(0, cut))).not.toThrow();
+    }
+    let seed = 7;
+    for (let i = 0; i < 200; i++) {
+      const junk = Buffer.alloc(600, 0);
+      for (let k = 0; k < junk.length; k++) junk[k] = (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
+      const prefixes = ['PK\x03\x04', 'PK\x05\x06', '\x1f\x8b\x08', 'Rar!\x1a\x07\x00', 'Rar!\x1a\x07\x01\x00', '\x78\x9f\x3e\x22'];
+      Buffer.from(prefixes[i % prefixes.length], 'latin1').copy(junk, 0);
+      expect(() => listArchiveMembers(junk)).not.toThrow();
+    }
+  });
+
+  it('lists a zip truncated before its central directory from the local headers', () => {
+    const z = zip([{ name: 'a.txt', data: 'hello' }, { name: 'b.txt', data: 'world' }]);
+    expect(listArchiveMembers(z.subarray(0, 75))?.members).toEqual(['a.txt', 'b.txt']);
+  });
+
+  it('bounds decompression of a highly compressed member (ratio limit)', () => {
+    const bomb = zip([{ name: 'big.zip', data: Buffer.concat([zip([{ name: 'x', data: 'y' }]), Buffer.alloc(5_000_000)]), deflate: true }]);
+    const listing = listArchiveMembers(bomb, { limits: { maxRatio: 2, maxBytes: 1000 } });
+    expect(listing?.members[0]).toBe('big.zip');
+  });
+});
+
+describe('detectType on zip containers', () => {
+  it('recognises OOXML by its members', () => {
+    expect(detectType(zip([{ name: '[Content_Types].xml', data: '<x/>' }, { name: 'word/document.xml', data: '<x/>' }]))?.ext).toBe('docx');
+    expect(detectType(zip([{ name: '[Content_Types].xml', data: '<x/>' }, { name: 'xl/workbook.xml', data: '<x/>' }]))?.ext).toBe('xlsx');
+    expect(detectType(zip([{ name: 'a.txt', data: 'x' }]))).toEqual({ ext: 'zip', mime: 'application/zip' });
+  });
+});

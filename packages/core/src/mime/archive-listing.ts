@@ -1,0 +1,195 @@
+import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
+import { readGzipMember } from './gzip-member';
+import { readRarNames } from './rar-names';
+import { readTarEntries } from './tar-entries';
+import { readTnefAttachments } from './tnef-attachments';
+import { extractZipEntry, readZipEntries } from './zip-entries';
+
+/** Bounds for listing archive members (interfaces.md §2, AVFLEET_ARCHIVE_*). */
+export interface ArchiveLimits {
+  /** Archives inside archives followed at most this deep (the outer archive is depth 1). */
+  readonly maxDepth: number;
+  /** Member names collected in total, nested ones included. */
+  readonly maxMembers: number;
+  /** Bytes decompressed in total while looking into nested archives. */
+  readonly maxBytes: number;
+  /** A member is not decompressed beyond this many times its compressed size. */
+  readonly maxRatio: number;
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = Object.freeze({
+  maxDepth: 8,
+  maxMembers: 1000,
+  maxBytes: 104857600,
+  maxRatio: 100,
+});
+
+export type ArchiveFormat = 'zip' | 'tar' | 'gzip' | 'rar' | 'tnef';
+
+export interface ArchiveListing {
+  readonly format: ArchiveFormat;
+  /** Member paths; members of nested archives as `a.zip > b.txt`. */
+  readonly members: readonly string[];
+  /** Some member is encrypted (its name is listed, its content was not looked into). */
+  readonly encrypted: boolean;
+  /** A limit stopped the listing before the end. */
+  readonly truncated: boolean;
+}
+
+interface ListState {
+  readonly limits: ArchiveLimits;
+  readonly members: string[];
+  bytesLeft: number;
+  encrypted: boolean;
+  truncated: boolean;
+}
+
+const ZIP_MAGIC = [Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('PK\x05\x06', 'latin1')];
+
+function formatOf(buf: Buffer): ArchiveFormat | null {
+  if (ZIP_MAGIC.some((m) => buf.subarray(0, 4).equals(m))) return 'zip';
+  if (buf.length >= 3 && buf[0] === 0x1f && buf[1] === 0x8b && buf[2] === 8) return 'gzip';
+  if (buf.subarray(0, 6).toString('latin1') === 'Rar!\x1a\x07') return 'rar';
+  if (buf.length >= 4 && buf.readUInt32LE(0) === 0x223e9f78) return 'tnef';
+  if (readTarEntries(buf.subarray(0, 1024), 1).length > 0 || buf.subarray(257, 262).toString('latin1') === 'ustar') return 'tar';
+  return null;
+}
+
+function add(state: ListState, name: string): boolean {
+  if (state.members.length >= state.limits.maxMembers) {
+    state.truncated = true;
+    return false;
+  }
+  state.members.push(name);
+  return true;
+}
+
+/** Cheap look at the first bytes of a deflated member: is it worth decompressing whole? */
+function deflatedLooksLikeArchive(data: Buffer): boolean {
+  try {
+    const head = inflateRawSync(data.subarray(0, 2048), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 20 });
+    return formatOf(head) !== null;
+  } catch {
+    return false;
+  }
+}
+
+function nested(state: ListState, content: Buffer, depth: number, prefix: string, name: string): void {
+  if (formatOf(content) === null) return;
+  if (depth >= state.limits.maxDepth) {
+    state.truncated = true;
+    return;
+  }
+  listInto(state, content, depth + 1, `${prefix}${name} > `, name);
+}
+
+function listZip(state: ListState, buf: Buffer, depth: number, prefix: string): void {
+  for (const entry of readZipEntries(buf, state.limits.maxMembers + 1)) {
+    if (entry.isDirectory) continue;
+    if (!add(state, prefix + entry.name)) return;
+    if (entry.encrypted) {
+      state.encrypted = true;
+      continue;
+    }
+    if (entry.method !== 0 && entry.method !== 8) continue;
+    const budget = Math.min(state.bytesLeft, Math.max(1 << 16, entry.compressedSize * state.limits.maxRatio));
+    if (budget <= 0) {
+      state.truncated = true;
+      continue;
+    }
+    if (entry.method === 8) {
+      const start = entry.localHeaderOffset + 30 + buf.readUInt16LE(entry.localHeaderOffset + 26) + buf.readUInt16LE(entry.localHeaderOffset + 28);
+      if (!deflatedLooksLikeArchive(buf.subarray(start, start + entry.compressedSize))) continue;
+    }
+    const content = extractZipEntry(buf, entry, budget);
+    if (!content) continue;
+    if (entry.method === 8) state.bytesLeft -= content.length;
+    nested(state, content, depth, prefix, entry.name);
+  }
+}
+
+function listInto(state: ListState, buf: Buffer, depth: number, prefix: string, containerName: string | null): void {
+  switch (formatOf(buf)) {
+    case 'zip':
+      return buf.length >= 30 ? listZipSafe(state, buf, depth, prefix) : undefined;
+    case 'tar':
+      for (const entry of readTarEntries(buf, state.limits.maxMembers + 1)) {
+        if (!add(state, prefix + entry.name)) return;
+        nested(state, buf.subarray(entry.dataOffset, entry.dataOffset + entry.size), depth, prefix, entry.name);
+      }
+      return;
+    case 'gzip': {
+      const budget = Math.min(state.bytesLeft, Math.max(1 << 16, buf.length * state.limits.maxRatio));
+      const member = readGzipMember(buf, budget);
+      if (!member) return;
+      if (member.content) state.bytesLeft -= member.content.length;
+      if (!member.complete) state.truncated = true;
+      const content = member.content ?? Buffer.alloc(0);
+      if (formatOf(content) === 'tar') return listInto(state, content, depth, prefix, null);
+      const inner = member.originalName ?? gunzippedName(containerName);
+      if (inner === null) return nested(state, content, depth, prefix, '(gzip stream)');
+      if (!add(state, prefix + inner)) return;
+      return nested(state, content, depth, prefix, inner);
+    }
+    case 'rar':
+      for (const entry of readRarNames(buf, state.limits.maxMembers + 1)) {
+        if (entry.encrypted) state.encrypted = true;
+        if (!add(state, prefix + entry.name)) return;
+      }
+      return;
+    case 'tnef':
+      for (const att of readTnefAttachments(buf, state.limits.maxMembers + 1)) {
+        const name = att.filename ?? '(unnamed)';
+        if (!add(state, prefix + name)) return;
+        nested(state, att.content, depth, prefix, name);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+function listZipSafe(state: ListState, buf: Buffer, depth: number, prefix: string): void {
+  try {
+    listZip(state, buf, depth, prefix);
+  } catch {
+    state.truncated = true;
+  }
+}
+
+/** `x.tar.gz`/`x.tgz` → `x.tar`, `x.gz` → `x`; null when there is no such name. */
+function gunzippedName(name: string | null): string | null {
+  if (!name) return null;
+  const base = name.replace(/^.*[/\\]/, '');
+  if (/\.tgz$/i.test(base)) return base.replace(/\.tgz$/i, '.tar');
+  if (/\.gz$/i.test(base)) return base.replace(/\.gz$/i, '') || null;
+  return null;
+}
+
+/**
+ * Member names of a zip (incl. OOXML/ODF/jar), tar, gzip (the original file
+ * name, or the members of a .tar.gz), RAR (v4/v5 names) or TNEF stream, with
+ * members of nested archives as `outer > inner`. `name` is the archive's own
+ * file name (used for a gzip stream without a stored name). Returns null when
+ * the content is no archive of those kinds. Bounded by `limits`; never throws.
+ */
+export function listArchiveMembers(
+  content: Buffer,
+  options: { readonly name?: string | null; readonly limits?: Partial<ArchiveLimits> } = {},
+): ArchiveListing | null {
+  let format: ArchiveFormat | null;
+  try {
+    format = formatOf(content);
+  } catch {
+    return null;
+  }
+  if (format === null) return null;
+  const limits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
+  const state: ListState = { limits, members: [], bytesLeft: limits.maxBytes, encrypted: false, truncated: false };
+  try {
+    listInto(state, content, 1, '', options.name ?? null);
+  } catch {
+    state.truncated = true;
+  }
+  return { format, members: state.members, encrypted: state.encrypted, truncated: state.truncated };
+}

@@ -1,0 +1,12 @@
+export { splitMessage } from './split-message';
+export type { MimeLimits, MimePart, MessageHeaderSummary, OpenedContainer, PartOrigin, SplitMessage } from './mime-part';
+export { DEFAULT_MIME_LIMITS } from './mime-part';
+export { MimeError } from './mime-error';
+export type { MimeErrorCode } from './mime-error';
+export { detectType, mimeTypeForExtension, AV_CHECK_FALSE_EXTENSIONS, DECODABLE_IMAGE_EXTENSIONS } from './detect-type';
+export type { DetectedType } from './detect-type';
+export { listArchiveMembers, DEFAULT_ARCHIVE_LIMITS } from './archive-listing';
+export type { ArchiveFormat, ArchiveLimits, ArchiveListing } from './archive-listing';
+export { extensions, patternMatches } from './part-filters';
+export { selectBodies, isPartSelected, gateFor, EICAR_TEST_STRING } from './select-parts';
+export type { BodySelection, GateName, GatedBody, SelectedBody, SelectionContext, SelectionRule, SelectionSkip } from './select-parts';

@@ -1,0 +1,87 @@
+import type { ArchiveLimits } from './archive-listing';
+import { DEFAULT_ARCHIVE_LIMITS } from './archive-listing';
+
+/** Where a part's bytes came from. */
+export type PartOrigin =
+  /** An ordinary MIME leaf (possibly inside an attached message). */
+  | 'mime'
+  /** A `begin 644 name` block found inside a text part. */
+  | 'uuencode'
+  /** An attachment inside a TNEF (`winmail.dat`) stream. */
+  | 'tnef';
+
+/**
+ * One leaf of the message (interfaces.md §6.2): attached messages are opened,
+ * their leaves appear with a path (`2.1`), the attached message itself never.
+ */
+export interface MimePart {
+  /** Depth-first leaf number: `1`, `2`, `2.1` (inside an attached message or a text part's uuencoded block). */
+  readonly index: string;
+  readonly origin: PartOrigin;
+  /** Decoded file name (RFC 2231/2047), precedence per semantics.md §3.2, or null. */
+  readonly filename: string | null;
+  /** True when the file name came from `Content-Type` (name / filename parameter). */
+  readonly filenameFromContentType: boolean;
+  /** `type/subtype`, lower-cased; null when the part has no usable Content-Type. */
+  readonly declaredType: string | null;
+  /** `Content-Disposition` value, lower-cased, or null. */
+  readonly disposition: string | null;
+  /** Extension found by magic-byte sniffing (`pdf`, `exe`, `zip`, `txt`, …), or null. */
+  readonly detectedExt: string | null;
+  /** MIME type associated with `detectedExt`, or null. */
+  readonly detectedType: string | null;
+  readonly isAttachment: boolean;
+  readonly isText: boolean;
+  readonly isImage: boolean;
+  readonly hasContentId: boolean;
+  /** Decoded content (transfer encoding removed). */
+  readonly content: Buffer;
+  readonly size: number;
+  /** Word count of text parts, null for other parts. */
+  readonly words: number | null;
+  /** Archive member names (nested as `a.zip > b.txt`), for filters only; empty when not an archive. */
+  readonly archiveMembers: readonly string[];
+  /** True when the archive is encrypted (some member could not be read). */
+  readonly archiveEncrypted: boolean;
+}
+
+/** An attached message that was opened (its leaves are parts; it is not scanned whole). */
+export interface OpenedContainer {
+  readonly index: string;
+  readonly kind: 'rfc822';
+  readonly filename: string | null;
+}
+
+export interface MessageHeaderSummary {
+  readonly messageId: string | null;
+  readonly subject: string | null;
+  readonly from: string | null;
+}
+
+export interface SplitMessage {
+  readonly parts: readonly MimePart[];
+  /** Word counts of every text part (including those of attached messages), in part order. */
+  readonly textWordCounts: readonly number[];
+  readonly containers: readonly OpenedContainer[];
+  readonly headers: MessageHeaderSummary;
+  readonly rawSize: number;
+}
+
+/** Bounds on what one message may make us do; exceeding one gives a MimeError. */
+export interface MimeLimits {
+  /** Leaf parts in total, attached messages and uuencode/TNEF parts included. */
+  readonly maxParts: number;
+  /** Nesting of MIME nodes (multiparts and attached messages) below the top-level part. */
+  readonly maxDepth: number;
+  /** Bytes of one header block. */
+  readonly maxHeaderBytes: number;
+  /** Bounds for archive member listing (AVFLEET_ARCHIVE_*). */
+  readonly archive: ArchiveLimits;
+}
+
+export const DEFAULT_MIME_LIMITS: MimeLimits = Object.freeze({
+  maxParts: 1000,
+  maxDepth: 32,
+  maxHeaderBytes: 1024 * 1024,
+  archive: DEFAULT_ARCHIVE_LIMITS,
+});

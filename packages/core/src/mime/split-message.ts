@@ -1,0 +1,184 @@
+import type { Transform } from 'node:stream';
+import { Splitter } from '@zone-eu/mailsplit';
+import type { SplitterChunk } from '@zone-eu/mailsplit';
+import { listArchiveMembers } from './archive-listing';
+import { DECODABLE_IMAGE_EXTENSIONS, detectType } from './detect-type';
+import { MimeError } from './mime-error';
+import { decodeHeaderWords, readNodeInfo } from './mime-node-info';
+import type { MimeNode, MimeNodeInfo } from './mime-node-info';
+import type { MessageHeaderSummary, MimeLimits, MimePart, OpenedContainer, PartOrigin, SplitMessage } from './mime-part';
+import { DEFAULT_MIME_LIMITS } from './mime-part';
+import { countWords } from './text-words';
+import { readTnefAttachments } from './tnef-attachments';
+import { decodeTransferEncoding } from './transfer-decoding';
+import { findUuBlocks } from './uudecode';
+
+interface CollectedNode {
+  readonly node: MimeNode;
+  readonly depth: number;
+  readonly chunks: Buffer[];
+}
+
+interface WalkState {
+  readonly limits: MimeLimits;
+  readonly parts: MimePart[];
+  readonly containers: OpenedContainer[];
+  readonly textWordCounts: number[];
+}
+
+function depthOf(node: MimeNode): number {
+  let depth = 0;
+  for (let p = node.parentNode; p; p = p.parentNode) depth++;
+  return depth;
+}
+
+function tooManyParts(limits: MimeLimits): MimeError {
+  return new MimeError(
+    'AVF_ERR_MIME_TOO_MANY_PARTS',
+    `message has more than ${limits.maxParts} MIME parts; raise the MIME part limit (maxParts) if such mail is legitimate`,
+  );
+}
+
+/** Run mailsplit over one message (attached messages are left closed: we open them ourselves). */
+function collectNodes(raw: Buffer, depthBase: number, limits: MimeLimits): Promise<CollectedNode[]> {
+  return new Promise((resolve, reject) => {
+    const maxNodes = limits.maxParts * 2 + 16;
+    const splitter = new Splitter({ ignoreEmbedded: true, maxHeadSize: limits.maxHeaderBytes, maxChildNodes: maxNodes + 1 });
+    const nodes: CollectedNode[] = [];
+    const byNode = new Map<MimeNode, CollectedNode>();
+    let failed = false;
+    const fail = (err: MimeError): void => {
+      if (failed) return;
+      failed = true;
+      splitter.destroy();
+      reject(err);
+    };
+    const stream = splitter as unknown as Transform;
+    splitter.on('data', (chunk: SplitterChunk) => {
+      if (failed) return;
+      if (chunk.type === 'node') {
+        const depth = depthBase + depthOf(chunk);
+        if (depth > limits.maxDepth) {
+          fail(new MimeError('AVF_ERR_MIME_TOO_DEEP', `MIME nesting deeper than ${limits.maxDepth} levels; raise the MIME depth limit (maxDepth) if such mail is legitimate`));
+          return;
+        }
+        if (nodes.length >= maxNodes) return fail(tooManyParts(limits));
+        const collected: CollectedNode = { node: chunk, depth, chunks: [] };
+        nodes.push(collected);
+        byNode.set(chunk, collected);
+        return;
+      }
+      const owner = chunk.node ? byNode.get(chunk.node) : undefined;
+      if (!owner || !chunk.value || chunk.value.length === 0) return;
+      // Leaf bodies, and the body of a multipart that has no usable boundary (kept as a leaf).
+      if (chunk.type === 'body' || (owner.node.multipart && !owner.node._boundary)) owner.chunks.push(chunk.value);
+    });
+    stream.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'EMAXLEN' && /child nodes/i.test(err.message)) return fail(tooManyParts(limits));
+      if (err.code === 'EMAXLEN') {
+        return fail(new MimeError('AVF_ERR_MIME_HEADERS_TOO_LARGE', `a MIME header block is larger than ${limits.maxHeaderBytes} bytes; raise maxHeaderBytes if such mail is legitimate`, { cause: err }));
+      }
+      fail(new MimeError('AVF_ERR_MIME_PARSE', `cannot split the message into MIME parts: ${err.message}`, { cause: err }));
+    });
+    stream.on('end', () => {
+      if (!failed) resolve(nodes);
+    });
+    splitter.end(raw);
+  });
+}
+
+function isLeaf(node: MimeNode): boolean {
+  return !node.multipart || !node._boundary;
+}
+
+function buildPart(state: WalkState, fields: {
+  index: string; origin: PartOrigin; info: MimeNodeInfo; content: Buffer; filename: string | null;
+}): MimePart {
+  if (state.parts.length >= state.limits.maxParts) throw tooManyParts(state.limits);
+  const { info, content } = fields;
+  const detected = detectType(content);
+  const isImage = (info.declaredType?.startsWith('image/') ?? false) && detected !== null && DECODABLE_IMAGE_EXTENSIONS.has(detected.ext);
+  const isAttachment = info.disposition === 'attachment' || info.filenameFromContentType || (fields.filename !== null && !isImage && !info.hasContentId);
+  const isText = (info.declaredType === 'text/plain' || info.declaredType === 'text/html') && info.disposition !== 'attachment';
+  const listing = content.length > 0 ? listArchiveMembers(content, { name: fields.filename, limits: state.limits.archive }) : null;
+  const part: MimePart = {
+    index: fields.index,
+    origin: fields.origin,
+    filename: fields.filename,
+    filenameFromContentType: info.filenameFromContentType,
+    declaredType: info.declaredType,
+    disposition: info.disposition,
+    detectedExt: detected?.ext ?? null,
+    detectedType: detected?.mime ?? null,
+    isAttachment,
+    isText,
+    isImage,
+    hasContentId: info.hasContentId,
+    content,
+    size: content.length,
+    words: isText ? countWords(content, info.charset, info.declaredType === 'text/html') : null,
+    archiveMembers: listing?.members ?? [],
+    archiveEncrypted: listing?.encrypted ?? false,
+  };
+  state.parts.push(part);
+  if (part.words !== null) state.textWordCounts.push(part.words);
+  return part;
+}
+
+const DERIVED_INFO: MimeNodeInfo = {
+  declaredType: null, charset: null, encoding: null, disposition: null, filename: null, filenameFromContentType: false, hasContentId: false,
+};
+
+/** uuencoded blocks of a text part and TNEF attachments become parts `<index>.1`, `<index>.2`, … */
+function addDerivedParts(state: WalkState, part: MimePart): void {
+  let derived: { filename: string | null; content: Buffer }[] = [];
+  let origin: PartOrigin = 'uuencode';
+  if (part.isText) derived = findUuBlocks(part.content, state.limits.maxParts);
+  else if (part.detectedExt === 'tnef') {
+    derived = readTnefAttachments(part.content, state.limits.maxParts);
+    origin = 'tnef';
+  }
+  derived.forEach((d, i) => buildPart(state, { index: `${part.index}.${i + 1}`, origin, info: DERIVED_INFO, content: d.content, filename: d.filename }));
+}
+
+async function walkMessage(state: WalkState, raw: Buffer, prefix: string, depthBase: number): Promise<MessageHeaderSummary> {
+  const nodes = await collectNodes(raw, depthBase, state.limits);
+  let leafNumber = 0;
+  for (const { node, depth, chunks } of nodes) {
+    if (!isLeaf(node)) continue;
+    leafNumber++;
+    const index = `${prefix}${leafNumber}`;
+    const info = readNodeInfo(node);
+    const { content, uuFilename } = decodeTransferEncoding(Buffer.concat(chunks), info.encoding);
+    const filename = info.filename ?? uuFilename;
+    if ((info.declaredType === 'message/rfc822' || info.declaredType === 'message/global') && content.length > 0) {
+      if (depth + 1 > state.limits.maxDepth) {
+        throw new MimeError('AVF_ERR_MIME_TOO_DEEP', `attached messages nested deeper than ${state.limits.maxDepth} levels; raise the MIME depth limit (maxDepth) if such mail is legitimate`);
+      }
+      state.containers.push({ index, kind: 'rfc822', filename });
+      await walkMessage(state, content, `${index}.`, depth + 1);
+      continue;
+    }
+    const part = buildPart(state, { index, origin: 'mime', info, content, filename });
+    addDerivedParts(state, part);
+  }
+  const root = nodes[0]?.node.headers;
+  const header = (key: string): string | null => {
+    const value = root ? root.getFirst(key) : '';
+    return value ? decodeHeaderWords(value) : null;
+  };
+  return { messageId: header('message-id'), subject: header('subject'), from: header('from') };
+}
+
+/**
+ * Split a raw message into its leaf parts (interfaces.md §6.2): attached
+ * messages are opened and their leaves numbered under the attachment's index
+ * (`2.1`), uuencoded blocks in text parts and TNEF attachments become parts of
+ * their own (`1.1`), content is decoded (base64, quoted-printable, uuencode).
+ * Rejects with a MimeError when a limit is exceeded.
+ */
+export async function splitMessage(raw: Buffer, limits: Partial<MimeLimits> = {}): Promise<SplitMessage> {
+  const state: WalkState = { limits: { ...DEFAULT_MIME_LIMITS, ...limits }, parts: [], containers: [], textWordCounts: [] };
+  const headers = await walkMessage(state, raw, '', 0);
+  return { parts: state.parts, textWordCounts: state.textWordCounts, containers: state.containers, headers, rawSize: raw.length };
+}

@@ -1,0 +1,26 @@
+/** The aggregation queue: one parent job per message. */
+export const AGGREGATE_QUEUE = 'aggregate';
+
+/**
+ * Scan queues are named by the rule (interfaces.md §5). BullMQ forbids `:` in
+ * queue names, and `aggregate` is taken by the aggregation queue.
+ */
+export function scanQueueName(ruleName: string): string {
+  if (ruleName.includes(':')) {
+    throw new Error(`rule name '${ruleName}' cannot be a queue name: it contains ':'; rename the rule block`);
+  }
+  if (ruleName === AGGREGATE_QUEUE) {
+    throw new Error(`rule name '${AGGREGATE_QUEUE}' is reserved for the aggregation queue; rename the rule block`);
+  }
+  return ruleName;
+}
+
+/** Redis key of a stored result (kept for AVFLEET_RESULT_TTL seconds). */
+export function resultKey(queuePrefix: string, scanId: string): string {
+  return `${queuePrefix}:result:${scanId}`;
+}
+
+/** Redis key where workers publish a rule's current signature version. */
+export function sigverKey(queuePrefix: string, ruleName: string): string {
+  return `${queuePrefix}:sigver:${ruleName}`;
+}

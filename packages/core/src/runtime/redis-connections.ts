@@ -1,0 +1,37 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../observe/logger';
+
+/**
+ * Two connections per process: BullMQ's (blocking commands, retries forever,
+ * `maxRetriesPerRequest: null` as BullMQ requires) and one for commands the
+ * request path waits on (cache, results), which fails fast so the producer can
+ * answer 503 instead of hanging while Redis is down.
+ */
+export function openRedisConnections(url: string): { bull: Redis; commands: Redis } {
+  const base: RedisOptions = { lazyConnect: false, connectTimeout: 5000 };
+  const bull = new Redis(url, { ...base, maxRetriesPerRequest: null, enableReadyCheck: true });
+  const commands = new Redis(url, {
+    ...base,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    commandTimeout: 5000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  // Errors are reported through the calls that fail; avoid unhandled 'error' events.
+  bull.on('error', () => undefined);
+  commands.on('error', () => undefined);
+  return { bull, commands };
+}
+
+/** BullMQ loses jobs when Redis evicts keys: warn loudly unless maxmemory-policy is noeviction. */
+export async function checkEvictionPolicy(redis: Redis, logger: Logger): Promise<void> {
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy && policy !== 'noeviction') {
+      logger.warn({ policy }, `Redis maxmemory-policy is '${policy}': an evicted job key is a lost message; set 'maxmemory-policy noeviction'`);
+    }
+  } catch {
+    // CONFIG may be disabled (managed Redis); nothing to check then.
+  }
+}

@@ -1,0 +1,73 @@
+import type { Rule } from '@avfleet/config';
+import { fail } from '@avfleet/scanners';
+import { aggregateScan, type ActionThresholds, type RuleVerdictInput, type Whitelist } from '../aggregate';
+import type { AggregateJobData } from '../contracts/aggregate-job-data';
+import type { ScanJobResult } from '../contracts/scan-job-data';
+import type { ScanResult } from '../contracts/scan-result';
+import { buildScanResult } from '../results/build-scan-result';
+
+export interface FinishScanInput {
+  readonly rules: readonly Rule[];
+  readonly symbolScores: Record<string, { score: number; description?: string; oneShot?: boolean }>;
+  readonly thresholds: ActionThresholds;
+  readonly whitelists: ReadonlyMap<string, Whitelist>;
+  readonly job: AggregateJobData;
+  /** Results returned by the children (and any pre-resolved cache hits). */
+  readonly results: readonly ScanJobResult[];
+  /** Why a child that returned nothing failed (BullMQ's ignored failures), if known. */
+  readonly missingReason?: string;
+  /** Reason given to expected results that never came (`deadline` when the caller's time ran out). */
+  readonly missingAs?: 'error' | 'deadline';
+  readonly now: number;
+}
+
+const k = (rule: string, part: string | null): string => `${rule}\u0000${part ?? ''}`;
+
+/**
+ * The aggregation step: every expected (rule, body) gets a verdict — a missing
+ * one becomes a fail verdict, never a hang — then verdicts become symbols, score
+ * and action, and the result JSON is assembled.
+ */
+export function finishScan(input: FinishScanInput): ScanResult {
+  const { job } = input;
+  const byKey = new Map<string, ScanJobResult>();
+  for (const r of [...job.preResolved, ...input.results]) byKey.set(k(r.rule, r.partIndex), r);
+  for (const e of job.expected) {
+    if (byKey.has(k(e.rule, e.partIndex))) continue;
+    const verdict = input.missingAs === 'deadline'
+      ? fail('deadline reached before the scanner answered', 'deadline')
+      : fail(`scan job failed: ${input.missingReason ?? 'no result'}`, 'error');
+    byKey.set(k(e.rule, e.partIndex), { rule: e.rule, partIndex: e.partIndex, verdict, cached: false, ms: 0 });
+  }
+  const rulesByName = new Map(input.rules.map((r) => [r.name, r]));
+  const filenames = new Map(job.parts.map((p) => [p.path, p.filename]));
+  const results = [...byKey.values()];
+  const verdicts: RuleVerdictInput[] = [];
+  for (const r of results) {
+    const rule = rulesByName.get(r.rule);
+    if (!rule) continue;
+    verdicts.push({
+      rule,
+      partIndex: r.partIndex,
+      filename: r.partIndex === null ? null : (filenames.get(r.partIndex) ?? null),
+      verdict: r.verdict,
+      cached: r.cached,
+    });
+  }
+  const aggregate = aggregateScan({
+    rules: input.rules,
+    verdicts,
+    thresholds: input.thresholds,
+    symbolScores: input.symbolScores,
+    whitelists: input.whitelists,
+  });
+  return buildScanResult({
+    scanId: job.scanId,
+    aggregate,
+    parts: job.parts,
+    results,
+    skipped: job.skipped,
+    queueId: job.meta.queueId,
+    elapsedMs: Math.max(0, input.now - job.receivedAt),
+  });
+}

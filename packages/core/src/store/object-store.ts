@@ -1,0 +1,53 @@
+import type { Readable } from 'node:stream';
+
+/** What `stat` reports about one stored object. */
+export interface StoredObjectInfo {
+  /** The logical key (`messages/…` or `parts/<sha256>`), whatever the backend's own path. */
+  key: string;
+  size: number;
+  /** When the bytes were written (a dedup hit does not change it). */
+  lastModified: Date;
+}
+
+/** What `putPart` did. */
+export interface PutPartResult {
+  key: string;
+  /** false when an object already sat under that digest and nothing was written. */
+  created: boolean;
+}
+
+/**
+ * Where raw messages and part bodies live (interfaces.md §5): a local folder
+ * or an S3 bucket, one interface. Every method validates its key (see
+ * `part-key.ts`) and fails with a `StoreError`:
+ * AVF_ERR_STORE_INVALID_KEY for a bad key/id/digest, AVF_ERR_STORE_NOT_FOUND
+ * from `get`/`getStream` on a missing key, AVF_ERR_STORE_UNAVAILABLE when the
+ * backend does not answer.
+ */
+export interface ObjectStore {
+  readonly kind: 'folder' | 's3';
+  /** Stores a raw message; returns its key `messages/YYYY/MM/DD/<id>.eml` (UTC date of `at`, default now). */
+  putMessage(id: string, data: Buffer, at?: Date): Promise<string>;
+  /**
+   * Stores a part body under `parts/<sha256>` unless one is there already
+   * (stat first; an existing object is not rewritten). `sha256` must be the
+   * SHA-256 of `data`: a mismatch is refused with AVF_ERR_STORE_INVALID_KEY.
+   */
+  putPart(sha256: string, data: Buffer): Promise<PutPartResult>;
+  get(key: string): Promise<Buffer>;
+  /** The body as a stream; a missing key rejects before any stream exists. The caller consumes or destroys it. */
+  getStream(key: string): Promise<Readable>;
+  /** null when there is no object under `key`. */
+  stat(key: string): Promise<StoredObjectInfo | null>;
+  exists(key: string): Promise<boolean>;
+  /** Removes the object; removing a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Resolves when the store answers; throws StoreError AVF_ERR_STORE_UNAVAILABLE otherwise (for /readyz and 503). */
+  ping(): Promise<void>;
+  /**
+   * Folder store only (an S3 bucket uses the operator's lifecycle rules):
+   * removes messages and parts older than `olderThanMs` before `now`; returns
+   * how many objects were removed.
+   */
+  prune?(olderThanMs: number, now?: Date): Promise<number>;
+}

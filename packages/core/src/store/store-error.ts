@@ -1,0 +1,41 @@
+/** Stable codes: once published a code keeps its meaning (docs/errors.md lists them). */
+export type StoreErrorCode =
+  /** The store did not answer (network, timeout, credentials, disk): callers answer 503 or retry. */
+  | 'AVF_ERR_STORE_UNAVAILABLE'
+  /** No object under that key. */
+  | 'AVF_ERR_STORE_NOT_FOUND'
+  /** A key, message id or digest that is not one of the store's safe shapes (or a digest that does not match the bytes). */
+  | 'AVF_ERR_STORE_INVALID_KEY';
+
+export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
+  'AVF_ERR_STORE_UNAVAILABLE',
+  'AVF_ERR_STORE_NOT_FOUND',
+  'AVF_ERR_STORE_INVALID_KEY',
+];
+
+/**
+ * Any failure of the object store. Branch on `code`, not on `instanceof`
+ * (the code survives a trip through Redis in a job result; the class does not).
+ */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  /** The object key concerned, when there is one. */
+  readonly key: string | null;
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    options?: { cause?: unknown; key?: string },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.key = options?.key ?? null;
+    Object.setPrototypeOf(this, StoreError.prototype);
+  }
+}
+
+/** True when `err` is a StoreError (by code, so it also holds for errors rebuilt from JSON), optionally with that code. */
+export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {
+  if (typeof err !== 'object' || err === null) return false;
+  const c = (err as { code?: unknown }).code;
+  if (typeof c !== 'string' || !(STORE_ERROR_CODES as readonly string[]).includes(c)) return false;
+  return code === undefined || c === code;
+}

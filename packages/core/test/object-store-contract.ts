@@ -1,0 +1,187 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { ObjectStore } from '../src/store/object-store';
+import { messageKey } from '../src/store/part-key';
+import type { StoreErrorCode } from '../src/store/store-error';
+
+/**
+ * The behaviour every ObjectStore backend must show (bullmq's adapter
+ * conformance idea): run it from a backend's own test file with a factory.
+ * `makeStore` is called once, in beforeAll; the caller cleans up afterwards.
+ */
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+let seq = 0;
+const uniqueId = (): string => `ct_${process.pid}_${Date.now().toString(36)}_${(seq++).toString(36)}`;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Resolves to the error's code (fails the test when the promise resolves). */
+async function codeOf(p: Promise<unknown>): Promise<StoreErrorCode | string | undefined> {
+  try {
+    await p;
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+  throw new Error('expected a rejection, the call resolved');
+}
+
+const GOOD_SHA = sha256(Buffer.from('x'));
+export const INVALID_KEYS: readonly string[] = [
+  '',
+  '../etc/passwd',
+  '/etc/passwd',
+  'parts/../../etc/passwd',
+  `parts/${GOOD_SHA.toUpperCase()}`,
+  `parts/${GOOD_SHA.slice(1)}`,
+  `parts/${GOOD_SHA}/`,
+  `/parts/${GOOD_SHA}`,
+  `parts/${GOOD_SHA}\0`,
+  `parts//${GOOD_SHA}`,
+  'messages/2024/01/01/../../../../etc/passwd.eml',
+  'messages/2024/01/01/a.b.eml',
+  'messages/2024/13/01/abc.eml',
+  'messages/2024/1/01/abc.eml',
+  'messages/2024/01/01/abc',
+  'other/2024/01/01/abc.eml',
+];
+
+export function describeObjectStoreContract(name: string, makeStore: () => Promise<ObjectStore> | ObjectStore): void {
+  describe(`ObjectStore contract: ${name}`, () => {
+    let store: ObjectStore;
+    beforeAll(async () => {
+      store = await makeStore();
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('stores a message under messages/YYYY/MM/DD/<id>.eml by the UTC day and reads it back', async () => {
+      const id = uniqueId();
+      const body = Buffer.from('From: a@example.org\r\nSubject: t\r\n\r\nhello\r\n');
+      // 23:30 at UTC-2 is already the next day in UTC.
+      const key = await store.putMessage(id, body, new Date('2024-03-05T23:30:00-02:00'));
+      expect(key).toBe(`messages/2024/03/06/${id}.eml`);
+      expect(await store.get(key)).toEqual(body);
+      const st = await store.stat(key);
+      expect(st).not.toBeNull();
+      expect(st!.key).toBe(key);
+      expect(st!.size).toBe(body.length);
+      expect(Math.abs(st!.lastModified.getTime() - Date.now())).toBeLessThan(120_000);
+      expect(await store.exists(key)).toBe(true);
+    });
+
+    it('dates a message by the current UTC day when no date is given', async () => {
+      const id = uniqueId();
+      const before = new Date();
+      const key = await store.putMessage(id, Buffer.from('x'));
+      const after = new Date();
+      expect([messageKey(id, before), messageKey(id, after)]).toContain(key);
+      expect(key).toMatch(/^messages\/\d{4}\/\d{2}\/\d{2}\/ct_[A-Za-z0-9_]+\.eml$/);
+    });
+
+    it('stores a part under parts/<sha256> and does not rewrite it on a second put', async () => {
+      const body = randomBytes(1000);
+      const digest = sha256(body);
+      const first = await store.putPart(digest, body);
+      expect(first).toEqual({ key: `parts/${digest}`, created: true });
+      const st1 = await store.stat(first.key);
+      expect(st1?.size).toBe(1000);
+      // Long enough for any backend's mtime resolution (S3: one second) to show a rewrite.
+      await sleep(1100);
+      const second = await store.putPart(digest, body);
+      expect(second).toEqual({ key: `parts/${digest}`, created: false });
+      const st2 = await store.stat(first.key);
+      expect(st2?.lastModified.getTime()).toBe(st1?.lastModified.getTime());
+      expect(await store.get(first.key)).toEqual(body);
+    });
+
+    it('stores an empty part', async () => {
+      const empty = Buffer.alloc(0);
+      const { key } = await store.putPart(sha256(empty), empty);
+      expect((await store.get(key)).length).toBe(0);
+      expect((await store.stat(key))?.size).toBe(0);
+    });
+
+    it('refuses a part whose digest is not the SHA-256 of its bytes, storing nothing', async () => {
+      const body = randomBytes(64);
+      const wrong = sha256(randomBytes(64));
+      expect(await codeOf(store.putPart(wrong, body))).toBe('AVF_ERR_STORE_INVALID_KEY');
+      expect(await store.exists(`parts/${wrong}`)).toBe(false);
+    });
+
+    it('streams a 5 MB body back intact', async () => {
+      const body = randomBytes(5 * 1024 * 1024);
+      const digest = sha256(body);
+      const { key } = await store.putPart(digest, body);
+      const stream = await store.getStream(key);
+      const read = await readAll(stream);
+      expect(read.length).toBe(body.length);
+      expect(sha256(read)).toBe(digest);
+      expect(sha256(await store.get(key))).toBe(digest);
+    });
+
+    it('reports a missing key: stat null, exists false, get and getStream AVF_ERR_STORE_NOT_FOUND', async () => {
+      const key = `parts/${sha256(randomBytes(16))}`;
+      expect(await store.stat(key)).toBeNull();
+      expect(await store.exists(key)).toBe(false);
+      expect(await codeOf(store.get(key))).toBe('AVF_ERR_STORE_NOT_FOUND');
+      expect(await codeOf(store.getStream(key))).toBe('AVF_ERR_STORE_NOT_FOUND');
+      const msg = messageKey(uniqueId(), new Date('2020-01-02T00:00:00Z'));
+      expect(await codeOf(store.get(msg))).toBe('AVF_ERR_STORE_NOT_FOUND');
+    });
+
+    it('deletes, and deleting a missing key is not an error', async () => {
+      const key = await store.putMessage(uniqueId(), Buffer.from('bye'));
+      expect(await store.exists(key)).toBe(true);
+      await store.delete(key);
+      expect(await store.exists(key)).toBe(false);
+      await expect(store.delete(key)).resolves.toBeUndefined();
+    });
+
+    it('rejects keys outside the two key shapes with AVF_ERR_STORE_INVALID_KEY', async () => {
+      for (const key of INVALID_KEYS) {
+        const codes = await Promise.all([
+          codeOf(store.get(key)),
+          codeOf(store.getStream(key)),
+          codeOf(store.stat(key)),
+          codeOf(store.exists(key)),
+          codeOf(store.delete(key)),
+        ]);
+        expect({ key, codes }).toEqual({ key, codes: Array(5).fill('AVF_ERR_STORE_INVALID_KEY') });
+      }
+    });
+
+    it('rejects unsafe message ids and digests with AVF_ERR_STORE_INVALID_KEY', async () => {
+      for (const id of ['', '..', 'a/b', 'a.b', 'a\\b', 'a b', 'x'.repeat(65), 'é']) {
+        expect({ id, code: await codeOf(store.putMessage(id, Buffer.from('x'))) }).toEqual({ id, code: 'AVF_ERR_STORE_INVALID_KEY' });
+      }
+      const body = Buffer.from('x');
+      for (const digest of ['', GOOD_SHA.toUpperCase(), `${GOOD_SHA}0`, `../${GOOD_SHA.slice(3)}`]) {
+        expect({ digest, code: await codeOf(store.putPart(digest, body)) }).toEqual({ digest, code: 'AVF_ERR_STORE_INVALID_KEY' });
+      }
+    });
+
+    it('prunes (when the backend prunes): nothing younger than the limit, everything older', async () => {
+      if (!store.prune) return; // S3: retention is the bucket's lifecycle rules
+      const key = await store.putMessage(uniqueId(), Buffer.from('old'));
+      const part = randomBytes(32);
+      const { key: pkey } = await store.putPart(sha256(part), part);
+      expect(await store.prune(7 * 24 * 3600_000)).toBe(0);
+      expect(await store.exists(key)).toBe(true);
+      // Seen from a week and a bit later, everything written so far is older than a week.
+      const later = new Date(Date.now() + 8 * 24 * 3600_000);
+      const removed = await store.prune(7 * 24 * 3600_000, later);
+      expect(removed).toBeGreaterThanOrEqual(2);
+      expect(await store.exists(key)).toBe(false);
+      expect(await store.exists(pkey)).toBe(false);
+      expect(await store.prune(0, later)).toBe(0);
+    });
+  });
+}
