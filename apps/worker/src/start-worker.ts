@@ -12,6 +12,7 @@ import { buildOpsServer } from './ops-server';
 import { createScanProcessor } from './scan-processor';
 import { selectQueues } from './select-queues';
 import { sampleQueueDepths } from './sample-queue-depths';
+import { publishSignatureVersions } from './publish-signature-versions';
 
 export interface StartWorkerOptions {
   readonly settings: FleetSettings;
@@ -46,6 +47,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     });
     scanners.set(rule.name, createScanner(rule.type, options));
   }
+  metrics.trackServersDown(() => [...scanners].map(([name, s]) => [name, s.serversDown?.() ?? 0] as const));
   const cache = new VerdictCache(commands, {
     observer: (e) => {
       if (e.outcome === 'error') logger.warn({ key: e.key, op: e.op, err: e.error.message }, 'verdict cache error (treated as a miss)');
@@ -88,6 +90,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     w.on('error', (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
   }
   const stopSampling = queuesToSample.length > 0 ? sampleQueueDepths(queuesToSample, metrics, logger) : () => undefined;
+  const stopPublishing = publishSignatureVersions(commands, settings.queuePrefix, scanners, logger);
 
   let opsAddress: AddressInfo | null = null;
   const ops = opts.serveOps === false ? null : buildOpsServer(registry, async () => {
@@ -114,6 +117,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     opsAddress,
     async close() {
       stopSampling();
+      stopPublishing();
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(queuesToSample.map((q) => q.close()));
       await Promise.all([...scanners.values()].map((s) => s.close?.()));
