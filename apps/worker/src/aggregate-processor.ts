@@ -28,6 +28,7 @@ export function createAggregateProcessor(deps: AggregateProcessorDeps): (job: Jo
     const stored = await deps.results.saveOnce(result);
     const final = stored ? result : ((await deps.results.load(job.data.scanId)) ?? result);
     if (stored) {
+      for (const rule of Object.keys(job.data.skipped)) deps.metrics.scans.inc({ rule, verdict: 'skipped' });
       deps.metrics.messagesScanned.inc({ action: final.action });
       deps.metrics.messageLatency.observe(final.elapsed_ms / 1000);
       deps.logger.info(

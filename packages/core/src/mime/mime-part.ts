@@ -43,6 +43,8 @@ export interface MimePart {
   readonly archiveMembers: readonly string[];
   /** True when the archive is encrypted (some member could not be read). */
   readonly archiveEncrypted: boolean;
+  /** True when an archive limit (or a corrupt archive) cut the member listing short (counted in avfleet_archive_limit_hits_total). */
+  readonly archiveTruncated: boolean;
 }
 
 /** An attached message that was opened (its leaves are parts; it is not scanned whole). */

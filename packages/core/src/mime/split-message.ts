@@ -119,6 +119,7 @@ function buildPart(state: WalkState, fields: {
     words: isText ? countWords(content, info.charset, info.declaredType === 'text/html') : null,
     archiveMembers: listing?.members ?? [],
     archiveEncrypted: listing?.encrypted ?? false,
+    archiveTruncated: listing?.truncated ?? false,
   };
   state.parts.push(part);
   if (part.words !== null) state.textWordCounts.push(part.words);

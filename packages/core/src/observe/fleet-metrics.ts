@@ -1,43 +1,111 @@
-import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { collectConventionalDefaultMetrics } from './default-metrics';
 
 /** Scan duration buckets: 1 ms … 60 s. */
 export const SCAN_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+/** End-to-end message latency buckets: 5 ms … 5 min (a message waits in queues, and its deadline may be long). */
+export const MESSAGE_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+/** Values of the `verdict` label of avfleet_scans_total: the verdict kinds plus `skipped` (the rule did not scan the message). */
+export const SCAN_VERDICT_LABELS = ['clean', 'virus', 'encrypted', 'macro', 'category', 'fail', 'skipped'] as const;
+
+/** Queue states sampled into avfleet_queue_jobs. */
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+
+/** Where avfleet_upstream_servers_down is read at scrape time: `[rule, servers marked down]` pairs. */
+export type ServersDownSource = () => Iterable<readonly [rule: string, down: number]>;
+
 /** Typed handles for every metric avfleet exports (all under `avfleet_`). Label values are bounded: never a file name, virus name or scan id. */
 export interface FleetMetrics {
   readonly registry: Registry;
+  /** `action`: the final action (`reject`, `soft reject`, `add header`, `greylist`, `no action`, …). */
   readonly messagesScanned: Counter<'action'>;
+  /** `verdict`: one of SCAN_VERDICT_LABELS. */
   readonly scans: Counter<'rule' | 'verdict'>;
+  /** `result`: `hit` or `miss`. */
   readonly cacheLookups: Counter<'rule' | 'result'>;
   readonly scanDuration: Histogram<'rule'>;
   readonly messageLatency: Histogram<string>;
   readonly scannedBytes: Counter<'rule'>;
+  /** `server`: a configured server address (`host:port` or a socket path), a bounded set. */
   readonly upstreamErrors: Counter<'rule' | 'server'>;
+  /** Set at scrape time from the sources given to trackServersDown. */
   readonly serversDown: Gauge<'rule'>;
+  /** `state`: one of QUEUE_STATES. Only the processes serving `aggregate` set it (interfaces.md §6.5). */
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly jobsStalled: Counter<'queue'>;
-  readonly archiveLimitHits: Counter<'limit'>;
+  readonly archiveLimitHits: Counter<string>;
+  /** `route`: a fixed route name, never the path (which holds the scan id). */
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly rejectedRequests: Counter<'reason'>;
+  /** Makes avfleet_upstream_servers_down report `source()` at every scrape (a worker passes its scanners' upstream health). */
+  trackServersDown(source: ServersDownSource): void;
 }
 
-export function createFleetMetrics(registry: Registry, opts: { defaultMetrics?: boolean } = {}): FleetMetrics {
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'avfleet_' });
+export interface FleetMetricsOptions {
+  /** prom-client default process metrics (default true), minus the ones that break naming conventions. */
+  readonly defaultMetrics?: boolean;
+}
+
+/** Creates every avfleet metric in `registry` (one registry per process role: producer and worker each have their own). */
+export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions = {}): FleetMetrics {
+  if (opts.defaultMetrics !== false) collectConventionalDefaultMetrics(registry);
   const r = [registry];
+  const downSources: ServersDownSource[] = [];
+  const serversDown = new Gauge<'rule'>({
+    name: 'avfleet_upstream_servers_down',
+    help: 'Scanner servers currently marked down (out of rotation after repeated errors), by rule.',
+    labelNames: ['rule'],
+    registers: r,
+    collect() {
+      for (const source of downSources) {
+        for (const [rule, down] of source()) this.set({ rule }, down);
+      }
+    },
+  });
   return {
     registry,
     messagesScanned: new Counter({ name: 'avfleet_messages_scanned_total', help: 'Messages whose scan finished, by final action.', labelNames: ['action'], registers: r }),
-    scans: new Counter({ name: 'avfleet_scans_total', help: 'Scans of one body by one rule, by verdict (clean, virus, encrypted, macro, category, fail, skipped).', labelNames: ['rule', 'verdict'], registers: r }),
+    scans: new Counter({
+      name: 'avfleet_scans_total',
+      help: 'Verdicts of one rule on one body (or on a whole message it skipped), by verdict: clean, virus, encrypted, macro, category, fail, skipped.',
+      labelNames: ['rule', 'verdict'],
+      registers: r,
+    }),
     cacheLookups: new Counter({ name: 'avfleet_cache_lookups_total', help: 'Verdict cache lookups by rule and result (hit, miss).', labelNames: ['rule', 'result'], registers: r }),
-    scanDuration: new Histogram({ name: 'avfleet_scan_duration_seconds', help: 'Time to obtain one verdict (cache or scanner), by rule.', labelNames: ['rule'], buckets: SCAN_DURATION_BUCKETS, registers: r }),
-    messageLatency: new Histogram({ name: 'avfleet_message_latency_seconds', help: 'End-to-end time from accepting a message to its stored result.', buckets: SCAN_DURATION_BUCKETS, registers: r }),
-    scannedBytes: new Counter({ name: 'avfleet_scanned_bytes_total', help: 'Bytes sent to scanners, by rule.', labelNames: ['rule'], registers: r }),
-    upstreamErrors: new Counter({ name: 'avfleet_upstream_errors_total', help: 'Failed attempts to talk to a scanner server, by rule and server.', labelNames: ['rule', 'server'], registers: r }),
-    serversDown: new Gauge({ name: 'avfleet_upstream_servers_down', help: 'Scanner servers currently marked down, by rule.', labelNames: ['rule'], registers: r }),
+    scanDuration: new Histogram({
+      name: 'avfleet_scan_duration_seconds',
+      help: 'Time to obtain one verdict (from the cache or a scanner, retransmits included), by rule.',
+      labelNames: ['rule'],
+      buckets: SCAN_DURATION_BUCKETS,
+      registers: r,
+    }),
+    messageLatency: new Histogram({
+      name: 'avfleet_message_latency_seconds',
+      help: 'End-to-end time from accepting a message to its stored result.',
+      buckets: MESSAGE_LATENCY_BUCKETS,
+      registers: r,
+    }),
+    scannedBytes: new Counter({ name: 'avfleet_scanned_bytes_total', help: 'Bytes sent to scanners (cache hits excluded), by rule.', labelNames: ['rule'], registers: r }),
+    upstreamErrors: new Counter({
+      name: 'avfleet_upstream_errors_total',
+      help: 'Failed attempts to talk to a scanner server (connect, read, write, timeout), by rule and server.',
+      labelNames: ['rule', 'server'],
+      registers: r,
+    }),
+    serversDown,
     queueJobs: new Gauge({ name: 'avfleet_queue_jobs', help: 'Jobs in a queue by state (waiting, active, delayed, failed), sampled from BullMQ.', labelNames: ['queue', 'state'], registers: r }),
-    jobsStalled: new Counter({ name: 'avfleet_jobs_stalled_total', help: 'Jobs moved back to waiting after their worker stalled or died.', labelNames: ['queue'], registers: r }),
-    archiveLimitHits: new Counter({ name: 'avfleet_archive_limit_hits_total', help: 'Archive listings cut short by a limit (depth, members, bytes, ratio).', labelNames: ['limit'], registers: r }),
+    jobsStalled: new Counter({ name: 'avfleet_jobs_stalled_total', help: 'Jobs moved back to waiting (retried) after their worker stalled or died, by queue.', labelNames: ['queue'], registers: r }),
+    archiveLimitHits: new Counter({
+      name: 'avfleet_archive_limit_hits_total',
+      help: 'Archive listings cut short by a limit (AVFLEET_ARCHIVE_MAX_DEPTH, _MAX_MEMBERS, _MAX_BYTES, _MAX_RATIO) or by a corrupt archive.',
+      registers: r,
+    }),
     httpRequests: new Counter({ name: 'avfleet_http_requests_total', help: 'HTTP requests by route and status code.', labelNames: ['route', 'status'], registers: r }),
     rejectedRequests: new Counter({ name: 'avfleet_rejected_requests_total', help: 'Scan requests refused before enqueueing, by reason.', labelNames: ['reason'], registers: r }),
+    trackServersDown(source) {
+      downSources.push(source);
+    },
   };
 }

@@ -1,0 +1,29 @@
+import { collectDefaultMetrics, type Registry } from 'prom-client';
+
+/** Prefix of every metric avfleet exports, prom-client's default process metrics included. */
+export const METRIC_PREFIX = 'avfleet_';
+
+/**
+ * prom-client default metrics that break Prometheus' naming conventions: gauges
+ * whose names end in `_total` (promtool: "non-counter metrics should not have
+ * _total suffix"). They are left out; each is the sum over the `type` label of
+ * the gauge of the same name without `_total`, which stays
+ * (e.g. `sum(avfleet_nodejs_active_handles)`).
+ */
+export const OMITTED_DEFAULT_METRICS: readonly string[] = [
+  `${METRIC_PREFIX}nodejs_active_handles_total`,
+  `${METRIC_PREFIX}nodejs_active_requests_total`,
+  `${METRIC_PREFIX}nodejs_active_resources_total`,
+];
+
+/**
+ * prom-client's default process metrics (CPU, memory, file descriptors, event
+ * loop lag, GC, heap) under `avfleet_`, minus OMITTED_DEFAULT_METRICS, so that
+ * `promtool check metrics` has nothing to say about a scrape (interfaces.md §6.5).
+ */
+export function collectConventionalDefaultMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  for (const name of OMITTED_DEFAULT_METRICS) {
+    if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+  }
+}
