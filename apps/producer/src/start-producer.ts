@@ -9,6 +9,7 @@ import {
 } from '@avfleet/core';
 import { buildServer } from './http/build-server';
 import type { HttpDeps, Readiness } from './http/http-deps';
+import { createIntake } from './intake/accept-message';
 import { ResultWaiter } from './intake/await-result';
 import { Backpressure } from './intake/backpressure';
 
@@ -64,11 +65,11 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   };
 
   const deps: HttpDeps = {
-    intake: {
+    intake: createIntake({
       config, store, flow, ipWhitelists: whitelists.ips,
       mimeLimits: { ...DEFAULT_MIME_LIMITS, archive: settings.archive },
-      rejectThreshold: thresholds.reject, resultTtlSec: settings.resultTtlSec, logger,
-    },
+      rejectThreshold: thresholds.reject, resultTtlSec: settings.resultTtlSec, logger, metrics,
+    }),
     waiter, results, aggregateQueue,
     backpressure: new Backpressure(scanQueues, settings.maxWaiting),
     metrics, logger, apiToken: settings.apiToken, maxMessageBytes: settings.maxMessageBytes, readiness, partialResult,

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ApiError } from '../errors';
 import { isAuthorized } from './auth';
 import type { HttpDeps } from './http-deps';
+import { refuseDeclaredOversize, refuseEncodedBody } from './read-body';
 import { sendError } from './respond';
 import { checkv2 } from './routes/checkv2';
 import { getScan } from './routes/get-scan';
@@ -12,51 +13,76 @@ import { postScans } from './routes/post-scans';
 export interface ServerOptions {
   /** Serve /metrics on this listener (false when --metrics-listen is elsewhere). */
   readonly serveMetrics: boolean;
+  /** Score thresholds by action (AVFLEET_ACTIONS), for /checkv2's required_score when no result exists yet. */
   readonly thresholds: Readonly<Record<string, number>>;
 }
 
 /** Route labels are bounded: the scan id never becomes a label value. */
 type Route = 'post_scans' | 'get_scan' | 'checkv2' | 'healthz' | 'readyz' | 'metrics' | 'other';
 
+interface RouteMatch {
+  readonly route: Exclude<Route, 'other'>;
+  readonly methods: readonly string[];
+  /** Needs the API token when one is set. */
+  readonly guarded: boolean;
+}
+
+/** Path → route; null for an unknown path (404). */
+function matchRoute(path: string, opts: ServerOptions): RouteMatch | null {
+  if (path === '/healthz') return { route: 'healthz', methods: ['GET', 'HEAD'], guarded: false };
+  if (path === '/readyz') return { route: 'readyz', methods: ['GET', 'HEAD'], guarded: false };
+  if (path === '/metrics' && opts.serveMetrics) return { route: 'metrics', methods: ['GET', 'HEAD'], guarded: false };
+  if (path === '/scans') return { route: 'post_scans', methods: ['POST'], guarded: true };
+  if (path.startsWith('/scans/')) return { route: 'get_scan', methods: ['GET', 'HEAD'], guarded: true };
+  if (path === '/checkv2' || path === '/checkv2/') return { route: 'checkv2', methods: ['POST'], guarded: true };
+  return null;
+}
+
 /** Builds the producer's HTTP server from injected dependencies (tests call it without a real fleet). */
 export function buildServer(deps: HttpDeps, opts: ServerOptions): Server {
   const server = createServer((req, res) => {
-    void handle(req, res, deps, opts);
+    void handle(req, res, deps, opts, false);
+  });
+  // Expect: 100-continue — refuse an oversize or unauthorized upload before the client sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    void handle(req, res, deps, opts, true);
   });
   server.requestTimeout = 330_000;
   server.headersTimeout = 30_000;
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, opts: ServerOptions): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const path = url.pathname;
+async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, opts: ServerOptions, expectsContinue: boolean): Promise<void> {
+  const startedAt = Date.now();
+  const target = req.url ?? '/';
+  const q = target.indexOf('?');
+  const path = q === -1 ? target : target.slice(0, q);
+  const url = new URL(`http://localhost/${q === -1 ? '' : target.slice(q)}`);
   const method = req.method ?? 'GET';
   let route: Route = 'other';
   let status = 500;
   try {
-    if (path === '/healthz') {
-      route = 'healthz';
-      status = healthz(res);
-    } else if (path === '/readyz') {
-      route = 'readyz';
-      status = await readyz(res, deps.readiness);
-    } else if (path === '/metrics' && opts.serveMetrics) {
-      route = 'metrics';
-      status = await metrics(res, deps.metrics.registry);
-    } else if (path === '/scans' || path === '/checkv2' || path === '/checkv2/' || path.startsWith('/scans/')) {
-      route = path === '/scans' ? 'post_scans' : path.startsWith('/checkv2') ? 'checkv2' : 'get_scan';
-      const wantMethod = route === 'get_scan' ? 'GET' : 'POST';
-      if (method !== wantMethod) throw new ApiError('AVF_ERR_METHOD_NOT_ALLOWED', `${path} accepts ${wantMethod} only`, { allow: wantMethod });
-      if (!isAuthorized(req.headers, deps.apiToken)) {
-        req.resume();
-        throw new ApiError('AVF_ERR_UNAUTHORIZED', 'missing or wrong API token: send "Authorization: Bearer TOKEN" or "Password: TOKEN"');
-      }
-      if (route === 'post_scans') status = await postScans(req, res, url, deps);
-      else if (route === 'checkv2') status = await checkv2(req, res, deps, opts.thresholds);
-      else status = await getScan(res, decodeURIComponent(path.slice('/scans/'.length)), deps);
-    } else {
-      throw new ApiError('AVF_ERR_NOT_FOUND', `no route ${method} ${path}`);
+    const match = matchRoute(path, opts);
+    if (!match) throw new ApiError('AVF_ERR_NOT_FOUND', `no route ${method} ${path}; the API serves POST /scans, GET /scans/:id, POST /checkv2, GET /healthz, /readyz, /metrics`);
+    route = match.route;
+    if (!match.methods.includes(method)) {
+      throw new ApiError('AVF_ERR_METHOD_NOT_ALLOWED', `${path} accepts ${match.methods.join(', ')} only`, { allow: match.methods.join(', ') });
+    }
+    if (match.guarded && !isAuthorized(req.headers, deps.apiToken)) {
+      throw new ApiError('AVF_ERR_UNAUTHORIZED', 'missing or wrong API token: send "Authorization: Bearer TOKEN" or "Password: TOKEN" (rspamc -P TOKEN)', { 'www-authenticate': 'Bearer' });
+    }
+    if (method === 'POST') {
+      refuseEncodedBody(req.headers);
+      refuseDeclaredOversize(req.headers, deps.maxMessageBytes);
+      if (expectsContinue) res.writeContinue();
+    }
+    switch (match.route) {
+      case 'healthz': status = healthz(res); break;
+      case 'readyz': status = await readyz(res, deps); break;
+      case 'metrics': status = await metrics(res, deps.metrics.registry); break;
+      case 'post_scans': status = await postScans(req, res, url, deps, startedAt); break;
+      case 'checkv2': status = await checkv2(req, res, deps, opts.thresholds, startedAt); break;
+      case 'get_scan': status = await getScan(res, path.slice('/scans/'.length), deps); break;
     }
   } catch (err) {
     status = sendError(res, err);

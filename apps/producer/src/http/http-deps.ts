@@ -1,8 +1,5 @@
-import type { Queue } from 'bullmq';
-import type { FleetMetrics, Logger, ResultStore, ScanResult } from '@avfleet/core';
-import type { IntakeDeps } from '../intake/accept-message';
-import type { Backpressure } from '../intake/backpressure';
-import type { ResultWaiter } from '../intake/await-result';
+import type { FleetMetrics, Logger, RequestMeta, ScanResult } from '@avfleet/core';
+import type { AcceptedMessage } from '../intake/accept-message';
 
 /** Readiness of the things a request needs. */
 export interface Readiness {
@@ -12,13 +9,43 @@ export interface Readiness {
   readonly rules?: Readonly<Record<string, string>>;
 }
 
-/** Everything the HTTP layer needs, injected (tests build it without listening). */
+/** Stores the raw message and enqueues its scan (createIntake wraps acceptMessage). */
+export interface MessageIntake {
+  accept(raw: Buffer, meta: RequestMeta): Promise<AcceptedMessage>;
+}
+
+/** Waits for a finished result (ResultWaiter). */
+export interface ResultSource {
+  /** The result, or null when it is not there within `waitMs`. */
+  wait(scanId: string, waitMs: number): Promise<ScanResult | null>;
+}
+
+/** Reads stored results (ResultStore). */
+export interface ResultReader {
+  load(scanId: string): Promise<ScanResult | null>;
+}
+
+/** Finds a scan's aggregation job (the BullMQ aggregate Queue). */
+export interface AggregateJobs {
+  getJob(id: string): Promise<{ getState(): Promise<string> } | undefined>;
+}
+
+/** Queue depth check (Backpressure). */
+export interface QueueDepth {
+  /** Seconds a client should wait before retrying, or 0 when there is room. */
+  retryAfterSec(): Promise<number>;
+}
+
+/**
+ * Everything the HTTP layer needs, injected as narrow interfaces so tests can
+ * build the server from fakes, without Redis or a store.
+ */
 export interface HttpDeps {
-  readonly intake: IntakeDeps;
-  readonly waiter: ResultWaiter;
-  readonly results: ResultStore;
-  readonly aggregateQueue: Queue;
-  readonly backpressure: Backpressure;
+  readonly intake: MessageIntake;
+  readonly waiter: ResultSource;
+  readonly results: ResultReader;
+  readonly aggregateQueue: AggregateJobs;
+  readonly backpressure: QueueDepth;
   readonly metrics: FleetMetrics;
   readonly logger: Logger;
   readonly apiToken: string | null;
@@ -26,4 +53,6 @@ export interface HttpDeps {
   readonly readiness: () => Promise<Readiness>;
   /** The result so far, with unfinished rules as `deadline` fail verdicts (Deadline header). */
   readonly partialResult: (scanId: string) => Promise<ScanResult | null>;
+  /** Longest a Redis or store call on the request path may take before the answer is 503 (default INTAKE_TIMEOUT_MS). */
+  readonly storeTimeoutMs?: number;
 }

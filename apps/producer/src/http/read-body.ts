@@ -1,23 +1,82 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { ApiError } from '../errors';
 
-/** Reads the whole request body, refusing (413) as soon as it passes `maxBytes` — never buffering more. */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
-    throw new ApiError('AVF_ERR_TOO_LARGE', `message is ${declared} bytes, over the limit of ${maxBytes} (AVFLEET_MAX_MESSAGE_BYTES)`);
+/** A 413 closes the connection: the rest of an oversize upload is never read into memory. */
+const CLOSE = Object.freeze({ connection: 'close' });
+
+function tooLarge(detail: string, maxBytes: number): ApiError {
+  return new ApiError('AVF_ERR_TOO_LARGE', `${detail}, over the limit (AVFLEET_MAX_MESSAGE_BYTES=${maxBytes}); send a smaller message or raise the limit`, CLOSE);
+}
+
+/** The Content-Length the client declared, or null (chunked or absent). */
+export function declaredLength(headers: IncomingHttpHeaders): number | null {
+  const v = headers['content-length'];
+  if (v === undefined) return null;
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+/** 413 before reading anything when the declared length is already over the limit. */
+export function refuseDeclaredOversize(headers: IncomingHttpHeaders, maxBytes: number): void {
+  const declared = declaredLength(headers);
+  if (declared !== null && declared > maxBytes) throw tooLarge(`the message is ${declared} bytes`, maxBytes);
+}
+
+/**
+ * Bodies are raw messages, uncompressed. rspamc -z sends `Compression: zstd`
+ * (Node 20 has no zstd), other clients may send Content-Encoding: both get 415.
+ */
+export function refuseEncodedBody(headers: IncomingHttpHeaders): void {
+  const compression = headers.compression;
+  if (typeof compression === 'string' && compression.trim() !== '' && compression.trim().toLowerCase() !== 'none') {
+    throw new ApiError('AVF_ERR_UNSUPPORTED_ENCODING', `compressed requests (Compression: ${compression.trim()}, rspamc -z) are not supported; send the message uncompressed (drop -z)`);
   }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    total += b.length;
-    if (total > maxBytes) {
-      req.resume();
-      throw new ApiError('AVF_ERR_TOO_LARGE', `message is over the limit of ${maxBytes} bytes (AVFLEET_MAX_MESSAGE_BYTES)`);
-    }
-    chunks.push(b);
+  const encoding = headers['content-encoding'];
+  if (typeof encoding === 'string' && encoding.trim() !== '' && encoding.trim().toLowerCase() !== 'identity') {
+    throw new ApiError('AVF_ERR_UNSUPPORTED_ENCODING', `Content-Encoding '${encoding.trim()}' is not supported; send the raw message uncompressed`);
   }
-  return Buffer.concat(chunks, total);
+}
+
+/**
+ * Reads the whole request body, refusing (413) as soon as it passes `maxBytes`,
+ * never holding more than `maxBytes` plus one chunk. The 413 carries
+ * `Connection: close`, so the server hangs up instead of reading (and
+ * discarding) the rest of the upload.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  refuseDeclaredOversize(req.headers, maxBytes);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    const onData = (chunk: Buffer): void => {
+      total += chunk.length;
+      if (total > maxBytes) {
+        cleanup();
+        chunks.length = 0;
+        req.pause();
+        reject(tooLarge(`the message is more than ${maxBytes} bytes`, maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks, total));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(new ApiError('AVF_ERR_BAD_REQUEST', `the request body could not be read: ${err.message}`, CLOSE, { cause: err }));
+    };
+    const onAborted = (): void => onError(new Error('the client closed the connection'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestMeta } from '@avfleet/core';
 import { ApiError } from '../errors';
@@ -15,18 +16,55 @@ function num(name: string, v: string | null): number | null {
   return n;
 }
 
-/** Rspamd's request headers (IP, Helo, Hostname, From, Rcpt…, Queue-Id, User) plus Score and Deadline. */
+/** `IP: 192.0.2.1`, `IP: [2001:db8::1]` or `IP: IPv6:2001:db8::1` → the bare address; anything else is a 400. */
+function ip(v: string | null): string | null {
+  if (v === null) return null;
+  const bare = v.replace(/^\[(.*)\]$/, '$1').replace(/^ipv6:/i, '');
+  if (isIP(bare) === 0) throw new ApiError('AVF_ERR_BAD_REQUEST', `header IP must be an IPv4 or IPv6 address, got '${v}'`);
+  return bare;
+}
+
+/** Splits a Rcpt value at commas outside quotes and angle brackets (`"Doe, J" <j@x>, k@y` → two). */
+export function splitAddressList(value: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  let angle = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\' && quoted && i + 1 < value.length) {
+      cur += c + value[++i];
+      continue;
+    }
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === '<') angle++;
+    else if (!quoted && c === '>' && angle > 0) angle--;
+    if (c === ',' && !quoted && angle === 0) {
+      if (cur.trim()) out.push(cur.trim());
+      cur = '';
+    } else {
+      cur += c;
+    }
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+/**
+ * Rspamd's request headers (IP, Helo, Hostname, From, Rcpt — repeatable and
+ * comma lists —, Queue-Id, User) plus avfleet's Score and Deadline. `Settings`
+ * and `Settings-ID` are accepted and not applied (avfleet has no per-request
+ * settings); Rspamd's other headers (Filename, Flags, Deliver-To, …) are ignored.
+ */
 export function readRequestMeta(h: IncomingHttpHeaders, rawHeaders: readonly string[]): RequestMeta {
   const rcpt: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i].toLowerCase() === 'rcpt') {
-      for (const r of rawHeaders[i + 1].split(',')) if (r.trim()) rcpt.push(r.trim());
-    }
+    if (rawHeaders[i].toLowerCase() === 'rcpt') rcpt.push(...splitAddressList(rawHeaders[i + 1]));
   }
   const deadline = num('Deadline', one(h.deadline));
-  if (deadline !== null && deadline < 0) throw new ApiError('AVF_ERR_BAD_REQUEST', 'header Deadline must be a non-negative number of seconds');
+  if (deadline !== null && deadline < 0) throw new ApiError('AVF_ERR_BAD_REQUEST', `header Deadline must be a non-negative number of seconds, got ${deadline}`);
   return {
-    ip: one(h.ip),
+    ip: ip(one(h.ip)),
     helo: one(h.helo),
     hostname: one(h.hostname),
     from: one(h.from),

@@ -2,7 +2,7 @@ import type { FlowProducer } from 'bullmq';
 import type { AntivirusConfig, Rule } from '@avfleet/config';
 import {
   buildScanFlow, newScanId, partKey, selectBodies, splitMessage,
-  type AggregateJobData, type IpWhitelist, type SelectedBody, type SplitMessage, type Logger, type MimeLimits, type ObjectStore, type PartSummary, type RequestMeta, type ScanJobData,
+  type AggregateJobData, type FleetMetrics, type IpWhitelist, type SelectedBody, type SplitMessage, type Logger, type MimeLimits, type ObjectStore, type PartSummary, type RequestMeta, type ScanJobData,
 } from '@avfleet/core';
 
 export interface IntakeDeps {
@@ -14,6 +14,8 @@ export interface IntakeDeps {
   readonly rejectThreshold: number;
   readonly resultTtlSec: number;
   readonly logger: Logger;
+  /** Counts archive listings cut short by a limit (avfleet_archive_limit_hits_total). */
+  readonly metrics?: Pick<FleetMetrics, 'archiveLimitHits'>;
 }
 
 export interface AcceptedMessage {
@@ -31,6 +33,7 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
   const scanId = newScanId(now);
   const messageKey = await deps.store.putMessage(scanId, raw, new Date(now));
   const message = await splitMessage(raw, deps.mimeLimits);
+  for (const part of message.parts) if (part.archiveTruncated) deps.metrics?.archiveLimitHits.inc();
 
   const skipped: Record<string, string> = {};
   const children: ScanJobData[] = [];
@@ -88,6 +91,11 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
   await deps.flow.add(buildScanFlow(parent, children, deps.resultTtlSec));
   deps.logger.debug({ scanId, queueId: meta.queueId, jobs: children.length, skipped }, 'message accepted');
   return { scanId, receivedAt: now, jobs: children.length, messageId: message.headers.messageId };
+}
+
+/** The HTTP layer's view of intake: `accept(raw, meta)` bound to these dependencies. */
+export function createIntake(deps: IntakeDeps): { accept(raw: Buffer, meta: RequestMeta): Promise<AcceptedMessage> } {
+  return { accept: (raw, meta) => acceptMessage(raw, meta, deps) };
 }
 
 function scanJob(

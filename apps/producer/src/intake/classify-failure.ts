@@ -11,7 +11,7 @@ export function classifyFailure(err: unknown): unknown {
     return new ApiError('AVF_ERR_UNAVAILABLE', `object store unreachable: ${msg}`, { 'retry-after': '5' }, { cause: err });
   }
   if (UNAVAILABLE_PATTERNS.some((re) => re.test(msg)) || (typeof code === 'string' && UNAVAILABLE_PATTERNS.some((re) => re.test(code)))) {
-    return new ApiError('AVF_ERR_UNAVAILABLE', `Redis unreachable: ${msg}`, { 'retry-after': '5' }, { cause: err });
+    return new ApiError('AVF_ERR_UNAVAILABLE', `Redis or the object store is unreachable: ${msg}`, { 'retry-after': '5' }, { cause: err });
   }
   return err;
 }

@@ -1,16 +1,48 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ScanResult } from '@avfleet/core';
+import { INTAKE_TIMEOUT_MS } from '../../intake/within';
 import { readRequestMeta } from '../request-meta';
 import type { HttpDeps } from '../http-deps';
 import { sendJson } from '../respond';
-import { submitAndWait } from './post-scans';
+import { readPartial, submitAndWait } from './post-scans';
 
 /** rspamc gives up after 10 s; answer well before that unless the caller sends Deadline. */
 export const CHECKV2_DEFAULT_WAIT_SEC = 8;
+/** Longest the unfinished result is read for after the default wait (8 + 1.5 s stays under rspamc's 10 s). */
+const PARTIAL_READ_MS = 1500;
+
+/** One symbol as Rspamd 3.4 writes it: options only when any, description only when configured. */
+export interface RspamdSymbol {
+  readonly name: string;
+  readonly score: number;
+  readonly metric_score: number;
+  readonly options?: readonly string[];
+  readonly description?: string;
+}
+
+/** Rspamd 3.4's /checkv2 reply (the keys rspamc reads), plus avfleet's `scan_id`. */
+export interface RspamdReply {
+  readonly is_skipped: boolean;
+  readonly score: number;
+  readonly required_score: number;
+  readonly action: string;
+  readonly symbols: Readonly<Record<string, RspamdSymbol>>;
+  readonly messages: Readonly<Record<string, string>>;
+  readonly 'message-id': string;
+  readonly time_real: number;
+  /** avfleet's addition: the scan id, for `GET /scans/:id`. Rspamd-speaking clients ignore it. */
+  readonly scan_id: string;
+}
+
+/** Rspamd writes the Message-ID without angle brackets, `undef` when there is none. */
+export function rspamdMessageId(messageId: string | null): string {
+  const bare = messageId?.trim().replace(/^<(.*)>$/, '$1').trim();
+  return bare ? bare : 'undef';
+}
 
 /** The reply in Rspamd's /checkv2 JSON shape, which rspamc and Rspamd-speaking integrations parse. */
-export function toRspamdReply(result: ScanResult, thresholds: Readonly<Record<string, number>>, messageId: string | null, timeRealSec: number): unknown {
-  const symbols: Record<string, unknown> = {};
+export function toRspamdReply(result: ScanResult, messageId: string | null, timeRealSec: number): RspamdReply {
+  const symbols: Record<string, RspamdSymbol> = {};
   for (const s of Object.values(result.symbols)) {
     symbols[s.name] = {
       name: s.name,
@@ -25,29 +57,35 @@ export function toRspamdReply(result: ScanResult, thresholds: Readonly<Record<st
     score: result.score,
     required_score: result.required_score,
     action: result.action,
-    thresholds,
     symbols,
     messages: result.message ? { smtp_message: result.message } : {},
-    'message-id': messageId ?? 'undef',
+    'message-id': rspamdMessageId(messageId),
     time_real: timeRealSec,
-    milter: {},
     scan_id: result.id,
   };
 }
 
-export async function checkv2(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, thresholds: Readonly<Record<string, number>>): Promise<number> {
-  const started = Date.now();
+/**
+ * POST /checkv2: waits up to the Deadline header (else 8 s); what is not
+ * finished by then counts as `deadline` fail verdicts.
+ */
+export async function checkv2(
+  req: IncomingMessage, res: ServerResponse, deps: HttpDeps, thresholds: Readonly<Record<string, number>>, startedAt = Date.now(),
+): Promise<number> {
   const meta = readRequestMeta(req.headers, req.rawHeaders);
   const wait = meta.deadlineSec ?? CHECKV2_DEFAULT_WAIT_SEC;
-  const outcome = await submitAndWait(req, meta, deps, wait);
-  let result: ScanResult | null = outcome.done ? outcome.result : await deps.partialResult(outcome.scanId);
+  const outcome = await submitAndWait(req, meta, deps, wait, startedAt);
+  let result: ScanResult | null = outcome.done ? outcome.result : null;
+  if (!outcome.done && meta.deadlineSec === null) {
+    result = await readPartial(deps, outcome.scanId, Math.min(PARTIAL_READ_MS, deps.storeTimeoutMs ?? INTAKE_TIMEOUT_MS));
+  }
   if (!result) {
-    // Nothing to report yet (the aggregation job could not be read): an honest empty answer.
+    // Nothing to report yet (the aggregation job could not be read in time): an honest empty answer.
     result = {
       id: outcome.done ? outcome.result.id : outcome.scanId, state: 'queued', action: 'no action', score: 0,
-      required_score: thresholds.reject ?? 15, symbols: {}, message: null, parts: [], skipped: {}, queue_id: meta.queueId, elapsed_ms: Date.now() - started,
+      required_score: thresholds.reject ?? 15, symbols: {}, message: null, parts: [], skipped: {}, queue_id: meta.queueId, elapsed_ms: Date.now() - startedAt,
     };
   }
-  sendJson(res, 200, toRspamdReply(result, thresholds, outcome.messageId, (Date.now() - started) / 1000));
+  sendJson(res, 200, toRspamdReply(result, outcome.messageId, (Date.now() - startedAt) / 1000));
   return 200;
 }

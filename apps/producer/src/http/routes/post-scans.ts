@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestMeta, ScanResult } from '@avfleet/core';
 import { ApiError } from '../../errors';
-import { acceptMessage } from '../../intake/accept-message';
 import { classifyFailure } from '../../intake/classify-failure';
 import { INTAKE_TIMEOUT_MS, within } from '../../intake/within';
 import type { HttpDeps } from '../http-deps';
@@ -12,54 +11,83 @@ import { sendJson } from '../respond';
 export const DEFAULT_WAIT_SEC = 10;
 /** Longest wait a client may ask for. */
 export const MAX_WAIT_SEC = 300;
+/** Time kept back before a Deadline to read the partial result and answer. */
+const PARTIAL_RESERVE_MS = 300;
+/** Floor for the partial-result read when the deadline is (nearly) spent. */
+const PARTIAL_MIN_MS = 250;
 
 export type ScanOutcome = ({ done: true; result: ScanResult } | { done: false; scanId: string }) & { messageId: string | null };
 
-/** Shared by POST /scans and /checkv2: read, check, accept, wait. */
-export async function submitAndWait(req: IncomingMessage, meta: RequestMeta, deps: HttpDeps, waitSec: number): Promise<ScanOutcome> {
-  const raw = await readBody(req, deps.maxMessageBytes);
-  if (raw.length === 0) throw new ApiError('AVF_ERR_EMPTY_BODY', 'the request body is empty: send the raw message (RFC 5322 bytes)');
-  let retryAfter: number;
+async function guarded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   try {
-    retryAfter = await within(deps.backpressure.retryAfterSec(), INTAKE_TIMEOUT_MS, 'Redis (queue depth)');
+    return await within(promise, ms, what);
   } catch (err) {
     throw classifyFailure(err);
   }
+}
+
+/**
+ * Shared by POST /scans and /checkv2: read, check, accept, wait. Every Redis or
+ * store call is bounded (503 past the bound). With a Deadline the clock starts
+ * at `startedAt` (the request's arrival) and the answer comes by then: what is
+ * not finished is read as a partial result (missing rules as `deadline` fails).
+ */
+export async function submitAndWait(
+  req: IncomingMessage, meta: RequestMeta, deps: HttpDeps, waitSec: number, startedAt = Date.now(),
+): Promise<ScanOutcome> {
+  const storeMs = deps.storeTimeoutMs ?? INTAKE_TIMEOUT_MS;
+  const deadlineAt = meta.deadlineSec !== null ? startedAt + meta.deadlineSec * 1000 : null;
+  const bound = (): number => (deadlineAt === null ? storeMs : Math.max(1, Math.min(storeMs, deadlineAt - Date.now())));
+
+  const raw = await readBody(req, deps.maxMessageBytes);
+  if (raw.length === 0) throw new ApiError('AVF_ERR_EMPTY_BODY', 'the request body is empty: send the raw message (RFC 5322 bytes)');
+  const retryAfter = await guarded(deps.backpressure.retryAfterSec(), bound(), 'Redis (queue depth)');
   if (retryAfter > 0) {
     deps.metrics.rejectedRequests.inc({ reason: 'queue_full' });
     throw new ApiError('AVF_ERR_QUEUE_FULL', 'too many scan jobs are waiting (AVFLEET_MAX_WAITING); retry later', { 'retry-after': String(retryAfter) });
   }
-  let accepted;
-  try {
-    accepted = await within(acceptMessage(raw, meta, deps.intake), INTAKE_TIMEOUT_MS, 'Redis or the object store');
-  } catch (err) {
-    throw classifyFailure(err);
-  }
-  const budgetSec = meta.deadlineSec !== null ? Math.min(waitSec, meta.deadlineSec) : waitSec;
-  const result = await deps.waiter.wait(accepted.scanId, Math.max(0, budgetSec * 1000 - (Date.now() - accepted.receivedAt)));
+  const accepted = await guarded(deps.intake.accept(raw, meta), bound(), 'Redis or the object store');
+  const notDone: ScanOutcome = { done: false, scanId: accepted.scanId, messageId: accepted.messageId };
+  if (waitSec <= 0) return notDone;
+
+  let endAt = startedAt + waitSec * 1000;
+  if (deadlineAt !== null) endAt = Math.min(endAt, deadlineAt - Math.min(PARTIAL_RESERVE_MS, (deadlineAt - startedAt) / 5));
+  const waitMs = Math.max(0, endAt - Date.now());
+  const result = await guarded(deps.waiter.wait(accepted.scanId, waitMs), waitMs + storeMs, 'Redis (scan result)');
   if (result) return { done: true, result, messageId: accepted.messageId };
-  if (meta.deadlineSec !== null && waitSec > 0) {
-    const partial = await deps.partialResult(accepted.scanId);
+  if (deadlineAt !== null) {
+    const partial = await readPartial(deps, accepted.scanId, Math.max(PARTIAL_MIN_MS, deadlineAt - Date.now()));
     if (partial) return { done: true, result: partial, messageId: accepted.messageId };
   }
-  return { done: false, scanId: accepted.scanId, messageId: accepted.messageId };
+  return notDone;
+}
+
+/** The result so far, or null when it cannot be read in `ms` (the caller then answers without it). */
+export async function readPartial(deps: HttpDeps, scanId: string, ms: number): Promise<ScanResult | null> {
+  try {
+    return await within(deps.partialResult(scanId), ms, 'Redis (partial result)');
+  } catch (err) {
+    deps.logger.warn({ scanId, err: err instanceof Error ? err.message : String(err) }, 'partial result unavailable');
+    return null;
+  }
 }
 
 export function parseWait(url: URL): number {
   const w = url.searchParams.get('wait');
   if (w === null) return DEFAULT_WAIT_SEC;
-  const n = Number(w);
+  const n = w.trim() === '' ? Number.NaN : Number(w);
   if (!Number.isFinite(n) || n < 0) throw new ApiError('AVF_ERR_BAD_REQUEST', `wait must be a non-negative number of seconds, got '${w}'`);
   return Math.min(n, MAX_WAIT_SEC);
 }
 
-export async function postScans(req: IncomingMessage, res: ServerResponse, url: URL, deps: HttpDeps): Promise<number> {
+export async function postScans(req: IncomingMessage, res: ServerResponse, url: URL, deps: HttpDeps, startedAt = Date.now()): Promise<number> {
   const wait = parseWait(url);
-  const outcome = await submitAndWait(req, readRequestMeta(req.headers, req.rawHeaders), deps, wait);
+  const meta = readRequestMeta(req.headers, req.rawHeaders);
+  const outcome = await submitAndWait(req, meta, deps, wait, startedAt);
   if (outcome.done) {
     sendJson(res, 200, outcome.result);
     return 200;
   }
-  sendJson(res, 202, { id: outcome.scanId, state: 'queued' }, { location: `/scans/${outcome.scanId}` });
+  sendJson(res, 202, { id: outcome.scanId, state: 'queued' }, { location: `/scans/${encodeURIComponent(outcome.scanId)}` });
   return 202;
 }

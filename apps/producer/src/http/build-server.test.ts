@@ -1,0 +1,246 @@
+import type { Server } from 'node:http';
+import { newScanId } from '@avfleet/core';
+import { buildServer } from './build-server';
+import { fakeFleet, sampleResult, type FakeFleet, type FakeFleetOptions } from './fake-http-deps';
+import type { HttpDeps } from './http-deps';
+import { call, closeServer, listenEphemeral } from './test-client';
+
+const MSG = 'From: a@example.com\r\nTo: b@example.com\r\nSubject: t\r\nMessage-ID: <m1@example.com>\r\n\r\nhello\r\n';
+const THRESHOLDS = { reject: 15, 'add header': 6, greylist: 4 };
+
+let server: Server | null = null;
+afterEach(async () => {
+  if (server) await closeServer(server);
+  server = null;
+});
+
+async function start(opts: FakeFleetOptions = {}, serveMetrics = true): Promise<{ port: number; fleet: FakeFleet }> {
+  const fleet = fakeFleet(opts);
+  server = buildServer(fleet.deps, { serveMetrics, thresholds: THRESHOLDS });
+  return { port: await listenEphemeral(server), fleet };
+}
+
+function expectError(reply: { json: unknown }, code: string): void {
+  expect(reply.json).toEqual({ error: { code, message: expect.any(String) } });
+  expect((reply.json as { error: { message: string } }).error.message.length).toBeGreaterThan(10);
+}
+
+describe('POST /scans', () => {
+  it('answers 200 with the result when the scan finishes within wait', async () => {
+    const { port, fleet } = await start({ finishAfterMs: 20, resultFor: (id) => sampleResult(id, 'virus') });
+    const r = await call(port, 'POST', '/scans?wait=5', { body: MSG });
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^application\/json/);
+    expect(r.json).toMatchObject({ id: fleet.accepted[0].scanId, state: 'done', action: 'reject', symbols: { CLAM_VIRUS: { options: ['Eicar-Test-Signature.UNOFFICIAL'] } } });
+    expect(fleet.accepted[0].raw.toString()).toBe(MSG);
+  });
+
+  it('answers 202 with id, state and Location when the scan is not done within wait', async () => {
+    const { port, fleet } = await start({ finishAfterMs: null });
+    const r = await call(port, 'POST', '/scans?wait=0.2', { body: MSG });
+    expect(r.status).toBe(202);
+    const id = fleet.accepted[0].scanId;
+    expect(r.json).toEqual({ id, state: 'queued' });
+    expect(r.headers.location).toBe(`/scans/${id}`);
+  });
+
+  it('answers 202 at once with wait=0, even when the scan would finish quickly', async () => {
+    const { port, fleet } = await start({ finishAfterMs: 50 });
+    const r = await call(port, 'POST', '/scans?wait=0', { body: MSG });
+    expect(r.status).toBe(202);
+    expect(r.headers.location).toBe(`/scans/${fleet.accepted[0].scanId}`);
+  });
+
+  it('answers 400 to an empty body without enqueueing anything', async () => {
+    const { port, fleet } = await start();
+    const r = await call(port, 'POST', '/scans', { body: '' });
+    expect(r.status).toBe(400);
+    expectError(r, 'AVF_ERR_EMPTY_BODY');
+    expect(fleet.accepted).toHaveLength(0);
+  });
+
+  it.each(['abc', '-1', '', 'Infinity'])('answers 400 to wait=%j', async (wait) => {
+    const { port, fleet } = await start();
+    const r = await call(port, 'POST', `/scans?wait=${wait}`, { body: MSG });
+    expect(r.status).toBe(400);
+    expectError(r, 'AVF_ERR_BAD_REQUEST');
+    expect(fleet.accepted).toHaveLength(0);
+  });
+
+  it('answers 429 with Retry-After when the queues are over AVFLEET_MAX_WAITING', async () => {
+    const { port, fleet } = await start({ retryAfterSec: () => Promise.resolve(7) });
+    const r = await call(port, 'POST', '/scans', { body: MSG });
+    expect(r.status).toBe(429);
+    expect(r.headers['retry-after']).toBe('7');
+    expectError(r, 'AVF_ERR_QUEUE_FULL');
+    expect(fleet.accepted).toHaveLength(0);
+  });
+
+  it('answers 503 when the store is unreachable', async () => {
+    const err = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'AVF_ERR_STORE_UNAVAILABLE' });
+    const { port } = await start({ accept: () => Promise.reject(err) });
+    const r = await call(port, 'POST', '/scans', { body: MSG });
+    expect(r.status).toBe(503);
+    expectError(r, 'AVF_ERR_UNAVAILABLE');
+    expect(r.headers['retry-after']).toBeDefined();
+  });
+
+  it('answers 503 when Redis refuses connections', async () => {
+    const { port } = await start({ accept: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')) });
+    const r = await call(port, 'POST', '/scans', { body: MSG });
+    expect(r.status).toBe(503);
+    expectError(r, 'AVF_ERR_UNAVAILABLE');
+  });
+
+  it('answers 503 in bounded time when the store never answers', async () => {
+    const { port } = await start({ accept: () => new Promise(() => undefined) });
+    const t0 = Date.now();
+    const r = await call(port, 'POST', '/scans', { body: MSG });
+    expect(r.status).toBe(503);
+    expectError(r, 'AVF_ERR_UNAVAILABLE');
+    expect(Date.now() - t0).toBeLessThan(2 * 300 + 1000);
+  });
+
+  it('answers 503 in bounded time when the queue-depth check never answers', async () => {
+    const { port, fleet } = await start({ retryAfterSec: () => new Promise(() => undefined) });
+    const r = await call(port, 'POST', '/scans', { body: MSG });
+    expect(r.status).toBe(503);
+    expect(fleet.accepted).toHaveLength(0);
+  });
+
+  it('answers 500 with the error JSON on an unexpected failure', async () => {
+    const { port } = await start({ accept: () => Promise.reject(new TypeError('boom')) });
+    const r = await call(port, 'POST', '/scans', { body: MSG });
+    expect(r.status).toBe(500);
+    expectError(r, 'AVF_ERR_INTERNAL');
+    expect(r.text).not.toContain('boom');
+  });
+});
+
+describe('GET /scans/:id', () => {
+  it('gives queued, then running, then the finished result', async () => {
+    const { port, fleet } = await start({ finishAfterMs: null });
+    const posted = await call(port, 'POST', '/scans?wait=0', { body: MSG });
+    const location = posted.headers.location as string;
+    const id = fleet.accepted[0].scanId;
+    expect(await call(port, 'GET', location)).toMatchObject({ status: 200, json: { id, state: 'queued' } });
+    fleet.jobStates.set(id, 'active');
+    expect(await call(port, 'GET', location)).toMatchObject({ status: 200, json: { id, state: 'running' } });
+    fleet.finish(id, sampleResult(id, 'virus'));
+    expect(await call(port, 'GET', location)).toMatchObject({ status: 200, json: { id, state: 'done', action: 'reject' } });
+  });
+
+  it.each([newScanId(), 'not-an-id', '%E0%A4%A', ''])('answers 404 for unknown or malformed id %j', async (id) => {
+    const { port } = await start();
+    const r = await call(port, 'GET', `/scans/${id}`);
+    expect(r.status).toBe(404);
+    expectError(r, 'AVF_ERR_NOT_FOUND');
+  });
+
+  it('answers 503 when Redis never answers', async () => {
+    const { port } = await start({ overrides: { results: { load: () => new Promise(() => undefined) } } });
+    const r = await call(port, 'GET', `/scans/${newScanId()}`);
+    expect(r.status).toBe(503);
+    expectError(r, 'AVF_ERR_UNAVAILABLE');
+  });
+});
+
+describe('authentication', () => {
+  const TOKEN = 's3cr3t-token';
+  const withToken = (): FakeFleetOptions => ({ overrides: { apiToken: TOKEN } as Partial<HttpDeps> });
+
+  it.each([
+    ['no header', {}],
+    ['a wrong Bearer token', { authorization: 'Bearer nope' }],
+    ['a wrong Password', { password: 'nope' }],
+    ['a token prefix', { password: TOKEN.slice(0, -1) }],
+    ['Basic instead of Bearer', { authorization: `Basic ${TOKEN}` }],
+  ])('answers 401 with %s', async (_label, headers) => {
+    const { port, fleet } = await start(withToken());
+    for (const [method, path] of [['POST', '/scans'], ['POST', '/checkv2'], ['GET', `/scans/${newScanId()}`]] as const) {
+      const r = await call(port, method, path, { body: method === 'POST' ? MSG : undefined, headers });
+      expect(r.status).toBe(401);
+      expect(r.headers['www-authenticate']).toBe('Bearer');
+      expectError(r, 'AVF_ERR_UNAUTHORIZED');
+    }
+    expect(fleet.accepted).toHaveLength(0);
+  });
+
+  it.each([
+    ['Authorization: Bearer', { authorization: `Bearer ${TOKEN}` }],
+    ['Password (rspamc -P)', { password: TOKEN }],
+  ])('accepts the token as %s', async (_label, headers) => {
+    const { port } = await start(withToken());
+    expect((await call(port, 'POST', '/scans', { body: MSG, headers })).status).toBe(200);
+    expect((await call(port, 'POST', '/checkv2', { body: MSG, headers })).status).toBe(200);
+  });
+
+  it('needs no token for /healthz, /readyz and /metrics', async () => {
+    const { port } = await start(withToken());
+    for (const path of ['/healthz', '/readyz', '/metrics']) expect((await call(port, 'GET', path)).status).toBe(200);
+  });
+});
+
+describe('health, readiness, metrics, routing', () => {
+  it('/healthz answers {"status":"ok"}', async () => {
+    const { port } = await start();
+    expect(await call(port, 'GET', '/healthz')).toMatchObject({ status: 200, json: { status: 'ok' } });
+  });
+
+  it('/readyz answers 200 with redis and store when both answer', async () => {
+    const { port } = await start();
+    expect(await call(port, 'GET', '/readyz')).toMatchObject({ status: 200, json: { redis: 'ok', store: 'ok' } });
+  });
+
+  it('/readyz answers 503 with the details when something is down', async () => {
+    const { port } = await start({ readiness: () => Promise.resolve({ ok: false, redis: 'ok', store: 'ENOENT /nope', rules: { clamav: 'no server answers' } }) });
+    const r = await call(port, 'GET', '/readyz');
+    expect(r.status).toBe(503);
+    expect(r.json).toEqual({ redis: 'ok', store: 'ENOENT /nope', rules: { clamav: 'no server answers' } });
+  });
+
+  it('/readyz answers 503 in bounded time when the checks hang', async () => {
+    const { port } = await start({ readiness: () => new Promise(() => undefined) });
+    const r = await call(port, 'GET', '/readyz');
+    expect(r.status).toBe(503);
+    expect(r.json).toEqual({ redis: expect.any(String), store: expect.any(String) });
+  });
+
+  it('/metrics is Prometheus text, counting requests by bounded route label', async () => {
+    const { port } = await start();
+    await call(port, 'GET', `/scans/${newScanId()}`);
+    const r = await call(port, 'GET', '/metrics');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/plain/);
+    expect(r.text).toMatch(/avfleet_http_requests_total\{route="get_scan",status="404"\} 1/);
+  });
+
+  it('/metrics is 404 when served on another listener', async () => {
+    const { port } = await start({}, false);
+    const r = await call(port, 'GET', '/metrics');
+    expect(r.status).toBe(404);
+    expectError(r, 'AVF_ERR_NOT_FOUND');
+  });
+
+  it.each([
+    ['GET', '/scans', 'POST'],
+    ['PUT', '/scans', 'POST'],
+    ['GET', '/checkv2', 'POST'],
+    ['POST', '/healthz', 'GET, HEAD'],
+    ['DELETE', `/scans/${newScanId()}`, 'GET, HEAD'],
+  ])('answers 405 to %s %s with Allow', async (method, path, allow) => {
+    const { port, fleet } = await start();
+    const r = await call(port, method, path, { body: method === 'GET' ? undefined : MSG });
+    expect(r.status).toBe(405);
+    expect(r.headers.allow).toBe(allow);
+    expectError(r, 'AVF_ERR_METHOD_NOT_ALLOWED');
+    expect(fleet.accepted).toHaveLength(0);
+  });
+
+  it.each(['/', '/scan', '/checkv3', '//scans', '/healthz/x'])('answers 404 JSON to unknown route %s', async (path) => {
+    const { port } = await start();
+    const r = await call(port, 'GET', path);
+    expect(r.status).toBe(404);
+    expectError(r, 'AVF_ERR_NOT_FOUND');
+  });
+});
