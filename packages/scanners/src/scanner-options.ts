@@ -17,3 +17,14 @@ export interface SocketScannerOptions {
   /** Called after every attempt (metrics, logs). */
   readonly onAttempt?: AttemptObserver;
 }
+
+/** Scanners that receive a temp file path instead of the bytes (savapi, kaspersky, avast). */
+export interface TempFileScannerOptions extends SocketScannerOptions {
+  /** Directory for the private temp files; the scanner daemon must be able to read them. */
+  readonly tmpdir: string;
+}
+
+/** Avira SAVAPI: the licence's product id is sent with `SET PRODUCT`. */
+export interface SavapiScannerOptions extends TempFileScannerOptions {
+  readonly productId: string;
+}

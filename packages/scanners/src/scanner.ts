@@ -13,6 +13,12 @@ export interface ScanBody {
   readonly buffer?: Buffer;
   readonly filename?: string;
   readonly contentType?: string;
+  /**
+   * True for the whole raw message, false for a MIME part (ICAP builds its request URL
+   * and Content-Type from this). When absent, a body without filename and content type
+   * is taken as the whole message.
+   */
+  readonly wholeMessage?: boolean;
   /** Hex digests when already known (hash-lookup services use them instead of reading the body). */
   readonly sha256?: string;
   readonly md5?: string;
@@ -48,5 +54,7 @@ export interface Scanner {
   signatureVersion?(): Promise<string | null>;
   /** True when at least one server is currently usable (for /readyz). */
   isReady?(): Promise<boolean>;
+  /** Servers currently marked down (out of rotation), for the avfleet_upstream_servers_down gauge; read-only. */
+  serversDown?(): number;
   close?(): Promise<void>;
 }

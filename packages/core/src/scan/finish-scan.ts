@@ -24,6 +24,21 @@ export interface FinishScanInput {
 const k = (rule: string, part: string | null): string => `${rule}\u0000${part ?? ''}`;
 
 /**
+ * The per-part verdicts the result shows (one per rule and part): an
+ * `archive_limits_fail` verdict takes the place of a clean or failed scan,
+ * but a virus, encrypted, macro or category verdict stays visible.
+ */
+function withLimitFails(results: readonly ScanJobResult[], limitFails: readonly ScanJobResult[]): ScanJobResult[] {
+  if (limitFails.length === 0) return [...results];
+  const shown = new Map(results.map((r) => [k(r.rule, r.partIndex), r]));
+  for (const f of limitFails) {
+    const own = shown.get(k(f.rule, f.partIndex));
+    if (!own || own.verdict.kind === 'clean' || own.verdict.kind === 'fail') shown.set(k(f.rule, f.partIndex), f);
+  }
+  return [...shown.values()];
+}
+
+/**
  * The aggregation step: every expected (rule, body) gets a verdict — a missing
  * one becomes a fail verdict, never a hang — then verdicts become symbols, score
  * and action, and the result JSON is assembled.
@@ -41,9 +56,10 @@ export function finishScan(input: FinishScanInput): ScanResult {
   }
   const rulesByName = new Map(input.rules.map((r) => [r.name, r]));
   const filenames = new Map(job.parts.map((p) => [p.path, p.filename]));
-  const results = [...byKey.values()];
+  const limitFails = job.limitFails ?? [];
+  const results = withLimitFails([...byKey.values()], limitFails);
   const verdicts: RuleVerdictInput[] = [];
-  for (const r of results) {
+  for (const r of [...byKey.values(), ...limitFails]) {
     const rule = rulesByName.get(r.rule);
     if (!rule) continue;
     verdicts.push({

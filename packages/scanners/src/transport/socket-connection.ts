@@ -1,5 +1,6 @@
 import { readSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { TransportError, type TransportErrorCode } from '../errors';
 import { DelimitedReader } from './delimited-reader';
 
@@ -19,6 +20,8 @@ export interface ConnectOptions {
   readonly deadlineMs: number;
   /** Aborting fails the connection like a timeout. */
   readonly signal?: AbortSignal;
+  /** TCP only: speak TLS (ICAP `ssl`); the connection counts as open after the handshake. */
+  readonly tls?: { readonly rejectUnauthorized: boolean; readonly servername?: string };
 }
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTSOCK']);
@@ -52,8 +55,14 @@ export class SocketConnection {
     this.signal = options.signal;
     this.signal?.addEventListener('abort', this.onAbort, { once: true });
 
-    this.socket = address.kind === 'unix' ? net.connect({ path: address.path }) : net.connect({ host: address.host, port: address.port });
-    this.socket.on('connect', () => {
+    const useTls = address.kind === 'tcp' && options.tls !== undefined;
+    this.socket =
+      address.kind === 'unix'
+        ? net.connect({ path: address.path })
+        : options.tls
+          ? tls.connect({ host: address.host, port: address.port, rejectUnauthorized: options.tls.rejectUnauthorized, ...(options.tls.servername ? { servername: options.tls.servername } : {}) })
+          : net.connect({ host: address.host, port: address.port });
+    this.socket.on(useTls ? 'secureConnect' : 'connect', () => {
       this.connected = true;
       onConnected();
     });
@@ -148,6 +157,7 @@ export class SocketConnection {
    * non-blocking reads on the still-open descriptor (Unix only; best effort).
    */
   private salvageUnread(): void {
+    if (this.socket instanceof tls.TLSSocket) return; // the descriptor carries ciphertext
     const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
     if (typeof fd !== 'number' || fd < 0) return;
     const buf = Buffer.allocUnsafe(64 * 1024);

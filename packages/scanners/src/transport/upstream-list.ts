@@ -118,6 +118,12 @@ export class UpstreamList {
     return this.alive().length > 0;
   }
 
+  /** Servers out of rotation right now (read-only: unlike alive(), it revives nothing). For metrics. */
+  downCount(): number {
+    const now = this.now();
+    return this.upstreams.filter((u) => u.deadUntil !== 0 && u.deadUntil > now).length;
+  }
+
   /**
    * Picks a server with the list's strategy, or null when none is usable.
    * `avoid` (the server that just failed) is skipped when another alive server exists.

@@ -73,6 +73,10 @@ export class ClamavClient implements Scanner {
     return this.upstreams.isReady();
   }
 
+  serversDown(): number {
+    return this.upstreams.downCount();
+  }
+
   async close(): Promise<void> {
     // One connection per attempt: nothing stays open between scans.
   }

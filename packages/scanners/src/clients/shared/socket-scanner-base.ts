@@ -1,0 +1,81 @@
+import type { Scanner, ScanBody, ScanContext } from '../../scanner';
+import type { SocketScannerOptions } from '../../scanner-options';
+import { SocketConnection } from '../../transport/socket-connection';
+import { TempFileError, tempFileFail, withTempFile } from '../../transport/temp-file';
+import { UpstreamList } from '../../transport/upstream-list';
+import { withRetransmits, type AttemptContext, type RetransmitOptions } from '../../transport/with-retransmits';
+import { fail, type Verdict } from '../../verdict';
+
+/**
+ * What every socket scanner client shares: the server pool, the retry loop
+ * (`withRetransmits`), one connection per attempt, the optional temp file and
+ * the Scanner contract that a scan never rejects. A client only writes its
+ * dialogue (`scanBody` and its attempts).
+ */
+export abstract class SocketScannerBase implements Scanner {
+  abstract readonly type: string;
+  readonly upstreams: UpstreamList;
+  protected readonly options: SocketScannerOptions;
+
+  constructor(options: SocketScannerOptions) {
+    this.options = options;
+    this.upstreams = new UpstreamList(options.servers, options.upstream ?? {});
+  }
+
+  async scan(body: ScanBody, ctx: ScanContext = {}): Promise<Verdict> {
+    try {
+      return await this.scanBody(body, ctx);
+    } catch (e) {
+      if (e instanceof TempFileError) return tempFileFail(e);
+      return fail(`scan failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
+    }
+  }
+
+  async isReady(): Promise<boolean> {
+    return this.upstreams.isReady();
+  }
+
+  serversDown(): number {
+    return this.upstreams.downCount();
+  }
+
+  async close(): Promise<void> {
+    // One connection per attempt: nothing stays open between scans.
+  }
+
+  /** The whole scan of one body; may throw (scan() turns that into FAIL). */
+  protected abstract scanBody(body: ScanBody, ctx: ScanContext): Promise<Verdict>;
+
+  /** Runs attempts with retries on I/O errors; exhaustion becomes the common FAIL texts. */
+  protected async runAttempts(ctx: ScanContext, attempt: (a: AttemptContext) => Promise<Verdict>): Promise<Verdict> {
+    const out = await withRetransmits(this.upstreams, this.retransmitOptions(ctx), attempt);
+    return out.ok ? out.value : out.verdict;
+  }
+
+  /** Writes the body to a private temp file, scans its path, removes it (scanners.md "Temp files"). */
+  protected withBodyFile(dir: string, ext: string, body: ScanBody, fn: (filePath: string) => Promise<Verdict>): Promise<Verdict> {
+    return withTempFile(dir, ext, body, fn);
+  }
+
+  /** Attempts allowed for this client; `1 + retransmits` (scanners.md, D11 for Avast). */
+  protected retransmitOptions(ctx: ScanContext): RetransmitOptions {
+    return {
+      timeoutSec: this.options.timeoutSec,
+      retransmits: this.options.retransmits,
+      ...(this.options.onAttempt ? { onAttempt: this.options.onAttempt } : {}),
+      ...(ctx.deadlineMs !== undefined ? { deadlineMs: ctx.deadlineMs } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    };
+  }
+}
+
+/** Opens the attempt's connection with its deadline (one budget per attempt, D1). */
+export function connectFor(a: AttemptContext): Promise<SocketConnection> {
+  return SocketConnection.connect(a.upstream.address, a.signal ? { deadlineMs: a.deadlineMs, signal: a.signal } : { deadlineMs: a.deadlineMs });
+}
+
+/** One line up to `delimiter` (not included) as UTF-8; with `\n` a trailing `\r` is dropped. */
+export async function readLine(conn: SocketConnection, delimiter: '\n' | '\r\n' = '\n'): Promise<string> {
+  const text = (await conn.readUntil(delimiter)).toString('utf8');
+  return delimiter === '\n' && text.endsWith('\r') ? text.slice(0, -1) : text;
+}
