@@ -3,13 +3,14 @@ import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
 import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
-  AGGREGATE_QUEUE, DEFAULT_MIME_LIMITS, ResultStore, checkEvictionPolicy, createFleetMetrics, createObjectStore, finishScan, loadWhitelists,
+  AGGREGATE_QUEUE, DEFAULT_MIME_LIMITS, ResultStore, VerdictCache, checkEvictionPolicy, createFleetMetrics, createObjectStore, finishScan, loadWhitelists,
   openRedisConnections, scanQueueName, thresholdsForReply, toActionThresholds,
   type AggregateJobData, type Logger, type ScanJobResult, type ScanResult,
 } from '@avfleet/core';
 import { buildServer } from './http/build-server';
 import type { HttpDeps, Readiness } from './http/http-deps';
 import { createIntake } from './intake/accept-message';
+import { SignatureVersions } from './intake/signature-versions';
 import { ResultWaiter } from './intake/await-result';
 import { Backpressure } from './intake/backpressure';
 
@@ -33,9 +34,13 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   const { bull, commands } = openRedisConnections(settings.redisUrl);
   await checkEvictionPolicy(commands, logger);
   const store = createObjectStore(settings.store);
-  const whitelists = loadWhitelists(config.rules);
+  const whitelists = loadWhitelists(config.rules, { logger });
   const connection = { connection: bull, prefix: settings.queuePrefix };
-  const flow = new FlowProducer(connection);
+  // Enqueueing fails at once while Redis is down (no offline queue, no retry of a command in flight):
+  // a request answered 503 can never land in the queue later, when Redis returns (no orphan jobs).
+  const enqueueConnection = bull.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  enqueueConnection.on('error', () => undefined);
+  const flow = new FlowProducer({ connection: enqueueConnection, prefix: settings.queuePrefix });
   const aggregateQueue = new Queue(AGGREGATE_QUEUE, connection);
   const scanQueues = config.rules.map((r) => new Queue(scanQueueName(r.name), connection));
   const eventsConnection = bull.duplicate();
@@ -69,6 +74,13 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
       config, store, flow, ipWhitelists: whitelists.ips,
       mimeLimits: { ...DEFAULT_MIME_LIMITS, archive: settings.archive },
       rejectThreshold: thresholds.reject, resultTtlSec: settings.resultTtlSec, logger, metrics,
+      probe: {
+        cache: new VerdictCache(commands),
+        sigvers: new SignatureVersions(commands, settings.queuePrefix, config.rules.map((r) => r.name)),
+        rspamdCompat: settings.cacheRspamdCompat,
+      },
+      finish: finishBase,
+      results,
     }),
     waiter, results, aggregateQueue,
     backpressure: new Backpressure(scanQueues, settings.maxWaiting),
@@ -89,7 +101,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
       if (opsServer) await new Promise<void>((resolve) => opsServer.close(() => resolve()));
       waiter.close();
       await Promise.allSettled([events.close(), flow.close(), aggregateQueue.close(), ...scanQueues.map((q) => q.close())]);
-      await Promise.allSettled([bull.quit(), commands.quit(), eventsConnection.quit()]);
+      await Promise.allSettled([bull.quit(), commands.quit(), eventsConnection.quit(), enqueueConnection.quit()]);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Rule } from '@avfleet/config';
 import { EICAR_TEST_STRING, cacheKey, type FleetMetrics, type Logger, type ObjectStore, type ScanJobData, type ScanJobResult, type VerdictCache } from '@avfleet/core';
-import { fail, isCacheable, type ScanBody, type Scanner, type Verdict } from '@avfleet/scanners';
+import { fail, isCacheable, type ScanBody, type ScanContext, type Scanner, type Verdict } from '@avfleet/scanners';
 import { Readable } from 'node:stream';
 
 export interface ScanProcessorDeps {
@@ -22,6 +22,7 @@ export interface ScanProcessorDeps {
  */
 export function createScanProcessor(deps: ScanProcessorDeps): (job: Job<ScanJobData>) => Promise<ScanJobResult> {
   let digestWarned = false;
+  const inflight = new Map<string, Promise<Verdict>>();
   return async (job) => {
     const d = job.data;
     const started = Date.now();
@@ -34,7 +35,9 @@ export function createScanProcessor(deps: ScanProcessorDeps): (job: Job<ScanJobD
       digestWarned = true;
       deps.logger.warn({ rule: d.rule, jobDigest: d.configDigest, ownDigest: deps.configDigest }, 'job was produced with a different configuration; scanning with this worker\'s own (rolling update?)');
     }
-    const sigver = (await scanner.signatureVersion?.().catch(() => null)) ?? null;
+    // The rule's whole time budget (timeout × (1 + retransmits)) covers the version lookup and the scan.
+    const budgetEnd = started + rule.maxScanTime * 1000;
+    const sigver = await signatureVersionWithin(scanner, rule.timeout * 1000);
     const content = deps.rspamdCompatCache ? await deps.store.get(d.key) : undefined;
     const key = cacheKey(rule, d.sha256, sigver, { rspamdCompat: deps.rspamdCompatCache, content });
     if (!rule.noCache) {
@@ -42,12 +45,21 @@ export function createScanProcessor(deps: ScanProcessorDeps): (job: Job<ScanJobD
       deps.metrics.cacheLookups.inc({ rule: rule.name, result: hit ? 'hit' : 'miss' });
       if (hit) return done(d, hit, true, started);
     }
-    const body = scanBody(d, deps.store, content);
-    const verdict = await scanner.scan(body);
-    deps.metrics.scannedBytes.inc({ rule: rule.name }, body.size);
-    if (!rule.noCache && isCacheable(verdict)) {
-      await deps.cache.set(key, verdict, rule.cacheExpire, { filename: rule.showAttachments ? d.filename : null, isIcap: rule.type === 'icap' });
+    // Single flight: the same bytes for the same rule already being scanned in this process are not sent again.
+    let pending = inflight.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const body = scanBody(d, deps.store, content);
+        const v = budgetSpentAsTimeout(await scanner.scan(body, scanContext(d, budgetEnd)), rule);
+        deps.metrics.scannedBytes.inc({ rule: rule.name }, body.size);
+        if (!rule.noCache && isCacheable(v)) {
+          await deps.cache.set(key, v, rule.cacheExpire, { filename: rule.showAttachments ? d.filename : null, isIcap: rule.type === 'icap' });
+        }
+        return v;
+      })().finally(() => inflight.delete(key));
+      inflight.set(key, pending);
     }
+    const verdict = await pending;
     const result = done(d, verdict, false, started);
     logVerdict(deps.logger, rule, d, result);
     return result;
@@ -61,14 +73,50 @@ export function createScanProcessor(deps: ScanProcessorDeps): (job: Job<ScanJobD
   }
 }
 
+/**
+ * The scanner's signature version (cache key), or null when it does not answer within one
+ * attempt's timeout: a server that hangs on VERSION must not double the rule's time.
+ */
+async function signatureVersionWithin(scanner: Scanner, ms: number): Promise<string | null> {
+  if (!scanner.signatureVersion) return null;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  try {
+    return await Promise.race([scanner.signatureVersion().catch(() => null), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A scan cut at the rule's own budget is a timeout (reason `deadline` belongs to the caller's Deadline). */
+function budgetSpentAsTimeout(verdict: Verdict, rule: Rule): Verdict {
+  if (verdict.kind !== 'fail' || verdict.reason !== 'deadline') return verdict;
+  return fail(`${verdict.text} (rule time budget of ${rule.maxScanTime} s, timeout × (1 + retransmits), spent)`, 'timeout');
+}
+
 function scanBody(d: ScanJobData, store: ObjectStore, content: Buffer | undefined): ScanBody {
-  const meta = { ...(d.filename ? { filename: d.filename } : {}), ...(d.contentType ? { contentType: d.contentType } : {}) };
+  const meta = {
+    ...(d.filename ? { filename: d.filename } : {}), ...(d.contentType ? { contentType: d.contentType } : {}), wholeMessage: d.partIndex === null,
+  };
   if (d.substituteEicar) {
     const eicar = Buffer.from(EICAR_TEST_STRING, 'latin1');
     return { ...meta, size: eicar.length, buffer: eicar, open: () => Readable.from([eicar]) };
   }
   if (content) return { ...meta, size: content.length, buffer: content, sha256: d.sha256, open: () => Readable.from([content]) };
   return { ...meta, size: d.size, sha256: d.sha256, open: () => store.getStream(d.key) };
+}
+
+/** The envelope facts the producer passed along, for protocols that send them (ICAP, Kaspersky SE). */
+function scanContext(d: ScanJobData, deadlineMs: number): ScanContext {
+  const c = d.context;
+  return {
+    deadlineMs,
+    ...(c?.clientIp ? { clientIp: c.clientIp } : {}),
+    ...(c?.from ? { from: c.from } : {}),
+    ...(c?.rcpt && c.rcpt.length > 0 ? { rcpt: c.rcpt } : {}),
+    ...(c?.helo ? { helo: c.helo } : {}),
+    ...(c?.queueId ? { queueId: c.queueId } : {}),
+  };
 }
 
 function logVerdict(logger: Logger, rule: Rule, d: ScanJobData, r: ScanJobResult): void {

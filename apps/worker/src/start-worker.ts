@@ -21,6 +21,13 @@ export interface StartWorkerOptions {
   /** Serve /metrics, /healthz, /readyz on settings.metricsListen (default true). */
   readonly serveOps?: boolean;
   readonly registry?: Registry;
+  /**
+   * How often a worker looks for jobs whose worker died, and how long a job's lock lasts
+   * without renewal (BullMQ's stalledInterval and lockDuration). Default: the environment's
+   * AVFLEET_STALLED_INTERVAL_MS, else BullMQ's 30000. A crashed worker's jobs run again on
+   * another worker after at most about twice this.
+   */
+  readonly stalledIntervalMs?: number;
 }
 
 export interface RunningWorker {
@@ -33,12 +40,13 @@ export interface RunningWorker {
 export async function startWorker(opts: StartWorkerOptions): Promise<RunningWorker> {
   const { settings, config, logger } = opts;
   const selection = selectQueues(settings.queues, config.rules);
+  const stalled = stalledOptions(opts.stalledIntervalMs ?? stalledIntervalFromEnv(process.env));
   const registry = opts.registry ?? new Registry();
   const metrics = createFleetMetrics(registry);
   const { bull, commands } = openRedisConnections(settings.redisUrl);
   await checkEvictionPolicy(commands, logger);
   const store = createObjectStore(settings.store);
-  const whitelists = loadWhitelists(config.rules);
+  const whitelists = loadWhitelists(config.rules, { logger });
 
   const scanners = new Map<string, Scanner>();
   for (const rule of selection.rules) {
@@ -63,7 +71,9 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   });
   for (const rule of selection.rules) {
     const name = scanQueueName(rule.name);
-    workers.push(new Worker(name, scanProcessor, { ...connection, concurrency: settings.concurrency, maxStalledCount: 2 }));
+    // rate_limit (interfaces.md §2): BullMQ's queue limiter holds the whole fleet to N scans per period.
+    const limiter = rule.rateLimit ? { limiter: { max: rule.rateLimit.max, duration: rule.rateLimit.durationMs } } : {};
+    workers.push(new Worker(name, scanProcessor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 2, ...limiter }));
     served.push(name);
   }
   const queuesToSample: Queue[] = [];
@@ -79,7 +89,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       metrics,
       logger,
     });
-    workers.push(new Worker(AGGREGATE_QUEUE, processor, { ...connection, concurrency: settings.concurrency, maxStalledCount: 5 }));
+    workers.push(new Worker(AGGREGATE_QUEUE, processor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 5 }));
     served.push(AGGREGATE_QUEUE);
     // One exporter of queue depths per queue set (interfaces.md §6.5): the workers serving `aggregate`.
     for (const q of [AGGREGATE_QUEUE, ...config.rules.map((r) => scanQueueName(r.name))]) queuesToSample.push(new Queue(q, connection));
@@ -125,4 +135,19 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       await Promise.allSettled([bull.quit(), commands.quit()]);
     },
   };
+}
+
+/** AVFLEET_STALLED_INTERVAL_MS (milliseconds, at least 500), or undefined for BullMQ's default. */
+export function stalledIntervalFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.AVFLEET_STALLED_INTERVAL_MS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 500) {
+    throw new Error(`AVF_ERR_SETTINGS: AVFLEET_STALLED_INTERVAL_MS must be a whole number of milliseconds, at least 500, got '${raw}'; unset it for the default 30000`);
+  }
+  return ms;
+}
+
+function stalledOptions(ms: number | undefined): { stalledInterval?: number; lockDuration?: number } {
+  return ms === undefined ? {} : { stalledInterval: ms, lockDuration: ms };
 }

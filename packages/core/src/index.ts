@@ -2,7 +2,7 @@
 
 // contracts
 export { JOB_SCHEMA_VERSION } from './contracts/scan-job-data';
-export type { ScanJobData, ScanJobResult } from './contracts/scan-job-data';
+export type { ScanJobContext, ScanJobData, ScanJobResult } from './contracts/scan-job-data';
 export type { AggregateJobData } from './contracts/aggregate-job-data';
 export { EMPTY_META } from './contracts/request-meta';
 export type { RequestMeta } from './contracts/request-meta';
@@ -25,6 +25,9 @@ export {
   DEFAULT_ARCHIVE_LIMITS, DEFAULT_MIME_LIMITS, EICAR_TEST_STRING, MimeError, detectType, extensions, listArchiveMembers, selectBodies, splitMessage,
 } from './mime';
 export type { BodySelection, MimeLimits, MimePart, SelectedBody, SelectionContext, SplitMessage } from './mime';
+export { ARCHIVE_LIMIT_NAMES } from './mime';
+export type { ArchiveLimitName, ArchiveLimits, ArchiveListing } from './mime';
+export { archiveLimitFailText, archiveLimitFails } from './scan/archive-limit-fails';
 
 // verdict cache
 export { VerdictCache, cacheKey, decodeCacheValue, encodeCacheValue } from './cache';
@@ -41,10 +44,11 @@ export { ResultStore } from './results/result-store';
 
 // runtime and observability
 export { checkEvictionPolicy, openRedisConnections } from './runtime/redis-connections';
-export { loadWhitelists } from './runtime/load-whitelists';
+export { DEFAULT_WHITELIST_CHECK_MS, loadWhitelists } from './runtime/load-whitelists';
 export { thresholdsForReply, toActionThresholds } from './runtime/action-thresholds';
-export type { IpWhitelist, RuleWhitelists } from './runtime/load-whitelists';
+export type { IpWhitelist, LoadWhitelistsOptions, RuleWhitelists, WhitelistLogger } from './runtime/load-whitelists';
 export { NOOP_LOGGER, REDACTED_PATHS, createLogger } from './observe/logger';
 export type { Logger } from './observe/logger';
-export { SCAN_DURATION_BUCKETS, createFleetMetrics } from './observe/fleet-metrics';
-export type { FleetMetrics } from './observe/fleet-metrics';
+export { ARCHIVE_LIMIT_LABELS, MESSAGE_LATENCY_BUCKETS, QUEUE_STATES, SCAN_DURATION_BUCKETS, SCAN_VERDICT_LABELS, createFleetMetrics } from './observe/fleet-metrics';
+export type { FleetMetrics, FleetMetricsOptions, ServersDownSource } from './observe/fleet-metrics';
+export { METRIC_PREFIX, OMITTED_DEFAULT_METRICS, collectConventionalDefaultMetrics } from './observe/default-metrics';

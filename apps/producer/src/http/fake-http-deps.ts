@@ -66,7 +66,7 @@ export function fakeFleet(opts: FakeFleetOptions = {}): FakeFleet {
     jobStates.set(scanId, 'waiting');
     if (finishAfter !== null) setTimeout(() => finish(scanId), finishAfter).unref();
     const mid = /^message-id:\s*(.+)$/im.exec(raw.toString('latin1'));
-    return { scanId, receivedAt: Date.now(), jobs: 1, messageId: mid ? mid[1].trim() : null };
+    return { scanId, receivedAt: Date.now(), jobs: 1, messageId: mid ? mid[1].trim() : null, result: null };
   };
 
   const deps: HttpDeps = {

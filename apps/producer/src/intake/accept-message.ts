@@ -1,9 +1,19 @@
 import type { FlowProducer } from 'bullmq';
 import type { AntivirusConfig, Rule } from '@avfleet/config';
 import {
-  buildScanFlow, newScanId, partKey, selectBodies, splitMessage,
-  type AggregateJobData, type FleetMetrics, type IpWhitelist, type SelectedBody, type SplitMessage, type Logger, type MimeLimits, type ObjectStore, type PartSummary, type RequestMeta, type ScanJobData,
+  archiveLimitFails, buildScanFlow, cacheKey, finishScan, newScanId, partKey, splitMessage,
+  type AggregateJobData, type FinishScanInput, type FleetMetrics, type IpWhitelist, type Logger, type MimeLimits, type ObjectStore,
+  type PartSummary, type RequestMeta, type ResultStore, type ScanJobData, type ScanJobResult, type ScanResult, type SplitMessage, type VerdictCache,
 } from '@avfleet/core';
+import { planScan, type PlannedBody } from './plan-scan';
+import type { SignatureVersions } from './signature-versions';
+
+/** The producer-side verdict-cache lookup (the fast path): answers without a flow when every body is cached. */
+export interface CacheProbe {
+  readonly cache: VerdictCache;
+  readonly sigvers: SignatureVersions;
+  readonly rspamdCompat: boolean;
+}
 
 export interface IntakeDeps {
   readonly config: AntivirusConfig;
@@ -14,83 +24,107 @@ export interface IntakeDeps {
   readonly rejectThreshold: number;
   readonly resultTtlSec: number;
   readonly logger: Logger;
-  /** Counts archive listings cut short by a limit (avfleet_archive_limit_hits_total). */
-  readonly metrics?: Pick<FleetMetrics, 'archiveLimitHits'>;
+  /** Counts archive listings cut short by a limit (avfleet_archive_limit_hits_total), cache lookups and fast-path results. */
+  readonly metrics?: Pick<FleetMetrics, 'archiveLimitHits'> & Partial<Pick<FleetMetrics, 'cacheLookups' | 'messagesScanned' | 'messageLatency'>>;
+  /** null: no producer-side lookup; every selected body goes to the workers. */
+  readonly probe?: CacheProbe | null;
+  /** What the aggregation needs, for messages answered without a flow. */
+  readonly finish?: Omit<FinishScanInput, 'job' | 'results' | 'now' | 'missingReason' | 'missingAs'>;
+  readonly results?: Pick<ResultStore, 'save'>;
 }
 
 export interface AcceptedMessage {
   readonly scanId: string;
   readonly receivedAt: number;
+  /** Scan jobs enqueued (0 when the answer came from the cache). */
   readonly jobs: number;
   readonly messageId: string | null;
+  /** The finished result when every verdict was cached (no flow was created). */
+  readonly result: ScanResult | null;
 }
 
 /**
- * store → split → select → enqueue. The raw message is in the object store
- * before any job exists; part bodies are stored once under their SHA-256.
+ * store → split → select → cache → enqueue. The raw message is in the object
+ * store before any job exists; only bodies that must really be scanned are
+ * stored (once, under their SHA-256) and enqueued; a message whose verdicts are
+ * all cached is aggregated here and answered without a flow.
  */
 export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: IntakeDeps, now = Date.now()): Promise<AcceptedMessage> {
   const scanId = newScanId(now);
-  const messageKey = await deps.store.putMessage(scanId, raw, new Date(now));
+  const storedMessage = deps.store.putMessage(scanId, raw, new Date(now));
+  storedMessage.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
   const message = await splitMessage(raw, deps.mimeLimits);
-  for (const part of message.parts) if (part.archiveTruncated) deps.metrics?.archiveLimitHits.inc();
-
-  const skipped: Record<string, string> = {};
-  const children: ScanJobData[] = [];
-  const usedParts = new Map<string, PartSummary>();
-  const toStore = new Map<string, Buffer>();
-  const digest = deps.config.digest;
-  const deadlineMs = meta.deadlineSec !== null ? now + meta.deadlineSec * 1000 : null;
-
-  for (const rule of deps.config.rules) {
-    if (meta.ip && deps.ipWhitelists.get(rule.name)?.containsIp(meta.ip)) {
-      skipped[rule.name] = 'whitelist_ip';
-      continue;
-    }
-    const sel = selectBodies(rule, message, { score: meta.score ?? undefined, rejectThreshold: deps.rejectThreshold }, raw);
-    if (sel.skipped) {
-      skipped[rule.name] = sel.skipped;
-      continue;
-    }
-    if (sel.bodies.length === 0) {
-      skipped[rule.name] = 'no_parts';
-      continue;
-    }
-    for (const b of sel.bodies) {
-      const original = originalBytes(b, message);
-      let key: string;
-      if (b.partIndex === null) {
-        key = messageKey;
-      } else {
-        key = partKey(b.sha256);
-        if (!toStore.has(b.sha256)) toStore.set(b.sha256, original);
-        if (!usedParts.has(b.partIndex)) {
-          usedParts.set(b.partIndex, {
-            index: leafOrdinal(message, b.partIndex), path: b.partIndex, filename: b.filename, content_type: b.contentType, detected_type: b.detectedType, size: original.length, sha256: b.sha256,
-          });
-        }
-      }
-      children.push(scanJob(scanId, rule, key, b, original, digest, deadlineMs));
-    }
+  // --- archive limits (D50): metric by limit, a log line per part; archive_limits_fail verdicts below ---
+  for (const part of message.parts) {
+    if (!part.archiveTruncated) continue;
+    const limit = part.archiveLimit ?? 'corrupt';
+    deps.metrics?.archiveLimitHits.inc({ limit });
+    deps.logger.info({ scanId, queueId: meta.queueId, part: part.index, filename: part.filename, limit }, 'archive listing cut short');
   }
+  // --- end archive limits ---
 
-  await Promise.all([...toStore].map(([sha, data]) => deps.store.putPart(sha, data)));
+  const plan = planScan(deps.config.rules, message, raw, meta, deps.ipWhitelists, deps.rejectThreshold);
+  const hits = await lookupCached(plan.bodies, deps);
+  const skipped: Record<string, string> = { ...plan.skipped };
+  const preResolved: ScanJobResult[] = [];
+  const toScan: PlannedBody[] = [];
+  const usedParts = new Map<string, PartSummary>();
+  plan.bodies.forEach((p, i) => {
+    const hit = hits[i];
+    if (hit) {
+      preResolved.push(hit);
+      delete skipped[p.rule.name];
+    } else if (!p.gated) {
+      toScan.push(p);
+    } else {
+      return;
+    }
+    const path = p.body.partIndex;
+    if (path !== null && !usedParts.has(path)) usedParts.set(path, partSummary(message, p));
+  });
 
+  const messageKey = await storedMessage;
   const parent: AggregateJobData = {
     v: 1,
     scanId,
-    configDigest: digest,
+    configDigest: deps.config.digest,
     receivedAt: now,
     messageKey,
     meta,
     parts: [...usedParts.values()].sort((a, b) => a.index - b.index),
     skipped,
-    expected: children.map((c) => ({ rule: c.rule, partIndex: c.partIndex })),
-    preResolved: [],
+    expected: toScan.map((p) => ({ rule: p.rule.name, partIndex: p.body.partIndex })),
+    preResolved,
+    ...limitFailsOf(plan.bodies, message), // archive_limits_fail (D50)
   };
+  const messageId = message.headers.messageId;
+
+  if (toScan.length === 0 && deps.finish && deps.results) {
+    const result = finishScan({ ...deps.finish, job: parent, results: [], now: Date.now() });
+    await deps.results.save(result);
+    deps.metrics?.messagesScanned?.inc({ action: result.action });
+    deps.metrics?.messageLatency?.observe(result.elapsed_ms / 1000);
+    deps.logger.info(
+      { scanId, queueId: meta.queueId, action: result.action, score: result.score, symbols: Object.keys(result.symbols), ms: result.elapsed_ms, cached: true },
+      'message scanned',
+    );
+    return { scanId, receivedAt: now, jobs: 0, messageId, result };
+  }
+
+  const toStore = new Map<string, Buffer>();
+  for (const p of toScan) if (p.body.partIndex !== null) toStore.set(p.body.sha256, p.original);
+  await Promise.all([...toStore].map(([sha, data]) => deps.store.putPart(sha, data)));
+  const deadlineMs = meta.deadlineSec !== null ? now + meta.deadlineSec * 1000 : null;
+  const children = toScan.map((p) => scanJob(scanId, p, p.body.partIndex === null ? messageKey : partKey(p.body.sha256), deps.config.digest, deadlineMs, meta));
   await deps.flow.add(buildScanFlow(parent, children, deps.resultTtlSec));
-  deps.logger.debug({ scanId, queueId: meta.queueId, jobs: children.length, skipped }, 'message accepted');
-  return { scanId, receivedAt: now, jobs: children.length, messageId: message.headers.messageId };
+  deps.logger.debug({ scanId, queueId: meta.queueId, jobs: children.length, cached: preResolved.length, skipped }, 'message accepted');
+  return { scanId, receivedAt: now, jobs: children.length, messageId, result: null };
+}
+
+/** archive_limits_fail verdicts (D50) of the bodies rules really scan (not gated ones); omitted when there are none. */
+function limitFailsOf(bodies: readonly PlannedBody[], message: SplitMessage): { limitFails?: ScanJobResult[] } {
+  const fails = bodies.filter((p) => !p.gated).flatMap((p) => archiveLimitFails(p.rule, message, [p.body]));
+  return fails.length > 0 ? { limitFails: fails } : {};
 }
 
 /** The HTTP layer's view of intake: `accept(raw, meta)` bound to these dependencies. */
@@ -98,23 +132,46 @@ export function createIntake(deps: IntakeDeps): { accept(raw: Buffer, meta: Requ
   return { accept: (raw, meta) => acceptMessage(raw, meta, deps) };
 }
 
-function scanJob(
-  scanId: string, rule: Rule, key: string, b: SelectedBody, original: Buffer, configDigest: string, deadlineMs: number | null,
-): ScanJobData {
+/** Cached verdicts for the planned bodies (null = miss, or no lookup possible here). Redis errors are misses. */
+async function lookupCached(bodies: readonly PlannedBody[], deps: IntakeDeps): Promise<(ScanJobResult | null)[]> {
+  const probe = deps.probe;
+  if (!probe || bodies.length === 0) return bodies.map(() => null);
+  return Promise.all(
+    bodies.map(async (p) => {
+      if (p.rule.noCache) return null;
+      const sigver = await probe.sigvers.get(p.rule.name).catch(() => null);
+      if (sigver === null) return null;
+      const started = Date.now();
+      const key = cacheKey(p.rule, p.body.sha256, sigver, { rspamdCompat: probe.rspamdCompat, content: p.original });
+      const verdict = await probe.cache.get(key, { isHashService: isHashService(p.rule), defaultScore: p.rule.defaultScore });
+      deps.metrics?.cacheLookups?.inc({ rule: p.rule.name, result: verdict ? 'hit' : 'miss' });
+      return verdict ? { rule: p.rule.name, partIndex: p.body.partIndex, verdict, cached: true, ms: Date.now() - started } : null;
+    }),
+  );
+}
+
+function isHashService(rule: Rule): boolean {
+  return rule.type === 'virustotal' || rule.type === 'metadefender';
+}
+
+function partSummary(message: SplitMessage, p: PlannedBody): PartSummary {
+  const path = p.body.partIndex as string;
   return {
-    v: 1, scanId, rule: rule.name, partIndex: b.partIndex, key, sha256: b.sha256, size: original.length,
-    filename: b.filename, contentType: b.contentType, substituteEicar: b.fakeEicar, configDigest, deadlineMs,
+    index: message.parts.findIndex((m) => m.index === path) + 1,
+    path,
+    filename: p.body.filename,
+    content_type: p.body.contentType,
+    detected_type: p.body.detectedType,
+    size: p.original.length,
+    sha256: p.body.sha256,
   };
 }
 
-/** The bytes the cache key and the store use: the part's own content, also when the scanner gets EICAR instead. */
-function originalBytes(b: SelectedBody, message: SplitMessage): Buffer {
-  if (!b.fakeEicar) return b.content;
-  const part = message.parts.find((p) => p.index === b.partIndex);
-  if (!part) throw new Error(`selected part ${b.partIndex} is missing from the split message`);
-  return part.content;
-}
-
-function leafOrdinal(message: SplitMessage, path: string): number {
-  return message.parts.findIndex((p) => p.index === path) + 1;
+function scanJob(scanId: string, p: PlannedBody, key: string, configDigest: string, deadlineMs: number | null, meta: RequestMeta): ScanJobData {
+  const b = p.body;
+  return {
+    v: 1, scanId, rule: p.rule.name, partIndex: b.partIndex, key, sha256: b.sha256, size: p.original.length,
+    filename: b.filename, contentType: b.contentType, substituteEicar: b.fakeEicar, configDigest, deadlineMs,
+    context: { clientIp: meta.ip, from: meta.from, rcpt: meta.rcpt, helo: meta.helo, queueId: meta.queueId },
+  };
 }

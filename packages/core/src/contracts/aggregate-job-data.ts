@@ -17,4 +17,9 @@ export interface AggregateJobData {
   readonly expected: readonly { readonly rule: string; readonly partIndex: string | null }[];
   /** Results the producer already had (verdict cache hits), merged with the children's. */
   readonly preResolved: readonly import('./scan-job-data').ScanJobResult[];
+  /**
+   * Fail verdicts the producer adds on top of the scan results (`archive_limits_fail`,
+   * reason `limits`): aggregated with them, not replacing them. Absent in older jobs.
+   */
+  readonly limitFails?: readonly import('./scan-job-data').ScanJobResult[];
 }

@@ -26,6 +26,16 @@ export interface ScanJobData {
   readonly configDigest: string;
   /** Absolute deadline (ms since epoch) after which the result is no longer awaited. */
   readonly deadlineMs: number | null;
+  /** Envelope facts some protocols send along (ICAP X-Client-IP/X-Rcpt-To, Kaspersky SE X-KAV-HostIP). */
+  readonly context?: ScanJobContext;
+}
+
+export interface ScanJobContext {
+  readonly clientIp: string | null;
+  readonly from: string | null;
+  readonly rcpt: readonly string[];
+  readonly helo: string | null;
+  readonly queueId: string | null;
 }
 
 /** What a scan job returns (stored by BullMQ in the parent's processed set). */

@@ -13,6 +13,7 @@ export function openRedisConnections(url: string): { bull: Redis; commands: Redi
   const commands = new Redis(url, {
     ...base,
     maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
     enableOfflineQueue: true,
     commandTimeout: 5000,
     retryStrategy: (times) => Math.min(times * 200, 2000),

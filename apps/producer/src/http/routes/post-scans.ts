@@ -49,6 +49,8 @@ export async function submitAndWait(
   const accepted = await guarded(deps.intake.accept(raw, meta), bound(), 'Redis or the object store');
   const notDone: ScanOutcome = { done: false, scanId: accepted.scanId, messageId: accepted.messageId };
   if (waitSec <= 0) return notDone;
+  // Answered from the verdict cache without a flow (wait=0 still gets its 202, as the contract says).
+  if (accepted.result) return { done: true, result: accepted.result, messageId: accepted.messageId };
 
   let endAt = startedAt + waitSec * 1000;
   if (deadlineAt !== null) endAt = Math.min(endAt, deadlineAt - Math.min(PARTIAL_RESERVE_MS, (deadlineAt - startedAt) / 5));

@@ -1,0 +1,44 @@
+import type { Rule } from '@avfleet/config';
+import { selectBodies, type IpWhitelist, type RequestMeta, type SelectedBody, type SplitMessage } from '@avfleet/core';
+
+/** One body a rule wants verdicts for. `gated` bodies only take a cached verdict (semantics.md §4: cache first, then gates). */
+export interface PlannedBody {
+  readonly rule: Rule;
+  readonly body: SelectedBody;
+  /** The bytes the cache key and the store use (the part's own content even when the scanner gets EICAR). */
+  readonly original: Buffer;
+  readonly gated: boolean;
+}
+
+export interface ScanPlan {
+  readonly bodies: readonly PlannedBody[];
+  /** rule → reason, for rules that run on nothing unless a gated body turns out to be cached. */
+  readonly skipped: Readonly<Record<string, string>>;
+}
+
+/** Which bodies every rule scans, before any I/O: whitelisted client IPs, part selection, gates. */
+export function planScan(
+  rules: readonly Rule[], message: SplitMessage, raw: Buffer, meta: RequestMeta,
+  ipWhitelists: ReadonlyMap<string, IpWhitelist>, rejectThreshold: number,
+): ScanPlan {
+  const bodies: PlannedBody[] = [];
+  const skipped: Record<string, string> = {};
+  for (const rule of rules) {
+    if (meta.ip && ipWhitelists.get(rule.name)?.containsIp(meta.ip)) {
+      skipped[rule.name] = 'whitelist_ip';
+      continue;
+    }
+    const sel = selectBodies(rule, message, { score: meta.score ?? undefined, rejectThreshold }, raw);
+    for (const b of sel.bodies) bodies.push({ rule, body: b, original: originalBytes(b, message), gated: false });
+    for (const g of sel.gated) bodies.push({ rule, body: g.body, original: originalBytes(g.body, message), gated: true });
+    if (sel.bodies.length === 0) skipped[rule.name] = sel.skipped ?? 'no_parts';
+  }
+  return { bodies, skipped };
+}
+
+function originalBytes(b: SelectedBody, message: SplitMessage): Buffer {
+  if (!b.fakeEicar) return b.content;
+  const part = message.parts.find((p) => p.index === b.partIndex);
+  if (!part) throw new Error(`selected part ${b.partIndex} is missing from the split message`);
+  return part.content;
+}
