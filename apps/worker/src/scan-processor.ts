@@ -41,7 +41,7 @@ export function createScanProcessor(deps: ScanProcessorDeps): (job: Job<ScanJobD
     const content = deps.rspamdCompatCache ? await deps.store.get(d.key) : undefined;
     const key = cacheKey(rule, d.sha256, sigver, { rspamdCompat: deps.rspamdCompatCache, content });
     if (!rule.noCache) {
-      const hit = await deps.cache.get(key);
+      const hit = await deps.cache.get(key, { isHashService: rule.type === 'virustotal' || rule.type === 'metadefender', defaultScore: rule.defaultScore });
       deps.metrics.cacheLookups.inc({ rule: rule.name, result: hit ? 'hit' : 'miss' });
       if (hit) return done(d, hit, true, started);
     }

@@ -38,6 +38,8 @@ export interface BuildContext {
   externalServices?: UclObject | TreeObject | null;
   /** The inside of `group "antivirus"` (antivirus_group.conf). */
   groupFile?: UclObject | TreeObject | null;
+  /** The inside of the `force_actions` module (force_actions.conf: `rules { … }`). */
+  forceActions?: UclObject | TreeObject | null;
   /** Defaults to the UCL parser's position tables. */
   positions?: TreePositions;
   files?: string[];
@@ -58,6 +60,7 @@ export function buildAntivirusConfig(tree: UclObject | TreeObject, ctx: BuildCon
     section: tree,
     externalServices: ctx.externalServices ?? null,
     groupFile: ctx.groupFile ?? null,
+    forceActions: ctx.forceActions ?? null,
     positions: ctx.positions ?? UCL_POSITIONS,
     lenient: ctx.lenient ?? false,
   });
@@ -168,12 +171,21 @@ export function loadAntivirusConfig(path: string, opts: LoadOptions = {}): Antiv
     join(abs, 'groups.conf (built-in)'),
     variables,
   );
-  const files = [...new Set([...av.files, ...ext.files, ...group.files])].filter((f) => existsSync(f));
+  const force = parseText(
+    [
+      '.include(try=true,priority=1,duplicate=merge) "${LOCAL_CONFDIR}/local.d/force_actions.conf"',
+      '.include(try=true,priority=10) "${LOCAL_CONFDIR}/override.d/force_actions.conf"',
+    ].join('\n'),
+    join(abs, 'force_actions.conf (built-in)'),
+    variables,
+  );
+  const files = [...new Set([...av.files, ...ext.files, ...group.files, ...force.files])].filter((f) => existsSync(f));
   return buildAntivirusConfig(av.value, {
     lenient: opts.lenient,
     externalServices: ext.value,
     groupFile: Object.keys(group.value).length > 0 ? group.value : null,
+    forceActions: Object.keys(force.value).length > 0 ? force.value : null,
     files,
-    warnings: [...av.warnings, ...ext.warnings, ...group.warnings],
+    warnings: [...av.warnings, ...ext.warnings, ...group.warnings, ...force.warnings],
   });
 }

@@ -54,7 +54,7 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
   const storedMessage = deps.store.putMessage(scanId, raw, new Date(now));
   storedMessage.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
   const message = await splitMessage(raw, deps.mimeLimits);
-  // --- archive limits (D50): metric by limit, a log line per part; archive_limits_fail verdicts below ---
+  // --- archive limits (D51): metric by limit, a log line per part; archive_limits_fail verdicts below ---
   for (const part of message.parts) {
     if (!part.archiveTruncated) continue;
     const limit = part.archiveLimit ?? 'corrupt';
@@ -95,7 +95,7 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
     skipped,
     expected: toScan.map((p) => ({ rule: p.rule.name, partIndex: p.body.partIndex })),
     preResolved,
-    ...limitFailsOf(plan.bodies, message), // archive_limits_fail (D50)
+    ...limitFailsOf(plan.bodies, message), // archive_limits_fail (D51)
   };
   const messageId = message.headers.messageId;
 
@@ -121,7 +121,7 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
   return { scanId, receivedAt: now, jobs: children.length, messageId, result: null };
 }
 
-/** archive_limits_fail verdicts (D50) of the bodies rules really scan (not gated ones); omitted when there are none. */
+/** archive_limits_fail verdicts (D51) of the bodies rules really scan (not gated ones); omitted when there are none. */
 function limitFailsOf(bodies: readonly PlannedBody[], message: SplitMessage): { limitFails?: ScanJobResult[] } {
   const fails = bodies.filter((p) => !p.gated).flatMap((p) => archiveLimitFails(p.rule, message, [p.body]));
   return fails.length > 0 ? { limitFails: fails } : {};

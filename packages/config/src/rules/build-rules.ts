@@ -1,6 +1,7 @@
 import type { ConfigError, ConfigWarning } from '../errors';
 import { formatPosition } from '../source-position';
 import { Diagnostics } from './diagnostics';
+import { applyForceActions } from './force-actions';
 import { normalizeRule } from './normalize-rule';
 import type { Rule } from './rule';
 import type { SymbolScore } from './symbol-scores';
@@ -18,6 +19,8 @@ export interface BuildInput {
   readonly externalServices?: TreeObject | null;
   /** `antivirus_group.conf` (inside of the group), if any. */
   readonly groupFile?: TreeObject | null;
+  /** `force_actions.conf` (the module's inside: `rules { … }`), if any: fail symbols → fail_action (D53). */
+  readonly forceActions?: TreeObject | null;
   readonly positions: TreePositions;
   readonly lenient: boolean;
 }
@@ -95,6 +98,7 @@ export function buildRules(input: BuildInput): BuildOutput {
   }
 
   checkUniqueNames(rules, diag, dropped);
+  if (input.forceActions) rules.splice(0, rules.length, ...applyForceActions(rules, input.forceActions, pos, diag));
 
   const symbolScores = ruleSymbolScores(rules);
   if (input.groupFile) applyGroupFile(symbolScores, input.groupFile, pos, diag);

@@ -99,6 +99,7 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
     message: r.str('message') ?? d.message,
     failAction: readAction(r, 'fail_action'),
     failMessage: r.str('fail_message') ?? null,
+    archiveLimitsFail: r.bool('archive_limits_fail') ?? false,
     prefix: r.str('prefix') ?? `rs_${name}_`,
     cacheExpire: Math.round(r.num('cache_expire', { min: 0 }) ?? d.cacheExpire),
     noCache: r.bool('no_cache') ?? false,

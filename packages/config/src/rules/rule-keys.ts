@@ -13,7 +13,7 @@ export const COMMON_KEYS: readonly string[] = [
   'score', 'description', 'group', 'default_score', 'log_prefix',
   'attachments_only',
   // avfleet additions
-  'action_on', 'fail_action', 'fail_message', 'rate_limit',
+  'action_on', 'fail_action', 'fail_message', 'rate_limit', 'archive_limits_fail',
 ];
 
 /** Type-specific options (scanners.md). */

@@ -118,6 +118,8 @@ export interface Rule {
   /** avfleet addition: action when the rule ends in FAIL and nothing else hit. */
   readonly failAction: ActionName | null;
   readonly failMessage: string | null;
+  /** avfleet addition (`archive_limits_fail`): a selected part whose archive listing hit a limit gets a fail verdict naming the limit. */
+  readonly archiveLimitsFail: boolean;
   /** Redis key prefix, verbatim. */
   readonly prefix: string;
   /** Seconds (integer). */

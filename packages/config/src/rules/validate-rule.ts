@@ -36,6 +36,9 @@ export function validateRule(rule: Rule, r: OptionReader): void {
   if (rule.failMessage !== null && rule.failAction === null) {
     diag.warn('AVF_WARN_OTHER', `rule "${r.rule}": fail_message is unused without fail_action`, here('fail_message'));
   }
+  if (rule.archiveLimitsFail && !rule.scanMimeParts) {
+    diag.warn('AVF_WARN_OTHER', `rule "${r.rule}": archive_limits_fail has no effect with scan_mime_parts = false (the whole message is scanned, no part is selected)`, here('archive_limits_fail'));
+  }
   if (rule.minSize !== null && rule.maxSize !== null && rule.minSize > rule.maxSize) {
     diag.warn('AVF_WARN_OTHER', `rule "${r.rule}": min_size (${rule.minSize}) is above max_size (${rule.maxSize}); nothing will be scanned`, here('min_size'));
   }

@@ -39,6 +39,7 @@ export function testRule(overrides: Partial<Rule> = {}): Rule {
     message: '${SCANNER}: virus found: "${VIRUS}"',
     failAction: null,
     failMessage: null,
+    archiveLimitsFail: false,
     prefix: `rs_${name}_`,
     cacheExpire: 3600,
     noCache: false,

@@ -74,7 +74,7 @@ function gzipNamed(data: Buffer, name: string): Buffer {
 describe('listArchiveMembers', () => {
   it('lists zip members, stored and deflated, skipping directories', () => {
     const z = zip([{ name: 'a.txt', data: 'hello' }, { name: 'dir/', data: '' }, { name: 'dir/b.exe', data: 'MZ'.repeat(100), deflate: true }]);
-    expect(listArchiveMembers(z)).toEqual({ format: 'zip', members: ['a.txt', 'dir/b.exe'], encrypted: false, truncated: false });
+    expect(listArchiveMembers(z)).toEqual({ format: 'zip', members: ['a.txt', 'dir/b.exe'], encrypted: false, truncated: false, limit: null });
   });
 
   it('names nested archive members as outer > inner, to any depth within the limit', () => {
@@ -84,7 +84,7 @@ describe('listArchiveMembers', () => {
     expect(listArchiveMembers(level1)?.members).toEqual(['level2.zip', 'level2.zip > level3.zip', 'level2.zip > level3.zip > inner/eicar.com']);
     const shallow = listArchiveMembers(level1, { limits: { maxDepth: 2 } });
     expect(shallow?.members).toEqual(['level2.zip', 'level2.zip > level3.zip']);
-    expect(shallow?.truncated).toBe(true);
+    expect(shallow).toMatchObject({ truncated: true, limit: 'depth' });
   });
 
   it('flags encrypted members and does not look inside them', () => {
@@ -97,7 +97,7 @@ describe('listArchiveMembers', () => {
     const many = zip(Array.from({ length: 20 }, (_, i) => ({ name: `f${i}.txt`, data: 'x' })));
     const listing = listArchiveMembers(many, { limits: { maxMembers: 5 } });
     expect(listing?.members).toHaveLength(5);
-    expect(listing?.truncated).toBe(true);
+    expect(listing).toMatchObject({ truncated: true, limit: 'members' });
   });
 
   it('lists tar members and members of a .tar.gz without an extra level', () => {
@@ -138,6 +138,65 @@ describe('listArchiveMembers', () => {
     const bomb = zip([{ name: 'big.zip', data: Buffer.concat([zip([{ name: 'x', data: 'y' }]), Buffer.alloc(5_000_000)]), deflate: true }]);
     const listing = listArchiveMembers(bomb, { limits: { maxRatio: 2, maxBytes: 1000 } });
     expect(listing?.members[0]).toBe('big.zip');
+    expect(listing).toMatchObject({ truncated: true, limit: 'bytes' });
+    // Within the byte budget the ratio bound is the one that stops it: 64 KiB minimum, ~5 kB deflated × 2 is less.
+    expect(listArchiveMembers(bomb, { limits: { maxRatio: 2 } })).toMatchObject({ truncated: true, limit: 'ratio', members: ['big.zip', 'big.zip > x'] });
+    expect(listArchiveMembers(bomb)).toMatchObject({ truncated: true, limit: 'ratio' }); // zeros deflate ~1000:1, over the default 100
+    expect(listArchiveMembers(bomb, { limits: { maxRatio: 2000 } })).toMatchObject({ truncated: false, limit: null });
+  });
+
+  it('reports the first limit reached and keeps counting the others as truncation only', () => {
+    const inner = zip([{ name: 'deep.zip', data: zip([{ name: 'x', data: 'y' }]) }]);
+    const many = zip([{ name: 'n.zip', data: inner }, ...Array.from({ length: 10 }, (_, i) => ({ name: `f${i}`, data: 'x' }))]);
+    expect(listArchiveMembers(many, { limits: { maxDepth: 2, maxMembers: 5 } })).toMatchObject({ truncated: true, limit: 'depth' });
+    expect(listArchiveMembers(many, { limits: { maxMembers: 2 } })).toMatchObject({ truncated: true, limit: 'members' });
+  });
+
+  it('says truncated without a limit for a corrupt nested gzip', () => {
+    const bad = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), Buffer.from('not deflate data at all!')]);
+    expect(listArchiveMembers(bad, { name: 'x.gz' })).toMatchObject({ format: 'gzip', limit: null });
+  });
+});
+
+describe('listArchiveMembers on archive bombs (finish fast, name the limit)', () => {
+  const timed = <T>(f: () => T): { value: T; ms: number } => {
+    const t = process.hrtime.bigint();
+    const value = f();
+    return { value, ms: Number(process.hrtime.bigint() - t) / 1e6 };
+  };
+
+  it('deep nesting: 50 levels of zip in zip stop at maxDepth', () => {
+    let z = zip([{ name: 'eicar.com', data: 'x' }]);
+    for (let i = 0; i < 50; i++) z = zip([{ name: `level${i}.zip`, data: z, deflate: i % 2 === 0 }]);
+    const { value, ms } = timed(() => listArchiveMembers(z));
+    expect(value).toMatchObject({ truncated: true, limit: 'depth' });
+    expect(value?.members).toHaveLength(8);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('huge ratio: a nested archive padded with 200 MB of zeros is cut at the ratio bound, never inflated whole', () => {
+    const padded = Buffer.concat([zip([{ name: 'inner.exe', data: 'MZ' }]), Buffer.alloc(200 * 1024 * 1024)]);
+    const bomb = zip([{ name: 'bomb.zip', data: padded, deflate: true }]);
+    expect(bomb.length).toBeLessThan(400_000);
+    const { value, ms } = timed(() => listArchiveMembers(bomb));
+    expect(value).toMatchObject({ truncated: true, limit: 'ratio', members: ['bomb.zip', 'bomb.zip > inner.exe'] });
+    expect(ms).toBeLessThan(3000);
+  });
+
+  it('bytes: many nested members together exceed maxBytes', () => {
+    const member = zip([{ name: 'a.txt', data: 'x' }, { name: 'pad', data: Buffer.alloc(100_000) }]);
+    const outer = zip(Array.from({ length: 30 }, (_, i) => ({ name: `m${i}.zip`, data: member, deflate: true })));
+    const { value, ms } = timed(() => listArchiveMembers(outer, { limits: { maxBytes: 1_000_000, maxRatio: 10_000 } }));
+    expect(value).toMatchObject({ truncated: true, limit: 'bytes' });
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('thousands of members: 20000 entries stop at maxMembers', () => {
+    const z = zip(Array.from({ length: 20000 }, (_, i) => ({ name: `f${i}.txt`, data: '' })));
+    const { value, ms } = timed(() => listArchiveMembers(z));
+    expect(value).toMatchObject({ truncated: true, limit: 'members' });
+    expect(value?.members).toHaveLength(1000);
+    expect(ms).toBeLessThan(2000);
   });
 });
 

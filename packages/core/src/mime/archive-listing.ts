@@ -1,5 +1,5 @@
-import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
 import { readGzipMember } from './gzip-member';
+import { inflateBounded } from './inflate-bounded';
 import { readRarNames } from './rar-names';
 import { readTarEntries } from './tar-entries';
 import { readTnefAttachments } from './tnef-attachments';
@@ -26,14 +26,20 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = Object.freeze({
 
 export type ArchiveFormat = 'zip' | 'tar' | 'gzip' | 'rar' | 'tnef';
 
+/** Which bound of ArchiveLimits stopped a listing (the `limit` label of avfleet_archive_limit_hits_total). */
+export type ArchiveLimitName = 'depth' | 'members' | 'bytes' | 'ratio';
+export const ARCHIVE_LIMIT_NAMES: readonly ArchiveLimitName[] = ['depth', 'members', 'bytes', 'ratio'];
+
 export interface ArchiveListing {
   readonly format: ArchiveFormat;
   /** Member paths; members of nested archives as `a.zip > b.txt`. */
   readonly members: readonly string[];
   /** Some member is encrypted (its name is listed, its content was not looked into). */
   readonly encrypted: boolean;
-  /** A limit stopped the listing before the end. */
+  /** A limit (or a corrupt archive) stopped the listing before the end. */
   readonly truncated: boolean;
+  /** The first limit that was reached, or null (none, or only corruption cut the listing short). */
+  readonly limit: ArchiveLimitName | null;
 }
 
 interface ListState {
@@ -42,6 +48,18 @@ interface ListState {
   bytesLeft: number;
   encrypted: boolean;
   truncated: boolean;
+  limit: ArchiveLimitName | null;
+}
+
+function hit(state: ListState, limit: ArchiveLimitName): void {
+  state.truncated = true;
+  state.limit ??= limit;
+}
+
+/** Decompression budget for `compressedSize` bytes: the ratio bound, capped by the bytes left; names the bound that applies. */
+function budgetFor(state: ListState, compressedSize: number): { bytes: number; bound: ArchiveLimitName } {
+  const byRatio = Math.max(1 << 16, compressedSize * state.limits.maxRatio);
+  return state.bytesLeft < byRatio ? { bytes: state.bytesLeft, bound: 'bytes' } : { bytes: byRatio, bound: 'ratio' };
 }
 
 const ZIP_MAGIC = [Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('PK\x05\x06', 'latin1')];
@@ -57,7 +75,7 @@ function formatOf(buf: Buffer): ArchiveFormat | null {
 
 function add(state: ListState, name: string): boolean {
   if (state.members.length >= state.limits.maxMembers) {
-    state.truncated = true;
+    hit(state, 'members');
     return false;
   }
   state.members.push(name);
@@ -67,8 +85,9 @@ function add(state: ListState, name: string): boolean {
 /** Cheap look at the first bytes of a deflated member: is it worth decompressing whole? */
 function deflatedLooksLikeArchive(data: Buffer): boolean {
   try {
-    const head = inflateRawSync(data.subarray(0, 2048), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 20 });
-    return formatOf(head) !== null;
+    // Bounded: 2 KiB of a highly compressed stream can inflate to 2 MiB (a bomb's head); the start is enough.
+    const head = inflateBounded(data.subarray(0, 2048), 1 << 16).content;
+    return head !== null && formatOf(head) !== null;
   } catch {
     return false;
   }
@@ -77,7 +96,7 @@ function deflatedLooksLikeArchive(data: Buffer): boolean {
 function nested(state: ListState, content: Buffer, depth: number, prefix: string, name: string): void {
   if (formatOf(content) === null) return;
   if (depth >= state.limits.maxDepth) {
-    state.truncated = true;
+    hit(state, 'depth');
     return;
   }
   listInto(state, content, depth + 1, `${prefix}${name} > `, name);
@@ -92,16 +111,18 @@ function listZip(state: ListState, buf: Buffer, depth: number, prefix: string): 
       continue;
     }
     if (entry.method !== 0 && entry.method !== 8) continue;
-    const budget = Math.min(state.bytesLeft, Math.max(1 << 16, entry.compressedSize * state.limits.maxRatio));
-    if (budget <= 0) {
-      state.truncated = true;
+    // Only members that are archives themselves are worth unpacking (for their member names).
+    const start = entry.localHeaderOffset + 30 + buf.readUInt16LE(entry.localHeaderOffset + 26) + buf.readUInt16LE(entry.localHeaderOffset + 28);
+    if (entry.method === 8 && !deflatedLooksLikeArchive(buf.subarray(start, start + entry.compressedSize))) continue;
+    if (entry.method === 0 && formatOf(buf.subarray(start, start + Math.min(entry.compressedSize, 1024))) === null) continue;
+    const budget = budgetFor(state, entry.compressedSize);
+    if (budget.bytes <= 0) {
+      hit(state, 'bytes');
       continue;
     }
-    if (entry.method === 8) {
-      const start = entry.localHeaderOffset + 30 + buf.readUInt16LE(entry.localHeaderOffset + 26) + buf.readUInt16LE(entry.localHeaderOffset + 28);
-      if (!deflatedLooksLikeArchive(buf.subarray(start, start + entry.compressedSize))) continue;
-    }
-    const content = extractZipEntry(buf, entry, budget);
+    const extracted = extractZipEntry(buf, entry, budget.bytes);
+    if (extracted.cut) hit(state, budget.bound);
+    const content = extracted.content;
     if (!content) continue;
     if (entry.method === 8) state.bytesLeft -= content.length;
     nested(state, content, depth, prefix, entry.name);
@@ -119,11 +140,15 @@ function listInto(state: ListState, buf: Buffer, depth: number, prefix: string, 
       }
       return;
     case 'gzip': {
-      const budget = Math.min(state.bytesLeft, Math.max(1 << 16, buf.length * state.limits.maxRatio));
-      const member = readGzipMember(buf, budget);
+      const budget = budgetFor(state, buf.length);
+      if (budget.bytes <= 0) return hit(state, 'bytes');
+      const member = readGzipMember(buf, budget.bytes);
       if (!member) return;
       if (member.content) state.bytesLeft -= member.content.length;
-      if (!member.complete) state.truncated = true;
+      if (!member.complete) {
+        if (member.content) hit(state, budget.bound);
+        else state.truncated = true;
+      }
       const content = member.content ?? Buffer.alloc(0);
       if (formatOf(content) === 'tar') return listInto(state, content, depth, prefix, null);
       const inner = member.originalName ?? gunzippedName(containerName);
@@ -185,11 +210,11 @@ export function listArchiveMembers(
   }
   if (format === null) return null;
   const limits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
-  const state: ListState = { limits, members: [], bytesLeft: limits.maxBytes, encrypted: false, truncated: false };
+  const state: ListState = { limits, members: [], bytesLeft: limits.maxBytes, encrypted: false, truncated: false, limit: null };
   try {
     listInto(state, content, 1, '', options.name ?? null);
   } catch {
     state.truncated = true;
   }
-  return { format, members: state.members, encrypted: state.encrypted, truncated: state.truncated };
+  return { format, members: state.members, encrypted: state.encrypted, truncated: state.truncated, limit: state.limit };
 }

@@ -1,4 +1,4 @@
-import type { ArchiveLimits } from './archive-listing';
+import type { ArchiveLimitName, ArchiveLimits } from './archive-listing';
 import { DEFAULT_ARCHIVE_LIMITS } from './archive-listing';
 
 /** Where a part's bytes came from. */
@@ -45,6 +45,8 @@ export interface MimePart {
   readonly archiveEncrypted: boolean;
   /** True when an archive limit (or a corrupt archive) cut the member listing short (counted in avfleet_archive_limit_hits_total). */
   readonly archiveTruncated: boolean;
+  /** Which archive limit cut the listing short (`depth`, `members`, `bytes`, `ratio`), or null (none, or a corrupt archive). */
+  readonly archiveLimit: ArchiveLimitName | null;
 }
 
 /** An attached message that was opened (its leaves are parts; it is not scanned whole). */

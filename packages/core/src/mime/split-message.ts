@@ -120,6 +120,7 @@ function buildPart(state: WalkState, fields: {
     archiveMembers: listing?.members ?? [],
     archiveEncrypted: listing?.encrypted ?? false,
     archiveTruncated: listing?.truncated ?? false,
+    archiveLimit: listing?.limit ?? null,
   };
   state.parts.push(part);
   if (part.words !== null) state.textWordCounts.push(part.words);

@@ -114,22 +114,33 @@ export function readZipEntries(buf: Buffer, maxEntries = 1000): ZipEntry[] {
   }
 }
 
+/** What extractZipEntry could get out of one entry. */
+export interface ZipExtraction {
+  /** The content (possibly cut at about `maxBytes`), or null. */
+  readonly content: Buffer | null;
+  /** True when `maxBytes` stopped the extraction (content cut, or a stored entry larger than the bound). */
+  readonly cut: boolean;
+}
+
 /**
- * Decompressed content of one entry, or null when it cannot be had within
- * `maxBytes` (encrypted, unsupported method, corrupt). Content larger than
- * `maxBytes` comes back cut at (about) that length.
+ * Decompressed content of one entry within `maxBytes`: null content when it
+ * cannot be had (encrypted, unsupported method, corrupt, or a stored entry
+ * larger than `maxBytes`); deflated content larger than `maxBytes` comes back
+ * cut at (about) that length. `cut` tells whether the bound was the reason.
  */
-export function extractZipEntry(buf: Buffer, entry: ZipEntry, maxBytes: number): Buffer | null {
-  if (entry.encrypted || entry.isDirectory) return null;
+export function extractZipEntry(buf: Buffer, entry: ZipEntry, maxBytes: number): ZipExtraction {
+  const none = { content: null, cut: false };
+  if (entry.encrypted || entry.isDirectory) return none;
   try {
     const lfh = entry.localHeaderOffset;
-    if (lfh < 0 || lfh + 30 > buf.length || buf.readUInt32LE(lfh) !== SIG_LFH) return null;
+    if (lfh < 0 || lfh + 30 > buf.length || buf.readUInt32LE(lfh) !== SIG_LFH) return none;
     const start = lfh + 30 + buf.readUInt16LE(lfh + 26) + buf.readUInt16LE(lfh + 28);
     const data = buf.subarray(start, Math.min(buf.length, start + entry.compressedSize));
-    if (entry.method === 0) return data.length <= maxBytes ? data : null;
-    if (entry.method !== 8) return null;
-    return inflateBounded(data, maxBytes).content;
+    if (entry.method === 0) return data.length <= maxBytes ? { content: data, cut: false } : { content: null, cut: true };
+    if (entry.method !== 8) return none;
+    const { content, complete } = inflateBounded(data, maxBytes);
+    return { content, cut: content !== null && !complete };
   } catch {
-    return null;
+    return none;
   }
 }

@@ -10,6 +10,9 @@ export const MESSAGE_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 /** Values of the `verdict` label of avfleet_scans_total: the verdict kinds plus `skipped` (the rule did not scan the message). */
 export const SCAN_VERDICT_LABELS = ['clean', 'virus', 'encrypted', 'macro', 'category', 'fail', 'skipped'] as const;
 
+/** Values of the `limit` label of avfleet_archive_limit_hits_total. */
+export const ARCHIVE_LIMIT_LABELS = ['depth', 'members', 'bytes', 'ratio', 'corrupt'] as const;
+
 /** Queue states sampled into avfleet_queue_jobs. */
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
@@ -35,7 +38,8 @@ export interface FleetMetrics {
   /** `state`: one of QUEUE_STATES. Only the processes serving `aggregate` set it (interfaces.md §6.5). */
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly jobsStalled: Counter<'queue'>;
-  readonly archiveLimitHits: Counter<string>;
+  /** `limit`: one of ARCHIVE_LIMIT_LABELS (`corrupt` when a damaged archive, not a limit, cut the listing short). */
+  readonly archiveLimitHits: Counter<'limit'>;
   /** `route`: a fixed route name, never the path (which holds the scan id). */
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly rejectedRequests: Counter<'reason'>;
@@ -99,7 +103,8 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     jobsStalled: new Counter({ name: 'avfleet_jobs_stalled_total', help: 'Jobs moved back to waiting (retried) after their worker stalled or died, by queue.', labelNames: ['queue'], registers: r }),
     archiveLimitHits: new Counter({
       name: 'avfleet_archive_limit_hits_total',
-      help: 'Archive listings cut short by a limit (AVFLEET_ARCHIVE_MAX_DEPTH, _MAX_MEMBERS, _MAX_BYTES, _MAX_RATIO) or by a corrupt archive.',
+      help: 'Archive listings cut short, by limit: depth, members, bytes, ratio (AVFLEET_ARCHIVE_MAX_*), or corrupt.',
+      labelNames: ['limit'],
       registers: r,
     }),
     httpRequests: new Counter({ name: 'avfleet_http_requests_total', help: 'HTTP requests by route and status code.', labelNames: ['route', 'status'], registers: r }),

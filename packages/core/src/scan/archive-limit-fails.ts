@@ -11,7 +11,7 @@ export function archiveLimitFailText(limit: ArchiveLimitName, filename: string |
 }
 
 /**
- * `archive_limits_fail` (D50): for a rule that sets it, every body it sends to
+ * `archive_limits_fail` (D51): for a rule that sets it, every body it sends to
  * its scanner whose archive listing was cut short by a limit (depth, members,
  * bytes, ratio — not mere corruption) gets a fail verdict with reason
  * `limits`, in addition to the scanner's own verdict. Whole-message bodies
