@@ -23,8 +23,8 @@ export interface StartWorkerOptions {
   readonly registry?: Registry;
   /**
    * How often a worker looks for jobs whose worker died, and how long a job's lock lasts
-   * without renewal (BullMQ's stalledInterval and lockDuration). Default: the environment's
-   * AVFLEET_STALLED_INTERVAL_MS, else BullMQ's 30000. A crashed worker's jobs run again on
+   * without renewal (BullMQ's stalledInterval and lockDuration). Default: the setting
+   * AVFLEET_STALLED_INTERVAL (30 s). A crashed worker's jobs run again on
    * another worker after at most about twice this.
    */
   readonly stalledIntervalMs?: number;
@@ -40,7 +40,7 @@ export interface RunningWorker {
 export async function startWorker(opts: StartWorkerOptions): Promise<RunningWorker> {
   const { settings, config, logger } = opts;
   const selection = selectQueues(settings.queues, config.rules);
-  const stalled = stalledOptions(opts.stalledIntervalMs ?? stalledIntervalFromEnv(process.env));
+  const stalled = stalledOptions(opts.stalledIntervalMs ?? Math.round(settings.stalledIntervalSec * 1000));
   const registry = opts.registry ?? new Registry();
   const metrics = createFleetMetrics(registry);
   const { bull, commands } = openRedisConnections(settings.redisUrl);
@@ -137,17 +137,6 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   };
 }
 
-/** AVFLEET_STALLED_INTERVAL_MS (milliseconds, at least 500), or undefined for BullMQ's default. */
-export function stalledIntervalFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-  const raw = env.AVFLEET_STALLED_INTERVAL_MS;
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 500) {
-    throw new Error(`AVF_ERR_SETTINGS: AVFLEET_STALLED_INTERVAL_MS must be a whole number of milliseconds, at least 500, got '${raw}'; unset it for the default 30000`);
-  }
-  return ms;
-}
-
-function stalledOptions(ms: number | undefined): { stalledInterval?: number; lockDuration?: number } {
-  return ms === undefined ? {} : { stalledInterval: ms, lockDuration: ms };
+function stalledOptions(ms: number): { stalledInterval: number; lockDuration: number } {
+  return { stalledInterval: ms, lockDuration: ms };
 }

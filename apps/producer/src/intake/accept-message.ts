@@ -116,7 +116,13 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
   await Promise.all([...toStore].map(([sha, data]) => deps.store.putPart(sha, data)));
   const deadlineMs = meta.deadlineSec !== null ? now + meta.deadlineSec * 1000 : null;
   const children = toScan.map((p) => scanJob(scanId, p, p.body.partIndex === null ? messageKey : partKey(p.body.sha256), deps.config.digest, deadlineMs, meta));
-  await deps.flow.add(buildScanFlow(parent, children, deps.resultTtlSec));
+  try {
+    await deps.flow.add(buildScanFlow(parent, children, deps.resultTtlSec));
+  } catch (err) {
+    // Not enqueued: the caller gets an error (503) and will resubmit; do not keep an orphan copy.
+    await deps.store.delete(messageKey).catch(() => undefined);
+    throw err;
+  }
   deps.logger.debug({ scanId, queueId: meta.queueId, jobs: children.length, cached: preResolved.length, skipped }, 'message accepted');
   return { scanId, receivedAt: now, jobs: children.length, messageId, result: null };
 }

@@ -37,6 +37,7 @@ export interface FleetDefaults {
     readonly maxErrors: number;
     readonly reviveTimeSec: number;
   };
+  readonly stalledIntervalSec: number;
   readonly lenient: boolean;
 }
 
@@ -67,5 +68,6 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },
   logLevel: 'info',
   upstream: { errorTimeSec: 10, maxErrors: 4, reviveTimeSec: 60 },
+  stalledIntervalSec: 30,
   lenient: false,
 } satisfies FleetDefaults);

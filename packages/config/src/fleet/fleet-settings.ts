@@ -79,6 +79,8 @@ export interface FleetSettings {
   readonly archive: ArchiveLimits;
   readonly logLevel: LogLevel;
   readonly upstream: UpstreamLimits;
+  /** How often workers look for stalled jobs, and how long a job lock lasts without renewal (BullMQ's stalledInterval/lockDuration): a crashed worker's jobs run again within about twice this. */
+  readonly stalledIntervalSec: number;
   /** Drop invalid rules with a warning instead of refusing to start (Rspamd's behaviour). */
   readonly lenient: boolean;
 }

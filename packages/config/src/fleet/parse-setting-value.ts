@@ -56,6 +56,13 @@ export function parseDurationSetting(raw: RawSetting, integer: boolean): number 
   return n;
 }
 
+/** BullMQ's stalled-check interval in seconds: at least 0.5 (a shorter lock would expire under a busy event loop). */
+export function parseStalledInterval(raw: RawSetting): number {
+  const n = parseDurationSeconds(raw.value);
+  if (n === null || n < 0.5) throw invalidSetting(raw, 'a number of seconds, at least 0.5 (e.g. 30 or 2)');
+  return n;
+}
+
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** Bytes: `52428800`, or with a binary suffix `50M`, `50MiB`, `512K`, `1G` (K/M/G = 1024-based). */

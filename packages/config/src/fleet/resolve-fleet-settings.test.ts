@@ -46,6 +46,7 @@ describe('defaults (interfaces.md §2, semantics.md §10.3)', () => {
       queuePrefix: 'avfleet',
       maxWaiting: 10000,
       resultTtlSec: 3600,
+      stalledIntervalSec: 30,
       maxMessageBytes: 52428800,
       apiToken: null,
       actions: { reject: 15, 'add header': 6, greylist: 4 },
@@ -230,5 +231,17 @@ describe('s3 store', () => {
     expect(resolve({ flags: { store: '~' } }).store).toEqual({ kind: 'folder', dir: HOME });
     expect(resolve({ flags: { store: 'data/store' } }).store).toEqual({ kind: 'folder', dir: '/srv/work/data/store' });
     expect(resolve({ flags: { store: 'file:///var/lib/avfleet' } }).store).toEqual({ kind: 'folder', dir: '/var/lib/avfleet' });
+  });
+});
+
+describe('AVFLEET_STALLED_INTERVAL', () => {
+  const resolve = (v: string) => resolveFleetSettings({ flags: {}, env: { AVFLEET_STALLED_INTERVAL: v, AVFLEET_CONFIG: '/etc/avfleet/antivirus.conf' }, role: 'worker', homeDir: '/home/tester' });
+  it('takes seconds with suffixes down to half a second', () => {
+    expect(resolve('2').stalledIntervalSec).toBe(2);
+    expect(resolve('1m').stalledIntervalSec).toBe(60);
+    expect(resolve('0.5').stalledIntervalSec).toBe(0.5);
+  });
+  it('refuses less than half a second, naming the variable', () => {
+    expect(() => resolve('0.1')).toThrow(/AVFLEET_STALLED_INTERVAL must be a number of seconds, at least 0.5/);
   });
 });

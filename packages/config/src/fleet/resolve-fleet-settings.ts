@@ -7,6 +7,7 @@ import {
   parseBooleanSetting,
   parseByteSize,
   parseDurationSetting,
+  parseStalledInterval,
   parseHostPort,
   parseLogLevel,
   parseName,
@@ -104,6 +105,7 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
       maxErrors: take('upstream_max_errors', parsePositiveInt, D.upstream.maxErrors),
       reviveTimeSec: take('upstream_revive_time', (r) => parseDurationSetting(r, false), D.upstream.reviveTimeSec),
     },
+    stalledIntervalSec: take('stalled_interval', parseStalledInterval, D.stalledIntervalSec),
     lenient: take('lenient_config', parseBooleanSetting, D.lenient),
   };
 
