@@ -7,7 +7,6 @@ import {
   openRedisConnections, scanQueueName, thresholdsForReply, toActionThresholds,
   type AggregateJobData, type Logger, type ScanJobResult, type ScanResult,
 } from '@avfleet/core';
-import { answerUnsplittable } from './answer-unsplittable';
 import { buildServer } from './http/build-server';
 import type { HttpDeps, Readiness } from './http/http-deps';
 import { createIntake } from './intake/accept-message';
@@ -71,7 +70,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   };
 
   const deps: HttpDeps = {
-    intake: answerUnsplittable(createIntake({
+    intake: createIntake({
       config, store, flow, ipWhitelists: whitelists.ips,
       mimeLimits: { ...DEFAULT_MIME_LIMITS, archive: settings.archive },
       rejectThreshold: thresholds.reject, resultTtlSec: settings.resultTtlSec, logger, metrics,
@@ -82,7 +81,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
       },
       finish: finishBase,
       results,
-    }), { config, ipWhitelists: whitelists.ips, finish: finishBase, results, logger }),
+    }),
     waiter, results, aggregateQueue,
     backpressure: new Backpressure(scanQueues, settings.maxWaiting),
     metrics, logger, apiToken: settings.apiToken, maxMessageBytes: settings.maxMessageBytes, readiness, partialResult,

@@ -1,11 +1,12 @@
 import type { FlowProducer } from 'bullmq';
 import type { AntivirusConfig, Rule } from '@avfleet/config';
 import {
-  archiveLimitFails, buildScanFlow, cacheKey, finishScan, newScanId, partKey, splitMessage,
+  MimeError, archiveLimitFails, buildScanFlow, cacheKey, finishScan, newScanId, partKey, splitMessage,
   type AggregateJobData, type FinishScanInput, type FleetMetrics, type IpWhitelist, type Logger, type MimeLimits, type ObjectStore,
   type PartSummary, type RequestMeta, type ResultStore, type ScanJobData, type ScanJobResult, type ScanResult, type SplitMessage, type VerdictCache,
 } from '@avfleet/core';
 import { planScan, type PlannedBody } from './plan-scan';
+import { unsplittableVerdicts } from './unsplittable-verdicts';
 import type { SignatureVersions } from './signature-versions';
 
 /** The producer-side verdict-cache lookup (the fast path): answers without a flow when every body is cached. */
@@ -53,7 +54,19 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
   const scanId = newScanId(now);
   const storedMessage = deps.store.putMessage(scanId, raw, new Date(now));
   storedMessage.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
-  const message = await splitMessage(raw, deps.mimeLimits);
+  let message: SplitMessage;
+  try {
+    message = await splitMessage(raw, deps.mimeLimits);
+  } catch (err) {
+    // Past the MIME limits: a per-message failure (every rule fails with reason `limits`), not a server error.
+    if (!(err instanceof MimeError) || !deps.finish || !deps.results) throw err;
+    const { preResolved, skipped } = unsplittableVerdicts(deps.config.rules, meta, deps.ipWhitelists, err);
+    deps.logger.warn({ scanId, queueId: meta.queueId, code: err.code, err: err.message }, 'message could not be split within the MIME limits; every rule fails with reason limits');
+    const job: AggregateJobData = {
+      v: 1, scanId, configDigest: deps.config.digest, receivedAt: now, messageKey: await storedMessage, meta, parts: [], skipped, expected: [], preResolved,
+    };
+    return { scanId, receivedAt: now, jobs: 0, messageId: null, result: await answerWithoutFlow(job, deps, deps.finish, deps.results) };
+  }
   // --- archive limits (D51): metric by limit, a log line per part; archive_limits_fail verdicts below ---
   for (const part of message.parts) {
     if (!part.archiveTruncated) continue;
@@ -100,15 +113,7 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
   const messageId = message.headers.messageId;
 
   if (toScan.length === 0 && deps.finish && deps.results) {
-    const result = finishScan({ ...deps.finish, job: parent, results: [], now: Date.now() });
-    await deps.results.save(result);
-    deps.metrics?.messagesScanned?.inc({ action: result.action });
-    deps.metrics?.messageLatency?.observe(result.elapsed_ms / 1000);
-    deps.logger.info(
-      { scanId, queueId: meta.queueId, action: result.action, score: result.score, symbols: Object.keys(result.symbols), ms: result.elapsed_ms, cached: true },
-      'message scanned',
-    );
-    return { scanId, receivedAt: now, jobs: 0, messageId, result };
+    return { scanId, receivedAt: now, jobs: 0, messageId, result: await answerWithoutFlow(parent, deps, deps.finish, deps.results) };
   }
 
   const toStore = new Map<string, Buffer>();
@@ -131,6 +136,21 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
 function limitFailsOf(bodies: readonly PlannedBody[], message: SplitMessage): { limitFails?: ScanJobResult[] } {
   const fails = bodies.filter((p) => !p.gated).flatMap((p) => archiveLimitFails(p.rule, message, [p.body]));
   return fails.length > 0 ? { limitFails: fails } : {};
+}
+
+/** Aggregates here what needs no scanning (all verdicts cached, or the message past the MIME limits) and stores the result. */
+async function answerWithoutFlow(
+  job: AggregateJobData, deps: IntakeDeps, finish: NonNullable<IntakeDeps['finish']>, results: NonNullable<IntakeDeps['results']>,
+): Promise<ScanResult> {
+  const result = finishScan({ ...finish, job, results: [], now: Date.now() });
+  await results.save(result);
+  deps.metrics?.messagesScanned?.inc({ action: result.action });
+  deps.metrics?.messageLatency?.observe(result.elapsed_ms / 1000);
+  deps.logger.info(
+    { scanId: job.scanId, queueId: job.meta.queueId, action: result.action, score: result.score, symbols: Object.keys(result.symbols), ms: result.elapsed_ms, jobs: 0 },
+    'message scanned',
+  );
+  return result;
 }
 
 /** The HTTP layer's view of intake: `accept(raw, meta)` bound to these dependencies. */

@@ -1,0 +1,24 @@
+import type { Rule } from '@avfleet/config';
+import type { IpWhitelist, MimeError, RequestMeta, ScanJobResult } from '@avfleet/core';
+import { fail } from '@avfleet/scanners';
+
+/**
+ * A message that cannot be split within the MIME limits (too deep, too many
+ * parts, a header block too large): every rule that would have run gets a fail
+ * verdict with reason `limits` (its fail symbol, its fail_action); rules skipped
+ * by their IP whitelist stay skipped.
+ */
+export function unsplittableVerdicts(
+  rules: readonly Rule[], meta: RequestMeta, ipWhitelists: ReadonlyMap<string, IpWhitelist>, err: MimeError,
+): { preResolved: ScanJobResult[]; skipped: Record<string, string> } {
+  const skipped: Record<string, string> = {};
+  const preResolved: ScanJobResult[] = [];
+  for (const rule of rules) {
+    if (meta.ip && ipWhitelists.get(rule.name)?.containsIp(meta.ip)) {
+      skipped[rule.name] = 'whitelist_ip';
+      continue;
+    }
+    preResolved.push({ rule: rule.name, partIndex: null, verdict: fail(`message not scanned: ${err.message}`, 'limits'), cached: false, ms: 0 });
+  }
+  return { preResolved, skipped };
+}
