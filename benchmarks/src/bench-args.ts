@@ -1,0 +1,107 @@
+/** The phases `npm run bench` can run, in the order it runs them. */
+export const ALL_PHASES = ['limit', 'fleet-folder', 'fleet-s3', 'rspamd', 'scale-out'] as const;
+export type Phase = (typeof ALL_PHASES)[number];
+
+export interface BenchArgs {
+  messages: number;
+  seed: string;
+  phases: Phase[];
+  /** Messages in flight from the client (fleet and rspamc alike). */
+  concurrency: number;
+  /** AVFLEET_CONCURRENCY of the fleet's worker process in the fleet phases. */
+  workerConcurrency: number;
+  limitConnections: number[];
+  scaleWorkers: number[];
+  /** Messages per scale-out point (default 150; null: the whole corpus). */
+  scaleMessages: number | null;
+  simLatencyMs: number;
+  redisUrl: string;
+  out: string | null;
+  keep: boolean;
+  help: boolean;
+}
+
+export const HELP = `npm run bench -- [flags]
+
+Generates a seeded corpus in a temporary folder, then measures (one table + JSON):
+  limit         raw clamd INSTREAM over the corpus's attachment bytes (1, 2, 4 connections)
+  fleet-folder  producer + worker processes, folder store: cold, then warm
+  fleet-s3      the same with the S3 store (s3rver)
+  rspamd        Rspamd's antivirus module against the same clamd (rspamc): cold, warm
+  scale-out     1, 2, 4, 8 worker processes against a 50 ms clamd simulator
+
+  --messages N              corpus size (default 300)
+  --seed TEXT               corpus seed (default avfleet-bench-1)
+  --phases LIST             comma-separated subset of: ${ALL_PHASES.join(',')}
+  --concurrency N           messages in flight from the client (default 4)
+  --worker-concurrency N    AVFLEET_CONCURRENCY of the fleet phases' worker (default 4)
+  --limit-connections LIST  default 1,2,4
+  --scale-workers LIST      default 1,2,4,8
+  --scale-messages N        messages per scale-out point (default 150: the corpus's first 150)
+  --sim-latency-ms N        simulated scan time (default 50)
+  --redis URL               default redis://127.0.0.1:6379/0 (keys under avfb-*, removed afterwards)
+  --out FILE                JSON results (default bench-results/bench-<time>.json)
+  --keep                    keep the temporary folder (corpus, logs)
+`;
+
+function list(v: string, name: string): number[] {
+  const out = v.split(',').map((x) => Number(x.trim()));
+  if (out.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`AVF_ERR_BENCH_ARGS: ${name} takes positive integers separated by commas, got '${v}'`);
+  return out;
+}
+
+function int(v: string | undefined, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`AVF_ERR_BENCH_ARGS: ${name} takes a positive integer, got '${v}'`);
+  return n;
+}
+
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const a: BenchArgs = {
+    messages: 300,
+    seed: 'avfleet-bench-1',
+    phases: [...ALL_PHASES],
+    concurrency: 4,
+    workerConcurrency: 4,
+    limitConnections: [1, 2, 4],
+    scaleWorkers: [1, 2, 4, 8],
+    scaleMessages: 150,
+    simLatencyMs: 50,
+    redisUrl: 'redis://127.0.0.1:6379/0',
+    out: null,
+    keep: false,
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`AVF_ERR_BENCH_ARGS: ${flag} needs a value; see --help`);
+      return v;
+    };
+    switch (flag) {
+      case '--messages': a.messages = int(value(), flag); break;
+      case '--seed': a.seed = value(); break;
+      case '--phases': {
+        const v = value();
+        const phases = v.split(',').map((p) => p.trim());
+        const bad = phases.filter((p) => !(ALL_PHASES as readonly string[]).includes(p));
+        if (bad.length > 0) throw new Error(`AVF_ERR_BENCH_ARGS: unknown phase '${bad.join(',')}'; choose from ${ALL_PHASES.join(',')}`);
+        a.phases = ALL_PHASES.filter((p) => phases.includes(p));
+        break;
+      }
+      case '--concurrency': a.concurrency = int(value(), flag); break;
+      case '--worker-concurrency': a.workerConcurrency = int(value(), flag); break;
+      case '--limit-connections': a.limitConnections = list(value(), flag); break;
+      case '--scale-workers': a.scaleWorkers = list(value(), flag); break;
+      case '--scale-messages': a.scaleMessages = int(value(), flag); break;
+      case '--sim-latency-ms': a.simLatencyMs = int(value(), flag); break;
+      case '--redis': a.redisUrl = value(); break;
+      case '--out': a.out = value(); break;
+      case '--keep': a.keep = true; break;
+      case '--help': case '-h': a.help = true; break;
+      default: throw new Error(`AVF_ERR_BENCH_ARGS: unknown flag '${flag}'; see npm run bench -- --help`);
+    }
+  }
+  return a;
+}

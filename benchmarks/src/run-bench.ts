@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchArgs } from './bench-args';
+import { addRatios, limitRow, passRow } from './build-rows';
+import { generateCorpus, writeCorpus, type Corpus, type CorpusSummary } from './corpus/generate-corpus';
+import { machineInfo, type MachineInfo } from './machine-info';
+import { loadAverage1m } from './measure/machine-cpu';
+import type { ProcessGroup } from './measure/proc-stats';
+import { RedisMeter } from './measure/redis-meter';
+import { runFleetPass } from './phases/fleet-phase';
+import { runLimitPhase, type LimitResult } from './phases/limit-phase';
+import { measurePass, type PassResult } from './phases/measure-pass';
+import { driveRspamc } from './phases/rspamc-driver';
+import { startRspamd } from './phases/rspamd-peer';
+import { runScaleOutPoint } from './phases/scale-out-phase';
+import { formatTable } from './report/format-table';
+import { reloadClamd, startBenchClamd, type StartedClamd } from './services/bench-clamd';
+import { startBenchS3rver } from './services/bench-s3rver';
+import { startClamdSimulator } from './services/clamd-simulator';
+import { freePort } from './services/free-port';
+
+export interface BenchReport {
+  startedAt: string;
+  durationSec: number;
+  /** 1-minute load average when the run started and ended (other work on the machine skews every figure). */
+  loadAverage1m: { start: number; end: number };
+  machine: MachineInfo;
+  settings: Omit<BenchArgs, 'help'>;
+  corpus: CorpusSummary & { generateSec: number };
+  limit: LimitResult[];
+  passes: PassResult[];
+  table: string;
+}
+
+/** Runs the selected phases once, on this machine, and returns every figure plus the table. */
+export async function runBench(args: BenchArgs, log: (line: string) => void): Promise<BenchReport> {
+  const started = Date.now();
+  const loadStart = loadAverage1m();
+  const runId = `avfb-${randomBytes(4).toString('hex')}`;
+  const work = mkdtempSync(join(tmpdir(), 'avfleet-bench-'));
+  const redis = new RedisMeter(args.redisUrl);
+  const cleanups: Array<() => Promise<void>> = [];
+  const limit: LimitResult[] = [];
+  const passes: PassResult[] = [];
+  try {
+    const redisPid = await redis.serverPid();
+    const redisVersion = /^redis_version:(\S+)/m.exec(await redis.redis.info('server'))?.[1] ?? null;
+    const t0 = Date.now();
+    const corpus: Corpus = generateCorpus({ messages: args.messages, seed: args.seed });
+    const files = writeCorpus(corpus, join(work, 'corpus'));
+    const generateSec = (Date.now() - t0) / 1000;
+    const s = corpus.summary;
+    log(`corpus: ${s.messages} messages (${s.textOnly} text-only, ${s.withEicar} EICAR, ${s.withReuse} re-using), ${s.attachments} attachments ` +
+      `(${s.uniqueAttachments} distinct), ${(s.attachmentBytes / 1e6).toFixed(1)} MB attachments, ${(s.messageBytes / 1e6).toFixed(1)} MB messages, in ${generateSec.toFixed(1)} s (${work})`);
+
+    const needClamd = args.phases.some((p) => p !== 'scale-out');
+    let clamd: StartedClamd | null = null;
+    if (needClamd) {
+      clamd = await startBenchClamd(join(work, 'clamd'), await freePort());
+      const c = clamd;
+      cleanups.push(() => c.stop());
+      log(`clamd: pid ${c.pid} on 127.0.0.1:${c.tcpPort}`);
+    }
+    const clamdTarget = clamd ? { host: '127.0.0.1', port: clamd.tcpPort as number } : null;
+    const clamdGroup: ProcessGroup[] = clamd ? [{ name: 'clamd', pids: () => [(clamd as StartedClamd).pid], resetPeak: true }] : [];
+    const client: ProcessGroup = { name: 'client', pids: () => [process.pid] };
+    const reload = async (): Promise<void> => {
+      if (clamd) await reloadClamd(clamd);
+    };
+
+    if (args.phases.includes('limit') && clamd && clamdTarget) {
+      for (const k of args.limitConnections) {
+        await reload();
+        const r = await runLimitPhase(corpus, { ...clamdTarget, pid: clamd.pid }, k);
+        limit.push(r);
+        log(`limit x${k}: ${r.messagesPerSec} msg/s, ${r.mbPerSec} MB/s (${r.seconds} s)`);
+      }
+    }
+
+    const fleetPasses = async (kind: 'folder' | 's3'): Promise<void> => {
+      if (!clamdTarget) return;
+      const dir = join(work, `fleet-${kind}`);
+      const prefix = `${runId}-${kind === 'folder' ? 'ff' : 'fs'}`;
+      let store;
+      let storeDiskDir: string;
+      const extra: ProcessGroup[] = [...clamdGroup, client];
+      if (kind === 'folder') {
+        store = { kind: 'folder' as const, dir: join(dir, 'store') };
+        storeDiskDir = store.dir;
+      } else {
+        const s3 = await startBenchS3rver(join(dir, 's3rver'), await freePort());
+        cleanups.push(() => s3.stop());
+        store = { kind: 's3' as const, endpoint: s3.endpoint, bucket: prefix };
+        storeDiskDir = s3.storeDir;
+        extra.push({ name: 's3rver', pids: () => [s3.pid], resetPeak: true });
+      }
+      for (const temp of ['cold', 'warm'] as const) {
+        const r = await runFleetPass({
+          corpus, label: `fleet ${temp} (${kind === 'folder' ? 'folder' : 'S3'} store)`, workDir: join(dir, temp), scanner: clamdTarget,
+          redis, redisUrl: args.redisUrl, redisPid, queuePrefix: prefix, cachePrefix: `${prefix}-cache_`, store, storeDiskDir,
+          workers: 1, workerConcurrency: args.workerConcurrency, clientConcurrency: args.concurrency, extraGroups: extra,
+          ...(temp === 'cold' ? { before: reload } : {}),
+        });
+        passes.push(r);
+        log(`${r.label}: ${r.messagesPerSec} msg/s, p50 ${r.latencyMs.p50} ms, ${r.errors} errors, ${r.wrongVerdicts} wrong (${r.seconds} s)`);
+      }
+    };
+    if (args.phases.includes('fleet-folder')) await fleetPasses('folder');
+    if (args.phases.includes('fleet-s3')) await fleetPasses('s3');
+
+    if (args.phases.includes('rspamd') && clamdTarget) {
+      const url = new URL(args.redisUrl);
+      const rspamd = await startRspamd({
+        dir: join(work, 'rspamd'), port: await freePort(), clamd: clamdTarget, redisHostPort: `${url.hostname}:${url.port || 6379}`,
+        cachePrefix: `${runId}-rs_`, workers: 2,
+      });
+      cleanups.push(() => rspamd.stop());
+      for (const temp of ['cold', 'warm'] as const) {
+        if (temp === 'cold') await reload();
+        const r = await measurePass({
+          label: `rspamd ${temp} (rspamc -n ${args.concurrency})`, corpus,
+          groups: [{ name: 'rspamd', pids: () => rspamd.pids(), resetPeak: true }, ...clamdGroup, ...(redisPid !== null ? [{ name: 'redis', pids: () => [redisPid] }] : [])],
+          redis, storeDir: null, drive: () => driveRspamc(rspamd.hostPort, files, corpus.messages, args.concurrency),
+        });
+        r.extra = { note: 'latency: rspamc scan_time' };
+        passes.push(r);
+        log(`${r.label}: ${r.messagesPerSec} msg/s, p50 ${r.latencyMs.p50} ms, ${r.errors} errors, ${r.wrongVerdicts} wrong (${r.seconds} s)`);
+      }
+    }
+
+    if (args.phases.includes('scale-out')) {
+      const sim = await startClamdSimulator(args.simLatencyMs);
+      cleanups.push(() => sim.close());
+      const scaleCorpus: Corpus = args.scaleMessages && args.scaleMessages < corpus.messages.length ? { ...corpus, messages: corpus.messages.slice(0, args.scaleMessages) } : corpus;
+      for (const w of args.scaleWorkers) {
+        const r = await runScaleOutPoint({
+          corpus: scaleCorpus, workDir: join(work, 'scale-out'), sim, simLatencyMs: args.simLatencyMs, redis, redisUrl: args.redisUrl, redisPid,
+          prefixFor: (n) => `${runId}-so${n}`, workers: w, perWorker: 2, cores: machineInfo(null).cores,
+        });
+        passes.push(r);
+        log(`${r.label}: ${r.messagesPerSec} msg/s, ${String(r.extra?.scansPerSec)} scans/s, limited by ${String(r.extra?.bottleneck)} (${r.seconds} s)`);
+      }
+    }
+
+    addRatios(passes, limit, corpus.messages.length);
+    const table = formatTable([...limit.map((l) => limitRow(l, limit)), ...passes.map((p) => passRow(p, limit))]);
+    const { help: _help, ...settings } = args;
+    return {
+      startedAt: new Date(started).toISOString(),
+      durationSec: Math.round((Date.now() - started) / 100) / 10,
+      loadAverage1m: { start: loadStart, end: loadAverage1m() },
+      machine: machineInfo(redisVersion),
+      settings,
+      corpus: { ...corpus.summary, generateSec },
+      limit,
+      passes,
+      table,
+    };
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await redis.cleanup(runId).catch(() => 0);
+    await redis.close();
+    if (!args.keep) rmSync(work, { recursive: true, force: true });
+    else log(`kept ${work}`);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Keeps `npm run bench` from rotting: a five-message corpus through the bench's own code
+ * path (limit, fleet cold + warm with separate producer/worker processes, one scale-out
+ * point against the clamd simulator). Needs `npm run build` (the fleet runs apps/cli/bin).
+ * Asserts correctness and bookkeeping only, never speed (interfaces.md §6.6).
+ */
+import { parseBenchArgs } from '../../benchmarks/src/bench-args';
+import { generateCorpus } from '../../benchmarks/src/corpus/generate-corpus';
+import { EICAR } from '../../benchmarks/src/corpus/make-attachment';
+import { sumMetric } from '../../benchmarks/src/measure/worker-metrics';
+import { splitJsonObjects } from '../../benchmarks/src/phases/rspamc-driver';
+import { runBench } from '../../benchmarks/src/run-bench';
+
+jest.setTimeout(90000);
+
+describe('bench corpus', () => {
+  it('is deterministic per seed and has the promised mix', () => {
+    const a = generateCorpus({ messages: 40, seed: 'smoke-det' });
+    const b = generateCorpus({ messages: 40, seed: 'smoke-det' });
+    expect(a.messages.map((m) => m.bytes.toString('base64'))).toEqual(b.messages.map((m) => m.bytes.toString('base64')));
+    expect(generateCorpus({ messages: 3, seed: 'other' }).messages[0]!.bytes.equals(a.messages[0]!.bytes)).toBe(false);
+    const s = a.summary;
+    expect(s.textOnly).toBeGreaterThan(5);
+    expect(s.textOnly).toBeLessThan(24);
+    expect(s.withReuse).toBeGreaterThan(3);
+    expect(s.uniqueAttachments).toBeLessThan(s.attachments);
+    for (const m of a.messages) {
+      expect(m.attachments.length).toBeLessThanOrEqual(3);
+      for (const att of m.attachments) if (att.kind !== 'eicar') expect(att.size).toBeGreaterThanOrEqual(10 * 1024 - 64);
+      expect(m.eicar).toBe(m.attachments.some((x) => x.kind === 'eicar' || x.kind === 'eicar-zip'));
+    }
+    expect(EICAR.length).toBe(68);
+  });
+
+  it('parses rspamc output and Prometheus samples', () => {
+    expect(splitJsonObjects('{"filename":"/a/1.eml","action":"reject","x":"}{"}\n{"filename":"2.eml"}')).toEqual([
+      { filename: '/a/1.eml', action: 'reject', x: '}{' },
+      { filename: '2.eml' },
+    ]);
+    const text = 'avfleet_cache_lookups_total{rule="clamav",result="hit"} 3\navfleet_cache_lookups_total{rule="clamav",result="miss"} 2\n';
+    expect(sumMetric(text, 'avfleet_cache_lookups_total', 'result="hit"')).toBe(3);
+    expect(sumMetric(text, 'avfleet_cache_lookups_total')).toBe(5);
+  });
+});
+
+describe('bench run (5 messages)', () => {
+  it('measures limit, fleet cold/warm and a scale-out point with correct verdicts', async () => {
+    const args = parseBenchArgs(['--messages', '5', '--seed', 'smoke-5', '--phases', 'limit,fleet-folder,scale-out', '--limit-connections', '1', '--scale-workers', '1', '--concurrency', '2', '--worker-concurrency', '2']);
+    const lines: string[] = [];
+    const report = await runBench(args, (l) => lines.push(l));
+    const corpus = generateCorpus({ messages: 5, seed: 'smoke-5' });
+    expect(report.corpus.withEicar).toBe(1);
+
+    expect(report.limit).toHaveLength(1);
+    expect(report.limit[0]).toMatchObject({ connections: 1, scans: corpus.summary.attachments, errors: 0, detections: 1 });
+
+    const [cold, warm, scale] = report.passes;
+    expect(report.passes.map((p) => p.label)).toEqual(['fleet cold (folder store)', 'fleet warm (folder store)', 'scale-out: 1 worker x 2, sim 50 ms']);
+    for (const p of report.passes) {
+      expect(p).toMatchObject({ messages: 5, errors: 0, wrongVerdicts: 0 });
+      expect(p.ratioToLimit).toBeGreaterThan(0);
+      expect(p.cpuSec.producer).toBeGreaterThan(0);
+      expect(p.peakRssBytes.worker).toBeGreaterThan(10 * 1024 * 1024);
+      expect(p.redisCommandsPerMessage).toBeGreaterThan(0);
+    }
+    // Cold: every distinct attachment reached clamd once at most; warm: none did (all cached).
+    const coldScans = (cold!.extra?.workerMetrics as { scans: number }).scans;
+    expect(coldScans).toBeGreaterThanOrEqual(1);
+    expect(coldScans).toBeLessThanOrEqual(corpus.summary.attachments);
+    expect(warm!.extra?.workerMetrics).toMatchObject({ scans: 0, cacheMisses: 0 });
+    expect(cold!.storeBytesPerMessage).toBeGreaterThan(warm!.storeBytesPerMessage ?? Infinity);
+    // Scale-out used the simulator, not clamd.
+    expect(scale!.extra).toMatchObject({ workers: 1 });
+    expect(scale!.extra?.scans as number).toBeGreaterThanOrEqual(1);
+    expect(report.table).toContain('limit: raw INSTREAM x1');
+    expect(report.table).toContain('fleet warm (folder store)');
+  });
+});
