@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import {
-  finishScan, type AggregateJobData, type FinishScanInput, type FleetMetrics, type Logger, type ResultStore, type ScanJobResult, type ScanResult,
+  countFinishedScan, finishScan, type AggregateJobData, type FinishScanInput, type FleetMetrics, type Logger, type ResultStore, type ScanJobResult, type ScanResult,
 } from '@avfleet/core';
 
 export interface AggregateProcessorDeps {
@@ -28,9 +28,7 @@ export function createAggregateProcessor(deps: AggregateProcessorDeps): (job: Jo
     const stored = await deps.results.saveOnce(result);
     const final = stored ? result : ((await deps.results.load(job.data.scanId)) ?? result);
     if (stored) {
-      for (const rule of Object.keys(job.data.skipped)) deps.metrics.scans.inc({ rule, verdict: 'skipped' });
-      deps.metrics.messagesScanned.inc({ action: final.action });
-      deps.metrics.messageLatency.observe(final.elapsed_ms / 1000);
+      countFinishedScan(deps.metrics, job.data.skipped, final);
       deps.logger.info(
         { scanId: final.id, queueId: final.queue_id, action: final.action, score: final.score, symbols: Object.keys(final.symbols), ms: final.elapsed_ms },
         'message scanned',

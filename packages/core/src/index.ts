@@ -51,4 +51,5 @@ export { NOOP_LOGGER, REDACTED_PATHS, createLogger } from './observe/logger';
 export type { Logger } from './observe/logger';
 export { ARCHIVE_LIMIT_LABELS, MESSAGE_LATENCY_BUCKETS, QUEUE_STATES, SCAN_DURATION_BUCKETS, SCAN_VERDICT_LABELS, createFleetMetrics } from './observe/fleet-metrics';
 export type { FleetMetrics, FleetMetricsOptions, ServersDownSource } from './observe/fleet-metrics';
+export { countFinishedScan } from './observe/count-finished-scan';
 export { METRIC_PREFIX, OMITTED_DEFAULT_METRICS, collectConventionalDefaultMetrics } from './observe/default-metrics';
