@@ -1,7 +1,7 @@
 import type { FlowProducer } from 'bullmq';
 import type { AntivirusConfig, Rule } from '@avfleet/config';
 import {
-  MimeError, archiveLimitFails, buildScanFlow, cacheKey, finishScan, newScanId, partKey, splitMessage,
+  MimeError, archiveLimitFails, countFinishedScan, buildScanFlow, cacheKey, finishScan, newScanId, partKey, splitMessage,
   type AggregateJobData, type FinishScanInput, type FleetMetrics, type IpWhitelist, type Logger, type MimeLimits, type ObjectStore,
   type PartSummary, type RequestMeta, type ResultStore, type ScanJobData, type ScanJobResult, type ScanResult, type SplitMessage, type VerdictCache,
 } from '@avfleet/core';
@@ -26,7 +26,7 @@ export interface IntakeDeps {
   readonly resultTtlSec: number;
   readonly logger: Logger;
   /** Counts archive listings cut short by a limit (avfleet_archive_limit_hits_total), cache lookups and fast-path results. */
-  readonly metrics?: Pick<FleetMetrics, 'archiveLimitHits'> & Partial<Pick<FleetMetrics, 'cacheLookups' | 'messagesScanned' | 'messageLatency'>>;
+  readonly metrics?: Pick<FleetMetrics, 'archiveLimitHits'> & Partial<Pick<FleetMetrics, 'cacheLookups' | 'scans' | 'scanDuration' | 'messagesScanned' | 'messageLatency'>>;
   /** null: no producer-side lookup; every selected body goes to the workers. */
   readonly probe?: CacheProbe | null;
   /** What the aggregation needs, for messages answered without a flow. */
@@ -144,8 +144,9 @@ async function answerWithoutFlow(
 ): Promise<ScanResult> {
   const result = finishScan({ ...finish, job, results: [], now: Date.now() });
   await results.save(result);
-  deps.metrics?.messagesScanned?.inc({ action: result.action });
-  deps.metrics?.messageLatency?.observe(result.elapsed_ms / 1000);
+  if (deps.metrics?.scans && deps.metrics.messagesScanned && deps.metrics.messageLatency) {
+    countFinishedScan({ scans: deps.metrics.scans, messagesScanned: deps.metrics.messagesScanned, messageLatency: deps.metrics.messageLatency }, job.skipped, result);
+  }
   deps.logger.info(
     { scanId: job.scanId, queueId: job.meta.queueId, action: result.action, score: result.score, symbols: Object.keys(result.symbols), ms: result.elapsed_ms, jobs: 0 },
     'message scanned',
@@ -171,6 +172,10 @@ async function lookupCached(bodies: readonly PlannedBody[], deps: IntakeDeps): P
       const key = cacheKey(p.rule, p.body.sha256, sigver, { rspamdCompat: probe.rspamdCompat, content: p.original });
       const verdict = await probe.cache.get(key, { isHashService: isHashService(p.rule), defaultScore: p.rule.defaultScore });
       deps.metrics?.cacheLookups?.inc({ rule: p.rule.name, result: verdict ? 'hit' : 'miss' });
+      if (verdict) {
+        deps.metrics?.scans?.inc({ rule: p.rule.name, verdict: verdict.kind });
+        deps.metrics?.scanDuration?.observe({ rule: p.rule.name }, (Date.now() - started) / 1000);
+      }
       return verdict ? { rule: p.rule.name, partIndex: p.body.partIndex, verdict, cached: true, ms: Date.now() - started } : null;
     }),
   );
