@@ -5,6 +5,7 @@ import type { AggregateJobData } from '../contracts/aggregate-job-data';
 import type { ScanJobResult } from '../contracts/scan-job-data';
 import type { ScanResult } from '../contracts/scan-result';
 import { buildScanResult } from '../results/build-scan-result';
+import { postfilterRulesToSkip } from './postfilter-dynamic-scan';
 
 export interface FinishScanInput {
   readonly rules: readonly Rule[];
@@ -70,19 +71,17 @@ export function finishScan(input: FinishScanInput): ScanResult {
       cached: r.cached,
     });
   }
-  const aggregate = aggregateScan({
-    rules: input.rules,
-    verdicts,
-    thresholds: input.thresholds,
-    symbolScores: input.symbolScores,
-    whitelists: input.whitelists,
-  });
+  const base = { thresholds: input.thresholds, symbolScores: input.symbolScores, whitelists: input.whitelists };
+  const skipPostfilter = postfilterRulesToSkip(base, input.rules, verdicts, job.meta.score);
+  const skipped = { ...job.skipped };
+  for (const name of skipPostfilter) skipped[name] = 'dynamic_scan';
+  const aggregate = aggregateScan({ ...base, rules: input.rules, verdicts: verdicts.filter((v) => !skipPostfilter.has(v.rule.name)) });
   return buildScanResult({
     scanId: job.scanId,
     aggregate,
     parts: job.parts,
-    results,
-    skipped: job.skipped,
+    results: results.filter((r) => !skipPostfilter.has(r.rule)),
+    skipped,
     queueId: job.meta.queueId,
     elapsedMs: Math.max(0, input.now - job.receivedAt),
   });
