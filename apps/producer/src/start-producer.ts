@@ -88,7 +88,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   };
   const sameListener = settings.metricsListen.host === settings.listen.host && settings.metricsListen.port === settings.listen.port;
   const server = buildServer(deps, { serveMetrics: sameListener, thresholds: thresholdsForReply(settings.actions) });
-  const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, thresholds: thresholdsForReply(settings.actions) });
+  const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, serveApi: false, thresholds: thresholdsForReply(settings.actions) });
   await listen(server, settings.listen.host, settings.listen.port);
   if (opsServer) await listen(opsServer, settings.metricsListen.host, settings.metricsListen.port);
   const address = server.address() as AddressInfo;

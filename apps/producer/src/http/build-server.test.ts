@@ -244,3 +244,19 @@ describe('health, readiness, metrics, routing', () => {
     expectError(r, 'AVF_ERR_NOT_FOUND');
   });
 });
+
+describe('a separate metrics listener (serveApi: false)', () => {
+  it('serves /metrics and health but not the scan routes', async () => {
+    const fleet = fakeFleet();
+    const server = buildServer(fleet.deps, { serveMetrics: true, serveApi: false, thresholds: { reject: 15 } });
+    const base = await listenEphemeral(server);
+    try {
+      expect((await call(base, 'GET', '/metrics')).status).toBe(200);
+      expect((await call(base, 'GET', '/healthz')).status).toBe(200);
+      expect((await call(base, 'POST', '/scans', { body: Buffer.from('Subject: x\r\n\r\nx') })).status).toBe(404);
+      expect((await call(base, 'POST', '/checkv2', { body: Buffer.from('Subject: x\r\n\r\nx') })).status).toBe(404);
+    } finally {
+      await closeServer(server);
+    }
+  });
+});

@@ -13,6 +13,8 @@ import { postScans } from './routes/post-scans';
 export interface ServerOptions {
   /** Serve /metrics on this listener (false when --metrics-listen is elsewhere). */
   readonly serveMetrics: boolean;
+  /** Serve the scan routes (false on a separate --metrics-listen, which only has /metrics and the health routes). Default true. */
+  readonly serveApi?: boolean;
   /** Score thresholds by action (AVFLEET_ACTIONS), for /checkv2's required_score when no result exists yet. */
   readonly thresholds: Readonly<Record<string, number>>;
 }
@@ -32,6 +34,7 @@ function matchRoute(path: string, opts: ServerOptions): RouteMatch | null {
   if (path === '/healthz') return { route: 'healthz', methods: ['GET', 'HEAD'], guarded: false };
   if (path === '/readyz') return { route: 'readyz', methods: ['GET', 'HEAD'], guarded: false };
   if (path === '/metrics' && opts.serveMetrics) return { route: 'metrics', methods: ['GET', 'HEAD'], guarded: false };
+  if (opts.serveApi === false) return null;
   if (path === '/scans') return { route: 'post_scans', methods: ['POST'], guarded: true };
   if (path.startsWith('/scans/')) return { route: 'get_scan', methods: ['GET', 'HEAD'], guarded: true };
   if (path === '/checkv2' || path === '/checkv2/') return { route: 'checkv2', methods: ['POST'], guarded: true };
