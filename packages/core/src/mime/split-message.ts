@@ -151,7 +151,7 @@ async function walkMessage(state: WalkState, raw: Buffer, prefix: string, depthB
     leafNumber++;
     const index = `${prefix}${leafNumber}`;
     const info = readNodeInfo(node);
-    const { content, uuFilename } = decodeTransferEncoding(Buffer.concat(chunks), info.encoding);
+    const { content, uuFilename } = decodeTransferEncoding(chunks, info.encoding);
     const filename = info.filename ?? uuFilename;
     if ((info.declaredType === 'message/rfc822' || info.declaredType === 'message/global') && content.length > 0) {
       if (depth + 1 > state.limits.maxDepth) {

@@ -7,11 +7,76 @@ export function isUuEncoding(encoding: string | null): boolean {
   return encoding !== null && UU_ENCODINGS.has(encoding);
 }
 
-/** Lenient base64: ignores anything outside the alphabet and decodes padded runs one after another. */
-export function decodeBase64(raw: Buffer): Buffer {
-  const text = raw.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, '');
-  const chunks = text.split(/(?<==)(?=[^=])/);
-  return Buffer.concat(chunks.map((c) => Buffer.from(c, 'base64')));
+const B64_SKIP = 64;
+const B64_PAD = 65;
+/** Byte → 6-bit value; B64_PAD for `=`, B64_SKIP for everything outside the alphabet. */
+const B64_VALUE: Uint8Array = (() => {
+  const table = new Uint8Array(256).fill(B64_SKIP);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  table[0x3d] = B64_PAD;
+  return table;
+})();
+
+/**
+ * Lenient base64: ignores anything outside the alphabet and decodes padded runs
+ * one after another (a `=` ends a group: 2 pending characters give one byte, 3
+ * give two, 1 gives none). Takes the body as the chunks the splitter produced,
+ * so the encoded text is never joined or turned into a string (one pass, no copy).
+ */
+export function decodeBase64(raw: Buffer | readonly Buffer[]): Buffer {
+  const chunks = Buffer.isBuffer(raw) ? [raw] : raw;
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const out = Buffer.allocUnsafe(((total + 3) >>> 2) * 3);
+  const T = B64_VALUE;
+  let o = 0;
+  let acc = 0;
+  let n = 0;
+  const flush = (): void => {
+    if (n === 2) out[o++] = (acc >>> 4) & 0xff;
+    else if (n === 3) {
+      out[o++] = (acc >>> 10) & 0xff;
+      out[o++] = (acc >>> 2) & 0xff;
+    }
+    n = 0;
+    acc = 0;
+  };
+  for (const chunk of chunks) {
+    const len = chunk.length;
+    let i = 0;
+    while (i < len) {
+      if (n === 0 && i + 4 <= len) {
+        // Fast path: four alphabet characters at a group boundary.
+        const a = T[chunk[i]!]!;
+        const b = T[chunk[i + 1]!]!;
+        const c = T[chunk[i + 2]!]!;
+        const d = T[chunk[i + 3]!]!;
+        if ((a | b | c | d) < 64) {
+          out[o] = (a << 2) | (b >>> 4);
+          out[o + 1] = ((b & 15) << 4) | (c >>> 2);
+          out[o + 2] = ((c & 3) << 6) | d;
+          o += 3;
+          i += 4;
+          continue;
+        }
+      }
+      const v = T[chunk[i++]!]!;
+      if (v < 64) {
+        acc = (acc << 6) | v;
+        if (++n === 4) {
+          out[o] = (acc >>> 16) & 0xff;
+          out[o + 1] = (acc >>> 8) & 0xff;
+          out[o + 2] = acc & 0xff;
+          o += 3;
+          n = 0;
+          acc = 0;
+        }
+      } else if (v === B64_PAD) flush();
+    }
+  }
+  flush();
+  return out.subarray(0, o);
 }
 
 function hexValue(byte: number): number {
@@ -60,22 +125,29 @@ export function decodeQuotedPrintable(raw: Buffer): Buffer {
   return out.subarray(0, o);
 }
 
+function joined(chunks: readonly Buffer[]): Buffer {
+  if (chunks.length === 1) return chunks[0]!;
+  return Buffer.concat(chunks);
+}
+
 /**
  * Remove a Content-Transfer-Encoding. base64, quoted-printable and the
  * uuencode family are decoded; 7bit, 8bit, binary and unknown values give the
  * bytes as they are. For uuencode the `begin` line's file name is returned.
+ * `raw` may be the body as the splitter's chunks (base64 decodes them without joining).
  */
-export function decodeTransferEncoding(raw: Buffer, encoding: string | null): { content: Buffer; uuFilename: string | null } {
+export function decodeTransferEncoding(raw: Buffer | readonly Buffer[], encoding: string | null): { content: Buffer; uuFilename: string | null } {
+  const chunks = Buffer.isBuffer(raw) ? [raw] : raw;
   switch (encoding) {
     case 'base64':
-      return { content: decodeBase64(raw), uuFilename: null };
+      return { content: decodeBase64(chunks), uuFilename: null };
     case 'quoted-printable':
-      return { content: decodeQuotedPrintable(raw), uuFilename: null };
+      return { content: decodeQuotedPrintable(joined(chunks)), uuFilename: null };
     default:
       if (isUuEncoding(encoding)) {
-        const block = decodeUuencodedBody(raw);
+        const block = decodeUuencodedBody(joined(chunks));
         return { content: block.content, uuFilename: block.filename };
       }
-      return { content: raw, uuFilename: null };
+      return { content: joined(chunks), uuFilename: null };
   }
 }
