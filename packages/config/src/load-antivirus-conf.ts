@@ -8,7 +8,7 @@ import { configDigest, ruleToJson } from './rules/rules-to-json';
 import type { SymbolScore } from './rules/symbol-scores';
 import type { TreeObject, TreePositions } from './rules/ucl-view';
 import { isTreeArray, isTreeObject } from './rules/ucl-view';
-import type { UclObject } from './ucl';
+import type { UclObject, UclParseResult } from './ucl';
 import { isImplicitArray, keyPositions, objectPosition, parseUcl, parseUclFile } from './ucl';
 
 export interface AntivirusConfig {
@@ -85,12 +85,6 @@ export function rulesToJson(cfg: AntivirusConfig): unknown {
   };
 }
 
-interface Parsed {
-  value: UclObject;
-  warnings: ConfigWarning[];
-  files: string[];
-}
-
 /** Parser errors become ConfigErrors so callers see one error type. */
 function guard<T>(f: () => T): T {
   try {
@@ -101,28 +95,36 @@ function guard<T>(f: () => T): T {
   }
 }
 
-function parseText(text: string, filename: string, variables: Record<string, string>): Parsed {
-  const r = guard(() => parseUcl(text, { filename, variables }));
-  return { value: r.value, warnings: [...r.warnings], files: [...r.files] };
+function parseText(text: string, filename: string, variables: Record<string, string>): UclParseResult {
+  return guard(() => parseUcl(text, { filename, variables }));
+}
+
+/** Rspamd's include lines for a module's local.d/ and override.d/ files (config-format.md §1). */
+function localIncludes(name: string): string[] {
+  return [
+    `.include(try=true,priority=1,duplicate=merge) "\${LOCAL_CONFDIR}/local.d/${name}.conf"`,
+    `.include(try=true,priority=10) "\${LOCAL_CONFDIR}/override.d/${name}.conf"`,
+  ];
+}
+
+/** A file Rspamd includes at the top level (groups.conf, force_actions): its local.d/ and override.d/ copies. */
+function readLocalFile(dir: string, name: string, label: string, variables: Record<string, string>): UclParseResult {
+  return parseText(localIncludes(name).join('\n'), join(dir, `${label} (built-in)`), variables);
 }
 
 /**
  * The section as Rspamd assembles it (config-format.md §1): the shipped
  * `modules.d/<name>.conf` when present, else the same include lines built in.
  */
-function readSection(dir: string, name: string, variables: Record<string, string>): Parsed {
+function readSection(dir: string, name: string, variables: Record<string, string>): UclParseResult {
   const shipped = join(dir, 'modules.d', `${name}.conf`);
   const parsed = existsSync(shipped)
-    ? (() => {
-        const r = guard(() => parseUclFile(shipped, { variables }));
-        return { value: r.value, warnings: [...r.warnings], files: [...r.files] };
-      })()
+    ? guard(() => parseUclFile(shipped, { variables }))
     : parseText(
         [
           `${name} {`,
           variables['DBDIR'] ? `  .include(try=true,priority=5) "\${DBDIR}/dynamic/${name}.conf"` : '',
-          `  .include(try=true,priority=1,duplicate=merge) "\${LOCAL_CONFDIR}/local.d/${name}.conf"`,
-          `  .include(try=true,priority=10) "\${LOCAL_CONFDIR}/override.d/${name}.conf"`,
+          ...localIncludes(name).map((line) => `  ${line}`),
           '}',
         ].join('\n'),
         join(dir, 'modules.d', `${name}.conf (built-in)`),
@@ -152,7 +154,7 @@ export function loadAntivirusConfig(path: string, opts: LoadOptions = {}): Antiv
   }
   if (!statSync(abs).isDirectory()) {
     const r = guard(() => parseUclFile(abs, { variables: opts.variables }));
-    return buildAntivirusConfig(r.value, { lenient: opts.lenient, files: [...r.files], warnings: [...r.warnings] });
+    return buildAntivirusConfig(r.value, { lenient: opts.lenient, files: r.files, warnings: r.warnings });
   }
   const hasAny = ['modules.d/antivirus.conf', 'local.d/antivirus.conf', 'override.d/antivirus.conf'].some((f) => existsSync(join(abs, f)));
   if (!hasAny) {
@@ -163,22 +165,8 @@ export function loadAntivirusConfig(path: string, opts: LoadOptions = {}): Antiv
   const variables = { CONFDIR: abs, LOCAL_CONFDIR: abs, ...(opts.variables ?? {}) };
   const av = readSection(abs, 'antivirus', variables);
   const ext = readSection(abs, 'external_services', variables);
-  const group = parseText(
-    [
-      '.include(try=true,priority=1,duplicate=merge) "${LOCAL_CONFDIR}/local.d/antivirus_group.conf"',
-      '.include(try=true,priority=10) "${LOCAL_CONFDIR}/override.d/antivirus_group.conf"',
-    ].join('\n'),
-    join(abs, 'groups.conf (built-in)'),
-    variables,
-  );
-  const force = parseText(
-    [
-      '.include(try=true,priority=1,duplicate=merge) "${LOCAL_CONFDIR}/local.d/force_actions.conf"',
-      '.include(try=true,priority=10) "${LOCAL_CONFDIR}/override.d/force_actions.conf"',
-    ].join('\n'),
-    join(abs, 'force_actions.conf (built-in)'),
-    variables,
-  );
+  const group = readLocalFile(abs, 'antivirus_group', 'groups.conf', variables);
+  const force = readLocalFile(abs, 'force_actions', 'force_actions.conf', variables);
   const files = [...new Set([...av.files, ...ext.files, ...group.files, ...force.files])].filter((f) => existsSync(f));
   return buildAntivirusConfig(av.value, {
     lenient: opts.lenient,

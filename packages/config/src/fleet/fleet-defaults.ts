@@ -1,4 +1,4 @@
-import type { ActionThresholds, HostPort, LogLevel } from './fleet-settings';
+import type { ActionThresholds, ArchiveLimits, HostPort, LogLevel, UpstreamLimits } from './fleet-settings';
 
 /**
  * Every fleet setting's default, in one frozen object (interfaces.md §2,
@@ -25,24 +25,16 @@ export interface FleetDefaults {
   readonly apiToken: null;
   readonly actions: ActionThresholds;
   readonly cacheRspamdCompat: boolean;
-  readonly archive: {
-    readonly maxDepth: number;
-    readonly maxMembers: number;
-    readonly maxBytes: number;
-    readonly maxRatio: number;
-  };
+  readonly archive: ArchiveLimits;
   readonly logLevel: LogLevel;
-  readonly upstream: {
-    readonly errorTimeSec: number;
-    readonly maxErrors: number;
-    readonly reviveTimeSec: number;
-  };
+  readonly upstream: UpstreamLimits;
   readonly stalledIntervalSec: number;
   readonly lenient: boolean;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
+/** Freezes `value` and every object inside it; an already frozen object (a shared default) is left as it is. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     for (const inner of Object.values(value)) deepFreeze(inner);
     Object.freeze(value);
   }

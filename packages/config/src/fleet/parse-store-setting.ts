@@ -13,7 +13,7 @@ export function expandPath(path: string, homeDir: string, baseDir: string): stri
 }
 
 export interface StoreInputs {
-  /** AVFLEET_STORE / --store, or the default (origin 'default'). */
+  /** AVFLEET_STORE / --store (when neither is given, resolveFleetSettings uses the default folder without calling this). */
   readonly store: RawSetting;
   readonly s3Endpoint: RawSetting | undefined;
   readonly s3AccessKey: RawSetting | undefined;

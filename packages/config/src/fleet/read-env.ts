@@ -1,9 +1,8 @@
 import { dirname, resolve } from 'node:path';
-import { ConfigError } from '../errors';
 import type { SourcePosition } from '../source-position';
 import { describeSettings } from './describe-settings';
 import type { SettingDescriptor } from './describe-settings';
-import { readSettingsFile } from './read-settings-file';
+import { readSettingsFile, settingsError } from './read-settings-file';
 
 /** Command-line flags by name without `--` (`{ redis: 'redis://…', lenient: true }`). */
 export type SettingFlags = Readonly<Record<string, string | boolean | undefined>>;
@@ -25,10 +24,6 @@ export interface SettingSources {
   readonly settingsFile: string | null;
   /** The winning value for a setting key (flag, then environment, then settings file), or undefined. */
   get(key: string): RawSetting | undefined;
-}
-
-function settingsError(message: string): ConfigError {
-  return new ConfigError('AVF_ERR_CONFIG_SETTINGS', message);
 }
 
 function fromFlag(d: SettingDescriptor, flags: SettingFlags, cwd: string): RawSetting | undefined {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { ConfigError } from '../errors';
+import { suggestKey } from '../rules/rule-keys';
 import type { SourcePosition } from '../source-position';
 
 /** One value from the AVFLEET_SETTINGS file, flattened to the text an environment variable would hold. */
@@ -15,7 +16,7 @@ export interface SettingsFile {
   readonly entries: ReadonlyMap<string, SettingsFileEntry>;
 }
 
-function settingsError(message: string, position: SourcePosition | null = null, cause?: unknown): ConfigError {
+export function settingsError(message: string, position: SourcePosition | null = null, cause?: unknown): ConfigError {
   return new ConfigError('AVF_ERR_CONFIG_SETTINGS', message, position, cause === undefined ? undefined : { cause });
 }
 
@@ -34,7 +35,7 @@ function flatten(node: YamlNode | null, key: string, at: SourcePosition): string
   if (isSeq(node)) {
     return node.items
       .map((item) => {
-        if (!isScalar(item)) throw settingsError(`${key}: list items must be plain values`, at);
+        if (!isScalar(item)) throw settingsError(`${key}: list items must be plain values, not nested lists or maps`, at);
         return String(item.value);
       })
       .join(',');
@@ -42,12 +43,12 @@ function flatten(node: YamlNode | null, key: string, at: SourcePosition): string
   if (isMap(node)) {
     return node.items
       .map((pair) => {
-        if (!isScalar(pair.key) || !isScalar(pair.value)) throw settingsError(`${key}: map entries must be plain values`, at);
+        if (!isScalar(pair.key) || !isScalar(pair.value)) throw settingsError(`${key}: map entries must be plain NAME: value pairs, not nested lists or maps`, at);
         return `${String(pair.key.value)}=${String(pair.value.value)}`;
       })
       .join(',');
   }
-  throw settingsError(`${key}: unsupported value`, at);
+  throw settingsError(`${key}: unsupported value; write a plain value, a list or a map`, at);
 }
 
 /**
@@ -82,12 +83,13 @@ export function readSettingsFile(path: string, knownKeys: readonly string[]): Se
   for (const pair of root.items) {
     const keyNode = pair.key;
     const at = pos(isScalar(keyNode) ? (keyNode.range?.[0] ?? 0) : 0);
-    if (!isScalar(keyNode) || typeof keyNode.value !== 'string') throw settingsError('setting names must be plain strings', at);
+    if (!isScalar(keyNode) || typeof keyNode.value !== 'string') throw settingsError('setting names must be plain strings (e.g. `concurrency: 4`)', at);
     const key = keyNode.value;
     if (!knownKeys.includes(key)) throw settingsError(unknownKeyMessage(key, knownKeys), at);
     const valueNode = (pair.value ?? null) as YamlNode | null;
-    const value = flatten(valueNode, key, valueNode?.range ? pos(valueNode.range[0]) : at);
-    if (value !== null) entries.set(key, { value, position: valueNode?.range ? pos(valueNode.range[0]) : at });
+    const valueAt = valueNode?.range ? pos(valueNode.range[0]) : at;
+    const value = flatten(valueNode, key, valueAt);
+    if (value !== null) entries.set(key, { value, position: valueAt });
   }
   return { path, entries };
 }
@@ -97,23 +99,8 @@ function unknownKeyMessage(key: string, knownKeys: readonly string[]): string {
   if (normal !== key && knownKeys.includes(normal)) {
     return `unknown setting '${key}': write it as '${normal}' (the environment name without AVFLEET_, in lower case)`;
   }
-  const near = knownKeys
-    .map((k) => ({ k, d: editDistance(normal, k) }))
-    .filter((c) => c.d <= 2)
-    .sort((a, b) => a.d - b.d)[0];
+  const near = suggestKey(normal, knownKeys);
   return near
-    ? `unknown setting '${key}' (did you mean '${near.k}'?)`
+    ? `unknown setting '${key}' (did you mean '${near}'?)`
     : `unknown setting '${key}'; known settings: ${knownKeys.join(', ')}`;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
 }

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { ConfigError } from '../errors';
-import { FLEET_DEFAULTS } from './fleet-defaults';
+import { FLEET_DEFAULTS, deepFreeze } from './fleet-defaults';
 import type { FleetRole, FleetSettings, HostPort, StoreSettings } from './fleet-settings';
 import {
   parseActionThresholds,
@@ -44,9 +44,8 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
 
   /** Parse the setting when given, else take the default; collect the error and fall back to the default. */
   function take<T>(key: string, parse: (raw: RawSetting) => T, fallback: T): T {
-    let raw: RawSetting | undefined;
     try {
-      raw = sources.get(key);
+      const raw = sources.get(key);
       return raw === undefined ? fallback : parse(raw);
     } catch (err) {
       if (err instanceof ConfigError) problems.push(err);
@@ -114,12 +113,4 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
     throw new ConfigError('AVF_ERR_CONFIG_SETTINGS', problems.map((p) => p.format()).join('\n'), null, { cause: problems });
   }
   return deepFreeze(settings);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
 }

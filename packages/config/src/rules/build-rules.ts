@@ -1,4 +1,5 @@
 import type { ConfigError, ConfigWarning } from '../errors';
+import type { SourcePosition } from '../source-position';
 import { formatPosition } from '../source-position';
 import { Diagnostics } from './diagnostics';
 import { applyForceActions } from './force-actions';
@@ -25,6 +26,12 @@ export interface BuildInput {
   readonly lenient: boolean;
 }
 
+/** A rule block that was refused, with its errors (lenient mode turns them into one warning). */
+interface Dropped {
+  readonly name: string;
+  readonly errors: readonly ConfigError[];
+}
+
 export interface BuildOutput {
   readonly rules: Rule[];
   readonly symbolScores: Record<string, SymbolScore>;
@@ -44,7 +51,7 @@ export function buildRules(input: BuildInput): BuildOutput {
   const diag = new Diagnostics();
   const pos = input.positions;
   const rules: Rule[] = [];
-  const dropped: { name: string; errors: readonly ConfigError[] }[] = [];
+  const dropped: Dropped[] = [];
   let redis: Record<string, unknown> | null = null;
 
   const addRule = (name: string, block: TreeObject, section: 'antivirus' | 'external_services', owner: TreeObject) => {
@@ -64,37 +71,36 @@ export function buildRules(input: BuildInput): BuildOutput {
       redis = { ...(redis ?? {}), [key]: treeToJson(value) };
     } else if (isTreeObject(value)) {
       if (key === 'antivirus' && !('type' in value)) {
-        const mark = diag.errors.length;
-        diag.error(
-          'AVF_ERR_CONFIG_RULE',
+        dropRule(
+          diag,
+          dropped,
+          key,
           'found an antivirus { } wrapper: local.d/override.d files (and a single file given on the command line) hold the inside of the section; remove the wrapper and keep the rule blocks',
           where,
         );
-        dropped.push({ name: key, errors: diag.since(mark) });
       } else addRule(key, value, 'antivirus', input.section);
     } else if (isTreeArray(value) && value.length > 0 && value.every((v: TreeValue) => isTreeObject(v))) {
-      const mark = diag.errors.length;
       const lines = pos.keyPositions(input.section, key).map((p) => formatPosition(p));
       const at = lines.length > 1 ? ` (at ${lines.join(' and ')})` : '';
       const msg = pos.isImplicitArray(input.section, key) || lines.length > 1
         ? `rule "${key}" defined twice${at}; merge the blocks into one (only local.d/antivirus.conf merges repeated blocks)`
         : `rule "${key}" is a list of blocks; write one block ${key} { … }`;
-      diag.error('AVF_ERR_CONFIG_RULE', msg, where);
-      dropped.push({ name: key, errors: diag.since(mark) });
+      dropRule(diag, dropped, key, msg, where);
     } else {
       diag.warn('AVF_WARN_UNKNOWN_KEY', `antivirus: ${key} is not a rule block and is ignored`, where);
     }
   }
 
-  for (const [key, value] of Object.entries(input.externalServices ?? {})) {
-    const where = positionOf(pos, input.externalServices ?? {}, key);
+  const externalServices = input.externalServices ?? {};
+  for (const [key, value] of Object.entries(externalServices)) {
+    const where = positionOf(pos, externalServices, key);
     if (!isTreeObject(value)) continue;
     const type = value['type'] ?? key;
     if (type !== 'icap') {
       diag.warn('AVF_WARN_OTHER', `external_services: block ${key} (type ${JSON.stringify(type)}) is not an ICAP rule; avfleet ignores it`, where);
       continue;
     }
-    addRule(key, value, 'external_services', input.externalServices ?? {});
+    addRule(key, value, 'external_services', externalServices);
   }
 
   checkUniqueNames(rules, diag, dropped);
@@ -128,7 +134,7 @@ export function buildRules(input: BuildInput): BuildOutput {
 }
 
 /** Rule names are queue names and cache prefixes: they must be unique. */
-function checkUniqueNames(rules: Rule[], diag: Diagnostics, dropped: { name: string; errors: readonly ConfigError[] }[]): void {
+function checkUniqueNames(rules: Rule[], diag: Diagnostics, dropped: Dropped[]): void {
   const seen = new Map<string, Rule>();
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
@@ -138,14 +144,20 @@ function checkUniqueNames(rules: Rule[], diag: Diagnostics, dropped: { name: str
       seen.set(rule.name, rule);
       continue;
     }
-    const mark = diag.errors.length;
-    diag.error(
-      'AVF_ERR_CONFIG_RULE',
+    dropRule(
+      diag,
+      dropped,
+      rule.name,
       `two rules are named "${rule.name}" (the first at ${formatPosition(first.source)}); rule names are queue names and must be unique — change name = …`,
       rule.source,
     );
-    dropped.push({ name: rule.name, errors: diag.since(mark) });
     rules.splice(i, 1);
     i--;
   }
+}
+
+/** Refuses a rule block: reports the error and lists the rule as dropped. */
+function dropRule(diag: Diagnostics, dropped: Dropped[], name: string, message: string, where: SourcePosition | null): void {
+  diag.error('AVF_ERR_CONFIG_RULE', message, where);
+  dropped.push({ name, errors: diag.since(diag.errors.length - 1) });
 }

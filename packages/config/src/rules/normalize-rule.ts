@@ -47,12 +47,14 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
   const servers = d.hashService ? null : readServers(r, type, defaultPort);
   const timeout = r.num('timeout', { positive: true }) ?? d.timeout;
   const retransmits = d.hashService ? 0 : Math.trunc(r.num('retransmits', { min: 0 }) ?? d.retransmits);
-  const hasFilters = r.has('mime_parts_filter_regex') || r.has('mime_parts_filter_ext');
-  const filterRegex = r.raw('mime_parts_filter_regex');
-  const filterExt = r.raw('mime_parts_filter_ext');
   const where = (key: string) => ({ rule: blockName, key, owner: block });
-  const patterns = r.raw('patterns');
-  const patternsFail = r.raw('patterns_fail');
+  /** `patterns`, `patterns_fail` or `mime_parts_filter_regex`, compiled; [] when absent. */
+  const patternSet = (key: string) => {
+    const raw = r.raw(key);
+    return raw === undefined ? [] : compilePatternSet(raw, where(key), ctx.pos, ctx.diag);
+  };
+  const filterExt = r.raw('mime_parts_filter_ext');
+  const hasFilters = r.has('mime_parts_filter_regex') || filterExt !== undefined;
   const actionOn = readActionOn(r);
   const rateLimitText = r.str('rate_limit');
   const rateLimit = rateLimitText === undefined ? null : parseRateLimit(rateLimitText);
@@ -80,7 +82,7 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
     scanImageMime: r.bool('scan_image_mime') ?? false,
     filters: hasFilters
       ? {
-          regex: filterRegex === undefined ? [] : compilePatternSet(filterRegex, where('mime_parts_filter_regex'), ctx.pos, ctx.diag),
+          regex: patternSet('mime_parts_filter_regex'),
           ext: filterExt === undefined ? [] : flattenMaps(filterExt, where('mime_parts_filter_ext'), ctx.pos, ctx.diag).map((e) => e.value),
         }
       : null,
@@ -89,8 +91,8 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
     minSize: r.num('min_size', { min: 0 }) ?? null,
     dynamicScan: r.bool('dynamic_scan') ?? false,
     eicarFakePattern: icap ? null : (r.str('eicar_fake_pattern') ?? null),
-    patterns: patterns === undefined ? [] : compilePatternSet(patterns, where('patterns'), ctx.pos, ctx.diag),
-    patternsFail: patternsFail === undefined ? [] : compilePatternSet(patternsFail, where('patterns_fail'), ctx.pos, ctx.diag),
+    patterns: patternSet('patterns'),
+    patternsFail: patternSet('patterns_fail'),
     whitelist: r.str('whitelist') ?? null,
     logClean: r.bool('log_clean') ?? false,
     showAttachments: r.bool('show_attachments') ?? false,

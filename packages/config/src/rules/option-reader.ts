@@ -1,12 +1,10 @@
 import type { SourcePosition } from '../source-position';
 import { formatPosition } from '../source-position';
+import { UCL_BOOLEANS } from '../ucl/lexer';
 import type { Diagnostics } from './diagnostics';
 import type { TreeObject, TreePositions, TreeValue } from './ucl-view';
 import { isTreeArray, isTreeObject, positionOf } from './ucl-view';
 
-const BOOL_STRINGS: Readonly<Record<string, boolean>> = {
-  true: true, yes: true, on: true, false: false, no: false, off: false,
-};
 const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 
 /**
@@ -33,10 +31,6 @@ export class OptionReader {
   /** Mark `key` as known without reading it. */
   touch(key: string): void {
     this.seen.add(key);
-  }
-
-  isKnown(key: string): boolean {
-    return this.seen.has(key);
   }
 
   position(key?: string): SourcePosition | null {
@@ -84,13 +78,13 @@ export class OptionReader {
     const v = this.scalar(key);
     if (v === undefined) return undefined;
     if (typeof v === 'boolean') return v;
-    if (typeof v === 'string' && BOOL_STRINGS[v.toLowerCase()] !== undefined) {
+    if (typeof v === 'string' && UCL_BOOLEANS[v.toLowerCase()] !== undefined) {
       this.diag.warn(
         'AVF_WARN_OTHER',
         `rule "${this.rule}": option ${key} is the quoted string "${v}"; write it unquoted (${v.toLowerCase()}) — Rspamd treats every string as true`,
         this.position(key),
       );
-      return BOOL_STRINGS[v.toLowerCase()];
+      return UCL_BOOLEANS[v.toLowerCase()];
     }
     this.error(key, `option ${key} must be true or false, not ${JSON.stringify(v)}`);
     return undefined;

@@ -3,7 +3,7 @@ import type { CompiledPattern, Rule } from './rule';
 import type { SymbolScore } from './symbol-scores';
 
 /** A compiled pattern as JSON: the configured text, the JS translation and its flags. */
-export function patternToJson(p: CompiledPattern): Record<string, unknown> {
+function patternToJson(p: CompiledPattern): Record<string, unknown> {
   return { name: p.name, source: p.source, js: p.regex.source, flags: p.regex.flags, whole_text: p.wholeText };
 }
 
@@ -21,7 +21,7 @@ export function ruleToJson(rule: Rule, withSource = true): Record<string, unknow
 }
 
 /** JSON with object keys sorted, so the digest does not depend on insertion order. */
-export function stableStringify(v: unknown): string {
+function stableStringify(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
   if (v && typeof v === 'object') {
     const entries = Object.entries(v as Record<string, unknown>)

@@ -15,13 +15,9 @@ export interface ScannerDefaults {
   /** Seconds. */
   readonly cacheExpire: number;
   readonly message: string;
-  /** Type defaults to `action = false`. */
-  readonly actionFalse: boolean;
   readonly defaultScore: number;
   /** Hash-lookup service: no servers, needs `apikey`. */
   readonly hashService: boolean;
-  /** Uses a temp directory. */
-  readonly usesTmpdir: boolean;
 }
 
 export const MESSAGE_VIRUS_FOUND = '${SCANNER}: virus found: "${VIRUS}"';
@@ -30,22 +26,15 @@ export const MESSAGE_ICAP_FOUND = '${SCANNER}: threat found with icap scanner: "
 /** Message of a forced action when the template is empty (semantics.md §8). */
 export const MESSAGE_FALLBACK = 'Rejected';
 
-const socket = (
-  defaultPort: number,
-  timeout: number,
-  retransmits: number,
-  usesTmpdir = false,
-): ScannerDefaults => ({
+const socket = (defaultPort: number, timeout: number, retransmits: number): ScannerDefaults => ({
   defaultPort,
   ignoresDefaultPortOption: defaultPort === 0,
   timeout,
   retransmits,
   cacheExpire: 3600,
   message: MESSAGE_VIRUS_FOUND,
-  actionFalse: false,
   defaultScore: 1,
   hashService: false,
-  usesTmpdir,
 });
 
 const hash: ScannerDefaults = {
@@ -55,32 +44,28 @@ const hash: ScannerDefaults = {
   retransmits: 0,
   cacheExpire: 7200,
   message: MESSAGE_SPAM_FOUND,
-  actionFalse: true,
   defaultScore: 1,
   hashService: true,
-  usesTmpdir: false,
 };
 
 export const SCANNER_DEFAULTS: Readonly<Record<ScannerType, ScannerDefaults>> = {
   clamav: socket(3310, 5.0, 2),
   fprot: socket(10200, 5.0, 2),
   sophos: socket(4010, 15.0, 2),
-  savapi: socket(4444, 15.0, 1, true),
-  kaspersky: socket(0, 5.0, 1, true),
+  savapi: socket(4444, 15.0, 1),
+  kaspersky: socket(0, 5.0, 1),
   kaspersky_se: {
-    ...socket(9999, 5.0, 1, true),
+    ...socket(9999, 5.0, 1),
     cacheExpire: 7200,
     message: MESSAGE_SPAM_FOUND,
-    actionFalse: true,
   },
-  avast: socket(0, 4.0, 1, true),
+  avast: socket(0, 4.0, 1),
   virustotal: hash,
   metadefender: hash,
   icap: {
     ...socket(1344, 10.0, 2),
     cacheExpire: 7200,
     message: MESSAGE_ICAP_FOUND,
-    actionFalse: true,
   },
 };
 

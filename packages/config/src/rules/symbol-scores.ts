@@ -1,5 +1,6 @@
 import type { Diagnostics } from './diagnostics';
 import type { Rule } from './rule';
+import { DEFAULT_GROUP } from './scanner-defaults';
 import type { TreeObject, TreePositions } from './ucl-view';
 import { isTreeObject, positionOf } from './ucl-view';
 
@@ -90,13 +91,13 @@ export function applyGroupFile(
     scores[name] = {
       score: typeof weight === 'number' ? weight : (old?.score ?? 0),
       description: typeof description === 'string' ? description : old?.description,
-      group: old?.group ?? 'antivirus',
+      group: old?.group ?? DEFAULT_GROUP,
       oneShot: typeof oneShot === 'boolean' ? oneShot : groupOneShot || old?.oneShot,
     };
   }
   if (groupOneShot) {
     for (const [name, s] of Object.entries(scores)) {
-      if (s.group === 'antivirus' && s.oneShot === undefined) scores[name] = { ...s, oneShot: true };
+      if (s.group === DEFAULT_GROUP && s.oneShot === undefined) scores[name] = { ...s, oneShot: true };
     }
   }
 }

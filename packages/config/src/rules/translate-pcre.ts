@@ -6,7 +6,7 @@
 export class PcreTranslationError extends Error {
   constructor(
     message: string,
-    /** Offset in the translated body. */
+    /** Offset in the PCRE body being translated (not in its translation). */
     readonly offset: number,
   ) {
     super(message);
@@ -203,10 +203,9 @@ export function translatePcre(body: string, extended: boolean): string {
     else if (c === '(' && body[i + 1] === '*') fail('backtracking verb (*…)', i);
     else if (c === '(' && body[i + 1] === '?') piece = translateGroup(body, i);
     else if (c === '*' || c === '+' || c === '?') {
-      piece = [c, 1];
+      // a `+` right after is possessive: refused at the top of the next round
+      piece = body[i + 1] === '?' ? [`${c}?`, 2] : [c, 1];
       afterQuantifier = true;
-      if (body[i + 1] === '?') piece = [`${c}?`, 2];
-      else if (body[i + 1] === '+') fail('possessive quantifier', i + 1);
     } else if (c === '{' && QUANTIFIER_BRACES.test(body.slice(i))) {
       const q = QUANTIFIER_BRACES.exec(body.slice(i))?.[0] ?? '{';
       piece = [q, q.length];

@@ -4,6 +4,9 @@ import { SCANNER_TYPES } from './rule';
 import { COMMON_KEYS, IGNORED_KEYS, TYPE_KEYS, suggestKey } from './rule-keys';
 import { SCANNER_DEFAULTS } from './scanner-defaults';
 
+/** Every type-specific key of any scanner type. */
+const ALL_TYPE_KEYS: ReadonlySet<string> = new Set(SCANNER_TYPES.flatMap((t) => TYPE_KEYS[t]));
+
 /**
  * Cross-option checks of a normalised rule (semantics.md §1–§3, D27, D30, D32):
  * required options, start-up warnings, unknown keys.
@@ -51,7 +54,6 @@ export function validateRule(rule: Rule, r: OptionReader): void {
 function warnUnknownKeys(rule: Rule, r: OptionReader): void {
   const known = [...COMMON_KEYS, ...TYPE_KEYS[rule.type]];
   const ignored = IGNORED_KEYS[rule.type] ?? {};
-  const otherTypeKeys = new Set(SCANNER_TYPES.flatMap((t) => TYPE_KEYS[t]));
   for (const key of r.unreadKeys()) {
     const pos = r.position(key);
     const reason = ignored[key];
@@ -63,7 +65,7 @@ function warnUnknownKeys(rule: Rule, r: OptionReader): void {
       r.diag.warn('AVF_WARN_UNKNOWN_KEY', `rule "${r.rule}": option ${key} is not used by ${rule.type} rules`, pos);
       continue;
     }
-    if (otherTypeKeys.has(key)) {
+    if (ALL_TYPE_KEYS.has(key)) {
       r.diag.warn('AVF_WARN_UNKNOWN_KEY', `rule "${r.rule}": option ${key} is not used by ${rule.type} rules (it belongs to other scanner types)`, pos);
       continue;
     }

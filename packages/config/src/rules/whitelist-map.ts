@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { BlockList, isIP, isIPv4 } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -92,7 +92,7 @@ export function whitelistHasIp(map: WhitelistMap, ip: string): boolean {
   const addr = mapped?.[1] ?? ip;
   const family = isIP(addr);
   if (family === 0) return false;
-  return map.blockList.check(addr, isIPv4(addr) ? 'ipv4' : 'ipv6');
+  return map.blockList.check(addr, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** Read a local map (`/path` or `file://…`); http(s) locations are fetched by the caller. */

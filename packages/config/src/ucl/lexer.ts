@@ -6,6 +6,9 @@ export function isAtomEnd(ch: string | undefined): boolean {
   return ch === undefined || ch === '\n' || ch === '\r' || ch === '#' || ch === ',' || ch === ';' || ch === ']' || ch === '}' || ch === '\0';
 }
 
+/** Unquoted atoms that libucl reads as booleans (compared case-insensitively). */
+export const UCL_BOOLEANS: Readonly<Record<string, boolean>> = { true: true, yes: true, on: true, false: false, no: false, off: false };
+
 /** Space or tab (libucl's UCL_CHARACTER_WHITESPACE). */
 export function isBlank(ch: string | undefined): boolean {
   return ch === ' ' || ch === '\t';
@@ -28,6 +31,19 @@ export function isKeyStart(ch: string | undefined): boolean {
 /** Later characters of a bare key: also `-` and `.`. */
 export function isKeyChar(ch: string | undefined): boolean {
   return isKeyStart(ch) || ch === '-' || ch === '.';
+}
+
+/** 1-based line and column of `offset` in `text`. */
+export function textPosition(text: string, file: string, offset: number): SourcePosition {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === '\n') {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { file, line, column: offset - lineStart + 1 };
 }
 
 /**
@@ -75,15 +91,7 @@ export class UclLexer {
 
   /** Position of an arbitrary offset (used for errors inside already-scanned text). */
   positionAt(offset: number): SourcePosition {
-    let line = 1;
-    let lineStart = 0;
-    for (let i = 0; i < offset && i < this.text.length; i++) {
-      if (this.text[i] === '\n') {
-        line++;
-        lineStart = i + 1;
-      }
-    }
-    return { file: this.file, line, column: offset - lineStart + 1 };
+    return textPosition(this.text, this.file, offset);
   }
 
   error(message: string, pos: SourcePosition = this.position()): ConfigError {

@@ -39,7 +39,7 @@ export function checkDuplicateError(obj: UclObject, key: string, chunk: ChunkCon
   if (chunk.strategy === 'error' && Object.prototype.hasOwnProperty.call(obj, key)) {
     throw new ConfigError(
       'AVF_ERR_CONFIG_SYNTAX',
-      `duplicate element for key '${key}' found (the chunk was included with duplicate=error)`,
+      `duplicate element for key '${key}' found (the chunk was included with duplicate=error); remove one of them or include with another duplicate strategy`,
       pos,
     );
   }

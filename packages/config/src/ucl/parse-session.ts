@@ -14,7 +14,8 @@ export interface ParseSession {
   readonly files: string[];
   /** Absolute paths of the files being parsed, outermost first. */
   readonly includeStack: string[];
-  root: UclObject | null;
+  /** The outermost file's top object (what `.inherit` looks in); null for macro arguments. */
+  readonly root: UclObject | null;
 }
 
 /** What macros need from the parser running them (kept as an interface to avoid an import cycle). */

@@ -49,6 +49,7 @@ function parseWithFiles(text: string, opts: UclParseOptions, files: string[]): U
   const warnings: ConfigWarning[] = [];
   const env = opts.env ?? process.env;
   const keepBom = opts.keepBom ?? false;
+  const value: UclObject = {};
   const session: ParseSession = {
     baseVariables: new Map(Object.entries(opts.variables ?? {})),
     readFile: opts.readFile ?? readFileOrNull,
@@ -57,10 +58,8 @@ function parseWithFiles(text: string, opts: UclParseOptions, files: string[]): U
     warnings,
     files,
     includeStack: [path.resolve(opts.filename)],
-    root: null,
+    root: value,
   };
-  const value: UclObject = {};
-  session.root = value;
   const prepared = prepareText(text, opts.filename, { keepBom, env, warnings });
   new UclParser(prepared, opts.filename, session, { priority, strategy: opts.duplicate ?? 'append' }).parseInto(value);
   return { value, warnings, files };

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import type { SourcePosition } from '../source-position';
 import { expandVariables } from './expand-variables';
-import { UclLexer, isBlank, isKeyChar, isKeyStart } from './lexer';
+import { UCL_BOOLEANS, UclLexer, isBlank, isKeyChar, isKeyStart } from './lexer';
 import type { ChunkContext } from './merge-member';
 import { checkDuplicateError, commitMember, mergeTarget, noteMergedMember } from './merge-member';
 import { parseUclNumber } from './parse-number';
@@ -19,7 +19,8 @@ interface ParsedValue {
   readonly container: boolean;
 }
 
-const BOOLEANS: Record<string, boolean> = { true: true, yes: true, on: true, false: false, no: false, off: false };
+const MERGE_KIND_MISMATCH =
+  'cannot merge an object with an array: with duplicate=merge a repeated key must keep the same kind ({…} or […]); rename one of them or include with another duplicate strategy';
 
 /** Parses one chunk (a file or an included file) into an object, libucl style. */
 export class UclParser {
@@ -128,7 +129,7 @@ export class UclParser {
     const lex = this.lex;
     if (nested) {
       // key "name" { … }  ==  key { name { … } }
-      if (Array.isArray(target)) throw lex.error('cannot merge an object with an array');
+      if (Array.isArray(target)) throw lex.error(MERGE_KIND_MISMATCH);
       const inner: UclObject = target ?? {};
       setObjectPosition(inner, lex.position());
       this.parseMember(inner);
@@ -140,7 +141,7 @@ export class UclParser {
     const ch = lex.peek();
     if (target && (ch === '{' || ch === '[')) {
       const open = lex.position();
-      if ((ch === '{') !== isUclObject(target)) throw lex.error('cannot merge an object with an array');
+      if ((ch === '{') !== isUclObject(target)) throw lex.error(MERGE_KIND_MISMATCH);
       lex.advance();
       if (Array.isArray(target)) this.parseArrayBody(target, open);
       else this.parseMembers(target, '}', open);
@@ -276,7 +277,7 @@ export class UclParser {
     if (raw === 'null') return null;
     if (raw === 'nan') return NaN;
     if (raw === 'inf') return Infinity;
-    const b = BOOLEANS[raw.toLowerCase()];
+    const b = UCL_BOOLEANS[raw.toLowerCase()];
     if (b !== undefined) return b;
     const value = raw.includes('\\') ? unescapeJsonString(raw).value : raw;
     return this.expand(value);

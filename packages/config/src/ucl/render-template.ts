@@ -1,15 +1,9 @@
 import { ConfigError } from '../errors';
-import type { SourcePosition } from '../source-position';
+import { textPosition } from './lexer';
 
 /** True when Rspamd's Jinja-like templater would have something to do in this text. */
 export function needsTemplating(text: string): boolean {
   return text.includes('{=') || text.includes('{%');
-}
-
-function positionOf(text: string, offset: number, file: string): SourcePosition {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { file, line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
 }
 
 const EXPRESSION = /^\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*default\(\s*(?:'([^']*)'|"([^"]*)")\s*\)\s*)?$/;
@@ -27,7 +21,7 @@ export function renderTemplate(text: string, file: string, env: Record<string, s
     throw new ConfigError(
       'AVF_ERR_CONFIG_TEMPLATE',
       'templating statements ({% … %}) are not supported; only {= env.NAME =} and {= env.NAME|default(\'x\') =} are. Render the file first or remove the statement',
-      positionOf(text, stmt, file),
+      textPosition(text, file, stmt),
     );
   }
   let out = '';
@@ -37,14 +31,14 @@ export function renderTemplate(text: string, file: string, env: Record<string, s
     if (open < 0) break;
     const close = text.indexOf('=}', open + 2);
     if (close < 0) {
-      throw new ConfigError('AVF_ERR_CONFIG_TEMPLATE', 'unterminated template expression: "{=" without a closing "=}"', positionOf(text, open, file));
+      throw new ConfigError('AVF_ERR_CONFIG_TEMPLATE', 'unterminated template expression: "{=" without a closing "=}"', textPosition(text, file, open));
     }
     const m = EXPRESSION.exec(text.slice(open + 2, close));
     if (!m) {
       throw new ConfigError(
         'AVF_ERR_CONFIG_TEMPLATE',
         `unsupported template expression "${text.slice(open, close + 2)}"; only {= env.NAME =} and {= env.NAME|default('x') =} are supported`,
-        positionOf(text, open, file),
+        textPosition(text, file, open),
       );
     }
     const name = m[1] as string;

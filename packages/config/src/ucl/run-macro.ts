@@ -3,7 +3,7 @@ import { ConfigError } from '../errors';
 import type { SourcePosition } from '../source-position';
 import { expandGlob, readIncludeParams, resolveIncludePath } from './include-macro';
 import type { IncludeParams } from './include-macro';
-import { isSpace } from './lexer';
+import { isAtomEnd, isSpace } from './lexer';
 import { commitMember } from './merge-member';
 import type { MacroHost } from './parse-session';
 import { scanDoubleQuoted } from './scan-strings';
@@ -84,7 +84,7 @@ function readMacroValue(parser: MacroHost): string {
     return raw;
   }
   const start = lex.pos;
-  while (!lex.atEnd && !/[\n\r#,;\]}\0]/.test(lex.peek() as string)) lex.advance();
+  while (!isAtomEnd(lex.peek())) lex.advance();
   return lex.text.slice(start, lex.pos).trimEnd();
 }
 
@@ -129,7 +129,7 @@ function prefixTarget(obj: UclObject, key: string, params: IncludeParams, pos: S
     return nest;
   }
   if (isUclObject(existing)) return existing;
-  throw new ConfigError('AVF_ERR_CONFIG_INCLUDE', `cannot include under the key "${key}": it already holds a ${typeof existing} value`, pos);
+  throw new ConfigError('AVF_ERR_CONFIG_INCLUDE', `cannot include under the key "${key}": it already holds a ${typeof existing} value; choose another key=… or rename the existing one`, pos);
 }
 
 function setPriority(parser: MacroHost, args: UclObject | null, value: string, pos: SourcePosition): void {
