@@ -1,6 +1,5 @@
-import net from 'node:net';
-import tls from 'node:tls';
-import { GARBAGE_LINE, SimSocket, type Simulator, type TempFileSeen } from './simulator-server';
+import { EICAR_MARK } from './http-exchange';
+import { GARBAGE_LINE, startSimulator, type SimSocket, type Simulator, type SimulatorServerOptions } from './simulator-server';
 
 /**
  * An ICAP/1.0 antivirus server (RFC 3507; scanners.md "icap") speaking
@@ -9,8 +8,6 @@ import { GARBAGE_LINE, SimSocket, type Simulator, type TempFileSeen } from './si
  * clean → 204 when the client allows it, else the body echoed back). The
  * other scenarios replay the vendor replies quoted in scanners.md.
  */
-export const ICAP_EICAR_MARK = 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE';
-
 export const ICAP_SCENARIOS = [
   'auto', 'clean', 'connection-close', 'opt-body', 'options-fail', 'no-respmod', 'squidclamav', 'kaspersky-virus-id',
   'kaspersky-no-threats', 'mcafee', 'two-names', 'symantec-type2', 'symantec-type2-nosemi', 'symantec-539', 'icap-500',
@@ -35,31 +32,17 @@ export interface IcapSimulator extends Simulator<IcapScenario> {
   readonly options: number;
 }
 
-export interface IcapSimulatorOptions {
+export interface IcapSimulatorOptions extends SimulatorServerOptions {
   /** Service name in the ICAP URI (default `scan`). */
   readonly service?: string;
-  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
 }
 
 const CRLF = '\r\n';
 
 export async function startIcapSimulator(initial: IcapScenario = 'auto', o: IcapSimulatorOptions = {}): Promise<IcapSimulator> {
   const service = o.service ?? 'scan';
-  let scenario = initial;
-  const requests: Buffer[] = [];
   const respmods: IcapRespmodSeen[] = [];
-  const files: TempFileSeen[] = [];
-  const sockets = new Set<SimSocket>();
   let optionsSeen = 0;
-  const onSocket = (socket: net.Socket): void => {
-    const idx = requests.push(Buffer.alloc(0)) - 1;
-    const sock = new SimSocket(socket, (b) => {
-      requests[idx] = Buffer.concat([requests[idx]!, b]);
-    });
-    sockets.add(sock);
-    socket.on('close', () => sockets.delete(sock));
-    serve(sock, scenario).catch(() => sock.stop());
-  };
 
   async function serve(sock: SimSocket, sc: IcapScenario): Promise<void> {
     for (;;) {
@@ -97,30 +80,13 @@ export async function startIcapSimulator(initial: IcapScenario = 'auto', o: Icap
     }
   }
 
-  const server = o.tls ? tls.createServer({ key: o.tls.key, cert: o.tls.cert }, onSocket) : net.createServer(onSocket);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    host: '127.0.0.1',
-    port,
-    service,
-    get connections() {
-      return requests.length;
-    },
-    get options() {
-      return optionsSeen;
-    },
-    requests,
-    respmods,
-    files,
-    use(s: IcapScenario) {
-      scenario = s;
-    },
-    close() {
-      for (const s of sockets) s.stop();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const sim = await startSimulator<IcapScenario>(initial, (sock, sc) => serve(sock, sc), o);
+  // defineProperties, not Object.assign: `options` must stay a live getter.
+  return Object.defineProperties(sim, {
+    service: { value: service },
+    respmods: { value: respmods },
+    options: { get: () => optionsSeen },
+  }) as IcapSimulator;
 }
 
 /** Returns false when the connection is closed after the answer. */
@@ -227,7 +193,7 @@ function answerRespmod(sock: SimSocket, sc: IcapScenario, seen: IcapRespmodSeen)
     case 'auto':
     case 'connection-close':
     case 'opt-body':
-      if (seen.body.includes(ICAP_EICAR_MARK)) {
+      if (seen.body.includes(EICAR_MARK)) {
         blocked(['X-Infection-Found: Type=0; Resolution=2; Threat=Eicar-Test-Signature;', 'X-Violations-Found: 1']);
       } else cleanAnswer(sock, seen);
       return;

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 
 /**
  * The plumbing every scanner simulator shares: a TCP server on 127.0.0.1, a
@@ -139,13 +140,18 @@ export function seeFile(path: string): TempFileSeen {
 
 export type SimHandler<S extends string> = (sock: SimSocket, scenario: S, files: TempFileSeen[]) => Promise<void>;
 
+export interface SimulatorServerOptions {
+  /** Serve TLS with this key and certificate (ICAP `ssl`). */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+}
+
 /** Starts a simulator on an ephemeral port of 127.0.0.1 that runs `handler` for each connection. */
-export async function startSimulator<S extends string>(initial: S, handler: SimHandler<S>): Promise<Simulator<S>> {
+export async function startSimulator<S extends string>(initial: S, handler: SimHandler<S>, options: SimulatorServerOptions = {}): Promise<Simulator<S>> {
   let scenario = initial;
   const requests: Buffer[] = [];
   const files: TempFileSeen[] = [];
   const sockets = new Set<SimSocket>();
-  const server = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket): void => {
     const idx = requests.push(Buffer.alloc(0)) - 1;
     const sock = new SimSocket(socket, (b) => {
       requests[idx] = Buffer.concat([requests[idx]!, b]);
@@ -153,7 +159,8 @@ export async function startSimulator<S extends string>(initial: S, handler: SimH
     sockets.add(sock);
     socket.on('close', () => sockets.delete(sock));
     handler(sock, scenario, files).catch(() => sock.stop());
-  });
+  };
+  const server = options.tls ? tls.createServer({ key: options.tls.key, cert: options.tls.cert }, onSocket) : net.createServer(onSocket);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {

@@ -8,7 +8,7 @@ import { IcapClient } from './clients/icap/icap-client';
 import type { IcapSettings } from './clients/icap/icap-options';
 import { KasperskySeClient, type KasperskySeClientOptions } from './clients/kaspersky-se/kaspersky-se-client';
 import { MetadefenderClient } from './clients/metadefender/metadefender-client';
-import type { HashLookupClientOptions } from './clients/virustotal/hash-lookup';
+import type { HashLookupClientOptions } from './clients/shared/hash-lookup';
 import { VirustotalClient } from './clients/virustotal/virustotal-client';
 import { ScannerError } from './errors';
 import type { Scanner } from './scanner';
@@ -20,7 +20,7 @@ export type ScannerTypeName = (typeof SCANNER_TYPES)[number];
 /** Types with a client in this package. */
 export const IMPLEMENTED_SCANNER_TYPES: readonly ScannerTypeName[] = ['clamav', 'fprot', 'sophos', 'savapi', 'kaspersky', 'avast', 'kaspersky_se', 'virustotal', 'metadefender', 'icap'];
 
-/** Options by type; for now every implemented type is a socket scanner. Grows per type as clients land. */
+/** Options of every type in one bag: the socket options (clamav's) plus each type's extras; `checkOptions` enforces what a type requires. */
 export type ScannerClientOptions = ClamavClientOptions & {
   /** savapi, kaspersky, avast: directory of the private temp files (required for them). */
   readonly tmpdir?: string;

@@ -58,9 +58,9 @@ export { httpRequest, hostHeader, HTTP_DEFAULT_MAX_BODY } from './transport/http
 export type { KasperskySeClientOptions } from './clients/kaspersky-se/kaspersky-se-client';
 export { KasperskySeClient, KASPERSKY_SE_USER_AGENT } from './clients/kaspersky-se/kaspersky-se-client';
 export { mapKasperskySeReply, KASPERSKY_SE_MACRO_TEXT, KASPERSKY_SE_ENCRYPTED_TEXT } from './clients/kaspersky-se/kaspersky-se-reply';
-export type { HashCategoryName, HashCategorySymbol, HashThresholds } from './clients/virustotal/hash-category';
-export { categoryFromCounts, bodyDigest, defaultCategorySymbols, HASH_DEFAULT_THRESHOLDS } from './clients/virustotal/hash-category';
-export type { HashLookupClientOptions } from './clients/virustotal/hash-lookup';
+export type { HashCategoryName, HashCategorySymbol, HashThresholds } from './clients/shared/hash-category';
+export { categoryFromCounts, bodyDigest, defaultCategorySymbols, HASH_DEFAULT_THRESHOLDS } from './clients/shared/hash-category';
+export type { HashLookupClientOptions } from './clients/shared/hash-lookup';
 export type { VirustotalClientOptions } from './clients/virustotal/virustotal-client';
 export { VirustotalClient } from './clients/virustotal/virustotal-client';
 export { mapVirustotalReply, virustotalRequestUrl, VIRUSTOTAL_DEFAULT_URL } from './clients/virustotal/virustotal-reply';

@@ -32,7 +32,7 @@ export class DelimitedReader {
     return this.buf.length;
   }
 
-  get isEnded(): boolean {
+  private get isEnded(): boolean {
     return this.ended || this.error !== null;
   }
 

@@ -39,11 +39,6 @@ export interface HttpResponse {
 
 export const HTTP_DEFAULT_MAX_BODY = 16 * 1024 * 1024;
 
-/** `host:port` of a URL with IPv6 bracketed, for errors and Host headers. */
-export function urlServer(url: URL): string {
-  return url.host;
-}
-
 /** Host header value: bracketed IPv6, port only when it is not the scheme's standard one (D8). */
 export function hostHeader(host: string, port: number, scheme: 'http' | 'https'): string {
   const h = net.isIPv6(host) ? `[${host}]` : host;
@@ -55,7 +50,7 @@ const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTU
 
 export function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
   const url = typeof options.url === 'string' ? new URL(options.url) : options.url;
-  const server = urlServer(url);
+  const server = url.host; // host:port, IPv6 bracketed
   const isHttps = url.protocol === 'https:';
   if (!isHttps && url.protocol !== 'http:') {
     return Promise.reject(new TransportError('AVF_ERR_TRANSPORT_CONNECT', `unsupported URL scheme ${url.protocol} in ${url.href}; use http: or https:`, { server }));

@@ -134,11 +134,6 @@ export class SocketConnection {
     return this.reader.readUntil(delimiter);
   }
 
-  /** Every byte until the server closes. */
-  readToEnd(): Promise<Buffer> {
-    return this.reader.readToEnd();
-  }
-
   /** Ends the attempt: stops the timer and closes the socket. Safe to call twice. */
   close(): void {
     clearTimeout(this.timer);

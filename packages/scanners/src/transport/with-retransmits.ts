@@ -8,6 +8,8 @@ export const FAIL_NO_UPSTREAM = 'no upstream available (DNS pending or all dead)
 export const FAIL_NO_UPSTREAM_FOR_RETRY = 'no upstream available for retry';
 export const FAIL_RETRANSMITS_EXCEED = 'failed to scan and retransmits exceed';
 export const FAIL_DEADLINE = 'scan deadline passed before the scanner answered';
+/** The caller aborted the scan (its signal fired): reason `deadline`. */
+export const FAIL_ABORTED = 'scan aborted by the caller';
 
 export interface RetransmitOptions {
   /** Seconds per attempt: connect plus the whole exchange. */
@@ -49,13 +51,6 @@ export async function withRetransmits<T>(
   attempt: (ctx: AttemptContext) => Promise<T>,
 ): Promise<RetransmitOutcome<T>> {
   const maxAttempts = 1 + Math.max(0, Math.floor(options.retransmits));
-  const observe = (e: AttemptEvent): void => {
-    try {
-      options.onAttempt?.(e);
-    } catch {
-      // An observer (metrics, logs) must not change the scan's outcome.
-    }
-  };
   let last: Upstream | undefined;
   let lastError: Error | null = null;
   const reasonOf = (): 'timeout' | 'error' =>
@@ -63,7 +58,7 @@ export async function withRetransmits<T>(
   const failed = (text: string, reason: FailVerdict['reason'] = reasonOf()): RetransmitOutcome<T> => ({ ok: false, verdict: fail(text, reason), error: lastError });
 
   for (let n = 1; n <= maxAttempts; n++) {
-    if (options.signal?.aborted) return failed(`scan aborted by the caller`, 'deadline');
+    if (options.signal?.aborted) return failed(FAIL_ABORTED, 'deadline');
     const now = Date.now();
     if (options.deadlineMs !== undefined && now >= options.deadlineMs) return failed(FAIL_DEADLINE, 'deadline');
     const upstream = list.pick(last);
@@ -84,18 +79,27 @@ export async function withRetransmits<T>(
     try {
       const value = await attempt(ctx);
       if (!healthy) list.markSuccess(upstream);
-      observe({ server: upstream.name, attempt: n, ok: true, ms: Date.now() - now });
+      notifyAttempt(options.onAttempt, { server: upstream.name, attempt: n, ok: true, ms: Date.now() - now });
       return { ok: true, value, upstream };
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
       lastError = error;
-      observe({ server: upstream.name, attempt: n, ok: false, error: errorLabel(error), ms: Date.now() - now });
+      notifyAttempt(options.onAttempt, { server: upstream.name, attempt: n, ok: false, error: errorLabel(error), ms: Date.now() - now });
       if (!(error instanceof TransportError)) return failed(`scan failed: ${error.message}`, 'error');
       list.markFailure(upstream);
       if (options.deadlineMs !== undefined && Date.now() >= options.deadlineMs) return failed(FAIL_DEADLINE, 'deadline');
     }
   }
   return failed(FAIL_RETRANSMITS_EXCEED);
+}
+
+/** Reports one attempt to `observer`; an observer (metrics, logs) that throws must not change the scan's outcome. */
+export function notifyAttempt(observer: AttemptObserver | undefined, e: AttemptEvent): void {
+  try {
+    observer?.(e);
+  } catch {
+    // ignored on purpose
+  }
 }
 
 function errorLabel(e: Error): string {

@@ -8,22 +8,12 @@ import { IcapClient } from '../../src/clients/icap/icap-client';
 import { KasperskySeClient } from '../../src/clients/kaspersky-se/kaspersky-se-client';
 import { MetadefenderClient } from '../../src/clients/metadefender/metadefender-client';
 import { VirustotalClient } from '../../src/clients/virustotal/virustotal-client';
-import type { SocketScannerOptions } from '../../src/scanner-options';
 import { category, clean, encrypted, fail, macro, virus } from '../../src/verdict';
-import { EICAR, type ConformanceCase, type ConformanceClientOptions, type ConformanceSimulator, type ScannerConformanceAdapter } from './scanner-conformance';
+import { conformanceCase, EICAR, socketOptions, type ConformanceSimulator, type ScannerConformanceAdapter } from './scanner-conformance';
 
 /** The conformance adapters of the HTTP scanners (kaspersky_se in both modes, virustotal, metadefender) and icap. */
 
-function socketOptions(target: { host: string; port: number }, o: ConformanceClientOptions): SocketScannerOptions {
-  return {
-    servers: { strategy: 'round-robin', explicitStrategy: false, entries: [{ kind: 'tcp', host: target.host, port: target.port, priority: 0 }] },
-    timeoutSec: o.timeoutSec,
-    retransmits: o.retransmits,
-    ...(o.onAttempt ? { onAttempt: o.onAttempt } : {}),
-  };
-}
-
-const c = <S extends string>(scenario: S, expect: ConformanceCase['expect'], more: Partial<ConformanceCase> = {}): ConformanceCase => ({ scenario, expect, ...more });
+const c = conformanceCase;
 const CLEAN_BODY = Buffer.from('Hello, this attachment is harmless.\n');
 const failW1 = (text: string, reason: 'error' | 'rate_limit' = 'error') => fail(text, reason, 1);
 

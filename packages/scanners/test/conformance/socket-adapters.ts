@@ -9,24 +9,14 @@ import { FprotClient } from '../../src/clients/fprot/fprot-client';
 import { KasperskyClient } from '../../src/clients/kaspersky/kaspersky-client';
 import { SavapiClient } from '../../src/clients/savapi/savapi-client';
 import { SophosClient } from '../../src/clients/sophos/sophos-client';
-import type { SocketScannerOptions } from '../../src/scanner-options';
 import { clean, encrypted, fail, virus } from '../../src/verdict';
-import type { ConformanceCase, ConformanceClientOptions, ConformanceSimulator, ScannerConformanceAdapter } from './scanner-conformance';
+import { conformanceCase, socketOptions, type ConformanceCase, type ConformanceSimulator, type ScannerConformanceAdapter } from './scanner-conformance';
 
 /** The conformance adapters of the five line-protocol socket scanners. */
 
 export const SAVAPI_PRODUCT_ID = '12345';
 
-function socketOptions(target: { host: string; port: number }, o: ConformanceClientOptions): SocketScannerOptions {
-  return {
-    servers: { strategy: 'round-robin', explicitStrategy: false, entries: [{ kind: 'tcp', host: target.host, port: target.port, priority: 0 }] },
-    timeoutSec: o.timeoutSec,
-    retransmits: o.retransmits,
-    ...(o.onAttempt ? { onAttempt: o.onAttempt } : {}),
-  };
-}
-
-const c = <S extends string>(scenario: S, expect: ConformanceCase['expect'], more: Partial<ConformanceCase> = {}): ConformanceCase => ({ scenario, expect, ...more });
+const c = conformanceCase;
 const garbage = (scenario = 'garbage'): ConformanceCase => c(scenario, fail(`unhandled response: ${GARBAGE_LINE}`));
 
 export const fprotAdapter: ScannerConformanceAdapter = {

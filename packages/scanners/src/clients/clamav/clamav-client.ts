@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
 import { TransportError } from '../../errors';
-import type { Scanner, ScanBody, ScanContext } from '../../scanner';
+import type { ScanBody, ScanContext } from '../../scanner';
 import type { SocketScannerOptions } from '../../scanner-options';
-import { SocketConnection } from '../../transport/socket-connection';
-import { UpstreamList } from '../../transport/upstream-list';
+import type { SocketConnection } from '../../transport/socket-connection';
 import { withRetransmits, type AttemptContext } from '../../transport/with-retransmits';
-import { fail, type Verdict } from '../../verdict';
+import type { Verdict } from '../../verdict';
+import { SocketScannerBase, connectFor } from '../shared/socket-scanner-base';
+import { openBody } from '../shared/write-body';
 import { isClamavSizeLimitReply, mapClamavReply, parseClamavVersion } from './clamav-reply';
 
 export interface ClamavClientOptions extends SocketScannerOptions {
@@ -13,7 +14,7 @@ export interface ClamavClientOptions extends SocketScannerOptions {
   readonly chunkSize?: number;
   /** How long a VERSION answer is reused (default 60 s). */
   readonly versionCacheSec?: number;
-  /** Clock for the VERSION cache (tests). */
+  /** Clock for the VERSION cache and the server pool (tests). */
   readonly now?: () => number;
 }
 
@@ -27,30 +28,24 @@ const NUL = Buffer.from([0]);
  * ClamAV clamd over TCP or a unix socket with `zINSTREAM` (scanners.md "clamav"):
  * one connection per attempt, the body streamed in length-prefixed chunks.
  */
-export class ClamavClient implements Scanner {
+export class ClamavClient extends SocketScannerBase {
   readonly type = 'clamav';
-  readonly upstreams: UpstreamList;
-  private readonly options: ClamavClientOptions;
   private readonly chunkSize: number;
   private readonly now: () => number;
+  private readonly versionTtlMs: number;
   private version: { value: string | null; at: number } | null = null;
   private versionInFlight: Promise<string | null> | null = null;
 
   constructor(options: ClamavClientOptions) {
-    this.options = options;
+    const now = options.now ?? Date.now;
+    super(options, { now });
+    this.now = now;
     this.chunkSize = Math.max(1, options.chunkSize ?? CLAMAV_DEFAULT_CHUNK_SIZE);
-    this.now = options.now ?? Date.now;
-    this.upstreams = new UpstreamList(options.servers, { ...(options.upstream ?? {}), now: this.now });
+    this.versionTtlMs = (options.versionCacheSec ?? 60) * 1000;
   }
 
-  async scan(body: ScanBody, ctx: ScanContext = {}): Promise<Verdict> {
-    try {
-      const out = await withRetransmits(this.upstreams, this.retransmitOptions(ctx), (a) => this.scanAttempt(body, a));
-      return out.ok ? out.value : out.verdict;
-    } catch (e) {
-      // Never a rejected promise (Scanner contract).
-      return fail(`scan failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
-    }
+  protected scanBody(body: ScanBody, ctx: ScanContext): Promise<Verdict> {
+    return this.runAttempts(ctx, (a) => this.scanAttempt(body, a));
   }
 
   /**
@@ -59,8 +54,7 @@ export class ClamavClient implements Scanner {
    * when no server answers and nothing was cached before (an older value is served instead).
    */
   signatureVersion(): Promise<string | null> {
-    const ttl = (this.options.versionCacheSec ?? 60) * 1000;
-    if (this.version && this.now() - this.version.at < ttl) return Promise.resolve(this.version.value);
+    if (this.version && this.now() - this.version.at < this.versionTtlMs) return Promise.resolve(this.version.value);
     if (!this.versionInFlight) {
       this.versionInFlight = this.fetchVersion().finally(() => {
         this.versionInFlight = null;
@@ -69,31 +63,9 @@ export class ClamavClient implements Scanner {
     return this.versionInFlight;
   }
 
-  async isReady(): Promise<boolean> {
-    return this.upstreams.isReady();
-  }
-
-  serversDown(): number {
-    return this.upstreams.downCount();
-  }
-
-  async close(): Promise<void> {
-    // One connection per attempt: nothing stays open between scans.
-  }
-
-  private retransmitOptions(ctx: ScanContext) {
-    return {
-      timeoutSec: this.options.timeoutSec,
-      retransmits: this.options.retransmits,
-      ...(this.options.onAttempt ? { onAttempt: this.options.onAttempt } : {}),
-      ...(ctx.deadlineMs !== undefined ? { deadlineMs: ctx.deadlineMs } : {}),
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    };
-  }
-
   private async fetchVersion(): Promise<string | null> {
     const out = await withRetransmits(this.upstreams, this.retransmitOptions({}), async (a) => {
-      const conn = await SocketConnection.connect(a.upstream.address, connectOptions(a));
+      const conn = await connectFor(a);
       try {
         await conn.write(VERSION, { flush: true });
         a.markHealthy();
@@ -113,7 +85,7 @@ export class ClamavClient implements Scanner {
 
   /** One INSTREAM exchange. Throws TransportError on I/O errors (retried); returns the mapped reply. */
   private async scanAttempt(body: ScanBody, a: AttemptContext): Promise<Verdict> {
-    const conn = await SocketConnection.connect(a.upstream.address, connectOptions(a));
+    const conn = await connectFor(a);
     let source: Readable | null = null;
     try {
       try {
@@ -159,17 +131,5 @@ export class ClamavClient implements Scanner {
       void conn.write(header).catch(() => undefined); // its failure surfaces on the next write
       await conn.write(part);
     }
-  }
-}
-
-function connectOptions(a: AttemptContext): { deadlineMs: number; signal?: AbortSignal } {
-  return a.signal ? { deadlineMs: a.deadlineMs, signal: a.signal } : { deadlineMs: a.deadlineMs };
-}
-
-async function openBody(body: ScanBody): Promise<Readable> {
-  try {
-    return await body.open();
-  } catch (e) {
-    throw new Error(`cannot open the body to scan: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }

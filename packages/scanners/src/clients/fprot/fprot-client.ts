@@ -18,10 +18,6 @@ const NEWLINE = Buffer.from('\n', 'latin1');
 export class FprotClient extends SocketScannerBase {
   readonly type = 'fprot';
 
-  constructor(options: FprotClientOptions) {
-    super(options);
-  }
-
   protected scanBody(body: ScanBody, ctx: ScanContext): Promise<Verdict> {
     // The MTA queue id when known, otherwise the scan's own id.
     const scanId = ctx.queueId && ctx.queueId.trim() !== '' ? ctx.queueId : randomBytes(5).toString('hex').toUpperCase();

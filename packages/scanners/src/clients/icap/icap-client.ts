@@ -1,10 +1,10 @@
 import os from 'node:os';
 import { TransportError } from '../../errors';
 import type { ScanBody, ScanContext } from '../../scanner';
-import { SocketConnection } from '../../transport/socket-connection';
+import type { SocketConnection } from '../../transport/socket-connection';
 import { FAIL_RETRANSMITS_EXCEED, withRetransmits, type AttemptContext } from '../../transport/with-retransmits';
 import { clean, fail, virus, type Verdict } from '../../verdict';
-import { SocketScannerBase } from '../shared/socket-scanner-base';
+import { SocketScannerBase, connectFor } from '../shared/socket-scanner-base';
 import { bodySize, writeBody } from '../shared/write-body';
 import { HTTP_2XX_4XX, ICAP_2XX, ICAP_4XX_5XX, parseEncapsulated, parseIcapBlock, type IcapBlock } from './icap-block';
 import { resolveIcapSettings, type IcapClientOptions, type IcapSettings } from './icap-options';
@@ -25,11 +25,13 @@ export const ICAP_EXTENDED_AGENT = 'avfleet/0.1.0';
 export class IcapClient extends SocketScannerBase {
   readonly type = 'icap';
   readonly settings: IcapSettings;
-  private readonly icap: IcapClientOptions;
+  private readonly clock: () => Date;
+  private readonly hostname: string;
 
   constructor(options: IcapClientOptions) {
     super(options);
-    this.icap = options;
+    this.clock = options.clock ?? (() => new Date());
+    this.hostname = options.hostname ?? os.hostname();
     this.settings = resolveIcapSettings(options);
   }
 
@@ -42,11 +44,8 @@ export class IcapClient extends SocketScannerBase {
 
   private connect(a: AttemptContext): Promise<SocketConnection> {
     const addr = a.upstream.address;
-    const tls =
-      this.settings.ssl && addr.kind === 'tcp'
-        ? { tls: { rejectUnauthorized: !this.settings.noSslVerify, ...(/^[\d.]+$|:/.test(addr.host) ? {} : { servername: addr.host }) } }
-        : {};
-    return SocketConnection.connect(addr, { deadlineMs: a.deadlineMs, ...(a.signal ? { signal: a.signal } : {}), ...tls });
+    if (!this.settings.ssl || addr.kind !== 'tcp') return connectFor(a);
+    return connectFor(a, { rejectUnauthorized: !this.settings.noSslVerify, ...(/^[\d.]+$|:/.test(addr.host) ? {} : { servername: addr.host }) });
   }
 
   /** One exchange: OPTIONS, RESPMOD, reply. TransportErrors are retried by withRetransmits. */
@@ -92,7 +91,7 @@ export class IcapClient extends SocketScannerBase {
       httpHeadersEnabled: s.httpHeadersEnabled,
       requestUrl: whole ? s.reqFakeUrl : partRequestUrl(ctx.clientIp, body.filename),
       contentType: whole ? 'application/octet-stream' : s.useSpecificContentType && body.contentType ? body.contentType : null,
-      date: (this.icap.clock ?? (() => new Date()))().toUTCString(),
+      date: this.clock().toUTCString(),
       bodyLength: length,
     });
     try {
@@ -139,7 +138,7 @@ export class IcapClient extends SocketScannerBase {
   private userAgent(ctx: ScanContext): string | null {
     const ua = this.settings.userAgent;
     if (ua === 'none') return null;
-    if (ua === 'extended') return `${ICAP_EXTENDED_AGENT} (${this.icap.hostname ?? os.hostname()}/${(ctx.queueId ?? '').slice(0, 6)})`;
+    if (ua === 'extended') return `${ICAP_EXTENDED_AGENT} (${this.hostname}/${(ctx.queueId ?? '').slice(0, 6)})`;
     return ua;
   }
 }

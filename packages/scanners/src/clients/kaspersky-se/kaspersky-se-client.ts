@@ -1,13 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import type { Scanner, ScanBody, ScanContext } from '../../scanner';
 import type { SocketScannerOptions } from '../../scanner-options';
 import { hostHeader, httpRequest } from '../../transport/http-request';
-import { TempFileError, tempFileFail, withTempFile } from '../../transport/temp-file';
+import { withTempFile } from '../../transport/temp-file';
 import { UpstreamList, type Upstream } from '../../transport/upstream-list';
 import { withRetransmits, type AttemptContext } from '../../transport/with-retransmits';
-import { fail, type Verdict } from '../../verdict';
+import type { Verdict } from '../../verdict';
+import { failFromError, retransmitOptionsFor } from '../shared/socket-scanner-base';
 import { mapKasperskySeReply } from './kaspersky-se-reply';
 
 export interface KasperskySeClientOptions extends SocketScannerOptions {
@@ -39,13 +39,16 @@ export class KasperskySeClient implements Scanner {
   readonly type = 'kaspersky_se';
   readonly upstreams: UpstreamList;
   private readonly options: KasperskySeClientOptions;
+  private readonly scheme: 'http' | 'https';
+  private readonly keepalive: boolean;
   private readonly agent: http.Agent | false;
 
   constructor(options: KasperskySeClientOptions) {
     this.options = options;
     this.upstreams = new UpstreamList(options.servers, options.upstream ?? {});
-    const keepalive = options.keepalive ?? true;
-    this.agent = keepalive ? new (options.useHttps ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 64 }) : false;
+    this.scheme = options.useHttps ? 'https' : 'http';
+    this.keepalive = options.keepalive ?? true;
+    this.agent = this.keepalive ? new (options.useHttps ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 64 }) : false;
   }
 
   async scan(body: ScanBody, ctx: ScanContext = {}): Promise<Verdict> {
@@ -55,8 +58,7 @@ export class KasperskySeClient implements Scanner {
       }
       return await this.scanPayload(await readAll(body), '/scanmemory', ctx);
     } catch (e) {
-      if (e instanceof TempFileError) return tempFileFail(e);
-      return fail(`scan failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
+      return failFromError(e);
     }
   }
 
@@ -69,17 +71,7 @@ export class KasperskySeClient implements Scanner {
   }
 
   private async scanPayload(payload: Buffer, path: string, ctx: ScanContext): Promise<Verdict> {
-    const out = await withRetransmits(
-      this.upstreams,
-      {
-        timeoutSec: this.options.timeoutSec,
-        retransmits: this.options.retransmits,
-        ...(this.options.onAttempt ? { onAttempt: this.options.onAttempt } : {}),
-        ...(ctx.deadlineMs !== undefined ? { deadlineMs: ctx.deadlineMs } : {}),
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      },
-      (a) => this.attempt(payload, path, ctx, a),
-    );
+    const out = await withRetransmits(this.upstreams, retransmitOptionsFor(this.options, ctx), (a) => this.attempt(payload, path, ctx, a));
     return out.ok ? out.value : out.verdict;
   }
 
@@ -98,20 +90,18 @@ export class KasperskySeClient implements Scanner {
     return mapKasperskySeReply(res.status, res.body.toString('utf8'));
   }
 
-  /** URL and Host of one server; IPv6 literals bracketed (D8). */
+  /** URL and Host of one server; IPv6 literals bracketed (D8; `u.name` is `host:port` or `[v6]:port`). */
   private target(u: Upstream, path: string): { url: string; host: string } {
     if (u.address.kind !== 'tcp') {
       throw new Error(`kaspersky_se cannot use the unix socket ${u.address.path}; give host:port in servers`);
     }
-    const scheme = this.options.useHttps ? 'https' : 'http';
-    const h = net.isIPv6(u.address.host) ? `[${u.address.host}]` : u.address.host;
-    return { url: `${scheme}://${h}:${u.address.port}${path}`, host: hostHeader(u.address.host, u.address.port, scheme) };
+    return { url: `${this.scheme}://${u.name}${path}`, host: hostHeader(u.address.host, u.address.port, this.scheme) };
   }
 
   /** Request headers in the documented order (scanners.md "kaspersky_se", Request). */
-  headers(host: string, length: number, ctx: ScanContext): Record<string, string> {
+  private headers(host: string, length: number, ctx: ScanContext): Record<string, string> {
     const h: Record<string, string> = {
-      Connection: (this.options.keepalive ?? true) ? 'keep-alive' : 'close',
+      Connection: this.keepalive ? 'keep-alive' : 'close',
       Host: host,
       'Content-Length': String(length),
       'X-KAV-ProtocolVersion': '1',

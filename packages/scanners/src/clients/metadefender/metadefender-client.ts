@@ -1,7 +1,7 @@
 import type { Scanner, ScanBody, ScanContext } from '../../scanner';
 import type { Verdict } from '../../verdict';
-import type { HashThresholds } from '../virustotal/hash-category';
-import { resolveThresholds, runHashLookup, type HashLookupClientOptions } from '../virustotal/hash-lookup';
+import type { HashThresholds } from '../shared/hash-category';
+import { resolveThresholds, runHashLookup, type HashLookupClientOptions } from '../shared/hash-lookup';
 import { mapMetadefenderReply, METADEFENDER_DEFAULT_URL } from './metadefender-reply';
 
 export type MetadefenderClientOptions = HashLookupClientOptions;

@@ -1,5 +1,5 @@
 import { category, clean, fail } from '../../verdict';
-import { resolveThresholds } from '../virustotal/hash-lookup';
+import { resolveThresholds } from '../shared/hash-lookup';
 import { mapMetadefenderReply } from './metadefender-reply';
 
 const H = '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f';

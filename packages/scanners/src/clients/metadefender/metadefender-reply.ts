@@ -1,7 +1,7 @@
 import type { HttpResponse } from '../../transport/http-request';
 import { clean, fail, type Verdict } from '../../verdict';
-import { categoryFromCounts, jsonNumber, type HashThresholds } from '../virustotal/hash-category';
-import { isObject, parseJsonReply } from '../virustotal/hash-lookup';
+import { categoryFromCounts, jsonNumber, type HashThresholds } from '../shared/hash-category';
+import { isObject, parseJsonReply } from '../shared/hash-lookup';
 
 export const METADEFENDER_DEFAULT_URL = 'https://api.metadefender.com/v4/hash';
 

@@ -1,10 +1,10 @@
 import type { Scanner, ScanBody, ScanContext } from '../../scanner';
 import type { SocketScannerOptions } from '../../scanner-options';
-import { SocketConnection } from '../../transport/socket-connection';
+import { SocketConnection, type ConnectOptions } from '../../transport/socket-connection';
 import { TempFileError, tempFileFail, withTempFile } from '../../transport/temp-file';
-import { UpstreamList } from '../../transport/upstream-list';
+import { UpstreamList, type UpstreamListOptions } from '../../transport/upstream-list';
 import { withRetransmits, type AttemptContext, type RetransmitOptions } from '../../transport/with-retransmits';
-import { fail, type Verdict } from '../../verdict';
+import { fail, type FailVerdict, type Verdict } from '../../verdict';
 
 /**
  * What every socket scanner client shares: the server pool, the retry loop
@@ -17,17 +17,17 @@ export abstract class SocketScannerBase implements Scanner {
   readonly upstreams: UpstreamList;
   protected readonly options: SocketScannerOptions;
 
-  constructor(options: SocketScannerOptions) {
+  /** `list` adds UpstreamList options beyond the fleet-wide `options.upstream` (a test clock). */
+  constructor(options: SocketScannerOptions, list: Pick<UpstreamListOptions, 'now'> = {}) {
     this.options = options;
-    this.upstreams = new UpstreamList(options.servers, options.upstream ?? {});
+    this.upstreams = new UpstreamList(options.servers, { ...(options.upstream ?? {}), ...list });
   }
 
   async scan(body: ScanBody, ctx: ScanContext = {}): Promise<Verdict> {
     try {
       return await this.scanBody(body, ctx);
     } catch (e) {
-      if (e instanceof TempFileError) return tempFileFail(e);
-      return fail(`scan failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
+      return failFromError(e);
     }
   }
 
@@ -59,19 +59,30 @@ export abstract class SocketScannerBase implements Scanner {
 
   /** Attempts allowed for this client; `1 + retransmits` (scanners.md, D11 for Avast). */
   protected retransmitOptions(ctx: ScanContext): RetransmitOptions {
-    return {
-      timeoutSec: this.options.timeoutSec,
-      retransmits: this.options.retransmits,
-      ...(this.options.onAttempt ? { onAttempt: this.options.onAttempt } : {}),
-      ...(ctx.deadlineMs !== undefined ? { deadlineMs: ctx.deadlineMs } : {}),
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    };
+    return retransmitOptionsFor(this.options, ctx);
   }
 }
 
-/** Opens the attempt's connection with its deadline (one budget per attempt, D1). */
-export function connectFor(a: AttemptContext): Promise<SocketConnection> {
-  return SocketConnection.connect(a.upstream.address, a.signal ? { deadlineMs: a.deadlineMs, signal: a.signal } : { deadlineMs: a.deadlineMs });
+/** The retry settings of one scan: the client's timeout, retransmits and observer, the caller's deadline and signal. */
+export function retransmitOptionsFor(o: Pick<SocketScannerOptions, 'timeoutSec' | 'retransmits' | 'onAttempt'>, ctx: ScanContext): RetransmitOptions {
+  return {
+    timeoutSec: o.timeoutSec,
+    retransmits: o.retransmits,
+    ...(o.onAttempt ? { onAttempt: o.onAttempt } : {}),
+    ...(ctx.deadlineMs !== undefined ? { deadlineMs: ctx.deadlineMs } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  };
+}
+
+/** What a scan answers for an error thrown out of it (Scanner contract: never a rejected promise). */
+export function failFromError(e: unknown): FailVerdict {
+  if (e instanceof TempFileError) return tempFileFail(e);
+  return fail(`scan failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
+}
+
+/** Opens the attempt's connection with its deadline (one budget per attempt, D1); `tls` for ICAP `ssl`. */
+export function connectFor(a: AttemptContext, tls?: ConnectOptions['tls']): Promise<SocketConnection> {
+  return SocketConnection.connect(a.upstream.address, { deadlineMs: a.deadlineMs, ...(a.signal ? { signal: a.signal } : {}), ...(tls ? { tls } : {}) });
 }
 
 /** One line up to `delimiter` (not included) as UTF-8; with `\n` a trailing `\r` is dropped. */

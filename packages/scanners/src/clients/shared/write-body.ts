@@ -18,17 +18,21 @@ export async function writeBody(conn: SocketConnection, body: ScanBody): Promise
     await conn.write(body.buffer);
     return;
   }
-  let source: Readable;
-  try {
-    source = await body.open();
-  } catch (e) {
-    throw new Error(`cannot open the body to scan: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
+  const source = await openBody(body);
   try {
     for await (const chunk of source as AsyncIterable<Buffer | string>) {
       await conn.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     }
   } finally {
     source.destroy();
+  }
+}
+
+/** Opens the body's stream; a failure rejects with a plain Error "cannot open the body to scan: …" (final, not retried). */
+export async function openBody(body: ScanBody): Promise<Readable> {
+  try {
+    return await body.open();
+  } catch (e) {
+    throw new Error(`cannot open the body to scan: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }

@@ -19,10 +19,6 @@ export type SophosClientOptions = SocketScannerOptions;
 export class SophosClient extends SocketScannerBase {
   readonly type = 'sophos';
 
-  constructor(options: SophosClientOptions) {
-    super(options);
-  }
-
   protected scanBody(body: ScanBody, ctx: ScanContext): Promise<Verdict> {
     return this.runAttempts(ctx, (a) => this.attempt(body, a));
   }

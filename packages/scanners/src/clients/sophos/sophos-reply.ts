@@ -21,10 +21,6 @@ const IGNORED = [/^OK SSSP\//, /^ACC(\s|$)/, /^OK \d{4}(\s|$)/, /^(EVENT|TYPE|FI
 export class SophosReplyParser {
   private readonly names: string[] = [];
 
-  get collectedNames(): readonly string[] {
-    return this.names;
-  }
-
   feed(rawLine: string): Verdict | null {
     const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
     if (line.trim() === '') return null;

@@ -1,7 +1,7 @@
 import type { Scanner, ScanBody, ScanContext } from '../../scanner';
 import type { Verdict } from '../../verdict';
-import type { HashThresholds } from './hash-category';
-import { resolveThresholds, runHashLookup, type HashLookupClientOptions } from './hash-lookup';
+import type { HashThresholds } from '../shared/hash-category';
+import { resolveThresholds, runHashLookup, type HashLookupClientOptions } from '../shared/hash-lookup';
 import { mapVirustotalReply, VIRUSTOTAL_DEFAULT_URL, virustotalRequestUrl } from './virustotal-reply';
 
 export type VirustotalClientOptions = HashLookupClientOptions;

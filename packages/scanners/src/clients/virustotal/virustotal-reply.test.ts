@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { category, clean, fail } from '../../verdict';
-import { bodyDigest, categoryFromCounts } from './hash-category';
-import { resolveThresholds } from './hash-lookup';
+import { bodyDigest, categoryFromCounts } from '../shared/hash-category';
+import { resolveThresholds } from '../shared/hash-lookup';
 import { mapVirustotalReply, virustotalRequestUrl } from './virustotal-reply';
 
 const H = '44d88612fea8a8f36de82e1278abb02f';

@@ -1,7 +1,7 @@
 import type { HttpResponse } from '../../transport/http-request';
 import { clean, fail, type Verdict } from '../../verdict';
-import { categoryFromCounts, categoryOrClean, jsonNumber, type HashThresholds } from './hash-category';
-import { isObject, parseJsonReply } from './hash-lookup';
+import { categoryFromCounts, categoryOrClean, jsonNumber, type HashThresholds } from '../shared/hash-category';
+import { isObject, parseJsonReply } from '../shared/hash-lookup';
 
 export const VIRUSTOTAL_DEFAULT_URL = 'https://www.virustotal.com/vtapi/v2/file';
 

@@ -1,7 +1,7 @@
 import { isTransportError } from '../../errors';
 import type { AttemptObserver, ScanBody, ScanContext } from '../../scanner';
 import { httpRequest, type HttpResponse } from '../../transport/http-request';
-import { FAIL_DEADLINE } from '../../transport/with-retransmits';
+import { FAIL_ABORTED, FAIL_DEADLINE, notifyAttempt } from '../../transport/with-retransmits';
 import { fail, type Verdict } from '../../verdict';
 import { bodyDigest, defaultCategorySymbols, HASH_DEFAULT_THRESHOLDS, type HashCategoryName, type HashCategorySymbol, type HashThresholds } from './hash-category';
 
@@ -56,7 +56,7 @@ export async function runHashLookup(
     return fail(`cannot read the body to hash: ${e instanceof Error ? e.message : String(e)}`, 'error');
   }
   const started = Date.now();
-  if (ctx.signal?.aborted) return fail('scan aborted by the caller', 'deadline');
+  if (ctx.signal?.aborted) return fail(FAIL_ABORTED, 'deadline');
   if (ctx.deadlineMs !== undefined && started >= ctx.deadlineMs) return fail(FAIL_DEADLINE, 'deadline');
   const req = build(hash);
   const server = safeHost(req.url);
@@ -69,11 +69,11 @@ export async function runHashLookup(
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}),
     });
-    observe(o, { server, attempt: 1, ok: true, ms: Date.now() - started });
+    notifyAttempt(o.onAttempt, { server, attempt: 1, ok: true, ms: Date.now() - started });
     return map(res, hash);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    observe(o, { server, attempt: 1, ok: false, error: isTransportError(e) ? `${e.code}: ${message}` : message, ms: Date.now() - started });
+    notifyAttempt(o.onAttempt, { server, attempt: 1, ok: false, error: isTransportError(e) ? `${e.code}: ${message}` : message, ms: Date.now() - started });
     if (ctx.deadlineMs !== undefined && Date.now() >= ctx.deadlineMs) return fail(FAIL_DEADLINE, 'deadline');
     const reason = isTransportError(e) && e.code === 'AVF_ERR_TRANSPORT_TIMEOUT' ? 'timeout' : 'error';
     return fail(`HTTP error: ${message}`, reason, 1);
@@ -98,13 +98,5 @@ function safeHost(url: string): string {
     return new URL(url).host;
   } catch {
     return url;
-  }
-}
-
-function observe(o: HashLookupClientOptions, e: Parameters<AttemptObserver>[0]): void {
-  try {
-    o.onAttempt?.(e);
-  } catch {
-    // observers must not change the outcome
   }
 }
