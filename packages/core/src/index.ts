@@ -11,8 +11,7 @@ export { isScanId, newScanId } from './contracts/scan-id';
 
 // queues
 export { AGGREGATE_QUEUE, resultKey, scanQueueName, sigverKey } from './queue/queue-names';
-export { SCAN_JOB_OPTIONS, aggregateJobOptions } from './queue/queue-options';
-export { buildScanFlow, scanJobId } from './queue/build-scan-flow';
+export { buildScanFlow } from './queue/build-scan-flow';
 
 // object store
 export {
@@ -27,14 +26,14 @@ export {
 export type { BodySelection, MimeLimits, MimePart, SelectedBody, SelectionContext, SplitMessage } from './mime';
 export { ARCHIVE_LIMIT_NAMES } from './mime';
 export type { ArchiveLimitName, ArchiveLimits, ArchiveListing } from './mime';
-export { archiveLimitFailText, archiveLimitFails } from './scan/archive-limit-fails';
+export { archiveLimitFails } from './scan/archive-limit-fails';
 
 // verdict cache
-export { VerdictCache, cacheKey, decodeCacheValue, encodeCacheValue } from './cache';
+export { VerdictCache, cacheKey, decodeCacheValue, decodeOptionsFor, encodeCacheValue, encodeOptionsFor } from './cache';
 export type { VerdictCacheEvent, VerdictCacheObserver } from './cache';
 
 // aggregation
-export { aggregateScan, comparePartIndex } from './aggregate';
+export { aggregateScan } from './aggregate';
 export type { ActionThresholds, AggregateResult, RuleVerdictInput, SymbolResult, Whitelist } from './aggregate';
 export { finishScan } from './scan/finish-scan';
 export { ruleToScannerOptions } from './scan/rule-to-scanner-options';
@@ -52,4 +51,3 @@ export type { Logger } from './observe/logger';
 export { ARCHIVE_LIMIT_LABELS, MESSAGE_LATENCY_BUCKETS, QUEUE_STATES, SCAN_DURATION_BUCKETS, SCAN_VERDICT_LABELS, createFleetMetrics } from './observe/fleet-metrics';
 export type { FleetMetrics, FleetMetricsOptions, ServersDownSource } from './observe/fleet-metrics';
 export { countFinishedScan } from './observe/count-finished-scan';
-export { METRIC_PREFIX, OMITTED_DEFAULT_METRICS, collectConventionalDefaultMetrics } from './observe/default-metrics';

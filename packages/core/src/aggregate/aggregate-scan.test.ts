@@ -1,5 +1,5 @@
 import { aggregateScan, comparePartIndex, orderVerdicts } from './aggregate-scan';
-import type { AggregateInput, RuleVerdictInput, Whitelist } from './aggregate-scan';
+import type { AggregateInput, RuleVerdictInput, Whitelist } from './aggregate-types';
 import type { Rule } from '@avfleet/config';
 import type { Verdict } from '@avfleet/scanners';
 import { testPatterns, testRule, testWhitelist } from './test-rule';

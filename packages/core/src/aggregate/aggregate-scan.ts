@@ -12,17 +12,6 @@ import { messageVars, renderMessage } from './render-message';
 import { SymbolTable } from './symbol-table';
 import { verdictToSymbols } from './verdicts-to-symbols';
 
-export type {
-  ActionThresholds,
-  AggregateInput,
-  AggregateResult,
-  PreResult,
-  RuleVerdictInput,
-  SymbolResult,
-  SymbolScore,
-  Whitelist,
-} from './aggregate-types';
-
 /** Rspamd's default nshots. */
 export const DEFAULT_MAX_SHOTS = 100;
 /** Rspamd's limit on the option text of one symbol. */

@@ -1,7 +1,7 @@
 import type { ActionName, Rule } from '@avfleet/config';
 import type { Verdict } from '@avfleet/scanners';
 
-/** Shapes of the aggregation step (semantics.md §7, §8, §11); re-exported by aggregate-scan.ts. */
+/** Shapes of the aggregation step (semantics.md §7, §8, §11). */
 
 /** A rule's threat-name whitelist (semantics.md §7.3): entries compared case-insensitively, whole string. */
 export interface Whitelist {

@@ -60,7 +60,7 @@ export function cacheKey(
   if (!SHA256_HEX.test(digest)) {
     throw new CacheError(
       'AVF_ERR_CACHE_KEY_DIGEST',
-      `rule ${rule.name}: cache key needs a SHA-256 hex digest (64 hex characters), got "${sha256}"`,
+      `rule ${rule.name}: cache key needs a SHA-256 hex digest (64 hex characters), got "${sha256}"; pass the SHA-256 of the scanned bytes`,
     );
   }
   const version = sigver === null || sigver === '' ? '0' : sigver;

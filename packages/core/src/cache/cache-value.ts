@@ -1,3 +1,4 @@
+import type { Rule } from '@avfleet/config';
 import type { Verdict } from '@avfleet/scanners';
 import { formatLuaNumber } from './lua-number';
 
@@ -98,6 +99,12 @@ function readWeight(field: string | undefined, defaultScore: number | null | und
   return defaultScore ?? 1;
 }
 
-/** Short aliases (`encode`/`decode` as in the task brief). */
-export const encode = encodeCacheValue;
-export const decode = decodeCacheValue;
+/** How `rule`'s cached values are read: hash services store category symbols; a missing weight is its `default_score`. */
+export function decodeOptionsFor(rule: Pick<Rule, 'type' | 'defaultScore'>): DecodeOptions {
+  return { isHashService: rule.type === 'virustotal' || rule.type === 'metadefender', defaultScore: rule.defaultScore };
+}
+
+/** How `rule`'s verdict on a body named `filename` is written (the name only under `show_attachments`). */
+export function encodeOptionsFor(rule: Pick<Rule, 'type' | 'showAttachments'>, filename: string | null): EncodeOptions {
+  return { filename: rule.showAttachments ? filename : null, isIcap: rule.type === 'icap' };
+}

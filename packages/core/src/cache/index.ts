@@ -3,7 +3,7 @@ export { cacheKey, rspamdDigest, RSPAMD_DIGEST_KEY } from './cache-key';
 export type { CacheKeyOptions } from './cache-key';
 export { CacheError } from './cache-errors';
 export type { CacheErrorCode } from './cache-errors';
-export { encodeCacheValue, decodeCacheValue, CACHED_ENCRYPTED_TEXT, CACHED_MACRO_TEXT } from './cache-value';
+export { encodeCacheValue, decodeCacheValue, decodeOptionsFor, encodeOptionsFor, CACHED_ENCRYPTED_TEXT, CACHED_MACRO_TEXT } from './cache-value';
 export type { EncodeOptions, DecodeOptions } from './cache-value';
 export { formatLuaNumber } from './lua-number';
 export { VerdictCache } from './verdict-cache';

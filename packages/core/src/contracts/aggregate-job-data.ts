@@ -1,9 +1,10 @@
 import type { RequestMeta } from './request-meta';
+import type { JOB_SCHEMA_VERSION, ScanJobResult } from './scan-job-data';
 import type { PartSummary } from './scan-result';
 
 /** The aggregation (parent) job of one message's flow. */
 export interface AggregateJobData {
-  readonly v: 1;
+  readonly v: typeof JOB_SCHEMA_VERSION;
   readonly scanId: string;
   readonly configDigest: string;
   /** ms since epoch when the producer accepted the message. */
@@ -16,10 +17,10 @@ export interface AggregateJobData {
   /** Every (rule, part) a child scans, so a missing child result is noticed. */
   readonly expected: readonly { readonly rule: string; readonly partIndex: string | null }[];
   /** Results the producer already had (verdict cache hits), merged with the children's. */
-  readonly preResolved: readonly import('./scan-job-data').ScanJobResult[];
+  readonly preResolved: readonly ScanJobResult[];
   /**
    * Fail verdicts the producer adds on top of the scan results (`archive_limits_fail`,
    * reason `limits`): aggregated with them, not replacing them. Absent in older jobs.
    */
-  readonly limitFails?: readonly import('./scan-job-data').ScanJobResult[];
+  readonly limitFails?: readonly ScanJobResult[];
 }

@@ -3,7 +3,7 @@ import { inflateBounded } from './inflate-bounded';
 import { readRarNames } from './rar-names';
 import { readTarEntries } from './tar-entries';
 import { readTnefAttachments } from './tnef-attachments';
-import { extractZipEntry, readZipEntries } from './zip-entries';
+import { extractZipEntry, readZipEntries, zipEntryData } from './zip-entries';
 
 /** Bounds for listing archive members (interfaces.md §2, AVFLEET_ARCHIVE_*). */
 export interface ArchiveLimits {
@@ -112,9 +112,9 @@ function listZip(state: ListState, buf: Buffer, depth: number, prefix: string): 
     }
     if (entry.method !== 0 && entry.method !== 8) continue;
     // Only members that are archives themselves are worth unpacking (for their member names).
-    const start = entry.localHeaderOffset + 30 + buf.readUInt16LE(entry.localHeaderOffset + 26) + buf.readUInt16LE(entry.localHeaderOffset + 28);
-    if (entry.method === 8 && !deflatedLooksLikeArchive(buf.subarray(start, start + entry.compressedSize))) continue;
-    if (entry.method === 0 && formatOf(buf.subarray(start, start + Math.min(entry.compressedSize, 1024))) === null) continue;
+    const data = zipEntryData(buf, entry);
+    if (entry.method === 8 && !deflatedLooksLikeArchive(data)) continue;
+    if (entry.method === 0 && formatOf(data.subarray(0, 1024)) === null) continue;
     const budget = budgetFor(state, entry.compressedSize);
     if (budget.bytes <= 0) {
       hit(state, 'bytes');

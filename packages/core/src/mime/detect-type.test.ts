@@ -1,3 +1,4 @@
+import { tar } from '../../test/archive-writers';
 import { AV_CHECK_FALSE_EXTENSIONS, detectType } from './detect-type';
 import { EICAR_TEST_STRING } from './select-parts';
 
@@ -10,20 +11,6 @@ function pe(dll: boolean): Buffer {
   buf.write('PE\0\0', 0x80, 'latin1');
   buf.writeUInt16LE(dll ? 0x2102 : 0x0102, 0x80 + 22);
   return buf;
-}
-
-function tar(name: string): Buffer {
-  const block = Buffer.alloc(1024);
-  block.write(name, 0, 'latin1');
-  block.write('0000644\0', 100, 'latin1');
-  block.write('00000000004\0', 124, 'latin1');
-  block.write('0', 156, 'latin1');
-  block.write('ustar\u000000', 257, 'latin1');
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : block[i];
-  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-  block.write('data', 512, 'latin1');
-  return block;
 }
 
 function ole(stream: string): Buffer {
@@ -58,7 +45,7 @@ describe('detectType', () => {
     ['jpg', Buffer.from('ffd8ffe000104a464946', 'hex'), 'jpg'],
     ['tiff', 'II*\0\x08\0\0\0', 'tiff'],
     ['psd', '8BPS\0\x01', 'psd'],
-    ['tar', tar('dir/file.txt'), 'tar'],
+    ['tar', tar({ 'dir/file.txt': 'data' }), 'tar'],
     ['html', '  <!DOCTYPE html><html><body>x</body></html>', 'html'],
     ['eml', 'Received: from a\r\nFrom: a@b\r\nSubject: hi\r\nTo: c@d\r\n\r\nbody', 'eml'],
     ['text', 'Hello, this is plain text.\n', 'txt'],

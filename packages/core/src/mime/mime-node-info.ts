@@ -31,11 +31,7 @@ function param(parsed: Parsed | null, key: string): string | null {
   const raw = parsed?.params[key];
   if (typeof raw !== 'string' || raw.trim() === '') return null;
   if (Array.isArray(parsed?.decodedParams) && parsed.decodedParams.includes(key)) return raw;
-  try {
-    return libmime.decodeWords(raw);
-  } catch {
-    return raw;
-  }
+  return decodeHeaderWords(raw);
 }
 
 /** Decode RFC 2047 words in a header value; the raw value when that fails. */

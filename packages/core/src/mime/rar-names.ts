@@ -1,3 +1,5 @@
+import { nulTerminatedText } from './text-words';
+
 /** A file named in a RAR archive's headers. */
 export interface RarName {
   readonly name: string;
@@ -35,12 +37,8 @@ function rar4(buf: Buffer, max: number, out: RarName[]): void {
       if (high) addSize += buf.readUInt32LE(pos + 32) * 0x100000000;
       const nameSize = buf.readUInt16LE(pos + 26);
       const nameStart = pos + (high ? 40 : 32);
-      let raw = buf.subarray(nameStart, Math.min(buf.length, nameStart + nameSize));
-      const nul = raw.indexOf(0);
-      if (nul >= 0) raw = raw.subarray(0, nul);
       const isDir = (flags & 0xe0) === 0xe0;
-      const text = raw.toString('utf8');
-      if (!isDir) out.push({ name: text.includes('\ufffd') ? raw.toString('latin1') : text, encrypted: (flags & 4) !== 0 });
+      if (!isDir) out.push({ name: nulTerminatedText(buf.subarray(nameStart, nameStart + nameSize)), encrypted: (flags & 4) !== 0 });
     }
     if (type === 0x7b) return;
     pos += headSize + addSize;

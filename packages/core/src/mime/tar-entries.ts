@@ -1,17 +1,11 @@
+import { nulTerminatedText } from './text-words';
+
 /** One file of a tar archive. */
 export interface TarEntry {
   readonly name: string;
   readonly size: number;
   /** Offset of the file's data in the archive. */
   readonly dataOffset: number;
-}
-
-function cString(buf: Buffer, start: number, len: number): string {
-  const field = buf.subarray(start, start + len);
-  const end = field.indexOf(0);
-  const bytes = end >= 0 ? field.subarray(0, end) : field;
-  const utf8 = bytes.toString('utf8');
-  return utf8.includes('\ufffd') ? bytes.toString('latin1') : utf8;
 }
 
 /** Octal, or GNU base-256 when the high bit of the first byte is set. */
@@ -56,13 +50,13 @@ export function readTarEntries(buf: Buffer, maxEntries = 1000): TarEntry[] {
       const dataOffset = pos + 512;
       const data = buf.subarray(dataOffset, Math.min(buf.length, dataOffset + size));
       if (type === 'L') {
-        longName = cString(data, 0, data.length);
+        longName = nulTerminatedText(data);
       } else if (type === 'x') {
         longName = paxPath(data) ?? longName;
       } else if (type !== 'g' && type !== 'K') {
-        let name = cString(buf, pos, 100);
+        let name = nulTerminatedText(buf.subarray(pos, pos + 100));
         if (buf.subarray(pos + 257, pos + 262).toString('latin1') === 'ustar') {
-          const prefix = cString(buf, pos + 345, 155);
+          const prefix = nulTerminatedText(buf.subarray(pos + 345, pos + 500));
           if (prefix) name = `${prefix}/${name}`;
         }
         if (longName !== null) name = longName;

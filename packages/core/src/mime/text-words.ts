@@ -8,6 +8,18 @@ export function decodeText(content: Buffer, charset: string | null): string {
   }
 }
 
+/** Bytes without a declared charset (archive and TNEF file names): UTF-8 when they decode cleanly, else Latin-1. */
+export function utf8OrLatin1(bytes: Buffer): string {
+  const utf8 = bytes.toString('utf8');
+  return utf8.includes('\ufffd') ? bytes.toString('latin1') : utf8;
+}
+
+/** A NUL-terminated name field (the whole field when it has no NUL), decoded as utf8OrLatin1. */
+export function nulTerminatedText(field: Buffer): string {
+  const end = field.indexOf(0);
+  return utf8OrLatin1(end >= 0 ? field.subarray(0, end) : field);
+}
+
 /** Visible text of an HTML document: scripts, styles, comments and tags removed, entities as spaces. */
 export function htmlToText(html: string): string {
   return html

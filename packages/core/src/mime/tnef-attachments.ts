@@ -1,3 +1,5 @@
+import { nulTerminatedText } from './text-words';
+
 /** One attachment carried in a TNEF (`winmail.dat`) stream. */
 export interface TnefAttachment {
   readonly filename: string | null;
@@ -10,13 +12,6 @@ const ATT_ATTACH_TITLE = 0x8010;
 const ATT_ATTACH_DATA = 0x800f;
 const ATT_ATTACHMENT = 0x9005;
 const PR_ATTACH_LONG_FILENAME = 0x3707;
-
-function cString(data: Buffer): string {
-  const nul = data.indexOf(0);
-  const bytes = nul >= 0 ? data.subarray(0, nul) : data;
-  const utf8 = bytes.toString('utf8');
-  return utf8.includes('\ufffd') ? bytes.toString('latin1') : utf8;
-}
 
 const FIXED_SIZES: Readonly<Record<number, number>> = {
   0x0002: 4, 0x0003: 4, 0x0004: 4, 0x000a: 4, 0x000b: 4, 0x0005: 8, 0x0006: 8, 0x0007: 8, 0x0014: 8, 0x0040: 8, 0x0048: 16,
@@ -52,7 +47,7 @@ function longFilename(data: Buffer): string | null {
       const value = data.subarray(pos + 4, pos + 4 + len);
       pos += 4 + Math.ceil(len / 4) * 4;
       if (id === PR_ATTACH_LONG_FILENAME && k === 0) {
-        return base === 0x001f ? value.toString('utf16le').replace(/\0+$/, '') : cString(value);
+        return base === 0x001f ? value.toString('utf16le').replace(/\0+$/, '') : nulTerminatedText(value);
       }
     }
   }
@@ -83,7 +78,7 @@ export function readTnefAttachments(buf: Buffer, maxEntries = 1000): TnefAttachm
         current = { filename: null, content: Buffer.alloc(0) };
         out.push(current);
       } else if (current && id === ATT_ATTACH_TITLE) {
-        current.filename = current.filename ?? cString(data);
+        current.filename = current.filename ?? nulTerminatedText(data);
       } else if (current && id === ATT_ATTACH_DATA) {
         current.content = data;
       } else if (current && id === ATT_ATTACHMENT) {

@@ -1,4 +1,5 @@
 import { inflateBounded } from './inflate-bounded';
+import { utf8OrLatin1 } from './text-words';
 
 /** One entry of a zip file's central directory (or of its local headers when the directory is missing). */
 export interface ZipEntry {
@@ -20,9 +21,7 @@ const SIG_ZIP64_EOCD = 0x06064b50;
 
 /** Names are UTF-8 when flagged (or valid UTF-8 anyway), otherwise bytes taken as Latin-1. */
 function decodeName(bytes: Buffer, utf8Flag: boolean): string {
-  const asUtf8 = bytes.toString('utf8');
-  if (utf8Flag || !asUtf8.includes('\ufffd')) return asUtf8;
-  return bytes.toString('latin1');
+  return utf8Flag ? bytes.toString('utf8') : utf8OrLatin1(bytes);
 }
 
 function findEocd(buf: Buffer): number {
@@ -123,6 +122,16 @@ export interface ZipExtraction {
 }
 
 /**
+ * The entry's stored (compressed) bytes, located through its local header.
+ * Does not check the local header's signature; may throw on a header past the end.
+ */
+export function zipEntryData(buf: Buffer, entry: ZipEntry): Buffer {
+  const lfh = entry.localHeaderOffset;
+  const start = lfh + 30 + buf.readUInt16LE(lfh + 26) + buf.readUInt16LE(lfh + 28);
+  return buf.subarray(start, start + entry.compressedSize);
+}
+
+/**
  * Decompressed content of one entry within `maxBytes`: null content when it
  * cannot be had (encrypted, unsupported method, corrupt, or a stored entry
  * larger than `maxBytes`); deflated content larger than `maxBytes` comes back
@@ -134,8 +143,7 @@ export function extractZipEntry(buf: Buffer, entry: ZipEntry, maxBytes: number):
   try {
     const lfh = entry.localHeaderOffset;
     if (lfh < 0 || lfh + 30 > buf.length || buf.readUInt32LE(lfh) !== SIG_LFH) return none;
-    const start = lfh + 30 + buf.readUInt16LE(lfh + 26) + buf.readUInt16LE(lfh + 28);
-    const data = buf.subarray(start, Math.min(buf.length, start + entry.compressedSize));
+    const data = zipEntryData(buf, entry);
     if (entry.method === 0) return data.length <= maxBytes ? { content: data, cut: false } : { content: null, cut: true };
     if (entry.method !== 8) return none;
     const { content, complete } = inflateBounded(data, maxBytes);

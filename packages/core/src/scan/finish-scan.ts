@@ -1,6 +1,6 @@
 import type { Rule } from '@avfleet/config';
 import { fail } from '@avfleet/scanners';
-import { aggregateScan, type ActionThresholds, type RuleVerdictInput, type Whitelist } from '../aggregate';
+import { aggregateScan, type ActionThresholds, type RuleVerdictInput, type SymbolScore, type Whitelist } from '../aggregate';
 import type { AggregateJobData } from '../contracts/aggregate-job-data';
 import type { ScanJobResult } from '../contracts/scan-job-data';
 import type { ScanResult } from '../contracts/scan-result';
@@ -9,7 +9,7 @@ import { postfilterRulesToSkip } from './postfilter-dynamic-scan';
 
 export interface FinishScanInput {
   readonly rules: readonly Rule[];
-  readonly symbolScores: Record<string, { score: number; description?: string; oneShot?: boolean }>;
+  readonly symbolScores: Record<string, SymbolScore>;
   readonly thresholds: ActionThresholds;
   readonly whitelists: ReadonlyMap<string, Whitelist>;
   readonly job: AggregateJobData;

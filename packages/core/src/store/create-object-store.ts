@@ -11,7 +11,7 @@ export interface FolderStoreInput {
 
 /**
  * An S3 bucket (`--store s3://BUCKET[/PREFIX]` with the AVFLEET_S3_* settings).
- * Accepts the brief's shape (`endpoint` a URL) and `@avfleet/config`'s resolved
+ * Accepts a bare shape (`endpoint` a URL) and `@avfleet/config`'s resolved
  * `S3StoreSettings` (`endpointUrl` the URL, `endpoint` the host name, `port`,
  * `useSSL`, `keyPrefix`) alike.
  */

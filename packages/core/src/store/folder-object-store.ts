@@ -4,7 +4,7 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ObjectStore, PutPartResult, StoredObjectInfo } from './object-store';
-import { assertDigestMatches, messageKey, parseObjectKey, partKey } from './part-key';
+import { assertDigestMatches, isMessageId, isSha256Hex, messageKey, parseObjectKey, partKey } from './part-key';
 import type { ParsedObjectKey } from './part-key';
 import { StoreError } from './store-error';
 
@@ -52,7 +52,7 @@ export class FolderObjectStore implements ObjectStore {
     const key = partKey(sha256);
     assertDigestMatches(sha256, data);
     const file = this.pathFor(key);
-    const existing = await this.lstatOrNull(file, key, 'stat');
+    const existing = await this.lstatOrNull(file, key);
     if (existing) {
       // Refresh the access time only: prune keeps parts in use; lastModified (mtime) stays.
       await fs.utimes(file, new Date(), existing.mtime).catch(() => undefined);
@@ -83,7 +83,7 @@ export class FolderObjectStore implements ObjectStore {
   }
 
   async stat(key: string): Promise<StoredObjectInfo | null> {
-    const st = await this.lstatOrNull(this.pathFor(key), key, 'stat');
+    const st = await this.lstatOrNull(this.pathFor(key), key);
     return st ? { key, size: st.size, lastModified: st.mtime } : null;
   }
 
@@ -148,7 +148,7 @@ export class FolderObjectStore implements ObjectStore {
       }
       if (!entry.isFile()) continue;
       const isTemp = entry.name.startsWith('.') && entry.name.endsWith('.tmp');
-      const isObject = kind === 'part' ? /^[0-9a-f]{64}$/.test(entry.name) : /^[A-Za-z0-9_-]{1,64}\.eml$/.test(entry.name);
+      const isObject = kind === 'part' ? isSha256Hex(entry.name) : entry.name.endsWith('.eml') && isMessageId(entry.name.slice(0, -4));
       if (!isTemp && !isObject) continue; // not ours: leave it
       const st = await fs.lstat(full).catch(() => null);
       if (!st) continue;
@@ -193,14 +193,13 @@ export class FolderObjectStore implements ObjectStore {
     }
   }
 
-  private async lstatOrNull(file: string, key: string, op: string): Promise<Stats | null> {
+  private async lstatOrNull(file: string, key: string): Promise<Stats | null> {
     try {
       const st = await fs.lstat(file);
       return st.isFile() ? st : null;
     } catch (err) {
-      const code = errnoCode(err);
-      if (code === 'ENOENT') return null;
-      throw this.toStoreError(err, op, key);
+      if (errnoCode(err) === 'ENOENT') return null;
+      throw this.toStoreError(err, 'stat', key);
     }
   }
 

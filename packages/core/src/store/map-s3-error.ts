@@ -38,19 +38,15 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-function codeOf(err: unknown): string | undefined {
+/** The S3 error code of a minio error (or the Node code of a network error), if it has one. */
+export function s3ErrorCode(err: unknown): string | undefined {
   const c = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   return typeof c === 'string' && c !== '' ? c : undefined;
 }
 
-/** The S3 error code of a minio error, if it is one. */
-export function s3ErrorCode(err: unknown): string | undefined {
-  return codeOf(err);
-}
-
 /** True when the S3 call failed because the object (or its bucket) is not there. */
 export function isS3NotFound(err: unknown): boolean {
-  const c = codeOf(err);
+  const c = s3ErrorCode(err);
   return c !== undefined && NOT_FOUND_CODES.has(c);
 }
 
@@ -62,10 +58,10 @@ export function isS3NotFound(err: unknown): boolean {
  */
 export function mapS3Error(err: unknown, ctx: S3CallContext): StoreError {
   if (err instanceof StoreError) return err;
-  const code = codeOf(err);
+  const code = s3ErrorCode(err);
   const detail = err instanceof Error ? err.message : String(err);
   const target = ctx.key ? `${ctx.key} in bucket ${ctx.bucket}` : `bucket ${ctx.bucket}`;
-  if (code !== undefined && NOT_FOUND_CODES.has(code)) {
+  if (isS3NotFound(err)) {
     return new StoreError('AVF_ERR_STORE_NOT_FOUND', `no object ${target} at ${ctx.endpoint} (${code})`, {
       cause: err,
       key: ctx.key,

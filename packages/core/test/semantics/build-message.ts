@@ -1,4 +1,4 @@
-import { deflateRawSync } from 'node:zlib';
+import { zip, type ZipFixtureEntry } from '../archive-writers';
 
 /** Test material for the semantics tables: generated messages and files (nothing from the corpus). */
 
@@ -39,48 +39,8 @@ export function buildMessage(parts: readonly PartSpec[], opts: { subject?: strin
   return Buffer.from(lines.join('\r\n'));
 }
 
-interface ZipEntry { readonly name: string; readonly data: Buffer | string; readonly deflate?: boolean }
-
-/** Minimal zip writer (CRC left 0: the lister does not check it). */
-export function zip(entries: readonly ZipEntry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const raw = Buffer.from(e.data);
-    const data = e.deflate ? deflateRawSync(raw) : raw;
-    const name = Buffer.from(e.name, 'utf8');
-    const lfh = Buffer.alloc(30);
-    lfh.writeUInt32LE(0x04034b50, 0);
-    lfh.writeUInt16LE(0x800, 6);
-    lfh.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    lfh.writeUInt32LE(data.length, 18);
-    lfh.writeUInt32LE(raw.length, 22);
-    lfh.writeUInt16LE(name.length, 26);
-    const cdh = Buffer.alloc(46);
-    cdh.writeUInt32LE(0x02014b50, 0);
-    cdh.writeUInt16LE(0x800, 8);
-    cdh.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    cdh.writeUInt32LE(data.length, 20);
-    cdh.writeUInt32LE(raw.length, 24);
-    cdh.writeUInt16LE(name.length, 28);
-    cdh.writeUInt32LE(offset, 42);
-    locals.push(lfh, name, data);
-    centrals.push(cdh, name);
-    offset += 30 + name.length + data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
-}
-
 /** `levels` zips nested in each other around one file. */
-export function nestedZip(levels: number, inner: ZipEntry = { name: 'eicar.com', data: EICAR }): Buffer {
+export function nestedZip(levels: number, inner: ZipFixtureEntry = { name: 'eicar.com', data: EICAR }): Buffer {
   let z = zip([inner]);
   for (let i = 0; i < levels; i++) z = zip([{ name: `level${i}.zip`, data: z, deflate: true }]);
   return z;

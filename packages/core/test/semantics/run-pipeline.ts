@@ -3,6 +3,7 @@ import { clean, isCacheable, virus, type Verdict } from '@avfleet/scanners';
 import type { ActionThresholds } from '../../src/aggregate';
 import { VerdictCache } from '../../src/cache/verdict-cache';
 import { cacheKey } from '../../src/cache/cache-key';
+import { decodeOptionsFor, encodeOptionsFor } from '../../src/cache/cache-value';
 import type { AggregateJobData } from '../../src/contracts/aggregate-job-data';
 import { EMPTY_META } from '../../src/contracts/request-meta';
 import type { ScanJobResult } from '../../src/contracts/scan-job-data';
@@ -40,6 +41,9 @@ export type FakeScanner = (rule: Rule, body: SelectedBody) => Verdict;
 
 /** EICAR → `Eicar-Test-Signature`, anything else clean. */
 export const eicarScanner: FakeScanner = (_rule, body) => (body.content.toString('latin1').includes(EICAR) ? virus(['Eicar-Test-Signature']) : clean());
+
+/** The verdict given for the attachment's file name, clean for every other body. */
+export const byName = (verdicts: Record<string, Verdict>): FakeScanner => (_rule, body) => verdicts[body.filename ?? ''] ?? clean();
 
 export interface RunOptions {
   /** The inside of the antivirus section. */
@@ -95,8 +99,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunOutput> {
     const candidates = [...sel.bodies.map((b) => ({ body: b, gated: false })), ...sel.gated.map((g) => ({ body: g.body, gated: true }))];
     for (const { body, gated } of candidates) {
       const key = cacheKey(rule, body.sha256, null, { rspamdCompat: false });
-      const hashService = rule.type === 'virustotal' || rule.type === 'metadefender';
-      const hit = rule.noCache ? null : await cache.get(key, { isHashService: hashService, defaultScore: rule.defaultScore });
+      const hit = rule.noCache ? null : await cache.get(key, decodeOptionsFor(rule));
       if (hit) {
         results.push({ rule: rule.name, partIndex: body.partIndex, verdict: hit, cached: true, ms: 0 });
         produced++;
@@ -106,7 +109,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunOutput> {
       scanned.push({ rule: rule.name, partIndex: body.partIndex, content: body.content });
       const verdict = scanner(rule, body);
       if (!rule.noCache && isCacheable(verdict)) {
-        await cache.set(key, verdict, rule.cacheExpire, { filename: rule.showAttachments ? body.filename : null, isIcap: rule.type === 'icap' });
+        await cache.set(key, verdict, rule.cacheExpire, encodeOptionsFor(rule, body.filename));
       }
       results.push({ rule: rule.name, partIndex: body.partIndex, verdict, cached: false, ms: 0 });
       produced++;

@@ -1,5 +1,6 @@
 import { virus } from '@avfleet/scanners';
-import { buildMessage, EICAR, EXE, PDF, PNG, words, zip, type PartSpec } from './build-message';
+import { zip } from '../archive-writers';
+import { buildMessage, EICAR, EXE, PDF, PNG, words, type PartSpec } from './build-message';
 import { runPipeline } from './run-pipeline';
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clean, encrypted, fail, macro, virus, type Verdict } from '@avfleet/scanners';
 import { buildMessage, EICAR, EXE, PDF } from './build-message';
-import { runPipeline, symbolOptions, type FakeScanner } from './run-pipeline';
+import { byName, runPipeline, symbolOptions } from './run-pipeline';
 
 /** semantics.md §1 (symbol names), §7 (symbols, options, score) and §8 (actions), through the pipeline. */
 
@@ -13,8 +13,6 @@ const msg = buildMessage([
   { filename: 'tool.exe', content: EXE },
   { filename: 'doc.pdf', type: 'application/pdf', content: PDF },
 ]);
-/** Verdict by attachment name. */
-const byName = (verdicts: Record<string, Verdict>): FakeScanner => (_rule, body) => verdicts[body.filename ?? ''] ?? clean();
 
 interface Case {
   readonly name: string;
