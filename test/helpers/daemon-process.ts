@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { isProcessAlive, waitUntil } from './wait-until';
+import { waitUntil } from './wait-until';
 
 /**
  * Finds an executable on PATH or in the usual sbin folders (clamd lives in /usr/sbin,
@@ -87,5 +87,31 @@ export async function stopProcessGroup(pid: number, graceMs = 5000): Promise<voi
       intervalMs: 50,
       failureMessage: () => `AVF_ERR_TEST_STOP: process ${pid} survived SIGKILL; check 'ps -p ${pid}'`,
     });
+  }
+}
+
+/** True when a process with this pid exists (signal 0 probe; zombies count as gone). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // A zombie (exited, not yet reaped) still answers signal 0; /proc tells the truth.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true;
+  }
+}
+
+/** The last `lines` lines of a daemon's output file, for failure messages. */
+export function outputTail(path: string, lines = 15): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no output)';
   }
 }

@@ -48,8 +48,9 @@ export async function startFleetUnderTest(opts: FleetUnderTestOptions): Promise<
   const config = loadAntivirusConfig(confPath);
   const loopback0 = { host: '127.0.0.1', port: 0 };
   const queuePrefix = prefix.slice(0, -1);
-  const workerSettings: FleetSettings = { ...base, queuePrefix, metricsListen: loopback0, listen: loopback0 };
-  const producerSettings: FleetSettings = { ...base, queuePrefix, listen: loopback0, metricsListen: loopback0 };
+  // Both on 127.0.0.1:0: the worker's --metrics-listen gets its own port; the producer, whose
+  // listen and metricsListen are the same address, serves /metrics on its API listener.
+  const settings: FleetSettings = { ...base, queuePrefix, listen: loopback0, metricsListen: loopback0 };
   let worker: RunningWorker | null = null;
   let producer: RunningProducer | null = null;
   const close = async (): Promise<void> => {
@@ -64,9 +65,8 @@ export async function startFleetUnderTest(opts: FleetUnderTestOptions): Promise<
     }
   };
   try {
-    worker = await startWorker({ settings: workerSettings, config, logger: opts.workerLogger ?? NOOP_LOGGER });
-    // listen and metricsListen are the same object: the producer serves /metrics on its API listener.
-    producer = await startProducer({ settings: { ...producerSettings, metricsListen: producerSettings.listen }, config, logger: opts.producerLogger ?? NOOP_LOGGER });
+    worker = await startWorker({ settings, config, logger: opts.workerLogger ?? NOOP_LOGGER });
+    producer = await startProducer({ settings, config, logger: opts.producerLogger ?? NOOP_LOGGER });
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -76,7 +76,7 @@ export async function startFleetUnderTest(opts: FleetUnderTestOptions): Promise<
   return {
     producerUrl,
     workerOpsUrl: `http://127.0.0.1:${worker.opsAddress.port}`,
-    settings: producerSettings,
+    settings,
     async scan(raw, headers = {}) {
       const res = await fetch(`${producerUrl}/scans?wait=30`, { method: 'POST', body: raw, headers });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };

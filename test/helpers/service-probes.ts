@@ -7,6 +7,11 @@ function openSocket(target: ClamdTarget): Socket {
   return 'socketPath' in target ? connect(target.socketPath) : connect(target.port, target.host);
 }
 
+/** A clamd reply as text, trailing NUL/newline removed. */
+function replyText(chunks: readonly Buffer[]): string {
+  return Buffer.concat(chunks).toString('utf8').replace(/[\0\n]+$/, '');
+}
+
 /**
  * Sends one null-terminated clamd command (`zPING`, `zVERSION`, `zRELOAD`…; pass it
  * without the `z`) and resolves with the reply, trailing NUL/newline removed.
@@ -30,7 +35,7 @@ export function clamdCommand(target: ClamdTarget, command: string, timeoutMs = 2
     });
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('utf8').replace(/[\0\n]+$/, ''));
+      resolve(replyText(chunks));
     });
   });
 }
@@ -67,12 +72,12 @@ export function clamdInstream(target: ClamdTarget, body: Buffer, timeoutMs = 100
     socket.on('data', (d: Buffer) => chunks.push(d));
     socket.on('error', (err) => {
       clearTimeout(timer);
-      if (chunks.length > 0) resolve(Buffer.concat(chunks).toString('utf8').replace(/[\0\n]+$/, ''));
+      if (chunks.length > 0) resolve(replyText(chunks));
       else reject(err);
     });
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('utf8').replace(/[\0\n]+$/, ''));
+      resolve(replyText(chunks));
     });
   });
 }
@@ -132,14 +137,4 @@ export function icapExchange(url: URL, request: Buffer, timeoutMs = 5000): Promi
     socket.on('error', (err) => finish(err));
     socket.on('close', () => finish());
   });
-}
-
-/** True when an HTTP server answers any status on `url`. */
-export async function httpAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
-  try {
-    await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    return true;
-  } catch {
-    return false;
-  }
 }

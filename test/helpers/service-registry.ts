@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoTmpPath } from './repo-root';
-import { isProcessAlive } from './wait-until';
+import { isProcessAlive } from './daemon-process';
 
 /**
  * Book-keeping shared by every jest run in this checkout, so that several runs at once

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireExecutable, spawnDetached, stopProcessGroup } from './daemon-process';
+import { outputTail, requireExecutable, spawnDetached, stopProcessGroup } from './daemon-process';
 import { icapOptions } from './service-probes';
 import { waitUntil } from './wait-until';
 
@@ -118,25 +118,18 @@ export async function startCicap(options: StartCicapOptions): Promise<StartedCic
   const serviceUrl = `icap://${full.host}:${full.port}/virus_scan`;
   const handle = spawnDetached(cicap, ['-N', '-D', '-f', configPath], outputPath, full.dir);
   const stop = (): Promise<void> => stopProcessGroup(handle.pid);
-  const tail = (): string => {
-    try {
-      return readFileSync(outputPath, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
-    } catch {
-      return '(no output)';
-    }
-  };
   const timeoutMs = options.readyTimeoutMs ?? 30000;
   try {
     await waitUntil(async () => (await icapOptions(serviceUrl, 1000)).statusCode === 200, {
       timeoutMs,
       failureMessage: () =>
         `AVF_ERR_TEST_CICAP_START: c-icap (pid ${handle.pid}) did not answer OPTIONS ${serviceUrl} within ${timeoutMs} ms; ` +
-        `see ${serverLogPath} and ${outputPath}:\n${tail()}`,
+        `see ${serverLogPath} and ${outputPath}:\n${outputTail(outputPath)}`,
       abortWhen: () => {
         const status = handle.exitStatus();
         return status === undefined
           ? undefined
-          : `AVF_ERR_TEST_CICAP_START: c-icap exited (${status}) before answering OPTIONS; see ${serverLogPath} and ${outputPath}:\n${tail()}`;
+          : `AVF_ERR_TEST_CICAP_START: c-icap exited (${status}) before answering OPTIONS; see ${serverLogPath} and ${outputPath}:\n${outputTail(outputPath)}`;
       },
     });
   } catch (err) {

@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderClamdConf } from './clamd-settings';
-import { requireExecutable, spawnDetached, stopProcessGroup } from './daemon-process';
+import { outputTail, requireExecutable, spawnDetached, stopProcessGroup } from './daemon-process';
 import { fixturePath } from './repo-root';
 import { clamdPing, type ClamdTarget } from './service-probes';
 import { waitUntil } from './wait-until';
@@ -34,14 +34,6 @@ export interface StartedClamd {
   target: ClamdTarget;
   /** SIGTERM (then SIGKILL) and wait until it is gone. */
   stop(): Promise<void>;
-}
-
-function tail(path: string, lines = 15): string {
-  try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no output)';
-  }
 }
 
 /**
@@ -86,12 +78,12 @@ export async function startClamd(options: StartClamdOptions): Promise<StartedCla
       timeoutMs: options.readyTimeoutMs ?? 30000,
       failureMessage: () =>
         `AVF_ERR_TEST_CLAMD_START: clamd (pid ${handle.pid}) did not answer PING within ${options.readyTimeoutMs ?? 30000} ms; ` +
-        `see ${logPath} and ${outputPath}:\n${tail(outputPath)}`,
+        `see ${logPath} and ${outputPath}:\n${outputTail(outputPath)}`,
       abortWhen: () => {
         const status = handle.exitStatus();
         return status === undefined
           ? undefined
-          : `AVF_ERR_TEST_CLAMD_START: clamd exited (${status}) before answering PING; see ${logPath} and ${outputPath}:\n${tail(outputPath)}`;
+          : `AVF_ERR_TEST_CLAMD_START: clamd exited (${status}) before answering PING; see ${logPath} and ${outputPath}:\n${outputTail(outputPath)}`;
       },
     });
   } catch (err) {

@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-
-/** Polls `check` until it returns true or the bounded wait runs out. */
 export interface WaitUntilOptions {
   /** Upper bound for the whole wait. */
   timeoutMs: number;
@@ -13,6 +10,7 @@ export interface WaitUntilOptions {
   abortWhen?: () => string | undefined;
 }
 
+/** Polls `check` until it returns true or the bounded wait runs out (a check that throws counts as false). */
 export async function waitUntil(check: () => Promise<boolean>, options: WaitUntilOptions): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   const interval = options.intervalMs ?? 100;
@@ -22,22 +20,5 @@ export async function waitUntil(check: () => Promise<boolean>, options: WaitUnti
     if (await check().catch(() => false)) return;
     if (Date.now() >= deadline) throw new Error(options.failureMessage());
     await new Promise((r) => setTimeout(r, interval));
-  }
-}
-
-/** True when a process with this pid exists (signal 0 probe; zombies count as gone). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    // A zombie (exited, not yet reaped) still answers signal 0; /proc tells the truth.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true;
   }
 }

@@ -9,7 +9,7 @@ import { parseArgs } from './parse-args';
 import { UsageError } from './usage-error';
 
 /** The version in apps/cli/package.json (one level above both src/ and dist/). */
-export function cliVersion(): string {
+function cliVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string };
     return pkg.version ?? 'unknown';

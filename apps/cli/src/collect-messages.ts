@@ -8,7 +8,7 @@ export interface MessageSource {
 }
 
 /** Files scanned per invocation at most; beyond it the command asks for smaller batches. */
-export const MAX_SCAN_INPUTS = 100_000;
+const MAX_SCAN_INPUTS = 100_000;
 
 /** FILE|DIR|MBOX… → messages. Directories are walked (sorted); an mbox file is split at its `From ` lines. */
 export function collectMessages(paths: readonly string[]): MessageSource[] {

@@ -1,5 +1,5 @@
 import { describeSettings } from '@avfleet/config';
-import type { FleetRole, SettingDescriptor } from '@avfleet/config';
+import type { SettingDescriptor } from '@avfleet/config';
 import type { CommandArgs } from './command-args';
 import { runConfigCheck } from './config-check-command';
 import { runConfigDump } from './config-dump-command';
@@ -25,7 +25,6 @@ export interface CommandDef {
   run(args: CommandArgs): Promise<number>;
 }
 
-const settingsFor = (role: FleetRole): readonly SettingDescriptor[] => describeSettings(role);
 const STORE_KEYS = ['settings', 'store', 's3_endpoint', 's3_access_key', 's3_secret_key', 's3_region'];
 
 export const COMMANDS: readonly CommandDef[] = [
@@ -39,7 +38,7 @@ export const COMMANDS: readonly CommandDef[] = [
       { name: 'url', valueName: 'URL', description: 'submit to the producer at URL (e.g. http://127.0.0.1:11333)' },
       { name: 'json', valueName: null, description: 'print one JSON result per message instead of a table' },
     ],
-    settings: settingsFor('scan'),
+    settings: describeSettings('scan'),
     run: runScan,
   },
   {
@@ -48,7 +47,7 @@ export const COMMANDS: readonly CommandDef[] = [
     summary: 'HTTP API: accept messages, enqueue scans, answer results',
     details: 'Serves POST /scans, GET /scans/:id, POST /checkv2 (Rspamd protocol), /healthz, /readyz and /metrics on --listen. Needs --config, Redis and the store.',
     ownFlags: [],
-    settings: settingsFor('producer'),
+    settings: describeSettings('producer'),
     run: runProducer,
   },
   {
@@ -57,7 +56,7 @@ export const COMMANDS: readonly CommandDef[] = [
     summary: 'BullMQ workers for the rules in --queues (default: every rule and aggregate)',
     details: 'Runs one BullMQ worker per served queue (rule names and aggregate); serves /metrics, /healthz and /readyz on --metrics-listen.',
     ownFlags: [],
-    settings: settingsFor('worker'),
+    settings: describeSettings('worker'),
     run: runWorker,
   },
   {
@@ -67,7 +66,7 @@ export const COMMANDS: readonly CommandDef[] = [
     details:
       "Exit 0 and one line per rule (type, servers, symbol, worst-case time = timeout × (1 + retransmits)); warnings on stderr as file:line:col: warning: …\nExit 1 and every error as file:line:col: message.",
     ownFlags: [],
-    settings: settingsFor('cli'),
+    settings: describeSettings('cli'),
     run: runConfigCheck,
   },
   {
@@ -76,7 +75,7 @@ export const COMMANDS: readonly CommandDef[] = [
     summary: 'print the effective rules (defaults filled) as JSON',
     details: "Prints the rules as avfleet uses them, every default filled in. --raw prints the parsed UCL tree instead, as plain JSON (what Rspamd's own parser gives for the file).",
     ownFlags: [{ name: 'raw', valueName: null, description: 'print the parsed UCL tree, nothing cleaned up' }],
-    settings: settingsFor('cli'),
+    settings: describeSettings('cli'),
     run: runConfigDump,
   },
   {

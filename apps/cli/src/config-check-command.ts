@@ -1,4 +1,4 @@
-import { formatWarning, loadAntivirusConfig, resolveFleetSettings } from '@avfleet/config';
+import { formatWarning, loadAntivirusConfig, resolveFleetSettings, type AntivirusConfig } from '@avfleet/config';
 import type { CommandArgs } from './command-args';
 import { formatRuleSummary } from './format-rule-summary';
 import { reportConfigFailure, reportSettingsFailure } from './report-config-failure';
@@ -12,13 +12,27 @@ export function singlePath(args: CommandArgs, command: string): string {
   return args.positionals[0];
 }
 
-/** `--lenient` / AVFLEET_LENIENT_CONFIG / settings file; null when the settings themselves are unusable (already reported). */
-export function lenientSetting(args: CommandArgs): { lenient: boolean } | { exit: number } {
+/** `--lenient` / AVFLEET_LENIENT_CONFIG / settings file; `{ exit }` when the settings themselves are unusable (already reported). */
+function lenientSetting(args: CommandArgs): { lenient: boolean } | { exit: number } {
   try {
     return { lenient: resolveFleetSettings({ flags: args.flags, env: args.io.env, role: 'cli', cwd: args.io.cwd }).lenient };
   } catch (err) {
     return { exit: reportSettingsFailure(err, args.io) };
   }
+}
+
+/** antivirus.conf at `path` with `--lenient` applied, its warnings printed; or the exit status of a reported failure. */
+export function loadCommandConfig(args: CommandArgs, path: string): AntivirusConfig | { exit: number } {
+  const mode = lenientSetting(args);
+  if ('exit' in mode) return mode;
+  let config: AntivirusConfig;
+  try {
+    config = loadAntivirusConfig(path, { lenient: mode.lenient });
+  } catch (err) {
+    return { exit: reportConfigFailure(err, path, args.io) };
+  }
+  for (const w of config.warnings) args.io.stderr(`${formatWarning(w)}\n`);
+  return config;
 }
 
 /**
@@ -27,16 +41,8 @@ export function lenientSetting(args: CommandArgs): { lenient: boolean } | { exit
  * `file:line:col: message`.
  */
 export async function runConfigCheck(args: CommandArgs): Promise<number> {
-  const path = singlePath(args, 'avfleet config check');
-  const mode = lenientSetting(args);
-  if ('exit' in mode) return mode.exit;
-  let config;
-  try {
-    config = loadAntivirusConfig(path, { lenient: mode.lenient });
-  } catch (err) {
-    return reportConfigFailure(err, path, args.io);
-  }
-  for (const w of config.warnings) args.io.stderr(`${formatWarning(w)}\n`);
+  const config = loadCommandConfig(args, singlePath(args, 'avfleet config check'));
+  if ('exit' in config) return config.exit;
   for (const rule of config.rules) args.io.stdout(`${formatRuleSummary(rule)}\n`);
   return 0;
 }

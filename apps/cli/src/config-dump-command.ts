@@ -1,6 +1,6 @@
-import { formatWarning, loadAntivirusConfig, parseUclFile, rulesToJson, toJson } from '@avfleet/config';
+import { formatWarning, parseUclFile, rulesToJson, toJson } from '@avfleet/config';
 import type { CommandArgs } from './command-args';
-import { lenientSetting, singlePath } from './config-check-command';
+import { loadCommandConfig, singlePath } from './config-check-command';
 import { reportConfigFailure } from './report-config-failure';
 
 /**
@@ -21,15 +21,8 @@ export async function runConfigDump(args: CommandArgs): Promise<number> {
     args.io.stdout(`${JSON.stringify(toJson(parsed.value), null, 2)}\n`);
     return 0;
   }
-  const mode = lenientSetting(args);
-  if ('exit' in mode) return mode.exit;
-  let config;
-  try {
-    config = loadAntivirusConfig(path, { lenient: mode.lenient });
-  } catch (err) {
-    return reportConfigFailure(err, path, args.io);
-  }
-  for (const w of config.warnings) args.io.stderr(`${formatWarning(w)}\n`);
+  const config = loadCommandConfig(args, path);
+  if ('exit' in config) return config.exit;
   args.io.stdout(`${JSON.stringify(rulesToJson(config), null, 2)}\n`);
   return 0;
 }

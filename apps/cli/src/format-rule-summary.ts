@@ -1,10 +1,5 @@
 import type { Rule, ServerEntry, ServerList } from '@avfleet/config';
 
-/** The longest a rule can take for one body: every attempt timing out (semantics.md §9). */
-export function ruleTimeBudgetSec(rule: Pick<Rule, 'timeout' | 'retransmits'>): number {
-  return rule.timeout * (1 + rule.retransmits);
-}
-
 function formatEntry(e: ServerEntry): string {
   const prio = e.priority !== 0 ? `:${e.priority}` : '';
   switch (e.kind) {
@@ -18,7 +13,7 @@ function formatEntry(e: ServerEntry): string {
 }
 
 /** `master-slave:10.0.0.1:3310:10,10.0.0.2:3310` — the server list as it would be written. */
-export function formatServerList(list: ServerList): string {
+function formatServerList(list: ServerList): string {
   const entries = list.entries.map(formatEntry).join(',');
   return list.explicitStrategy ? `${list.strategy}:${entries}` : entries;
 }
@@ -32,10 +27,10 @@ function formatServers(rule: Rule): string {
 }
 
 /**
- * One line of `avfleet config check`:
+ * One line of `avfleet config check` (worst-case time: every attempt timing out, semantics.md §9):
  * `clamav: type clamav, servers 127.0.0.1:3310, symbol CLAM_VIRUS, worst-case time 30 s (timeout 10 s × (1 + 2 retransmits))`
  */
 export function formatRuleSummary(rule: Rule): string {
-  const time = `worst-case time ${num(ruleTimeBudgetSec(rule))} s (timeout ${num(rule.timeout)} s × (1 + ${rule.retransmits} retransmits))`;
+  const time = `worst-case time ${num(rule.maxScanTime)} s (timeout ${num(rule.timeout)} s × (1 + ${rule.retransmits} retransmits))`;
   return `${rule.name}: type ${rule.type}, servers ${formatServers(rule)}, symbol ${rule.symbol}, ${time}`;
 }

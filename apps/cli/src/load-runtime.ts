@@ -7,7 +7,7 @@ import type { CommandArgs } from './command-args';
 import { reportConfigFailure, reportSettingsFailure } from './report-config-failure';
 
 /** The bundled example configuration (`scan` without --config): one clamav rule at 127.0.0.1:3310. */
-export function bundledConfigPath(): string {
+function bundledConfigPath(): string {
   const candidates = [resolve(__dirname, '../../../examples/antivirus.conf'), resolve(__dirname, '../../../../examples/antivirus.conf')];
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
 }

@@ -1,7 +1,7 @@
 import type { ScanResult } from '@avfleet/core';
 
 /** How long one message may take end to end before the CLI reports an error for it. */
-export const SUBMIT_TIMEOUT_MS = 600_000;
+const SUBMIT_TIMEOUT_MS = 600_000;
 
 /** POST /scans?wait=…, then poll GET /scans/:id while the answer is 202. */
 export async function submitMessage(baseUrl: string, raw: Buffer, token: string | null): Promise<ScanResult> {

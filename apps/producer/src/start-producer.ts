@@ -87,8 +87,9 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
     metrics, logger, apiToken: settings.apiToken, maxMessageBytes: settings.maxMessageBytes, readiness, partialResult,
   };
   const sameListener = settings.metricsListen.host === settings.listen.host && settings.metricsListen.port === settings.listen.port;
-  const server = buildServer(deps, { serveMetrics: sameListener, thresholds: thresholdsForReply(settings.actions) });
-  const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, serveApi: false, thresholds: thresholdsForReply(settings.actions) });
+  const replyThresholds = thresholdsForReply(settings.actions);
+  const server = buildServer(deps, { serveMetrics: sameListener, thresholds: replyThresholds });
+  const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, serveApi: false, thresholds: replyThresholds });
   await listen(server, settings.listen.host, settings.listen.port);
   if (opsServer) await listen(opsServer, settings.metricsListen.host, settings.metricsListen.port);
   const address = server.address() as AddressInfo;

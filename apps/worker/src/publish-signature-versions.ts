@@ -3,7 +3,7 @@ import { sigverKey, type Logger } from '@avfleet/core';
 import type { Scanner } from '@avfleet/scanners';
 
 /** How long a published signature version stays valid without a refresh. */
-export const SIGVER_TTL_SEC = 120;
+const SIGVER_TTL_SEC = 120;
 
 /**
  * Publishes each served rule's signature version (clamd `VERSION`) under

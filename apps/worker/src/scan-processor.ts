@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Rule } from '@avfleet/config';
-import { EICAR_TEST_STRING, cacheKey, type FleetMetrics, type Logger, type ObjectStore, type ScanJobData, type ScanJobResult, type VerdictCache } from '@avfleet/core';
+import { EICAR_TEST_STRING, cacheKey, decodeOptionsFor, encodeOptionsFor, type FleetMetrics, type Logger, type ObjectStore, type ScanJobData, type ScanJobResult, type VerdictCache } from '@avfleet/core';
 import { fail, isCacheable, type ScanBody, type ScanContext, type Scanner, type Verdict } from '@avfleet/scanners';
 import { Readable } from 'node:stream';
 
@@ -41,7 +41,7 @@ export function createScanProcessor(deps: ScanProcessorDeps): (job: Job<ScanJobD
     const content = deps.rspamdCompatCache ? await deps.store.get(d.key) : undefined;
     const key = cacheKey(rule, d.sha256, sigver, { rspamdCompat: deps.rspamdCompatCache, content });
     if (!rule.noCache) {
-      const hit = await deps.cache.get(key, { isHashService: rule.type === 'virustotal' || rule.type === 'metadefender', defaultScore: rule.defaultScore });
+      const hit = await deps.cache.get(key, decodeOptionsFor(rule));
       deps.metrics.cacheLookups.inc({ rule: rule.name, result: hit ? 'hit' : 'miss' });
       if (hit) return done(d, hit, true, started);
     }
@@ -53,7 +53,7 @@ export function createScanProcessor(deps: ScanProcessorDeps): (job: Job<ScanJobD
         const v = budgetSpentAsTimeout(await scanner.scan(body, scanContext(d, budgetEnd)), rule);
         deps.metrics.scannedBytes.inc({ rule: rule.name }, body.size);
         if (!rule.noCache && isCacheable(v)) {
-          await deps.cache.set(key, v, rule.cacheExpire, { filename: rule.showAttachments ? d.filename : null, isIcap: rule.type === 'icap' });
+          await deps.cache.set(key, v, rule.cacheExpire, encodeOptionsFor(rule, d.filename));
         }
         return v;
       })().finally(() => inflight.delete(key));

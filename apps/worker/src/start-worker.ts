@@ -114,9 +114,12 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     return { ok, body: { redis, store: storeOk, rules } };
   });
   if (ops) {
+    const { host, port } = settings.metricsListen;
     await new Promise<void>((resolve, reject) => {
-      ops.once('error', reject);
-      ops.listen(settings.metricsListen.port, settings.metricsListen.host, () => resolve());
+      ops.once('error', (err: NodeJS.ErrnoException) => {
+        reject(err.code === 'EADDRINUSE' ? new Error(`cannot listen on ${host}:${port}: the address is in use; choose another with --metrics-listen`) : err);
+      });
+      ops.listen(port, host, () => resolve());
     });
     opsAddress = ops.address() as AddressInfo;
   }

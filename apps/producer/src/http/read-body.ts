@@ -9,7 +9,7 @@ function tooLarge(detail: string, maxBytes: number): ApiError {
 }
 
 /** The Content-Length the client declared, or null (chunked or absent). */
-export function declaredLength(headers: IncomingHttpHeaders): number | null {
+function declaredLength(headers: IncomingHttpHeaders): number | null {
   const v = headers['content-length'];
   if (v === undefined) return null;
   const n = Number(v);

@@ -1,7 +1,7 @@
 import type { FlowProducer } from 'bullmq';
-import type { AntivirusConfig, Rule } from '@avfleet/config';
+import type { AntivirusConfig } from '@avfleet/config';
 import {
-  MimeError, archiveLimitFails, countFinishedScan, buildScanFlow, cacheKey, finishScan, newScanId, partKey, splitMessage,
+  JOB_SCHEMA_VERSION, MimeError, archiveLimitFails, countFinishedScan, decodeOptionsFor, buildScanFlow, cacheKey, finishScan, newScanId, partKey, splitMessage,
   type AggregateJobData, type FinishScanInput, type FleetMetrics, type IpWhitelist, type Logger, type MimeLimits, type ObjectStore,
   type PartSummary, type RequestMeta, type ResultStore, type ScanJobData, type ScanJobResult, type ScanResult, type SplitMessage, type VerdictCache,
 } from '@avfleet/core';
@@ -63,7 +63,7 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
     const { preResolved, skipped } = unsplittableVerdicts(deps.config.rules, meta, deps.ipWhitelists, err);
     deps.logger.warn({ scanId, queueId: meta.queueId, code: err.code, err: err.message }, 'message could not be split within the MIME limits; every rule fails with reason limits');
     const job: AggregateJobData = {
-      v: 1, scanId, configDigest: deps.config.digest, receivedAt: now, messageKey: await storedMessage, meta, parts: [], skipped, expected: [], preResolved,
+      v: JOB_SCHEMA_VERSION, scanId, configDigest: deps.config.digest, receivedAt: now, messageKey: await storedMessage, meta, parts: [], skipped, expected: [], preResolved,
     };
     return { scanId, receivedAt: now, jobs: 0, messageId: null, result: await answerWithoutFlow(job, deps, deps.finish, deps.results) };
   }
@@ -98,7 +98,7 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
 
   const messageKey = await storedMessage;
   const parent: AggregateJobData = {
-    v: 1,
+    v: JOB_SCHEMA_VERSION,
     scanId,
     configDigest: deps.config.digest,
     receivedAt: now,
@@ -170,7 +170,7 @@ async function lookupCached(bodies: readonly PlannedBody[], deps: IntakeDeps): P
       if (sigver === null) return null;
       const started = Date.now();
       const key = cacheKey(p.rule, p.body.sha256, sigver, { rspamdCompat: probe.rspamdCompat, content: p.original });
-      const verdict = await probe.cache.get(key, { isHashService: isHashService(p.rule), defaultScore: p.rule.defaultScore });
+      const verdict = await probe.cache.get(key, decodeOptionsFor(p.rule));
       deps.metrics?.cacheLookups?.inc({ rule: p.rule.name, result: verdict ? 'hit' : 'miss' });
       if (verdict) {
         deps.metrics?.scans?.inc({ rule: p.rule.name, verdict: verdict.kind });
@@ -179,10 +179,6 @@ async function lookupCached(bodies: readonly PlannedBody[], deps: IntakeDeps): P
       return verdict ? { rule: p.rule.name, partIndex: p.body.partIndex, verdict, cached: true, ms: Date.now() - started } : null;
     }),
   );
-}
-
-function isHashService(rule: Rule): boolean {
-  return rule.type === 'virustotal' || rule.type === 'metadefender';
 }
 
 function partSummary(message: SplitMessage, p: PlannedBody): PartSummary {
@@ -201,7 +197,7 @@ function partSummary(message: SplitMessage, p: PlannedBody): PartSummary {
 function scanJob(scanId: string, p: PlannedBody, key: string, configDigest: string, deadlineMs: number | null, meta: RequestMeta): ScanJobData {
   const b = p.body;
   return {
-    v: 1, scanId, rule: p.rule.name, partIndex: b.partIndex, key, sha256: b.sha256, size: p.original.length,
+    v: JOB_SCHEMA_VERSION, scanId, rule: p.rule.name, partIndex: b.partIndex, key, sha256: b.sha256, size: p.original.length,
     filename: b.filename, contentType: b.contentType, substituteEicar: b.fakeEicar, configDigest, deadlineMs,
     context: { clientIp: meta.ip, from: meta.from, rcpt: meta.rcpt, helo: meta.helo, queueId: meta.queueId },
   };

@@ -16,6 +16,11 @@ export interface ScanPlan {
   readonly skipped: Readonly<Record<string, string>>;
 }
 
+/** The client IP (the `IP` header) is on the rule's `whitelist`: the rule is skipped (`whitelist_ip`). */
+export function ipWhitelisted(rule: Rule, meta: RequestMeta, ipWhitelists: ReadonlyMap<string, IpWhitelist>): boolean {
+  return !!meta.ip && ipWhitelists.get(rule.name)?.containsIp(meta.ip) === true;
+}
+
 /** Which bodies every rule scans, before any I/O: whitelisted client IPs, part selection, gates. */
 export function planScan(
   rules: readonly Rule[], message: SplitMessage, raw: Buffer, meta: RequestMeta,
@@ -24,7 +29,7 @@ export function planScan(
   const bodies: PlannedBody[] = [];
   const skipped: Record<string, string> = {};
   for (const rule of rules) {
-    if (meta.ip && ipWhitelists.get(rule.name)?.containsIp(meta.ip)) {
+    if (ipWhitelisted(rule, meta, ipWhitelists)) {
       skipped[rule.name] = 'whitelist_ip';
       continue;
     }

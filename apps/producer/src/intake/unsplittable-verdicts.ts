@@ -1,6 +1,7 @@
 import type { Rule } from '@avfleet/config';
 import type { IpWhitelist, MimeError, RequestMeta, ScanJobResult } from '@avfleet/core';
 import { fail } from '@avfleet/scanners';
+import { ipWhitelisted } from './plan-scan';
 
 /**
  * A message that cannot be split within the MIME limits (too deep, too many
@@ -14,7 +15,7 @@ export function unsplittableVerdicts(
   const skipped: Record<string, string> = {};
   const preResolved: ScanJobResult[] = [];
   for (const rule of rules) {
-    if (meta.ip && ipWhitelists.get(rule.name)?.containsIp(meta.ip)) {
+    if (ipWhitelisted(rule, meta, ipWhitelists)) {
       skipped[rule.name] = 'whitelist_ip';
       continue;
     }

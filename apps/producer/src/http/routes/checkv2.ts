@@ -7,7 +7,7 @@ import { sendJson } from '../respond';
 import { readPartial, submitAndWait } from './post-scans';
 
 /** rspamc gives up after 10 s; answer well before that unless the caller sends Deadline. */
-export const CHECKV2_DEFAULT_WAIT_SEC = 8;
+const CHECKV2_DEFAULT_WAIT_SEC = 8;
 /** Longest the unfinished result is read for after the default wait (8 + 1.5 s stays under rspamc's 10 s). */
 const PARTIAL_READ_MS = 1500;
 

@@ -1,8 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { isScanId } from '@avfleet/core';
 import { ApiError } from '../../errors';
-import { classifyFailure } from '../../intake/classify-failure';
-import { INTAKE_TIMEOUT_MS, within } from '../../intake/within';
+import { INTAKE_TIMEOUT_MS, guarded } from '../../intake/within';
 import type { HttpDeps } from '../http-deps';
 import { sendJson } from '../respond';
 
@@ -20,19 +19,15 @@ export async function getScan(res: ServerResponse, rawId: string, deps: HttpDeps
   }
   if (!isScanId(id)) throw notFound(id);
   const ms = deps.storeTimeoutMs ?? INTAKE_TIMEOUT_MS;
-  try {
-    const result = await within(deps.results.load(id), ms, 'Redis (scan result)');
-    if (result) {
-      sendJson(res, 200, result);
-      return 200;
-    }
-    const job = await within(deps.aggregateQueue.getJob(id), ms, 'Redis (scan job)');
-    if (!job) throw notFound(id);
-    const state = await within(job.getState(), ms, 'Redis (scan job)');
-    if (state === 'unknown' || state === 'completed') throw notFound(id);
-    sendJson(res, 200, { id, state: state === 'active' ? 'running' : 'queued' });
+  const result = await guarded(deps.results.load(id), ms, 'Redis (scan result)');
+  if (result) {
+    sendJson(res, 200, result);
     return 200;
-  } catch (err) {
-    throw classifyFailure(err);
   }
+  const job = await guarded(deps.aggregateQueue.getJob(id), ms, 'Redis (scan job)');
+  if (!job) throw notFound(id);
+  const state = await guarded(job.getState(), ms, 'Redis (scan job)');
+  if (state === 'unknown' || state === 'completed') throw notFound(id);
+  sendJson(res, 200, { id, state: state === 'active' ? 'running' : 'queued' });
+  return 200;
 }

@@ -1,30 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestMeta, ScanResult } from '@avfleet/core';
 import { ApiError } from '../../errors';
-import { classifyFailure } from '../../intake/classify-failure';
-import { INTAKE_TIMEOUT_MS, within } from '../../intake/within';
+import { INTAKE_TIMEOUT_MS, guarded, within } from '../../intake/within';
 import type { HttpDeps } from '../http-deps';
 import { readBody } from '../read-body';
 import { readRequestMeta } from '../request-meta';
 import { sendJson } from '../respond';
 
-export const DEFAULT_WAIT_SEC = 10;
+const DEFAULT_WAIT_SEC = 10;
 /** Longest wait a client may ask for. */
-export const MAX_WAIT_SEC = 300;
+const MAX_WAIT_SEC = 300;
 /** Time kept back before a Deadline to read the partial result and answer. */
 const PARTIAL_RESERVE_MS = 300;
 /** Floor for the partial-result read when the deadline is (nearly) spent. */
 const PARTIAL_MIN_MS = 250;
 
 export type ScanOutcome = ({ done: true; result: ScanResult } | { done: false; scanId: string }) & { messageId: string | null };
-
-async function guarded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  try {
-    return await within(promise, ms, what);
-  } catch (err) {
-    throw classifyFailure(err);
-  }
-}
 
 /**
  * Shared by POST /scans and /checkv2: read, check, accept, wait. Every Redis or
@@ -74,7 +65,7 @@ export async function readPartial(deps: HttpDeps, scanId: string, ms: number): P
   }
 }
 
-export function parseWait(url: URL): number {
+function parseWait(url: URL): number {
   const w = url.searchParams.get('wait');
   if (w === null) return DEFAULT_WAIT_SEC;
   const n = w.trim() === '' ? Number.NaN : Number(w);
