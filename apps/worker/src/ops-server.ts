@@ -6,8 +6,11 @@ export interface OpsReadiness {
   readonly body: Record<string, unknown>;
 }
 
+/** Longest a /readyz answer may take: a hanging dependency is itself a reason to be not ready. */
+const READINESS_TIMEOUT_MS = 5000;
+
 /** The worker's own listener: GET /metrics, /healthz, /readyz (no auth; bind it privately). */
-export function buildOpsServer(registry: Registry, readiness: () => Promise<OpsReadiness>): Server {
+export function buildOpsServer(registry: Registry, readiness: () => Promise<OpsReadiness>, readinessTimeoutMs = READINESS_TIMEOUT_MS): Server {
   return createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const json = (status: number, body: unknown): void => {
@@ -17,7 +20,11 @@ export function buildOpsServer(registry: Registry, readiness: () => Promise<OpsR
     if (req.method !== 'GET') return json(405, { error: { code: 'AVF_ERR_METHOD_NOT_ALLOWED', message: 'GET only' } });
     if (path === '/healthz') return json(200, { status: 'ok' });
     if (path === '/readyz') {
-      readiness().then(
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`readiness checks did not answer within ${readinessTimeoutMs} ms (Redis, store or a scanner hangs)`)), readinessTimeoutMs);
+      });
+      Promise.race([readiness(), late]).finally(() => clearTimeout(timer)).then(
         (r) => json(r.ok ? 200 : 503, r.body),
         (err: unknown) => json(503, { error: { code: 'AVF_ERR_UNAVAILABLE', message: String(err) } }),
       );
