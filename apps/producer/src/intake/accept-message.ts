@@ -67,14 +67,13 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
     };
     return { scanId, receivedAt: now, jobs: 0, messageId: null, result: await answerWithoutFlow(job, deps, deps.finish, deps.results) };
   }
-  // --- archive limits (D51): metric by limit, a log line per part; archive_limits_fail verdicts below ---
+  // Archive listings cut short by a limit (D51): a metric by limit and a log line per part.
   for (const part of message.parts) {
     if (!part.archiveTruncated) continue;
     const limit = part.archiveLimit ?? 'corrupt';
     deps.metrics?.archiveLimitHits.inc({ limit });
     deps.logger.info({ scanId, queueId: meta.queueId, part: part.index, filename: part.filename, limit }, 'archive listing cut short');
   }
-  // --- end archive limits ---
 
   const plan = planScan(deps.config.rules, message, raw, meta, deps.ipWhitelists, deps.rejectThreshold);
   const hits = await lookupCached(plan.bodies, deps);
