@@ -101,6 +101,27 @@ describe('request bodies over AVFLEET_MAX_MESSAGE_BYTES', () => {
     expect(fleet.accepted[0].raw.toString()).toBe(body);
   });
 
+  it.each([
+    ['Content-Length', true],
+    ['chunked', false],
+  ])('hands intake the exact bytes of a body sent in many pieces (%s)', async (_name, withLength) => {
+    const c = rawConnection();
+    const body = Buffer.alloc(LIMIT - 7);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 31 + (i >>> 8)) & 0xff;
+    const head = withLength ? `Content-Length: ${body.length}` : 'Transfer-Encoding: chunked';
+    c.socket.write(`POST /scans HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${head}\r\n\r\n`);
+    for (let off = 0; off < body.length; off += 5000) {
+      const piece = body.subarray(off, Math.min(body.length, off + 5000));
+      c.socket.write(withLength ? piece : Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    if (!withLength) c.socket.write('0\r\n\r\n');
+    await c.closed;
+    expect(statusOf(c.received())).toBe(200);
+    expect(fleet.accepted).toHaveLength(1);
+    expect(fleet.accepted[0].raw.equals(body)).toBe(true);
+  });
+
   it('accepts a body of exactly the limit', async () => {
     const body = Buffer.alloc(LIMIT, 0x63);
     const r = await call(port, 'POST', '/scans', { body });

@@ -45,8 +45,12 @@ export function refuseEncodedBody(headers: IncomingHttpHeaders): void {
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   refuseDeclaredOversize(req.headers, maxBytes);
+  const declared = declaredLength(req.headers);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    // With a declared length the chunks are copied into one buffer as they arrive, so
+    // a large body is not held twice (all its chunks next to their concatenation).
+    let into: Buffer | null = declared !== null && declared > 0 ? Buffer.allocUnsafe(declared) : null;
     let total = 0;
     const cleanup = (): void => {
       req.off('data', onData);
@@ -60,14 +64,24 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
         cleanup();
         chunks.length = 0;
         req.pause();
+        into = null;
         reject(tooLarge(`the message is more than ${maxBytes} bytes`, maxBytes));
         return;
+      }
+      if (into !== null && total <= into.length) {
+        chunk.copy(into, total - chunk.length);
+        return;
+      }
+      if (into !== null) {
+        // More than declared (the HTTP parser does not let this happen): fall back to chunks.
+        chunks.push(into.subarray(0, total - chunk.length));
+        into = null;
       }
       chunks.push(chunk);
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(Buffer.concat(chunks, total));
+      resolve(into !== null ? into.subarray(0, total) : Buffer.concat(chunks, total));
     };
     const onError = (err: Error): void => {
       cleanup();
