@@ -17,9 +17,6 @@ import type { Scanner } from './scanner';
 export const SCANNER_TYPES = ['clamav', 'fprot', 'sophos', 'savapi', 'kaspersky', 'kaspersky_se', 'avast', 'virustotal', 'metadefender', 'icap'] as const;
 export type ScannerTypeName = (typeof SCANNER_TYPES)[number];
 
-/** Types with a client in this package. */
-export const IMPLEMENTED_SCANNER_TYPES: readonly ScannerTypeName[] = ['clamav', 'fprot', 'sophos', 'savapi', 'kaspersky', 'avast', 'kaspersky_se', 'virustotal', 'metadefender', 'icap'];
-
 /** Options of every type in one bag: the socket options (clamav's) plus each type's extras; `checkOptions` enforces what a type requires. */
 export type ScannerClientOptions = ClamavClientOptions & {
   /** savapi, kaspersky, avast: directory of the private temp files (required for them). */
@@ -44,8 +41,8 @@ const TEMP_FILE_TYPES: readonly string[] = ['savapi', 'kaspersky', 'avast'];
 
 /**
  * Scanner type → client: the only registry. Throws ScannerError
- * (AVF_ERR_SCANNER_UNKNOWN_TYPE or AVF_ERR_SCANNER_NOT_IMPLEMENTED) for a type
- * it cannot build, and AVF_ERR_SCANNER_OPTIONS for options no client can use.
+ * AVF_ERR_SCANNER_UNKNOWN_TYPE for a type it does not know, and
+ * AVF_ERR_SCANNER_OPTIONS for options no client can use.
  */
 export function createScanner(type: string, options: ScannerClientOptions): Scanner {
   if (!(SCANNER_TYPES as readonly string[]).includes(type)) {
@@ -73,11 +70,10 @@ export function createScanner(type: string, options: ScannerClientOptions): Scan
       return new MetadefenderClient({ ...options, apikey: options.apikey ?? '' });
     case 'icap':
       return new IcapClient(options);
-    default:
-      throw new ScannerError(
-        'AVF_ERR_SCANNER_NOT_IMPLEMENTED',
-        `scanner type ${type} is not implemented yet; implemented: ${IMPLEMENTED_SCANNER_TYPES.join(', ')} (disable the rule or change its type)`,
-      );
+    default: {
+      const unhandled: never = type as never;
+      throw new ScannerError('AVF_ERR_SCANNER_UNKNOWN_TYPE', `unknown scanner type "${String(unhandled)}"`);
+    }
   }
 }
 

@@ -38,15 +38,14 @@ export function isTransportError(e: unknown): e is TransportError {
   return e instanceof TransportError;
 }
 
-export type ScannerErrorCode = 'AVF_ERR_SCANNER_UNKNOWN_TYPE' | 'AVF_ERR_SCANNER_NOT_IMPLEMENTED' | 'AVF_ERR_SCANNER_OPTIONS';
+export type ScannerErrorCode = 'AVF_ERR_SCANNER_UNKNOWN_TYPE' | 'AVF_ERR_SCANNER_OPTIONS';
 
 export const SCANNER_ERROR_CODES: readonly ScannerErrorCode[] = [
   'AVF_ERR_SCANNER_UNKNOWN_TYPE',
-  'AVF_ERR_SCANNER_NOT_IMPLEMENTED',
   'AVF_ERR_SCANNER_OPTIONS',
 ];
 
-/** A scanner client cannot be built (unknown or not yet implemented type, unusable options). */
+/** A scanner client cannot be built (unknown type, unusable options). */
 export class ScannerError extends Error {
   override readonly name = 'ScannerError';
   readonly code: ScannerErrorCode;

@@ -7,7 +7,7 @@ export type { TransportErrorCode, ScannerErrorCode } from './errors';
 export { TransportError, ScannerError, isTransportError, TRANSPORT_ERROR_CODES, SCANNER_ERROR_CODES } from './errors';
 
 export type { ScannerTypeName, ScannerClientOptions } from './create-scanner';
-export { createScanner, SCANNER_TYPES, IMPLEMENTED_SCANNER_TYPES } from './create-scanner';
+export { createScanner, SCANNER_TYPES } from './create-scanner';
 
 export type { SocketAddress, ConnectOptions } from './transport/socket-connection';
 export { SocketConnection, formatAddress } from './transport/socket-connection';
