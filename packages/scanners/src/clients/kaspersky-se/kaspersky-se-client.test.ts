@@ -141,6 +141,27 @@ describe('KasperskySeClient', () => {
     }
   });
 
+  it('counts a server that keeps failing as down, and only that one', async () => {
+    const sim = await startKasperskySeSimulator('reset');
+    const good = await startKasperskySeSimulator('auto');
+    let clock = 0;
+    // Every failure 1 s after the previous one: 2 errors in 1 s is over maxErrors 1 per errorTime 1 s.
+    const c = client([entry('127.0.0.1', sim.port), entry('127.0.0.1', good.port)], { retransmits: 1, upstream: { maxErrors: 1, errorTimeSec: 1, now: () => clock } });
+    try {
+      expect(c.serversDown()).toBe(0);
+      for (let i = 0; i < 6 && c.serversDown() === 0; i++) {
+        expect(await c.scan(body(EICAR))).toEqual(virus(['EICAR-Test-File']));
+        clock += 1000;
+      }
+      expect(c.serversDown()).toBe(1);
+      expect(await c.isReady()).toBe(true);
+    } finally {
+      await c.close();
+      await sim.close();
+      await good.close();
+    }
+  });
+
   it('cannot use a unix socket', async () => {
     const c = new KasperskySeClient({ servers: { strategy: 'round-robin', explicitStrategy: false, entries: [{ kind: 'unix', path: '/run/kav.sock', priority: 0 }] }, timeoutSec: 1, retransmits: 0 });
     expect(await c.scan(body(EICAR))).toMatchObject({ kind: 'fail', text: expect.stringContaining('cannot use the unix socket /run/kav.sock') });

@@ -66,6 +66,11 @@ export class KasperskySeClient implements Scanner {
     return this.upstreams.isReady();
   }
 
+  /** Servers currently marked down (`avfleet_scanner_servers_down`). */
+  serversDown(): number {
+    return this.upstreams.downCount();
+  }
+
   async close(): Promise<void> {
     if (this.agent) this.agent.destroy();
   }
