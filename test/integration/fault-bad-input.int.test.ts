@@ -12,13 +12,16 @@ import { startFleetUnderTest, type FleetUnderTest } from '../helpers/fleet-under
 jest.setTimeout(120000);
 
 const MAX_BYTES = 4 * 1024 * 1024;
+/** AVFLEET_MIME_MAX_PARTS / _MAX_DEPTH of this fleet (defaults 1000 / 32). */
+const MAX_PARTS = 50;
+const MAX_DEPTH = 10;
 let fleet: FleetUnderTest;
 
 beforeAll(async () => {
   fleet = await startFleetUnderTest({
     testFile: 'fault-bad-input.int.test.ts',
     conf: `clamav {\n  symbol = "CLAM_VIRUS";\n  action = "reject";\n  scan_mime_parts = true;\n  scan_text_mime = true;\n  servers = "\${CLAMD}";\n  prefix = "\${PREFIX}cache_";\n}\n`,
-    env: { AVFLEET_MAX_MESSAGE_BYTES: String(MAX_BYTES) },
+    env: { AVFLEET_MAX_MESSAGE_BYTES: String(MAX_BYTES), AVFLEET_MIME_MAX_PARTS: String(MAX_PARTS), AVFLEET_MIME_MAX_DEPTH: String(MAX_DEPTH) },
   });
 });
 
@@ -66,17 +69,23 @@ function withAttachment(name: string, content: Buffer, type = 'application/zip')
   ].join(CRLF), 'latin1');
 }
 
-function manyParts(n: number): Buffer {
+/** `n` small parts; `named`: each an attachment with a file name (so every one is scanned). */
+function manyParts(n: number, named = false): Buffer {
   const b = 'many';
   const parts: string[] = [];
-  for (let i = 0; i < n; i++) parts.push(`--${b}`, 'Content-Type: application/octet-stream', '', `part ${i}`);
+  for (let i = 0; i < n; i++) {
+    const disposition = named ? [`Content-Disposition: attachment; filename="part${i}.bin"`] : [];
+    parts.push(`--${b}`, 'Content-Type: application/octet-stream', ...disposition, '', `part ${i}`);
+  }
   return Buffer.from([head([`Content-Type: multipart/mixed; boundary="${b}"`]), '', ...parts, `--${b}--`, ''].join(CRLF), 'latin1');
 }
 
-function deepNesting(levels: number): Buffer {
+/** EICAR at the bottom of `levels` nested multiparts: as text, or as an `eicar.com` attachment. */
+function deepNesting(levels: number, leaf: 'text' | 'attachment' = 'text'): Buffer {
   const lines = [head([`Content-Type: multipart/mixed; boundary="l0"`]), ''];
   for (let i = 1; i <= levels; i++) lines.push(`--l${i - 1}`, `Content-Type: multipart/mixed; boundary="l${i}"`, '');
-  lines.push(`--l${levels}`, 'Content-Type: text/plain', '', EICAR_TEST_STRING);
+  const leafHeaders = leaf === 'text' ? ['Content-Type: text/plain'] : ['Content-Type: application/octet-stream', 'Content-Disposition: attachment; filename="eicar.com"'];
+  lines.push(`--l${levels}`, ...leafHeaders, '', EICAR_TEST_STRING);
   for (let i = levels; i >= 0; i--) lines.push(`--l${i}--`);
   return Buffer.from(lines.join(CRLF), 'latin1');
 }
@@ -156,6 +165,27 @@ describe('bad input ends as a clear error or a result, never a crash', () => {
     const result = r.body as unknown as ScanResult;
     expect(result.message_verdicts?.clamav).toMatchObject({ kind: 'fail', reason: 'limits' });
     expect(result.symbols).toHaveProperty('CLAM_VIRUS_FAIL');
+  });
+
+  test.each([
+    [`${MAX_PARTS + 1} parts (AVFLEET_MIME_MAX_PARTS=${MAX_PARTS})`, () => manyParts(MAX_PARTS + 1, true), null],
+    [`${MAX_PARTS - 10} parts`, () => manyParts(MAX_PARTS - 10, true), MAX_PARTS - 10],
+    [`nesting ${MAX_DEPTH + 2} levels (AVFLEET_MIME_MAX_DEPTH=${MAX_DEPTH})`, () => deepNesting(MAX_DEPTH + 2, 'attachment'), null],
+    [`nesting ${MAX_DEPTH - 4} levels`, () => deepNesting(MAX_DEPTH - 4, 'attachment'), 1],
+  ] as [string, () => Buffer, number | null][])('the MIME limits are the fleet settings: %s', async (label, make, scannedParts) => {
+    const r = await fleet.scan(make());
+    expect(r.status).toBe(200);
+    const result = r.body as unknown as ScanResult;
+    if (scannedParts === null) {
+      expect(result.message_verdicts?.clamav).toMatchObject({ kind: 'fail', reason: 'limits' });
+      expect(result.symbols).toHaveProperty('CLAM_VIRUS_FAIL');
+    } else {
+      // Split normally: every part scanned on its own, no whole-message limits verdict.
+      expect(result.message_verdicts?.clamav).toBeUndefined();
+      expect(result.parts).toHaveLength(scannedParts);
+      expect(result.symbols).not.toHaveProperty('CLAM_VIRUS_FAIL');
+      if (label.startsWith('nesting')) expect(result.symbols).toHaveProperty('CLAM_VIRUS');
+    }
   });
 
   test('EICAR inside nested zips is still found', async () => {

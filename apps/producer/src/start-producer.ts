@@ -3,7 +3,7 @@ import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
 import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
-  AGGREGATE_QUEUE, DEFAULT_MIME_LIMITS, ResultStore, VerdictCache, checkEvictionPolicy, createFleetMetrics, createObjectStore, finishScan, loadWhitelists,
+  AGGREGATE_QUEUE, ResultStore, VerdictCache, checkEvictionPolicy, createFleetMetrics, createObjectStore, finishScan, loadWhitelists,
   openRedisConnections, scanQueueName, thresholdsForReply, toActionThresholds,
   type AggregateJobData, type Logger, type ScanJobResult, type ScanResult,
 } from '@avfleet/core';
@@ -72,7 +72,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   const deps: HttpDeps = {
     intake: createIntake({
       config, store, flow, ipWhitelists: whitelists.ips,
-      mimeLimits: { ...DEFAULT_MIME_LIMITS, archive: settings.archive },
+      mimeLimits: { ...settings.mime, archive: settings.archive },
       rejectThreshold: thresholds.reject, resultTtlSec: settings.resultTtlSec, logger, metrics,
       probe: {
         cache: new VerdictCache(commands),

@@ -74,6 +74,7 @@ export {
 export type {
   ActionThresholds,
   ArchiveLimits,
+  MimeLimitSettings,
   FleetDefaults,
   FleetRole,
   FleetSettings,

@@ -1,4 +1,4 @@
-import type { ActionThresholds, ArchiveLimits, HostPort, LogLevel, UpstreamLimits } from './fleet-settings';
+import type { ActionThresholds, ArchiveLimits, HostPort, LogLevel, MimeLimitSettings, UpstreamLimits } from './fleet-settings';
 
 /**
  * Every fleet setting's default, in one frozen object (interfaces.md §2,
@@ -26,6 +26,7 @@ export interface FleetDefaults {
   readonly actions: ActionThresholds;
   readonly cacheRspamdCompat: boolean;
   readonly archive: ArchiveLimits;
+  readonly mime: MimeLimitSettings;
   readonly logLevel: LogLevel;
   readonly upstream: UpstreamLimits;
   readonly stalledIntervalSec: number;
@@ -58,6 +59,7 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   actions: { reject: 15, 'add header': 6, greylist: 4 },
   cacheRspamdCompat: false,
   archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },
+  mime: { maxParts: 1000, maxDepth: 32, maxHeaderBytes: 1048576 },
   logLevel: 'info',
   upstream: { errorTimeSec: 10, maxErrors: 4, reviveTimeSec: 60 },
   stalledIntervalSec: 30,

@@ -47,6 +47,16 @@ export interface ArchiveLimits {
   readonly maxRatio: number;
 }
 
+/** Bounds on one message's MIME structure (AVFLEET_MIME_*); a message over one is answered with a MIME error. */
+export interface MimeLimitSettings {
+  /** Leaf parts in all, parts of attached messages, uuencoded blocks and TNEF members included. */
+  readonly maxParts: number;
+  /** Nesting of multiparts and attached messages. */
+  readonly maxDepth: number;
+  /** Bytes of one header block. */
+  readonly maxHeaderBytes: number;
+}
+
 /** Rspamd's upstream_error_time / upstream_max_errors / upstream_revive_time (semantics.md §10.3). */
 export interface UpstreamLimits {
   readonly errorTimeSec: number;
@@ -77,6 +87,7 @@ export interface FleetSettings {
   readonly actions: ActionThresholds;
   readonly cacheRspamdCompat: boolean;
   readonly archive: ArchiveLimits;
+  readonly mime: MimeLimitSettings;
   readonly logLevel: LogLevel;
   readonly upstream: UpstreamLimits;
   /** How often workers look for stalled jobs, and how long a job lock lasts without renewal (BullMQ's stalledInterval/lockDuration): a crashed worker's jobs run again within about twice this. */

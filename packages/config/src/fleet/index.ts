@@ -5,6 +5,7 @@ export { LOG_LEVELS } from './fleet-settings';
 export type {
   ActionThresholds,
   ArchiveLimits,
+  MimeLimitSettings,
   FleetRole,
   FleetSettings,
   FolderStoreSettings,

@@ -98,6 +98,11 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
       maxBytes: take('archive_max_bytes', parseByteSize, D.archive.maxBytes),
       maxRatio: take('archive_max_ratio', parsePositiveNumber, D.archive.maxRatio),
     },
+    mime: {
+      maxParts: take('mime_max_parts', parsePositiveInt, D.mime.maxParts),
+      maxDepth: take('mime_max_depth', parsePositiveInt, D.mime.maxDepth),
+      maxHeaderBytes: take('mime_max_header_bytes', parseByteSize, D.mime.maxHeaderBytes),
+    },
     logLevel: take('log_level', parseLogLevel, D.logLevel),
     upstream: {
       errorTimeSec: take('upstream_error_time', (r) => parseDurationSetting(r, false), D.upstream.errorTimeSec),

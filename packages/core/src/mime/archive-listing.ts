@@ -1,3 +1,4 @@
+import { FLEET_DEFAULTS } from '@avfleet/config';
 import { readGzipMember } from './gzip-member';
 import { inflateBounded } from './inflate-bounded';
 import { readRarNames } from './rar-names';
@@ -17,12 +18,7 @@ export interface ArchiveLimits {
   readonly maxRatio: number;
 }
 
-export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = Object.freeze({
-  maxDepth: 8,
-  maxMembers: 1000,
-  maxBytes: 104857600,
-  maxRatio: 100,
-});
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = FLEET_DEFAULTS.archive;
 
 export type ArchiveFormat = 'zip' | 'tar' | 'gzip' | 'rar' | 'tnef';
 

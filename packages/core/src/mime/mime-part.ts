@@ -1,3 +1,4 @@
+import { FLEET_DEFAULTS } from '@avfleet/config';
 import type { ArchiveLimitName, ArchiveLimits } from './archive-listing';
 import { DEFAULT_ARCHIVE_LIMITS } from './archive-listing';
 
@@ -83,9 +84,5 @@ export interface MimeLimits {
   readonly archive: ArchiveLimits;
 }
 
-export const DEFAULT_MIME_LIMITS: MimeLimits = Object.freeze({
-  maxParts: 1000,
-  maxDepth: 32,
-  maxHeaderBytes: 1024 * 1024,
-  archive: DEFAULT_ARCHIVE_LIMITS,
-});
+/** The fleet settings' defaults (AVFLEET_MIME_*, AVFLEET_ARCHIVE_*). */
+export const DEFAULT_MIME_LIMITS: MimeLimits = Object.freeze({ ...FLEET_DEFAULTS.mime, archive: DEFAULT_ARCHIVE_LIMITS });

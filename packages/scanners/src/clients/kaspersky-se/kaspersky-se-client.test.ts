@@ -146,7 +146,7 @@ describe('KasperskySeClient', () => {
     const good = await startKasperskySeSimulator('auto');
     let clock = 0;
     // Every failure 1 s after the previous one: 2 errors in 1 s is over maxErrors 1 per errorTime 1 s.
-    const c = client([entry('127.0.0.1', sim.port), entry('127.0.0.1', good.port)], { retransmits: 1, upstream: { maxErrors: 1, errorTimeSec: 1, now: () => clock } });
+    const c = client([entry('127.0.0.1', sim.port), entry('127.0.0.1', good.port)], { retransmits: 1, upstream: { maxErrors: 1, errorTimeSec: 1 }, now: () => clock });
     try {
       expect(c.serversDown()).toBe(0);
       for (let i = 0; i < 6 && c.serversDown() === 0; i++) {

@@ -25,6 +25,8 @@ export interface KasperskySeClientOptions extends SocketScannerOptions {
   readonly userAgent?: string;
   /** https: verify the certificate (default true). */
   readonly rejectUnauthorized?: boolean;
+  /** Clock in ms for failure marking (tests inject one). */
+  readonly now?: () => number;
 }
 
 export const KASPERSKY_SE_USER_AGENT = 'avfleet';
@@ -45,7 +47,7 @@ export class KasperskySeClient implements Scanner {
 
   constructor(options: KasperskySeClientOptions) {
     this.options = options;
-    this.upstreams = new UpstreamList(options.servers, options.upstream ?? {});
+    this.upstreams = new UpstreamList(options.servers, { ...options.upstream, ...(options.now ? { now: options.now } : {}) });
     this.scheme = options.useHttps ? 'https' : 'http';
     this.keepalive = options.keepalive ?? true;
     this.agent = this.keepalive ? new (options.useHttps ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 64 }) : false;
