@@ -1,6 +1,8 @@
 /** The phases `npm run bench` can run, in the order it runs them. */
-export const ALL_PHASES = ['limit', 'fleet-folder', 'fleet-s3', 'rspamd', 'scale-out'] as const;
+export const ALL_PHASES = ['limit', 'fleet-folder', 'fleet-s3', 'rspamd', 'scale-out', 'memory', 'soak'] as const;
 export type Phase = (typeof ALL_PHASES)[number];
+/** What runs without `--phases`: everything but the long memory checks (which only run when named). */
+export const DEFAULT_PHASES: readonly Phase[] = ['limit', 'fleet-folder', 'fleet-s3', 'rspamd', 'scale-out'];
 
 export interface BenchArgs {
   messages: number;
@@ -15,6 +17,10 @@ export interface BenchArgs {
   /** Messages per scale-out point (default 150; null: the whole corpus). */
   scaleMessages: number | null;
   simLatencyMs: number;
+  /** Attachment size of the memory phase, in MB (10^6 bytes). */
+  memoryMb: number;
+  /** Rounds of the soak (null: as many as one hour of traffic at the rate of the first round). */
+  soakRounds: number | null;
   redisUrl: string;
   out: string | null;
   keep: boolean;
@@ -29,16 +35,22 @@ Generates a seeded corpus in a temporary folder, then measures (one table + JSON
   fleet-s3      the same with the S3 store (s3rver)
   rspamd        Rspamd's antivirus module against the same clamd (rspamc): cold, warm
   scale-out     1, 2, 4, 8 worker processes against a 50 ms clamd simulator
+Only when named in --phases (long):
+  memory        one message with a 50 MB attachment through producer + worker: peak RSS growth
+  soak          the corpus looped --soak-rounds times through one fleet: RSS and Redis memory per round
 
   --messages N              corpus size (default 300)
   --seed TEXT               corpus seed (default avfleet-bench-1)
   --phases LIST             comma-separated subset of: ${ALL_PHASES.join(',')}
+                            (default ${DEFAULT_PHASES.join(',')})
   --concurrency N           messages in flight from the client (default 4)
   --worker-concurrency N    AVFLEET_CONCURRENCY of the fleet phases' worker (default 4)
   --limit-connections LIST  default 1,2,4
   --scale-workers LIST      default 1,2,4,8
   --scale-messages N        messages per scale-out point (default 150: the corpus's first 150)
   --sim-latency-ms N        simulated scan time (default 50)
+  --memory-mb N             attachment size of the memory phase in MB (default 50)
+  --soak-rounds N           soak rounds (default: one hour of traffic at the first round's rate)
   --redis URL               default redis://127.0.0.1:6379/0 (keys under avfb-*, removed afterwards)
   --out FILE                JSON results (default bench-results/bench-<time>.json)
   --keep                    keep the temporary folder (corpus, logs)
@@ -60,13 +72,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const a: BenchArgs = {
     messages: 300,
     seed: 'avfleet-bench-1',
-    phases: [...ALL_PHASES],
+    phases: [...DEFAULT_PHASES],
     concurrency: 4,
     workerConcurrency: 4,
     limitConnections: [1, 2, 4],
     scaleWorkers: [1, 2, 4, 8],
     scaleMessages: 150,
     simLatencyMs: 50,
+    memoryMb: 50,
+    soakRounds: null,
     redisUrl: 'redis://127.0.0.1:6379/0',
     out: null,
     keep: false,
@@ -96,6 +110,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--scale-workers': a.scaleWorkers = list(value(), flag); break;
       case '--scale-messages': a.scaleMessages = int(value(), flag); break;
       case '--sim-latency-ms': a.simLatencyMs = int(value(), flag); break;
+      case '--memory-mb': a.memoryMb = int(value(), flag); break;
+      case '--soak-rounds': a.soakRounds = int(value(), flag); break;
       case '--redis': a.redisUrl = value(); break;
       case '--out': a.out = value(); break;
       case '--keep': a.keep = true; break;

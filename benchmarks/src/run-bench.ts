@@ -12,9 +12,11 @@ import { RedisMeter } from './measure/redis-meter';
 import { runFleetPass } from './phases/fleet-phase';
 import { runLimitPhase, type LimitResult } from './phases/limit-phase';
 import { measurePass, type PassResult } from './phases/measure-pass';
+import { runMemoryPhase, type MemoryResult } from './phases/memory-phase';
 import { driveRspamc } from './phases/rspamc-driver';
 import { startRspamd } from './phases/rspamd-peer';
 import { runScaleOutPoint } from './phases/scale-out-phase';
+import { runSoakPhase, type SoakResult } from './phases/soak-phase';
 import { formatTable } from './report/format-table';
 import { reloadClamd, startBenchClamd, type StartedClamd } from './services/bench-clamd';
 import { startBenchS3rver } from './services/bench-s3rver';
@@ -32,7 +34,14 @@ export interface BenchReport {
   limit: LimitResult[];
   passes: PassResult[];
   table: string;
+  /** The memory phase (only when `--phases` names it). */
+  memory?: MemoryResult;
+  /** The soak phase (only when `--phases` names it). */
+  soak?: SoakResult;
 }
+
+/** AVFLEET_RESULT_TTL of the soak's fleet (the default, 3600 s, would make Redis grow for an hour by design). */
+const SOAK_RESULT_TTL_SEC = 60;
 
 /** Runs the selected phases once, on this machine, and returns every figure plus the table. */
 export async function runBench(args: BenchArgs, log: (line: string) => void): Promise<BenchReport> {
@@ -44,6 +53,8 @@ export async function runBench(args: BenchArgs, log: (line: string) => void): Pr
   const cleanups: Array<() => Promise<void>> = [];
   const limit: LimitResult[] = [];
   const passes: PassResult[] = [];
+  let memory: MemoryResult | undefined;
+  let soak: SoakResult | undefined;
   try {
     const redisPid = await redis.serverPid();
     const redisVersion = /^redis_version:(\S+)/m.exec(await redis.redis.info('server'))?.[1] ?? null;
@@ -55,7 +66,8 @@ export async function runBench(args: BenchArgs, log: (line: string) => void): Pr
     log(`corpus: ${s.messages} messages (${s.textOnly} text-only, ${s.withEicar} EICAR, ${s.withReuse} re-using), ${s.attachments} attachments ` +
       `(${s.uniqueAttachments} distinct), ${(s.attachmentBytes / 1e6).toFixed(1)} MB attachments, ${(s.messageBytes / 1e6).toFixed(1)} MB messages, in ${generateSec.toFixed(1)} s (${work})`);
 
-    const needClamd = args.phases.some((p) => p !== 'scale-out');
+    // scale-out uses the simulator, memory a clamd of its own with larger size limits.
+    const needClamd = args.phases.some((p) => p !== 'scale-out' && p !== 'memory');
     let clamd: StartedClamd | null = null;
     if (needClamd) {
       clamd = await startBenchClamd(join(work, 'clamd'), await freePort());
@@ -144,6 +156,20 @@ export async function runBench(args: BenchArgs, log: (line: string) => void): Pr
       }
     }
 
+    if (args.phases.includes('memory')) {
+      memory = await runMemoryPhase({
+        workDir: join(work, 'memory'), attachmentBytes: args.memoryMb * 1e6, seed: args.seed, redisUrl: args.redisUrl, prefix: `${runId}-mem`, log,
+      });
+      log(`memory: producer peak ${memory.producer.growthX} x, worker peak ${memory.worker.growthX} x the attachment over baseline, ${memory.action ?? 'no answer'} in ${memory.seconds} s`);
+    }
+
+    if (args.phases.includes('soak') && clamdTarget) {
+      soak = await runSoakPhase({
+        corpus, workDir: join(work, 'soak'), scanner: clamdTarget, redis, redisUrl: args.redisUrl, prefix: `${runId}-sk`, rounds: args.soakRounds,
+        workerConcurrency: args.workerConcurrency, clientConcurrency: args.concurrency, resultTtlSec: SOAK_RESULT_TTL_SEC, log,
+      });
+    }
+
     addRatios(passes, limit, corpus.messages.length);
     const table = formatTable([...limit.map((l) => limitRow(l, limit)), ...passes.map((p) => passRow(p, limit))]);
     const { help: _help, ...settings } = args;
@@ -157,6 +183,8 @@ export async function runBench(args: BenchArgs, log: (line: string) => void): Pr
       limit,
       passes,
       table,
+      ...(memory ? { memory } : {}),
+      ...(soak ? { soak } : {}),
     };
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);

@@ -48,6 +48,24 @@ export class RedisMeter {
     return { total, byCommand };
   }
 
+  /** The server's `used_memory` (bytes): every client's data, not only the bench's. */
+  async usedMemory(): Promise<number> {
+    const m = /^used_memory:(\d+)/m.exec(await this.redis.info('memory'));
+    return m ? Number(m[1]) : 0;
+  }
+
+  /** Number of keys under `prefix` (SCAN; the bench's prefixes hold a few thousand at most). */
+  async countKeys(prefix: string): Promise<number> {
+    let cursor = '0';
+    let n = 0;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      n += keys.length;
+    } while (cursor !== '0');
+    return n;
+  }
+
   /** Deletes every key under `prefix` (SCAN + UNLINK). Refuses prefixes not made by the bench. */
   async cleanup(prefix: string): Promise<number> {
     if (!prefix.startsWith('avfb') || prefix.length < 8) throw new Error(`AVF_ERR_BENCH_PREFIX: refusing to delete keys under '${prefix}'`);

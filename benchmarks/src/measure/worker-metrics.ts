@@ -47,3 +47,20 @@ export async function scrapeWorkerMetrics(urls: readonly string[]): Promise<Work
     return null;
   }
 }
+
+/** A Node process's heap and off-heap (Buffer) memory from its /metrics (prom-client default metrics). */
+export interface NodeMemory {
+  heapUsedBytes: number;
+  /** Memory of Buffers and other objects outside the V8 heap (`nodejs_external_memory_bytes`). */
+  externalBytes: number;
+}
+
+/** Scrapes `avfleet_nodejs_heap_size_used_bytes` and `…_external_memory_bytes`; null when /metrics does not answer. */
+export async function scrapeNodeMemory(url: string): Promise<NodeMemory | null> {
+  try {
+    const text = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
+    return { heapUsedBytes: sumMetric(text, 'avfleet_nodejs_heap_size_used_bytes'), externalBytes: sumMetric(text, 'avfleet_nodejs_external_memory_bytes') };
+  } catch {
+    return null;
+  }
+}

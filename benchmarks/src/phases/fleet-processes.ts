@@ -21,6 +21,8 @@ export interface FleetOptions {
   workers: number;
   workerConcurrency: number;
   logLevel?: string;
+  /** Settings that override the bench's (e.g. AVFLEET_MAX_MESSAGE_BYTES). */
+  env?: Record<string, string>;
 }
 
 export interface RunningFleet {
@@ -68,7 +70,7 @@ function fleetEnv(o: FleetOptions, configPath: string): NodeJS.ProcessEnv {
   else {
     Object.assign(env, { AVFLEET_STORE: `s3://${o.store.bucket}`, AVFLEET_S3_ENDPOINT: o.store.endpoint, AVFLEET_S3_ACCESS_KEY: 'S3RVER', AVFLEET_S3_SECRET_KEY: 'S3RVER' });
   }
-  return env;
+  return { ...env, ...o.env };
 }
 
 function spawnCli(args: string[], env: NodeJS.ProcessEnv, logPath: string): ChildProcess {

@@ -5,9 +5,12 @@ import { waitUntil } from '../../../test/helpers/wait-until';
 
 export type { StartedClamd };
 
-/** The bench's own clamd (test/helpers/start-clamd.ts, fixture signatures) on `port`. */
-export function startBenchClamd(dir: string, port: number): Promise<StartedClamd> {
-  return startClamd({ dir, tcpPort: port, readyTimeoutMs: 60000 });
+/**
+ * The bench's own clamd (test/helpers/start-clamd.ts, fixture signatures) on `port`;
+ * `overrides` replace clamd.conf directives (e.g. the memory phase's larger StreamMaxLength).
+ */
+export function startBenchClamd(dir: string, port: number, overrides?: Record<string, string>): Promise<StartedClamd> {
+  return startClamd({ dir, tcpPort: port, readyTimeoutMs: 60000, ...(overrides ? { overrides } : {}) });
 }
 
 function reloadCount(logPath: string): number {
