@@ -2,6 +2,8 @@ import type { Transform } from 'node:stream';
 import { Splitter } from '@zone-eu/mailsplit';
 import type { SplitterChunk } from '@zone-eu/mailsplit';
 import { listArchiveMembers } from './archive-listing';
+import { collectWellFormedNodes } from './collect-well-formed-nodes';
+import type { CollectedNode } from './collect-well-formed-nodes';
 import { DECODABLE_IMAGE_EXTENSIONS, detectType } from './detect-type';
 import { MimeError } from './mime-error';
 import { decodeHeaderWords, readNodeInfo } from './mime-node-info';
@@ -12,12 +14,6 @@ import { countWords } from './text-words';
 import { readTnefAttachments } from './tnef-attachments';
 import { decodeTransferEncoding } from './transfer-decoding';
 import { findUuBlocks } from './uudecode';
-
-interface CollectedNode {
-  readonly node: MimeNode;
-  readonly depth: number;
-  readonly chunks: Buffer[];
-}
 
 interface WalkState {
   readonly limits: MimeLimits;
@@ -40,7 +36,7 @@ function tooManyParts(limits: MimeLimits): MimeError {
 }
 
 /** Run mailsplit over one message (attached messages are left closed: we open them ourselves). */
-function collectNodes(raw: Buffer, depthBase: number, limits: MimeLimits): Promise<CollectedNode[]> {
+function collectNodesWithMailsplit(raw: Buffer, depthBase: number, limits: MimeLimits): Promise<CollectedNode[]> {
   return new Promise((resolve, reject) => {
     const maxNodes = limits.maxParts * 2 + 16;
     const splitter = new Splitter({ ignoreEmbedded: true, maxHeadSize: limits.maxHeaderBytes, maxChildNodes: maxNodes + 1 });
@@ -85,6 +81,15 @@ function collectNodes(raw: Buffer, depthBase: number, limits: MimeLimits): Promi
     });
     splitter.end(raw);
   });
+}
+
+/**
+ * The message's MIME nodes: found with Buffer.indexOf when the message is
+ * well-formed (same result, without mailsplit's per-line scan), else by mailsplit.
+ */
+function collectNodes(raw: Buffer, depthBase: number, limits: MimeLimits): Promise<CollectedNode[]> {
+  const nodes = collectWellFormedNodes(raw, depthBase, limits);
+  return nodes ? Promise.resolve(nodes) : collectNodesWithMailsplit(raw, depthBase, limits);
 }
 
 function isLeaf(node: MimeNode): boolean {
