@@ -31,7 +31,7 @@ function depthOf(node: MimeNode): number {
 function tooManyParts(limits: MimeLimits): MimeError {
   return new MimeError(
     'AVF_ERR_MIME_TOO_MANY_PARTS',
-    `message has more than ${limits.maxParts} MIME parts; raise the MIME part limit (maxParts) if such mail is legitimate`,
+    `message has more than ${limits.maxParts} MIME parts; raise AVFLEET_MIME_MAX_PARTS if such mail is legitimate`,
   );
 }
 
@@ -55,7 +55,7 @@ function collectNodesWithMailsplit(raw: Buffer, depthBase: number, limits: MimeL
       if (chunk.type === 'node') {
         const depth = depthBase + depthOf(chunk);
         if (depth > limits.maxDepth) {
-          fail(new MimeError('AVF_ERR_MIME_TOO_DEEP', `MIME nesting deeper than ${limits.maxDepth} levels; raise the MIME depth limit (maxDepth) if such mail is legitimate`));
+          fail(new MimeError('AVF_ERR_MIME_TOO_DEEP', `MIME nesting deeper than ${limits.maxDepth} levels; raise AVFLEET_MIME_MAX_DEPTH if such mail is legitimate`));
           return;
         }
         if (nodes.length >= maxNodes) return fail(tooManyParts(limits));
@@ -72,7 +72,7 @@ function collectNodesWithMailsplit(raw: Buffer, depthBase: number, limits: MimeL
     stream.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'EMAXLEN' && /child nodes/i.test(err.message)) return fail(tooManyParts(limits));
       if (err.code === 'EMAXLEN') {
-        return fail(new MimeError('AVF_ERR_MIME_HEADERS_TOO_LARGE', `a MIME header block is larger than ${limits.maxHeaderBytes} bytes; raise maxHeaderBytes if such mail is legitimate`, { cause: err }));
+        return fail(new MimeError('AVF_ERR_MIME_HEADERS_TOO_LARGE', `a MIME header block is larger than ${limits.maxHeaderBytes} bytes; raise AVFLEET_MIME_MAX_HEADER_BYTES if such mail is legitimate`, { cause: err }));
       }
       fail(new MimeError('AVF_ERR_MIME_PARSE', `cannot split the message into MIME parts: ${err.message}`, { cause: err }));
     });
@@ -160,7 +160,7 @@ async function walkMessage(state: WalkState, raw: Buffer, prefix: string, depthB
     const filename = info.filename ?? uuFilename;
     if ((info.declaredType === 'message/rfc822' || info.declaredType === 'message/global') && content.length > 0) {
       if (depth + 1 > state.limits.maxDepth) {
-        throw new MimeError('AVF_ERR_MIME_TOO_DEEP', `attached messages nested deeper than ${state.limits.maxDepth} levels; raise the MIME depth limit (maxDepth) if such mail is legitimate`);
+        throw new MimeError('AVF_ERR_MIME_TOO_DEEP', `attached messages nested deeper than ${state.limits.maxDepth} levels; raise AVFLEET_MIME_MAX_DEPTH if such mail is legitimate`);
       }
       state.containers.push({ index, kind: 'rfc822', filename });
       await walkMessage(state, content, `${index}.`, depth + 1);
