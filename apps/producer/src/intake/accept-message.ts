@@ -117,7 +117,8 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
 
   const toStore = new Map<string, Buffer>();
   for (const p of toScan) if (p.body.partIndex !== null) toStore.set(p.body.sha256, p.original);
-  await Promise.all([...toStore].map(([sha, data]) => deps.store.putPart(sha, data)));
+  // selectBodies hashed exactly these bytes (`original` is the part's own content): the store need not hash them again.
+  await Promise.all([...toStore].map(([sha, data]) => deps.store.putPart(sha, data, { digestFromData: true })));
   const deadlineMs = meta.deadlineSec !== null ? now + meta.deadlineSec * 1000 : null;
   const children = toScan.map((p) => scanJob(scanId, p, p.body.partIndex === null ? messageKey : partKey(p.body.sha256), deps.config.digest, deadlineMs, meta));
   try {

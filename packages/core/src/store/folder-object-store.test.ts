@@ -115,6 +115,34 @@ describe('FolderObjectStore on disk', () => {
     expect(await store.exists(key)).toBe(true);
   });
 
+  it('makes a folder once, not on every write, and again after a prune removed it', async () => {
+    const mkdir = jest.spyOn(fs, 'mkdir');
+    try {
+      const at = new Date('2024-06-01T00:00:00Z');
+      for (const id of ['m1', 'm2', 'm3']) await store.putMessage(id, Buffer.from(id), at);
+      expect(mkdir).toHaveBeenCalledTimes(1);
+      const body = randomBytes(10);
+      await store.putPart(sha256(body), body, { digestFromData: true });
+      expect(mkdir).toHaveBeenCalledTimes(2);
+      for (const id of ['m1', 'm2', 'm3']) await age(store.pathFor(`messages/2024/06/01/${id}.eml`), 30 * DAY);
+      expect(await store.prune(7 * DAY)).toBe(3);
+      await store.putMessage('m4', Buffer.from('m4'), at);
+      expect(mkdir).toHaveBeenCalledTimes(3);
+      expect((await store.get('messages/2024/06/01/m4.eml')).toString()).toBe('m4');
+    } finally {
+      mkdir.mockRestore();
+    }
+  });
+
+  it('writes into a day folder that was removed behind its back (another process pruned it)', async () => {
+    const at = new Date('2024-06-01T00:00:00Z');
+    const key = await store.putMessage('first', Buffer.from('1'), at);
+    await store.delete(key);
+    await fs.rmdir(path.dirname(store.pathFor(key)));
+    await store.putMessage('second', Buffer.from('2'), at);
+    expect(await listFiles(dir)).toEqual([path.join('messages', '2024', '06', '01', 'second.eml')]);
+  });
+
   it('prune on a store that was never written to removes nothing', async () => {
     expect(await store.prune(0)).toBe(0);
   });

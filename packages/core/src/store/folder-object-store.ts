@@ -3,8 +3,8 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ObjectStore, PutPartResult, StoredObjectInfo } from './object-store';
-import { assertDigestMatches, isMessageId, isSha256Hex, messageKey, parseObjectKey, partKey } from './part-key';
+import type { ObjectStore, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
+import { assertPartDigest, isMessageId, isSha256Hex, messageKey, parseObjectKey, partKey } from './part-key';
 import type { ParsedObjectKey } from './part-key';
 import { StoreError } from './store-error';
 
@@ -16,9 +16,11 @@ import { StoreError } from './store-error';
  *   messages/YYYY/MM/DD/<id>.eml     as the key
  *   parts/<first 2 hex>/<sha256>     fanned out by the digest's first two hex characters
  *
- * Writes are atomic: the bytes go to `.<name>.<pid>.<random>.tmp` in the target
- * folder, are fsync'ed, then renamed over the final name, so a reader never
- * sees half an object. Folders are created on demand.
+ * Writes are atomic: the bytes go to `.<name>.<pid>.<random>.<n>.tmp` in the
+ * target folder, are fsync'ed, then renamed over the final name, so a reader
+ * never sees half an object. Folders are created on demand and remembered, so
+ * a write does not `mkdir` a folder this store already made; when a prune (here
+ * or in another process) has removed it meanwhile, the write makes it again.
  *
  * Retention is `prune(olderThanMs)` (`avfleet store prune --older-than 7d`).
  * A part's age counts from its last write or dedup hit: a `putPart` that finds
@@ -29,6 +31,11 @@ export class FolderObjectStore implements ObjectStore {
   readonly kind = 'folder' as const;
   /** Absolute path of the store's folder. */
   readonly dir: string;
+  /** Folders this store made or found (at most MAX_KNOWN_DIRS: the day folders and the 256 part fan-outs). */
+  private readonly knownDirs = new Set<string>();
+  /** `<pid>.<random>` of this store's temp names; a counter tells its writes apart. */
+  private readonly tmpTag = `${process.pid}.${randomBytes(6).toString('hex')}`;
+  private tmpCount = 0;
 
   constructor(dir: string) {
     if (typeof dir !== 'string' || dir.trim() === '') {
@@ -48,9 +55,9 @@ export class FolderObjectStore implements ObjectStore {
     return key;
   }
 
-  async putPart(sha256: string, data: Buffer): Promise<PutPartResult> {
+  async putPart(sha256: string, data: Buffer, options?: PutPartOptions): Promise<PutPartResult> {
     const key = partKey(sha256);
-    assertDigestMatches(sha256, data);
+    assertPartDigest(sha256, data, options);
     const file = this.pathFor(key);
     const existing = await this.lstatOrNull(file, key);
     if (existing) {
@@ -115,6 +122,7 @@ export class FolderObjectStore implements ObjectStore {
       throw new RangeError(`prune: olderThanMs must be a non-negative number of milliseconds, got ${olderThanMs}`);
     }
     const cutoff = now.getTime() - olderThanMs;
+    this.knownDirs.clear(); // emptied folders go
     try {
       const messages = await this.pruneTree(path.join(this.dir, 'messages'), cutoff, 'message', true);
       const parts = await this.pruneTree(path.join(this.dir, 'parts'), cutoff, 'part', false);
@@ -166,15 +174,20 @@ export class FolderObjectStore implements ObjectStore {
 
   private async writeAtomic(file: string, data: Buffer, key: string): Promise<void> {
     const dir = path.dirname(file);
-    const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = path.join(dir, `.${path.basename(file)}.${this.tmpTag}.${(this.tmpCount++).toString(36)}.tmp`);
     try {
-      // A concurrent prune may remove an empty day folder between mkdir and open: retry.
+      // A prune may have removed an empty day folder (since this store made it, or between mkdir and open): make it again and retry.
       for (let attempt = 0; ; attempt++) {
-        await fs.mkdir(dir, { recursive: true });
+        if (!this.knownDirs.has(dir)) {
+          await fs.mkdir(dir, { recursive: true });
+          if (this.knownDirs.size >= MAX_KNOWN_DIRS) this.knownDirs.clear();
+          this.knownDirs.add(dir);
+        }
         let handle: fs.FileHandle;
         try {
           handle = await fs.open(tmp, 'wx', 0o644);
         } catch (err) {
+          this.knownDirs.delete(dir);
           if (errnoCode(err) === 'ENOENT' && attempt < 3) continue;
           throw err;
         }
@@ -219,6 +232,9 @@ export class FolderObjectStore implements ObjectStore {
     );
   }
 }
+
+/** Bound on the remembered folders (a long-running store sees one new day folder a day). */
+const MAX_KNOWN_DIRS = 1024;
 
 function errnoCode(err: unknown): string | undefined {
   const c = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;

@@ -1,4 +1,4 @@
-export type { ObjectStore, PutPartResult, StoredObjectInfo } from './object-store';
+export type { ObjectStore, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
 export { StoreError, isStoreError, STORE_ERROR_CODES } from './store-error';
 export type { StoreErrorCode } from './store-error';
 export {

@@ -1,8 +1,8 @@
 import { Client } from 'minio';
 import type { Readable } from 'node:stream';
 import { isS3NotFound, mapS3Error, s3ErrorCode } from './map-s3-error';
-import type { ObjectStore, PutPartResult, StoredObjectInfo } from './object-store';
-import { assertDigestMatches, messageKey, parseObjectKey, partKey } from './part-key';
+import type { ObjectStore, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
+import { assertPartDigest, messageKey, parseObjectKey, partKey } from './part-key';
 import { StoreError } from './store-error';
 import { createTimedTransport } from './timed-transport';
 
@@ -121,9 +121,9 @@ export class MinioObjectStore implements ObjectStore {
     return key;
   }
 
-  async putPart(sha256: string, data: Buffer): Promise<PutPartResult> {
+  async putPart(sha256: string, data: Buffer, options?: PutPartOptions): Promise<PutPartResult> {
     const key = partKey(sha256);
-    assertDigestMatches(sha256, data);
+    assertPartDigest(sha256, data, options);
     if (await this.stat(key)) return { key, created: false };
     await this.putObject(key, data, 'application/octet-stream');
     return { key, created: true };

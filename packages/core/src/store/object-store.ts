@@ -16,6 +16,17 @@ export interface PutPartResult {
   created: boolean;
 }
 
+/** How `putPart` treats the digest it is given. */
+export interface PutPartOptions {
+  /**
+   * The caller computed `sha256` from these very bytes (the same Buffer,
+   * unchanged since), as the producer's intake does when it selects the parts
+   * of a message it just split: the store then does not hash them a second
+   * time. Without it (the default) the store checks the digest itself.
+   */
+  readonly digestFromData?: boolean;
+}
+
 /**
  * Where raw messages and part bodies live (interfaces.md §5): a local folder
  * or an S3 bucket, one interface. Every method validates its key (see
@@ -31,9 +42,10 @@ export interface ObjectStore {
   /**
    * Stores a part body under `parts/<sha256>` unless one is there already
    * (stat first; an existing object is not rewritten). `sha256` must be the
-   * SHA-256 of `data`: a mismatch is refused with AVF_ERR_STORE_INVALID_KEY.
+   * SHA-256 of `data`: a mismatch is refused with AVF_ERR_STORE_INVALID_KEY
+   * (not checked again when `options.digestFromData` says the caller hashed these bytes).
    */
-  putPart(sha256: string, data: Buffer): Promise<PutPartResult>;
+  putPart(sha256: string, data: Buffer, options?: PutPartOptions): Promise<PutPartResult>;
   get(key: string): Promise<Buffer>;
   /** The body as a stream; a missing key rejects before any stream exists. The caller consumes or destroys it. */
   getStream(key: string): Promise<Readable>;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { assertDigestMatches, messageKey, parseObjectKey, partKey } from './part-key';
+import { assertDigestMatches, assertPartDigest, messageKey, parseObjectKey, partKey } from './part-key';
 import { isStoreError, StoreError } from './store-error';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -64,6 +64,17 @@ describe('assertDigestMatches', () => {
   it('accepts the bytes of the digest and refuses others', () => {
     expect(() => assertDigestMatches(sha('a'), Buffer.from('a'))).not.toThrow();
     expect(codeOf(() => assertDigestMatches(sha('a'), Buffer.from('b')))).toBe('AVF_ERR_STORE_INVALID_KEY');
+  });
+});
+
+describe('assertPartDigest', () => {
+  it('hashes the bytes unless the caller says it did, and always refuses a malformed digest', () => {
+    expect(codeOf(() => assertPartDigest(sha('a'), Buffer.from('b')))).toBe('AVF_ERR_STORE_INVALID_KEY');
+    expect(codeOf(() => assertPartDigest(sha('a'), Buffer.from('b'), { digestFromData: false }))).toBe('AVF_ERR_STORE_INVALID_KEY');
+    expect(() => assertPartDigest(sha('a'), Buffer.from('a'))).not.toThrow();
+    // The caller's word is taken: no second hash of the same bytes.
+    expect(() => assertPartDigest(sha('a'), Buffer.from('b'), { digestFromData: true })).not.toThrow();
+    expect(codeOf(() => assertPartDigest('ABC', Buffer.from('a'), { digestFromData: true }))).toBe('AVF_ERR_STORE_INVALID_KEY');
   });
 });
 

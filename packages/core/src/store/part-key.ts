@@ -101,6 +101,16 @@ export function assertObjectKey(key: string): void {
   parseObjectKey(key);
 }
 
+/**
+ * The check every `putPart` makes: `sha256` is well formed and, unless the
+ * caller says it hashed these very bytes itself (`digestFromData`), is the
+ * SHA-256 of `data`. Throws AVF_ERR_STORE_INVALID_KEY otherwise.
+ */
+export function assertPartDigest(sha256: string, data: Buffer, options?: { readonly digestFromData?: boolean }): void {
+  if (options?.digestFromData === true) assertSha256Hex(sha256);
+  else assertDigestMatches(sha256, data);
+}
+
 /** Throws AVF_ERR_STORE_INVALID_KEY unless `data` hashes to `sha256` (a part is only ever stored under its own digest). */
 export function assertDigestMatches(sha256: string, data: Buffer): void {
   assertSha256Hex(sha256);
