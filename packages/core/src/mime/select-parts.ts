@@ -60,8 +60,21 @@ export interface BodySelection {
   readonly skipped: SelectionSkip | null;
 }
 
+/** Digests of bodies already hashed, by Buffer: every rule selecting the same part (or the raw message) shares one SHA-256. */
+const digests = new WeakMap<Buffer, string>();
+
 function sha256(buf: Buffer): string {
-  return createHash('sha256').update(buf).digest('hex');
+  let digest = digests.get(buf);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(buf).digest('hex');
+    digests.set(buf, digest);
+  }
+  return digest;
+}
+
+/** `content` is exactly the rule's eicar_fake_pattern (UTF-8). */
+function isFakeEicar(pattern: string | null, content: Buffer): boolean {
+  return pattern !== null && content.length === Buffer.byteLength(pattern, 'utf8') && content.equals(Buffer.from(pattern, 'utf8'));
 }
 
 /** semantics.md §3.2, first "yes" wins. */
@@ -94,7 +107,7 @@ export function isPartSelected(rule: SelectionRule, part: MimePart): boolean {
 }
 
 function partBody(rule: SelectionRule, part: MimePart): SelectedBody {
-  const fake = rule.eicarFakePattern !== null && part.content.equals(Buffer.from(rule.eicarFakePattern, 'utf8'));
+  const fake = isFakeEicar(rule.eicarFakePattern, part.content);
   const content = fake ? Buffer.from(EICAR_TEST_STRING, 'latin1') : part.content;
   return {
     partIndex: part.index,
