@@ -13,10 +13,11 @@ export interface AggregateProcessorDeps {
 /** The parent job: children's verdicts → symbols and action → stored result. Idempotent: a re-run keeps the first stored answer. */
 export function createAggregateProcessor(deps: AggregateProcessorDeps): (job: Job<AggregateJobData>) => Promise<{ action: string; score: number }> {
   return async (job) => {
-    const existing = await deps.results.load(job.data.scanId);
-    if (existing) return { action: existing.action, score: existing.score };
-    const values = await job.getChildrenValues<ScanJobResult>();
-    const failures = await job.getIgnoredChildrenFailures().catch(() => ({} as Record<string, string>));
+    // Both reads in one round trip. A re-run is not looked up first: saveOnce refuses to replace the stored answer, which is then returned.
+    const [values, failures] = await Promise.all([
+      job.getChildrenValues<ScanJobResult>(),
+      job.getIgnoredChildrenFailures().catch(() => ({} as Record<string, string>)),
+    ]);
     const reasons = Object.values(failures);
     const result: ScanResult = finishScan({
       ...deps.finish,

@@ -76,13 +76,23 @@ export function createScanProcessor(deps: ScanProcessorDeps): (job: Job<ScanJobD
 /**
  * The scanner's signature version (cache key), or null when it does not answer within one
  * attempt's timeout: a server that hangs on VERSION must not double the rule's time.
+ * A version the scanner already holds (its cache; the usual case) is answered without
+ * arming a timer.
  */
-async function signatureVersionWithin(scanner: Scanner, ms: number): Promise<string | null> {
+export async function signatureVersionWithin(scanner: Scanner, ms: number): Promise<string | null> {
   if (!scanner.signatureVersion) return null;
+  const answer: { settled: boolean; value: string | null } = { settled: false, value: null };
+  const version = scanner.signatureVersion().then(
+    (v) => ((answer.settled = true), (answer.value = v)),
+    () => ((answer.settled = true), (answer.value = null)),
+  );
+  // One microtask: a promise that was already resolved has run its handler by now.
+  await undefined;
+  if (answer.settled) return answer.value;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
   try {
-    return await Promise.race([scanner.signatureVersion().catch(() => null), late]);
+    return await Promise.race([version, late]);
   } finally {
     clearTimeout(timer);
   }
@@ -103,7 +113,19 @@ function scanBody(d: ScanJobData, store: ObjectStore, content: Buffer | undefine
     return { ...meta, size: eicar.length, buffer: eicar, open: () => Readable.from([eicar]) };
   }
   if (content) return { ...meta, size: content.length, buffer: content, sha256: d.sha256, open: () => Readable.from([content]) };
-  return { ...meta, size: d.size, sha256: d.sha256, open: () => store.getStream(d.key) };
+  return { ...meta, size: d.size, sha256: d.sha256, open: () => openStoredBody(store, d) };
+}
+
+/**
+ * Bodies up to this size are read from the store in one call when the scanner opens them;
+ * larger ones are streamed. A 64 KiB file stream costs about three times the CPU of one read.
+ */
+export const WHOLE_READ_MAX_BYTES = 1024 * 1024;
+
+/** The stored body as a stream: one chunk read at once when small, the store's stream otherwise. */
+function openStoredBody(store: ObjectStore, d: ScanJobData): Promise<Readable> {
+  if (d.size > WHOLE_READ_MAX_BYTES) return store.getStream(d.key);
+  return store.get(d.key).then((bytes) => Readable.from([bytes]));
 }
 
 /** The envelope facts the producer passed along, for protocols that send them (ICAP, Kaspersky SE). */

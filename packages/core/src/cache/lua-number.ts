@@ -12,6 +12,8 @@ export function formatLuaNumber(n: number): string {
   if (n === -Infinity) return '-inf';
   const sign = n < 0 || Object.is(n, -0) ? '-' : '';
   if (n === 0) return `${sign}0`;
+  // Integers of up to 14 digits (cache weights are 0 or 1) print as their digits: skip the 100-digit expansion.
+  if (Number.isInteger(n) && Math.abs(n) < 1e14) return String(n);
   const { digits, exp } = roundDigits(Math.abs(n));
   if (exp < PRECISION && exp >= -4) {
     let fixed: string;
