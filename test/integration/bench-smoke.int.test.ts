@@ -9,6 +9,7 @@ import { generateCorpus } from '../../benchmarks/src/corpus/generate-corpus';
 import { EICAR } from '../../benchmarks/src/corpus/make-attachment';
 import { sumMetric } from '../../benchmarks/src/measure/worker-metrics';
 import { splitJsonObjects } from '../../benchmarks/src/phases/rspamc-driver';
+import { soakTrend } from '../../benchmarks/src/phases/soak-phase';
 import { runBench } from '../../benchmarks/src/run-bench';
 
 jest.setTimeout(90000);
@@ -74,5 +75,38 @@ describe('bench run (5 messages)', () => {
     expect(scale!.extra?.scans as number).toBeGreaterThanOrEqual(1);
     expect(report.table).toContain('limit: raw INSTREAM x1');
     expect(report.table).toContain('fleet warm (folder store)');
+  });
+});
+
+describe('bench memory and soak phases', () => {
+  it('tells a flat series from a growing one, after the warm-up rounds', () => {
+    const MB = 1e6;
+    const flat = [100, 140, 150, 151, 149, 150, 152, 150, 151, 150].map((x) => x * MB);
+    const growing = [100, 140, 150, 160, 170, 180, 190, 200, 210, 220].map((x) => x * MB);
+    expect(soakTrend(flat, 8 * MB, 2)).toMatchObject({ flat: true, first: 100 * MB, last: 150 * MB });
+    expect(soakTrend(growing, 8 * MB, 2)).toMatchObject({ flat: false });
+    // The warm-up climb alone is not growth.
+    expect(soakTrend([10, 50, 60, 60, 60, 60].map((x) => x * MB), 2 * MB, 2).flat).toBe(true);
+  });
+
+  it('runs one large message through producer and worker, and a short soak, with correct verdicts', async () => {
+    const args = parseBenchArgs(['--messages', '5', '--seed', 'smoke-mem', '--phases', 'memory,soak', '--memory-mb', '3', '--soak-rounds', '3', '--concurrency', '2', '--worker-concurrency', '2']);
+    const report = await runBench(args, () => undefined);
+    const m = report.memory!;
+    expect(m).toMatchObject({ attachmentBytes: 3e6, status: 200, action: 'reject', correct: true });
+    expect(m.messageBytes).toBeGreaterThan(4e6); // base64 and MIME around the 3 MB
+    for (const p of [m.producer, m.worker]) {
+      expect(p.baselineBytes).toBeGreaterThan(10e6);
+      expect(p.peakBytes).toBeGreaterThan(0);
+      expect(p.growthX).toBe(Math.round((p.growthBytes / m.attachmentBytes) * 100) / 100);
+    }
+    const s = report.soak!;
+    expect(s).toMatchObject({ rounds: 3, messages: 15, errors: 0, wrongVerdicts: 0 });
+    for (const sample of s.samples) {
+      expect(sample.producerRssBytes).toBeGreaterThan(10e6);
+      expect(sample.workerRssBytes).toBeGreaterThan(10e6);
+      expect(sample.redisUsedBytes).toBeGreaterThan(0);
+    }
+    expect(Object.keys(s.trends).sort()).toEqual(['producerRss', 'redisKeys', 'redisUsed', 'workerRss']);
   });
 });
