@@ -18,8 +18,11 @@ export interface Runtime {
   readonly logger: pino.Logger;
 }
 
-/** Settings, then antivirus.conf, then a pino logger; on a problem prints it and returns the exit status. */
-export function loadRuntime(args: CommandArgs, role: FleetRole): Runtime | { exit: number } {
+/**
+ * Settings, then antivirus.conf, then a pino logger; on a problem prints it and returns the exit status.
+ * `quiet(settings)`: true = do not print the configuration's warnings (a producer cluster child; its primary did).
+ */
+export function loadRuntime(args: CommandArgs, role: FleetRole, opts: { quiet?: (settings: FleetSettings) => boolean } = {}): Runtime | { exit: number } {
   let settings: FleetSettings;
   try {
     settings = resolveFleetSettings({ flags: args.flags, env: args.io.env, role, cwd: args.io.cwd });
@@ -38,17 +41,22 @@ export function loadRuntime(args: CommandArgs, role: FleetRole): Runtime | { exi
     const code = reportConfigFailure(err, path, args.io);
     return { exit: code === 1 ? 2 : code };
   }
-  for (const w of config.warnings) args.io.stderr(`${formatWarning(w)}\n`);
+  if (opts.quiet?.(settings) !== true) for (const w of config.warnings) args.io.stderr(`${formatWarning(w)}\n`);
   const logger = createLogger({ level: settings.logLevel, name: `avfleet-${role}` });
   return { settings, config, logger };
 }
 
-/** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
-export function untilSignal(): Promise<NodeJS.Signals> {
+/**
+ * Resolves when the process is asked to stop (SIGINT/SIGTERM). After that a second signal
+ * ends the process (Node's default), unless `ignoreRepeats` keeps catching them.
+ */
+export function untilSignal(opts: { ignoreRepeats?: boolean } = {}): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const on = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
+      if (opts.ignoreRepeats !== true) {
+        process.off('SIGINT', on);
+        process.off('SIGTERM', on);
+      }
       resolve(sig);
     };
     process.on('SIGINT', on);

@@ -10,3 +10,6 @@ export { createIntake } from './intake/accept-message';
 export type { AcceptedMessage, IntakeDeps } from './intake/accept-message';
 export { ApiError } from './errors';
 export type { ApiErrorCode } from './errors';
+export { runProducerCluster } from './cluster/run-producer-cluster';
+export type { ProducerClusterOptions, ProducerClusterOutcome } from './cluster/run-producer-cluster';
+export { startProducerChild } from './cluster/start-producer-child';

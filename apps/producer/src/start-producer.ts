@@ -19,6 +19,8 @@ export interface StartProducerOptions {
   readonly config: AntivirusConfig;
   readonly logger: Logger;
   readonly registry?: Registry;
+  /** What GET /metrics serves instead of `registry`'s own text (a producer cluster child asks its primary for the whole cluster's). */
+  readonly metricsText?: () => Promise<string>;
 }
 
 export interface RunningProducer {
@@ -85,6 +87,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
     waiter, results, aggregateQueue,
     backpressure: new Backpressure(scanQueues, settings.maxWaiting),
     metrics, logger, apiToken: settings.apiToken, maxMessageBytes: settings.maxMessageBytes, readiness, partialResult,
+    ...(opts.metricsText ? { metricsText: opts.metricsText } : {}),
   };
   const sameListener = settings.metricsListen.host === settings.listen.host && settings.metricsListen.port === settings.listen.port;
   const replyThresholds = thresholdsForReply(settings.actions);

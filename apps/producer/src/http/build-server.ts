@@ -82,7 +82,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps,
     switch (match.route) {
       case 'healthz': status = healthz(res); break;
       case 'readyz': status = await readyz(res, deps); break;
-      case 'metrics': status = await metrics(res, deps.metrics.registry); break;
+      case 'metrics': status = await metrics(res, deps.metrics.registry, deps.metricsText); break;
       case 'post_scans': status = await postScans(req, res, url, deps, startedAt); break;
       case 'checkv2': status = await checkv2(req, res, deps, opts.thresholds, startedAt); break;
       case 'get_scan': status = await getScan(res, path.slice('/scans/'.length), deps); break;

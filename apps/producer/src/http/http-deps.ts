@@ -53,6 +53,8 @@ export interface HttpDeps {
   readonly readiness: () => Promise<Readiness>;
   /** The result so far, with unfinished rules as `deadline` fail verdicts (Deadline header). */
   readonly partialResult: (scanId: string) => Promise<ScanResult | null>;
+  /** The text GET /metrics serves instead of `metrics.registry`'s own (a producer cluster child: the whole cluster's). */
+  readonly metricsText?: () => Promise<string>;
   /** Longest a Redis or store call on the request path may take before the answer is 503 (default INTAKE_TIMEOUT_MS). */
   readonly storeTimeoutMs?: number;
 }

@@ -26,6 +26,7 @@ describe('describeSettings', () => {
     expect(flags).toEqual({
       config: 'AVFLEET_CONFIG', redis: 'AVFLEET_REDIS_URL', store: 'AVFLEET_STORE', listen: 'AVFLEET_LISTEN',
       'metrics-listen': 'AVFLEET_METRICS_LISTEN', queues: 'AVFLEET_QUEUES', concurrency: 'AVFLEET_CONCURRENCY', lenient: 'AVFLEET_LENIENT_CONFIG',
+      processes: 'AVFLEET_PRODUCER_PROCESSES',
     });
   });
 
@@ -45,6 +46,9 @@ describe('describeSettings', () => {
     expect(worker).toContain('queues');
     expect(worker).not.toContain('listen');
     expect(describeSettings('producer').map((r) => r.env)).toContain('AVFLEET_API_TOKEN');
+    expect(describeSettings('producer').map((r) => r.flag)).toContain('processes');
+    expect(describeSettings('worker').map((r) => r.env)).not.toContain('AVFLEET_PRODUCER_PROCESSES');
+    expect(describeSettings('scan').map((r) => r.env)).not.toContain('AVFLEET_PRODUCER_PROCESSES');
     expect(describeSettings('cli').map((r) => r.flag)).toEqual(['lenient']);
   });
 

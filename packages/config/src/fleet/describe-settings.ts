@@ -1,4 +1,4 @@
-import { FLEET_DEFAULTS } from './fleet-defaults';
+import { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES } from './fleet-defaults';
 import type { ActionThresholds, FleetRole, HostPort } from './fleet-settings';
 
 /**
@@ -47,6 +47,7 @@ const ROWS: SettingDescriptor[] = [
   { key: 'metrics_listen', env: 'AVFLEET_METRICS_LISTEN', flag: 'metrics-listen', valueName: 'HOST:PORT', default: `producer: its --listen; worker: ${hostPort(D.workerMetricsListen)}`, meaning: '/metrics, /healthz, /readyz', usedBy: ['producer', 'worker'] },
   { key: 'queues', env: 'AVFLEET_QUEUES', flag: 'queues', valueName: 'LIST', default: 'every rule and aggregate', meaning: 'comma-separated rule names (block names) and/or aggregate to serve', usedBy: ['worker'] },
   { key: 'concurrency', env: 'AVFLEET_CONCURRENCY', flag: 'concurrency', valueName: 'N', default: String(D.concurrency), meaning: 'jobs at once, per queue, per process', usedBy: ['worker', 'scan'] },
+  { key: 'producer_processes', env: 'AVFLEET_PRODUCER_PROCESSES', flag: 'processes', valueName: 'N', default: String(D.producerProcesses), meaning: `producer processes sharing --listen (node:cluster, 1 to ${MAX_PRODUCER_PROCESSES}); /metrics sums them all`, usedBy: ['producer'] },
   { key: 'queue_prefix', env: 'AVFLEET_QUEUE_PREFIX', flag: null, valueName: 'NAME', default: D.queuePrefix, meaning: "BullMQ prefix of the fleet's queues", usedBy: ALL },
   { key: 'max_waiting', env: 'AVFLEET_MAX_WAITING', flag: null, valueName: 'N', default: String(D.maxWaiting), meaning: 'waiting scan jobs above which POST answers 429', usedBy: ['producer', 'scan'] },
   { key: 'result_ttl', env: 'AVFLEET_RESULT_TTL', flag: null, valueName: 'SECONDS', default: `${D.resultTtlSec} s`, meaning: 'how long results stay readable (also 30m, 2h, 1d)', usedBy: ALL },

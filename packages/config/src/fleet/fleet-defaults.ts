@@ -18,6 +18,8 @@ export interface FleetDefaults {
   /** null = every rule plus `aggregate`. */
   readonly queues: null;
   readonly concurrency: number;
+  /** `avfleet producer` processes sharing the listen port (1 = no cluster). */
+  readonly producerProcesses: number;
   readonly queuePrefix: string;
   readonly maxWaiting: number;
   readonly resultTtlSec: number;
@@ -32,6 +34,9 @@ export interface FleetDefaults {
   readonly stalledIntervalSec: number;
   readonly lenient: boolean;
 }
+
+/** Upper bound of AVFLEET_PRODUCER_PROCESSES. */
+export const MAX_PRODUCER_PROCESSES = 64;
 
 /** Freezes `value` and every object inside it; an already frozen object (a shared default) is left as it is. */
 export function deepFreeze<T>(value: T): T {
@@ -51,6 +56,7 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   workerMetricsListen: { host: '127.0.0.1', port: 9464 },
   queues: null,
   concurrency: 8,
+  producerProcesses: 1,
   queuePrefix: 'avfleet',
   maxWaiting: 10000,
   resultTtlSec: 3600,

@@ -78,6 +78,8 @@ export interface FleetSettings {
   /** Queue names to serve; null = every rule plus `aggregate`. */
   readonly queues: readonly string[] | null;
   readonly concurrency: number;
+  /** Producer processes sharing the listen port (node:cluster, round-robin); 1 = one plain process, no cluster. */
+  readonly producerProcesses: number;
   readonly queuePrefix: string;
   readonly maxWaiting: number;
   readonly resultTtlSec: number;

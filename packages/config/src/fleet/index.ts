@@ -1,5 +1,5 @@
 /** Fleet settings (interfaces.md §2): re-exported by packages/config/src/index.ts. */
-export { FLEET_DEFAULTS } from './fleet-defaults';
+export { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES } from './fleet-defaults';
 export type { FleetDefaults } from './fleet-defaults';
 export { LOG_LEVELS } from './fleet-settings';
 export type {

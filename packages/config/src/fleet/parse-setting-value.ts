@@ -20,6 +20,14 @@ export function parsePositiveInt(raw: RawSetting): number {
   return n;
 }
 
+/** A whole number from `min` to `max`. */
+export function parseIntInRange(raw: RawSetting, min: number, max: number): number {
+  const s = raw.value.trim();
+  const n = Number(s);
+  if (!INT.test(s) || !Number.isSafeInteger(n) || n < min || n > max) throw invalidSetting(raw, `a whole number from ${min} to ${max}`);
+  return n;
+}
+
 export function parsePositiveNumber(raw: RawSetting): number {
   const s = raw.value.trim();
   const n = Number(s);

@@ -43,6 +43,7 @@ describe('defaults (interfaces.md §2, semantics.md §10.3)', () => {
       metricsListen: { host: '127.0.0.1', port: 9464 },
       queues: null,
       concurrency: 8,
+      producerProcesses: 1,
       queuePrefix: 'avfleet',
       maxWaiting: 10000,
       resultTtlSec: 3600,
@@ -248,5 +249,33 @@ describe('AVFLEET_STALLED_INTERVAL', () => {
   });
   it('refuses less than half a second, naming the variable', () => {
     expect(() => resolve('0.1')).toThrow(/AVFLEET_STALLED_INTERVAL must be a number of seconds, at least 0.5/);
+  });
+});
+
+describe('AVFLEET_PRODUCER_PROCESSES', () => {
+  const env = { AVFLEET_CONFIG: '/etc/avfleet/antivirus.conf' };
+  const processes = (opts: { flags?: SettingFlags; env?: NodeJS.ProcessEnv }) =>
+    resolve({ role: 'producer', flags: opts.flags, env: { ...env, ...opts.env } }).producerProcesses;
+
+  it('defaults to one process', () => {
+    expect(processes({})).toBe(1);
+  });
+
+  it('takes the flag, the environment and the settings file, in that order', () => {
+    const file = join(dir, 'settings.yaml');
+    writeFileSync(file, 'producer_processes: 3\n');
+    expect(processes({ env: { AVFLEET_SETTINGS: file } })).toBe(3);
+    expect(processes({ env: { AVFLEET_SETTINGS: file, AVFLEET_PRODUCER_PROCESSES: '4' } })).toBe(4);
+    expect(processes({ env: { AVFLEET_SETTINGS: file, AVFLEET_PRODUCER_PROCESSES: '4' }, flags: { processes: '64' } })).toBe(64);
+  });
+
+  it.each([['0'], ['65'], ['-2'], ['1.5'], ['two'], ['1e1']])('refuses %s, naming the variable and the range', (value) => {
+    expect(errorOf(() => processes({ env: { AVFLEET_PRODUCER_PROCESSES: value } })).message).toBe(
+      `AVFLEET_PRODUCER_PROCESSES must be a whole number from 1 to 64, got '${value}'`,
+    );
+  });
+
+  it('names the flag when the bad value came from --processes', () => {
+    expect(errorOf(() => processes({ flags: { processes: '100' } })).message).toBe("--processes must be a whole number from 1 to 64, got '100'");
   });
 });

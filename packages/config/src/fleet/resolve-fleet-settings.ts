@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { ConfigError } from '../errors';
-import { FLEET_DEFAULTS, deepFreeze } from './fleet-defaults';
+import { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES, deepFreeze } from './fleet-defaults';
 import type { FleetRole, FleetSettings, HostPort, StoreSettings } from './fleet-settings';
 import {
   parseActionThresholds,
@@ -9,6 +9,7 @@ import {
   parseDurationSetting,
   parseStalledInterval,
   parseHostPort,
+  parseIntInRange,
   parseLogLevel,
   parseName,
   parsePath,
@@ -85,6 +86,7 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
     metricsListen: take('metrics_listen', parseHostPort, metricsDefault),
     queues: take<readonly string[] | null>('queues', parseQueueList, D.queues),
     concurrency: take('concurrency', parsePositiveInt, D.concurrency),
+    producerProcesses: take('producer_processes', (r) => parseIntInRange(r, 1, MAX_PRODUCER_PROCESSES), D.producerProcesses),
     queuePrefix: take('queue_prefix', (r) => parseName(r, 'a queue prefix'), D.queuePrefix),
     maxWaiting: take('max_waiting', parsePositiveInt, D.maxWaiting),
     resultTtlSec: take('result_ttl', (r) => parseDurationSetting(r, true), D.resultTtlSec),

@@ -62,6 +62,8 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     help: 'Scanner servers currently marked down (out of rotation after repeated errors), by rule.',
     labelNames: ['rule'],
     registers: r,
+    // Merging processes (a producer cluster's /metrics): every process sees the same servers; summing would count one server N times.
+    aggregator: 'max',
     collect() {
       for (const source of downSources) {
         for (const [rule, down] of source()) this.set({ rule }, down);
@@ -99,7 +101,8 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
       registers: r,
     }),
     serversDown,
-    queueJobs: new Gauge({ name: 'avfleet_queue_jobs', help: 'Jobs in a queue by state (waiting, active, delayed, failed), sampled from BullMQ.', labelNames: ['queue', 'state'], registers: r }),
+    // Every process samples the same BullMQ queues: merged (a producer cluster's /metrics) by max, not sum.
+    queueJobs: new Gauge({ name: 'avfleet_queue_jobs', help: 'Jobs in a queue by state (waiting, active, delayed, failed), sampled from BullMQ.', labelNames: ['queue', 'state'], registers: r, aggregator: 'max' }),
     jobsStalled: new Counter({ name: 'avfleet_jobs_stalled_total', help: 'Jobs moved back to waiting (retried) after their worker stalled or died, by queue.', labelNames: ['queue'], registers: r }),
     archiveLimitHits: new Counter({
       name: 'avfleet_archive_limit_hits_total',
