@@ -1,12 +1,13 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import IORedis from 'ioredis';
 import { EICAR_TEST_STRING, type ScanResult } from '@avfleet/core';
 import { isProcessAlive } from '../helpers/daemon-process';
-import { freePort, renderTestConfig, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
+import { childEnv, freePort, renderTestConfig, requireBuiltCli, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
 import { parsePromText, sampleSum } from '../helpers/prometheus-text';
 import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
@@ -182,4 +183,31 @@ test('SIGTERM to the primary stops both children and exits 0', async () => {
   expect(producer.exitStatus()).toBe('exit code 0');
   for (const pid of alive) expect(isProcessAlive(pid)).toBe(false);
   expect(logLines().filter((l) => l.msg === 'producer stopping').map((l) => l.pid).sort()).toEqual(expect.arrayContaining([...alive].sort()));
+});
+
+test.each([['1'], ['2']])('AVFLEET_PRODUCER_PROCESSES=%s on an address in use: says so and exits non-zero (nothing keeps it alive)', async (processes) => {
+  const env = {
+    AVFLEET_QUEUE_PREFIX: prefix.slice(0, -1), AVFLEET_REDIS_URL: services.redisUrl, AVFLEET_STORE: join(dir, 'store'), AVFLEET_PRODUCER_PROCESSES: processes,
+  };
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const port = (holder.address() as AddressInfo).port;
+  try {
+    const r = await new Promise<{ status: number | null; signal: string | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [requireBuiltCli(), 'producer', '--config', configPath, '--listen', `127.0.0.1:${port}`], { env: childEnv(env) });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.stdout.resume();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+      child.once('exit', (status, signal) => {
+        clearTimeout(timer);
+        resolve({ status, signal, stderr });
+      });
+    });
+    expect(r.signal).toBeNull(); // not killed after 30 s: it ended by itself
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('the address is in use');
+  } finally {
+    holder.close();
+  }
 });

@@ -93,8 +93,20 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   const replyThresholds = thresholdsForReply(settings.actions);
   const server = buildServer(deps, { serveMetrics: sameListener, thresholds: replyThresholds });
   const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, serveApi: false, thresholds: replyThresholds });
-  await listen(server, settings.listen.host, settings.listen.port);
-  if (opsServer) await listen(opsServer, settings.metricsListen.host, settings.metricsListen.port);
+  const releaseRedis = async (): Promise<void> => {
+    waiter.close();
+    await Promise.allSettled([events.close(), flow.close(), aggregateQueue.close(), ...scanQueues.map((q) => q.close())]);
+    await Promise.allSettled([bull.quit(), commands.quit(), eventsConnection.quit(), enqueueConnection.quit()]);
+  };
+  try {
+    await listen(server, settings.listen.host, settings.listen.port);
+    if (opsServer) await listen(opsServer, settings.metricsListen.host, settings.metricsListen.port);
+  } catch (err) {
+    // Nothing may keep the process alive after a failed start (the CLI reports the error and exits).
+    await Promise.all([server, ...(opsServer ? [opsServer] : [])].filter((s) => s.listening).map(closeGracefully));
+    await releaseRedis();
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   logger.info({ listen: address, rules: config.rules.map((r) => r.name) }, 'producer listening');
 
@@ -104,9 +116,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
       // No new connections; requests in flight are answered; keep-alive connections that
       // fall idle meanwhile are closed at once instead of after their keep-alive timeout.
       await Promise.all([server, ...(opsServer ? [opsServer] : [])].map(closeGracefully));
-      waiter.close();
-      await Promise.allSettled([events.close(), flow.close(), aggregateQueue.close(), ...scanQueues.map((q) => q.close())]);
-      await Promise.allSettled([bull.quit(), commands.quit(), eventsConnection.quit(), enqueueConnection.quit()]);
+      await releaseRedis();
     },
   };
 }
