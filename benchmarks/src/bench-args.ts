@@ -12,6 +12,8 @@ export interface BenchArgs {
   concurrency: number;
   /** AVFLEET_CONCURRENCY of the fleet's worker process in the fleet phases. */
   workerConcurrency: number;
+  /** AVFLEET_PRODUCER_PROCESSES of the fleet-folder and fleet-s3 passes. */
+  producerProcesses: number;
   limitConnections: number[];
   scaleWorkers: number[];
   /** Messages per scale-out point (default 150; null: the whole corpus). */
@@ -45,6 +47,7 @@ Only when named in --phases (long):
                             (default ${DEFAULT_PHASES.join(',')})
   --concurrency N           messages in flight from the client (default 4)
   --worker-concurrency N    AVFLEET_CONCURRENCY of the fleet phases' worker (default 4)
+  --producer-processes N    AVFLEET_PRODUCER_PROCESSES of the fleet-folder/fleet-s3 producer (default 1)
   --limit-connections LIST  default 1,2,4
   --scale-workers LIST      default 1,2,4,8
   --scale-messages N        messages per scale-out point (default 150: the corpus's first 150)
@@ -75,6 +78,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     phases: [...DEFAULT_PHASES],
     concurrency: 4,
     workerConcurrency: 4,
+    producerProcesses: 1,
     limitConnections: [1, 2, 4],
     scaleWorkers: [1, 2, 4, 8],
     scaleMessages: 150,
@@ -106,6 +110,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       }
       case '--concurrency': a.concurrency = int(value(), flag); break;
       case '--worker-concurrency': a.workerConcurrency = int(value(), flag); break;
+      case '--producer-processes': a.producerProcesses = int(value(), flag); break;
       case '--limit-connections': a.limitConnections = list(value(), flag); break;
       case '--scale-workers': a.scaleWorkers = list(value(), flag); break;
       case '--scale-messages': a.scaleMessages = int(value(), flag); break;

@@ -110,9 +110,9 @@ export async function runBench(args: BenchArgs, log: (line: string) => void): Pr
       }
       for (const temp of ['cold', 'warm'] as const) {
         const r = await runFleetPass({
-          corpus, label: `fleet ${temp} (${kind === 'folder' ? 'folder' : 'S3'} store)`, workDir: join(dir, temp), scanner: clamdTarget,
+          corpus, label: `fleet ${temp} (${kind === 'folder' ? 'folder' : 'S3'} store${args.producerProcesses > 1 ? `, ${args.producerProcesses} producers` : ''})`, workDir: join(dir, temp), scanner: clamdTarget,
           redis, redisUrl: args.redisUrl, redisPid, queuePrefix: prefix, cachePrefix: `${prefix}-cache_`, store, storeDiskDir,
-          workers: 1, workerConcurrency: args.workerConcurrency, clientConcurrency: args.concurrency, extraGroups: extra,
+          workers: 1, workerConcurrency: args.workerConcurrency, producerProcesses: args.producerProcesses, clientConcurrency: args.concurrency, extraGroups: extra,
           ...(temp === 'cold' ? { before: reload } : {}),
         });
         passes.push(r);

@@ -1,5 +1,5 @@
 import type { Corpus } from '../corpus/generate-corpus';
-import type { ProcessGroup } from '../measure/proc-stats';
+import { childPids, type ProcessGroup } from '../measure/proc-stats';
 import type { RedisMeter } from '../measure/redis-meter';
 import { scrapeWorkerMetrics } from '../measure/worker-metrics';
 import { startFleet, type BenchStore } from './fleet-processes';
@@ -21,6 +21,8 @@ export interface FleetPhaseOptions {
   storeDiskDir: string | null;
   workers: number;
   workerConcurrency: number;
+  /** AVFLEET_PRODUCER_PROCESSES (default 1); the producer's CPU and RSS then cover its children too. */
+  producerProcesses?: number;
   clientConcurrency: number;
   /** Processes measured besides producer and workers (clamd, s3rver…). */
   extraGroups: ProcessGroup[];
@@ -44,11 +46,14 @@ export async function runFleetPass(o: FleetPhaseOptions): Promise<PassResult> {
     store: o.store,
     workers: o.workers,
     workerConcurrency: o.workerConcurrency,
+    ...((o.producerProcesses ?? 1) > 1 ? { env: { AVFLEET_PRODUCER_PROCESSES: String(o.producerProcesses) } } : {}),
   });
+  // A producer cluster's primary and its children (forked at start, before /readyz answers).
+  const producerPids = [fleet.producerPid, ...childPids(fleet.producerPid)];
   try {
     await o.before?.();
     const groups: ProcessGroup[] = [
-      { name: 'producer', pids: () => [fleet.producerPid], resetPeak: true },
+      { name: 'producer', pids: () => producerPids, resetPeak: true },
       { name: 'worker', pids: () => fleet.workerPids, resetPeak: true },
       ...o.extraGroups,
       ...(o.redisPid !== null ? [{ name: 'redis', pids: () => [o.redisPid as number] }] : []),
