@@ -8,7 +8,7 @@ const moduleNameMapper = {
   '^@avfleet/worker$': '<rootDir>/apps/worker/src/index.ts',
 };
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.check.json', isolatedModules: true }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.check.json' }],
 };
 module.exports = {
   projects: [
