@@ -31,9 +31,11 @@ export class ConfigError extends Error {
 /** Several errors found in one pass (config check reports all of them). */
 export class ConfigErrors extends Error {
   override readonly name = 'ConfigErrors';
-  readonly code = 'AVF_ERR_CONFIG_RULE' as const;
+  /** The first error's code (each error in `errors` carries its own). */
+  readonly code: ConfigErrorCode;
   constructor(readonly errors: readonly ConfigError[]) {
     super(errors.map((e) => e.format()).join('\n'));
+    this.code = errors[0]?.code ?? 'AVF_ERR_CONFIG_RULE';
     Object.setPrototypeOf(this, ConfigErrors.prototype);
   }
 }

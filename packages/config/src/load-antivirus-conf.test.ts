@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigErrors } from './errors';
 import { buildAntivirusConfig, loadAntivirusConfig, rulesToJson } from './load-antivirus-conf';
@@ -155,5 +157,33 @@ describe('buildAntivirusConfig / rulesToJson', () => {
     const cfg = buildAntivirusConfig(parse('redis { servers = "127.0.0.1:6379"; } clamav { servers = "h"; }'));
     expect(cfg.redis).toEqual({ servers: '127.0.0.1:6379' });
     expect(cfg.rules.map((r) => r.name)).toEqual(['clamav']);
+  });
+});
+
+describe('ConfigErrors.code', () => {
+  const codeOf = (f: () => unknown): string | undefined => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof ConfigErrors) return e.code;
+      throw e;
+    }
+    return undefined;
+  };
+
+  it("is the first error's code: a syntax error, an invalid value, a broken rule", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'avf-conf-code-'));
+    const load = (text: string): string | undefined => {
+      const file = join(dir, 'antivirus.conf');
+      writeFileSync(file, text);
+      return codeOf(() => loadAntivirusConfig(file));
+    };
+    try {
+      expect(load('clamav { servers = "127.0.0.1:3310"; ')).toBe('AVF_ERR_CONFIG_SYNTAX');
+      expect(load('clamav { servers = "127.0.0.1:3310"; action = "explode"; }')).toBe('AVF_ERR_CONFIG_VALUE');
+      expect(load('clamav { type = "clamav"; }')).toBe('AVF_ERR_CONFIG_RULE');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
