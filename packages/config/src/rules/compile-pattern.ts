@@ -101,7 +101,10 @@ export function compilePattern(name: string, source: string, ctx: PatternContext
  */
 export function patternMatches(p: CompiledPattern, text: string): boolean {
   if (text === '') return false;
+  // A `g`/`y` regex (built by hand; compilePattern makes none) carries state between calls: start afresh.
+  p.regex.lastIndex = 0;
   const m = p.regex.exec(text);
+  p.regex.lastIndex = 0;
   if (!m) return false;
   return !p.wholeText || (m.index === 0 && m[0].length === text.length);
 }

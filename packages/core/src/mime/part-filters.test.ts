@@ -38,3 +38,16 @@ describe('filters', () => {
     expect([1, 2, 3].map(() => patternMatches(p, 'a.zip'))).toEqual([true, true, true]);
   });
 });
+
+describe('the m{…} whole-text rule is the same for part filters and symbol patterns', () => {
+  it('needs the first match to cover the text (semantics.md §7.2), not any match', async () => {
+    const { matchPattern } = await import('../aggregate/match-patterns');
+    const p = pat('a|ab', '', true);
+    // The first match of /a|ab/ in "ab" is "a": it does not cover the text, so no match, in both places.
+    expect(patternMatches(p, 'ab')).toBe(false);
+    expect(matchPattern([p], 'ab')).toBeNull();
+    expect(patternMatches(p, 'a')).toBe(true);
+    expect(matchPattern([p], 'a')).toBe('L');
+    expect(patternMatches(pat('x*', '', true), '')).toBe(false); // an empty text never matches
+  });
+});

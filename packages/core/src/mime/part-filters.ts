@@ -1,4 +1,7 @@
-import type { CompiledPattern } from '@avfleet/config';
+import { patternMatches, type CompiledPattern } from '@avfleet/config';
+
+/** Rspamd's matching rule (semantics.md §7.2), the one the symbol patterns use too. */
+export { patternMatches };
 
 /**
  * semantics.md §3.3: split on every `.`; e1 = last piece (lower-cased) when
@@ -10,23 +13,6 @@ export function extensions(name: string): [string | null, string | null] {
   const e1 = pieces.length >= 2 ? pieces[pieces.length - 1].toLowerCase() : null;
   const e2 = pieces.length >= 3 ? pieces[pieces.length - 2].toLowerCase() : null;
   return [e1, e2];
-}
-
-const anchored = new WeakMap<CompiledPattern, RegExp>();
-
-/** Search (unanchored) the pattern in `text`; the `m{…}` form must cover the whole text. */
-export function patternMatches(pattern: CompiledPattern, text: string): boolean {
-  const flags = pattern.regex.flags.replace(/[gy]/g, '');
-  if (pattern.wholeText) {
-    let whole = anchored.get(pattern);
-    if (!whole) {
-      whole = new RegExp(`^(?:${pattern.regex.source})$`, flags);
-      anchored.set(pattern, whole);
-    }
-    return whole.test(text);
-  }
-  if (pattern.regex.global || pattern.regex.sticky) return new RegExp(pattern.regex.source, flags).test(text);
-  return pattern.regex.test(text);
 }
 
 /** The rule's filters: plain-string extension values and compiled regexes. */
