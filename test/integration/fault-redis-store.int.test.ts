@@ -28,15 +28,16 @@ const services = testServices();
 const clamd = `${services.clamd.host}:${services.clamd.port}`;
 let dir: string;
 
-function writeConfig(): string {
-  const path = join(dir, 'antivirus.conf');
+/** `cachePrefix`: where verdicts are cached (under the fleet's own key prefix on the shared Redis, so that afterAll removes them). */
+function writeConfig(cachePrefix = 'outage_cache_'): string {
+  const path = join(dir, `antivirus-${cachePrefix.replace(/[^A-Za-z0-9_-]/g, '_')}.conf`);
   writeFileSync(path, `
 clamav {
   scan_mime_parts = false;
   symbol = "CLAM_VIRUS";
   action = "reject";
   servers = "${clamd}";
-  prefix = "outage_cache_";
+  prefix = "${cachePrefix}";
 }
 `);
   return path;
@@ -150,7 +151,7 @@ describe('object store outage (S3)', () => {
     s3 = await startS3rver({ dir: join(dir, 's3'), port: s3Port });
     redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
     fleet = await startFleet({
-      configPath: writeConfig(),
+      configPath: writeConfig(`${qp}:cache_`),
       env: {
         AVFLEET_QUEUE_PREFIX: qp, AVFLEET_REDIS_URL: services.redisUrl, AVFLEET_STORE: 's3://avft-outage',
         AVFLEET_S3_ENDPOINT: s3.endpoint, AVFLEET_S3_ACCESS_KEY: 'S3RVER', AVFLEET_S3_SECRET_KEY: 'S3RVER', AVFLEET_CONCURRENCY: '2',
