@@ -76,10 +76,20 @@ function fleetEnv(o: FleetOptions, configPath: string): NodeJS.ProcessEnv {
 function spawnCli(args: string[], env: NodeJS.ProcessEnv, logPath: string): ChildProcess {
   const fd = openSync(logPath, 'a');
   try {
-    return spawn(process.execPath, [join(repoRoot(), 'apps', 'cli', 'bin', 'avfleet.js'), ...args], { env, stdio: ['ignore', fd, fd] });
+    return spawn(process.execPath, [...profileArgs(), join(repoRoot(), 'apps', 'cli', 'bin', 'avfleet.js'), ...args], { env, stdio: ['ignore', fd, fd] });
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * `AVFLEET_BENCH_CPU_PROF=DIR`: every fleet process writes a V8 CPU profile (`.cpuprofile`,
+ * for Chrome DevTools or `node benchmarks/summarize-cpu-profile.js`) into DIR when it stops.
+ * Node refuses `--cpu-prof` in NODE_OPTIONS, hence this setting of the bench's own.
+ */
+function profileArgs(): string[] {
+  const dir = process.env.AVFLEET_BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 async function waitReady(url: string, child: ChildProcess, logPath: string): Promise<void> {

