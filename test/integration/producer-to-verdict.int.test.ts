@@ -163,9 +163,13 @@ describe('producer and worker as separate processes, folder store, part mode', (
     expect(partFilesOnDisk(storeDir, sha256(eicar))).toHaveLength(1);
   });
 
-  it('serves the same attachment in another message from the verdict cache, and stores the part only once', async () => {
+  it('serves the same attachment in another message from the verdict cache, stores the part only once and not the message (D56)', async () => {
+    const before = new Date();
     const r = await scan(fut.fleet, messageWith('again.com', eicar, `${tag}-eicar2`));
+    const after = new Date();
     expect(r.action).toBe('reject');
+    // answered from the cache without a flow: nothing would ever read the raw message
+    for (const key of candidateMessageKeys(r.id, before, after)) expect(await store.exists(key)).toBe(false);
     const part = r.parts.find((p) => p.filename === 'again.com');
     expect(part?.verdicts.clamav).toMatchObject({ kind: 'virus', names: [EICAR_NAME], cached: true });
     expect(r.symbols.CLAM_VIRUS?.options).toEqual([EICAR_NAME]);

@@ -74,6 +74,27 @@ describe('acceptMessage with a folder store', () => {
     expect(children.filter((c) => c.substituteEicar).map((c) => c.key)).toEqual([partKey(sha256(Buffer.from(FAKE_EICAR)))]);
   });
 
+  it('removes the stored raw message again when a part cannot be stored, and creates no flow', async () => {
+    const stored: string[] = [];
+    const deleted: string[] = [];
+    const failing = Object.create(store) as FolderObjectStore;
+    failing.putMessage = async (...args) => {
+      const key = await store.putMessage(...args);
+      stored.push(key);
+      return key;
+    };
+    failing.putPart = () => Promise.reject(new Error('disk full'));
+    failing.delete = async (key) => {
+      deleted.push(key);
+      await store.delete(key);
+    };
+    await expect(acceptMessage(message([['a.bin', randomBytes(100)]]), META, { ...deps(), store: failing })).rejects.toThrow('disk full');
+    expect(flows).toHaveLength(0);
+    expect(stored).toHaveLength(1);
+    expect(deleted).toEqual(stored);
+    expect(await store.exists(stored[0]!)).toBe(false);
+  });
+
   it('writes into a day folder again after it was removed behind the store', async () => {
     const raw = message([['a.bin', randomBytes(100)]]);
     const first = await acceptMessage(raw, META, deps());

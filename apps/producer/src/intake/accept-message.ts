@@ -45,15 +45,14 @@ export interface AcceptedMessage {
 }
 
 /**
- * store → split → select → cache → enqueue. The raw message is in the object
- * store before any job exists; only bodies that must really be scanned are
- * stored (once, under their SHA-256) and enqueued; a message whose verdicts are
- * all cached is aggregated here and answered without a flow.
+ * split → select → cache → store → enqueue. A message whose verdicts are all
+ * cached is aggregated here and answered without a flow (and without storing
+ * it: D56). Otherwise the raw message and the bodies that must really be
+ * scanned (once each, under their SHA-256) are in the object store before any
+ * job exists.
  */
 export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: IntakeDeps, now = Date.now()): Promise<AcceptedMessage> {
   const scanId = newScanId(now);
-  const storedMessage = deps.store.putMessage(scanId, raw, new Date(now));
-  storedMessage.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
   let message: SplitMessage;
   try {
     message = await splitMessage(raw, deps.mimeLimits);
@@ -62,8 +61,8 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
     if (!(err instanceof MimeError) || !deps.finish || !deps.results) throw err;
     const { preResolved, skipped } = unsplittableVerdicts(deps.config.rules, meta, deps.ipWhitelists, err);
     deps.logger.warn({ scanId, queueId: meta.queueId, code: err.code, err: err.message }, 'message could not be split within the MIME limits; every rule fails with reason limits');
-    const job: AggregateJobData = {
-      v: JOB_SCHEMA_VERSION, scanId, configDigest: deps.config.digest, receivedAt: now, messageKey: await storedMessage, meta, parts: [], skipped, expected: [], preResolved,
+    const job: FinishedWithoutFlow = {
+      v: JOB_SCHEMA_VERSION, scanId, configDigest: deps.config.digest, receivedAt: now, meta, parts: [], skipped, expected: [], preResolved,
     };
     return { scanId, receivedAt: now, jobs: 0, messageId: null, result: await answerWithoutFlow(job, deps, deps.finish, deps.results) };
   }
@@ -95,13 +94,11 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
     if (path !== null && !usedParts.has(path)) usedParts.set(path, partSummary(message, p));
   });
 
-  const messageKey = await storedMessage;
-  const parent: AggregateJobData = {
+  const parent: FinishedWithoutFlow = {
     v: JOB_SCHEMA_VERSION,
     scanId,
     configDigest: deps.config.digest,
     receivedAt: now,
-    messageKey,
     meta,
     parts: [...usedParts.values()].sort((a, b) => a.index - b.index),
     skipped,
@@ -115,14 +112,24 @@ export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: Intake
     return { scanId, receivedAt: now, jobs: 0, messageId, result: await answerWithoutFlow(parent, deps, deps.finish, deps.results) };
   }
 
+  // A flow is needed: the raw message and every body to scan go to the store before any job exists.
   const toStore = new Map<string, Buffer>();
   for (const p of toScan) if (p.body.partIndex !== null) toStore.set(p.body.sha256, p.original);
+  const storedMessage = deps.store.putMessage(scanId, raw, new Date(now));
   // selectBodies hashed exactly these bytes (`original` is the part's own content): the store need not hash them again.
-  await Promise.all([...toStore].map(([sha, data]) => deps.store.putPart(sha, data, { digestFromData: true })));
+  const storedParts = Promise.all([...toStore].map(([sha, data]) => deps.store.putPart(sha, data, { digestFromData: true })));
+  const [stored, partsStored] = await Promise.allSettled([storedMessage, storedParts]);
+  // Not enqueued: the caller gets an error (503) and will resubmit; do not keep an orphan copy.
+  if (stored.status === 'rejected') throw stored.reason;
+  const messageKey = stored.value;
+  if (partsStored.status === 'rejected') {
+    await deps.store.delete(messageKey).catch(() => undefined);
+    throw partsStored.reason;
+  }
   const deadlineMs = meta.deadlineSec !== null ? now + meta.deadlineSec * 1000 : null;
   const children = toScan.map((p) => scanJob(scanId, p, p.body.partIndex === null ? messageKey : partKey(p.body.sha256), deps.config.digest, deadlineMs, meta));
   try {
-    await deps.flow.add(buildScanFlow(parent, children, deps.resultTtlSec));
+    await deps.flow.add(buildScanFlow({ ...parent, messageKey }, children, deps.resultTtlSec));
   } catch (err) {
     // Not enqueued: the caller gets an error (503) and will resubmit; do not keep an orphan copy.
     await deps.store.delete(messageKey).catch(() => undefined);
@@ -138,9 +145,16 @@ function limitFailsOf(bodies: readonly PlannedBody[], message: SplitMessage): { 
   return fails.length > 0 ? { limitFails: fails } : {};
 }
 
+/**
+ * The aggregation input of a message answered here, without a flow (every verdict cached, or
+ * the message past the MIME limits): nothing will read the raw message, so it is not stored
+ * (docs/decisions.md D56). With the stored message's key added it becomes the flow's parent job.
+ */
+type FinishedWithoutFlow = Omit<AggregateJobData, 'messageKey'>;
+
 /** Aggregates here what needs no scanning (all verdicts cached, or the message past the MIME limits) and stores the result. */
 async function answerWithoutFlow(
-  job: AggregateJobData, deps: IntakeDeps, finish: NonNullable<IntakeDeps['finish']>, results: NonNullable<IntakeDeps['results']>,
+  job: FinishedWithoutFlow, deps: IntakeDeps, finish: NonNullable<IntakeDeps['finish']>, results: NonNullable<IntakeDeps['results']>,
 ): Promise<ScanResult> {
   const result = finishScan({ ...finish, job, results: [], now: Date.now() });
   await results.save(result);

@@ -12,7 +12,8 @@ export interface FinishScanInput {
   readonly symbolScores: Record<string, SymbolScore>;
   readonly thresholds: ActionThresholds;
   readonly whitelists: ReadonlyMap<string, Whitelist>;
-  readonly job: AggregateJobData;
+  /** The parent job's data; the aggregation never reads the stored raw message, so its key may be absent. */
+  readonly job: Omit<AggregateJobData, 'messageKey'>;
   /** Results returned by the children (and any pre-resolved cache hits). */
   readonly results: readonly ScanJobResult[];
   /** Why a child that returned nothing failed (BullMQ's ignored failures), if known. */
