@@ -9,7 +9,7 @@ import { machineInfo, type MachineInfo } from './machine-info';
 import { loadAverage1m } from './measure/machine-cpu';
 import type { ProcessGroup } from './measure/proc-stats';
 import { RedisMeter } from './measure/redis-meter';
-import { runFleetPass } from './phases/fleet-phase';
+import { runFleetPasses } from './phases/fleet-phase';
 import { runLimitPhase, type LimitResult } from './phases/limit-phase';
 import { measurePass, type PassResult } from './phases/measure-pass';
 import { runMemoryPhase, type MemoryResult } from './phases/memory-phase';
@@ -108,13 +108,18 @@ export async function runBench(args: BenchArgs, log: (line: string) => void): Pr
         storeDiskDir = s3.storeDir;
         extra.push({ name: 's3rver', pids: () => [s3.pid], resetPeak: true });
       }
-      for (const temp of ['cold', 'warm'] as const) {
-        const r = await runFleetPass({
-          corpus, label: `fleet ${temp} (${kind === 'folder' ? 'folder' : 'S3'} store${args.producerProcesses > 1 ? `, ${args.producerProcesses} producers` : ''})`, workDir: join(dir, temp), scanner: clamdTarget,
-          redis, redisUrl: args.redisUrl, redisPid, queuePrefix: prefix, cachePrefix: `${prefix}-cache_`, store, storeDiskDir,
-          workers: 1, workerConcurrency: args.workerConcurrency, producerProcesses: args.producerProcesses, clientConcurrency: args.concurrency, extraGroups: extra,
-          ...(temp === 'cold' ? { before: reload } : {}),
-        });
+      const what = `${kind === 'folder' ? 'folder' : 'S3'} store${args.producerProcesses > 1 ? `, ${args.producerProcesses} producers` : ''}`;
+      const fleetOptions = {
+        corpus, scanner: clamdTarget, redis, redisUrl: args.redisUrl, redisPid, queuePrefix: prefix, cachePrefix: `${prefix}-cache_`, store, storeDiskDir,
+        workers: 1, workerConcurrency: args.workerConcurrency, producerProcesses: args.producerProcesses, clientConcurrency: args.concurrency, extraGroups: extra,
+      };
+      // Cold, then warm through the same running processes (as Rspamd's passes); then warm again through
+      // fresh processes: every verdict in Redis, nothing in the producer's memory (decoded-facts memo).
+      const results = [
+        ...(await runFleetPasses({ ...fleetOptions, workDir: join(dir, 'run'), passes: [{ label: `fleet cold (${what})`, before: reload }, { label: `fleet warm (${what})` }] })),
+        ...(await runFleetPasses({ ...fleetOptions, workDir: join(dir, 'restarted'), passes: [{ label: `fleet warm, new processes (${what})` }] })),
+      ];
+      for (const r of results) {
         passes.push(r);
         log(`${r.label}: ${r.messagesPerSec} msg/s, p50 ${r.latencyMs.p50} ms, ${r.errors} errors, ${r.wrongVerdicts} wrong (${r.seconds} s)`);
       }

@@ -21,8 +21,18 @@ export function sumMetric(text: string, name: string, labelFilter?: string): num
   return total;
 }
 
-/** Scrapes every worker's /metrics (counters since the process started: one pass per fleet). */
-export async function scrapeWorkerMetrics(urls: readonly string[]): Promise<WorkerMetrics | null> {
+/** The workers' counters at one moment, summed over workers. */
+export interface WorkerCounters {
+  scans: number;
+  scanSeconds: number;
+  cacheHits: number;
+  cacheMisses: number;
+}
+
+export const NO_WORKER_COUNTS: WorkerCounters = { scans: 0, scanSeconds: 0, cacheHits: 0, cacheMisses: 0 };
+
+/** Scrapes every worker's /metrics (counters since the process started); null when one does not answer. */
+export async function scrapeWorkerCounters(urls: readonly string[]): Promise<WorkerCounters | null> {
   const get = async (u: string): Promise<string> => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -35,17 +45,28 @@ export async function scrapeWorkerMetrics(urls: readonly string[]): Promise<Work
   try {
     const texts = await Promise.all(urls.map(get));
     const sum = (name: string, filter?: string): number => texts.reduce((s, t) => s + sumMetric(t, name, filter), 0);
-    const count = sum('avfleet_scan_duration_seconds_count');
-    const seconds = sum('avfleet_scan_duration_seconds_sum');
     return {
-      scans: count,
-      meanScanMs: count > 0 ? Math.round((seconds / count) * 10000) / 10 : null,
+      scans: sum('avfleet_scan_duration_seconds_count'),
+      scanSeconds: sum('avfleet_scan_duration_seconds_sum'),
       cacheHits: sum('avfleet_cache_lookups_total', 'result="hit"'),
       cacheMisses: sum('avfleet_cache_lookups_total', 'result="miss"'),
     };
   } catch {
     return null;
   }
+}
+
+/** What the workers did between two scrapes (one pass through a fleet that may have run others before). */
+export function workerMetricsBetween(before: WorkerCounters | null, after: WorkerCounters | null): WorkerMetrics | null {
+  if (!before || !after) return null;
+  const scans = after.scans - before.scans;
+  const seconds = after.scanSeconds - before.scanSeconds;
+  return {
+    scans,
+    meanScanMs: scans > 0 ? Math.round((seconds / scans) * 10000) / 10 : null,
+    cacheHits: after.cacheHits - before.cacheHits,
+    cacheMisses: after.cacheMisses - before.cacheMisses,
+  };
 }
 
 /** A Node process's heap and off-heap (Buffer) memory from its /metrics (prom-client default metrics). */

@@ -1,14 +1,22 @@
 import type { Corpus } from '../corpus/generate-corpus';
 import { childPids, type ProcessGroup } from '../measure/proc-stats';
 import type { RedisMeter } from '../measure/redis-meter';
-import { scrapeWorkerMetrics } from '../measure/worker-metrics';
-import { startFleet, type BenchStore } from './fleet-processes';
+import { NO_WORKER_COUNTS, scrapeWorkerCounters, workerMetricsBetween, type WorkerCounters } from '../measure/worker-metrics';
+import { startFleet, type BenchStore, type RunningFleet } from './fleet-processes';
 import { driveFleet } from './http-driver';
 import { measurePass, type PassResult } from './measure-pass';
 
+/** One pass of the corpus through the running fleet. */
+export interface FleetPass {
+  label: string;
+  /** Runs right before the pass (e.g. clamd RELOAD for a cold pass). */
+  before?: () => Promise<void>;
+}
+
 export interface FleetPhaseOptions {
   corpus: Corpus;
-  label: string;
+  /** Passes run one after the other through the same fleet processes (as the Rspamd peer's cold and warm passes). */
+  passes: FleetPass[];
   workDir: string;
   scanner: { host: string; port: number };
   redis: RedisMeter;
@@ -28,15 +36,13 @@ export interface FleetPhaseOptions {
   extraGroups: ProcessGroup[];
   /** Whether EICAR messages must come back `reject` (false against the simulator, which finds nothing). */
   checkVerdicts?: boolean;
-  /** Runs right before the pass (e.g. clamd RELOAD for a cold pass). */
-  before?: () => Promise<void>;
 }
 
 /**
- * One pass of the corpus through a freshly started fleet (separate producer and worker
- * processes); the fleet is stopped afterwards. Redis keys stay (warm passes reuse them).
+ * Starts a fleet (separate producer and worker processes), runs the passes through it one
+ * after the other, then stops it. Redis keys stay (a later fleet's warm pass reuses them).
  */
-export async function runFleetPass(o: FleetPhaseOptions): Promise<PassResult> {
+export async function runFleetPasses(o: FleetPhaseOptions): Promise<PassResult[]> {
   const fleet = await startFleet({
     workDir: o.workDir,
     scanner: o.scanner,
@@ -50,28 +56,40 @@ export async function runFleetPass(o: FleetPhaseOptions): Promise<PassResult> {
   });
   // A producer cluster's primary and its children (forked at start, before /readyz answers).
   const producerPids = [fleet.producerPid, ...childPids(fleet.producerPid)];
+  const groups: ProcessGroup[] = [
+    { name: 'producer', pids: () => producerPids, resetPeak: true },
+    { name: 'worker', pids: () => fleet.workerPids, resetPeak: true },
+    ...o.extraGroups,
+    ...(o.redisPid !== null ? [{ name: 'redis', pids: () => [o.redisPid as number] }] : []),
+  ];
+  const results: PassResult[] = [];
   try {
-    await o.before?.();
-    const groups: ProcessGroup[] = [
-      { name: 'producer', pids: () => producerPids, resetPeak: true },
-      { name: 'worker', pids: () => fleet.workerPids, resetPeak: true },
-      ...o.extraGroups,
-      ...(o.redisPid !== null ? [{ name: 'redis', pids: () => [o.redisPid as number] }] : []),
-    ];
-    const result = await measurePass({
-      label: o.label,
-      corpus: o.corpus,
-      groups,
-      redis: o.redis,
-      storeDir: o.storeDiskDir,
-      drive: async () => (await driveFleet(fleet.producerUrl, o.corpus.messages, o.clientConcurrency)).map((r) => {
-          const ok = r.status === 200 && r.action !== null;
-          return { latencyMs: r.latencyMs, ok, correct: o.checkVerdicts === false ? ok : r.correct };
-        }),
-    });
-    result.extra = { ...result.extra, workerMetrics: await scrapeWorkerMetrics(fleet.workerMetricsUrls) };
-    return result;
+    // The workers' counters before each pass: the first pass starts from zero (a fresh process).
+    let counters: WorkerCounters | null = NO_WORKER_COUNTS;
+    for (const pass of o.passes) {
+      await pass.before?.();
+      const result = await measureFleetPass(o, fleet, groups, pass.label);
+      const after = await scrapeWorkerCounters(fleet.workerMetricsUrls);
+      result.extra = { ...result.extra, workerMetrics: workerMetricsBetween(counters, after) };
+      counters = after;
+      results.push(result);
+    }
+    return results;
   } finally {
     await fleet.stop();
   }
+}
+
+function measureFleetPass(o: FleetPhaseOptions, fleet: RunningFleet, groups: ProcessGroup[], label: string): Promise<PassResult> {
+  return measurePass({
+    label,
+    corpus: o.corpus,
+    groups,
+    redis: o.redis,
+    storeDir: o.storeDiskDir,
+    drive: async () => (await driveFleet(fleet.producerUrl, o.corpus.messages, o.clientConcurrency)).map((r) => {
+      const ok = r.status === 200 && r.action !== null;
+      return { latencyMs: r.latencyMs, ok, correct: o.checkVerdicts === false ? ok : r.correct };
+    }),
+  });
 }

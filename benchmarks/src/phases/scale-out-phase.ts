@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Corpus } from '../corpus/generate-corpus';
 import type { RedisMeter } from '../measure/redis-meter';
 import type { ClamdSimulator } from '../services/clamd-simulator';
-import { runFleetPass } from './fleet-phase';
+import { runFleetPasses } from './fleet-phase';
 import { round, type PassResult } from './measure-pass';
 
 export interface ScaleOutOptions {
@@ -39,9 +39,9 @@ export async function runScaleOutPoint(o: ScaleOutOptions): Promise<PassResult> 
   const prefix = o.prefixFor(o.workers);
   const dir = join(o.workDir, `scale-${o.workers}`);
   const scansBefore = o.sim.scans();
-  const result = await runFleetPass({
+  const [result] = await runFleetPasses({
     corpus: o.corpus,
-    label: `scale-out: ${o.workers} worker${o.workers > 1 ? 's' : ''} x ${o.perWorker}, sim ${o.simLatencyMs} ms`,
+    passes: [{ label: `scale-out: ${o.workers} worker${o.workers > 1 ? 's' : ''} x ${o.perWorker}, sim ${o.simLatencyMs} ms` }],
     workDir: dir,
     scanner: { host: '127.0.0.1', port: o.sim.port },
     redis: o.redis,

@@ -183,7 +183,8 @@ async function lookupCached(bodies: readonly PlannedBody[], deps: IntakeDeps): P
       const sigver = await probe.sigvers.get(p.rule.name).catch(() => null);
       if (sigver === null) return null;
       const started = Date.now();
-      const key = cacheKey(p.rule, p.body.sha256, sigver, { rspamdCompat: probe.rspamdCompat, content: p.original });
+      // The bytes only for Rspamd-compatible keys: otherwise a cached part is never decoded.
+      const key = cacheKey(p.rule, p.body.sha256, sigver, probe.rspamdCompat ? { rspamdCompat: true, content: p.original } : { rspamdCompat: false });
       const verdict = await probe.cache.get(key, decodeOptionsFor(p.rule));
       deps.metrics?.cacheLookups?.inc({ rule: p.rule.name, result: verdict ? 'hit' : 'miss' });
       if (verdict) {
@@ -203,7 +204,7 @@ function partSummary(message: SplitMessage, p: PlannedBody): PartSummary {
     filename: p.body.filename,
     content_type: p.body.contentType,
     detected_type: p.body.detectedType,
-    size: p.original.length,
+    size: p.originalSize,
     sha256: p.body.sha256,
   };
 }
@@ -211,7 +212,7 @@ function partSummary(message: SplitMessage, p: PlannedBody): PartSummary {
 function scanJob(scanId: string, p: PlannedBody, key: string, configDigest: string, deadlineMs: number | null, meta: RequestMeta): ScanJobData {
   const b = p.body;
   return {
-    v: JOB_SCHEMA_VERSION, scanId, rule: p.rule.name, partIndex: b.partIndex, key, sha256: b.sha256, size: p.original.length,
+    v: JOB_SCHEMA_VERSION, scanId, rule: p.rule.name, partIndex: b.partIndex, key, sha256: b.sha256, size: p.originalSize,
     filename: b.filename, contentType: b.contentType, substituteEicar: b.fakeEicar, configDigest, deadlineMs,
     context: { clientIp: meta.ip, from: meta.from, rcpt: meta.rcpt, helo: meta.helo, queueId: meta.queueId },
   };

@@ -7,6 +7,8 @@ export interface PlannedBody {
   readonly body: SelectedBody;
   /** The bytes the cache key and the store use (the part's own content even when the scanner gets EICAR). */
   readonly original: Buffer;
+  /** Length of `original`, known without decoding it. */
+  readonly originalSize: number;
   readonly gated: boolean;
 }
 
@@ -34,16 +36,24 @@ export function planScan(
       continue;
     }
     const sel = selectBodies(rule, message, { score: meta.score ?? undefined, rejectThreshold }, raw);
-    for (const b of sel.bodies) bodies.push({ rule, body: b, original: originalBytes(b, message), gated: false });
-    for (const g of sel.gated) bodies.push({ rule, body: g.body, original: originalBytes(g.body, message), gated: true });
+    for (const b of sel.bodies) bodies.push(planned(rule, b, message, false));
+    for (const g of sel.gated) bodies.push(planned(rule, g.body, message, true));
     if (sel.bodies.length === 0) skipped[rule.name] = sel.skipped ?? 'no_parts';
   }
   return { bodies, skipped };
 }
 
-function originalBytes(b: SelectedBody, message: SplitMessage): Buffer {
-  if (!b.fakeEicar) return b.content;
-  const part = message.parts.find((p) => p.index === b.partIndex);
-  if (!part) throw new Error(`selected part ${b.partIndex} is missing from the split message`);
-  return part.content;
+/** `original` is read only when the body is stored or keyed by content (a cached part is never decoded). */
+function planned(rule: Rule, body: SelectedBody, message: SplitMessage, gated: boolean): PlannedBody {
+  const part = body.fakeEicar ? message.parts.find((p) => p.index === body.partIndex) : undefined;
+  if (body.fakeEicar && !part) throw new Error(`selected part ${body.partIndex} is missing from the split message`);
+  return {
+    rule,
+    body,
+    get original(): Buffer {
+      return part ? part.content : body.content;
+    },
+    originalSize: part ? part.size : body.size,
+    gated,
+  };
 }

@@ -35,8 +35,13 @@ export interface MimePart {
   readonly isText: boolean;
   readonly isImage: boolean;
   readonly hasContentId: boolean;
-  /** Decoded content (transfer encoding removed). */
+  /**
+   * Decoded content (transfer encoding removed). A base64 attachment seen before
+   * (decoded-facts-memo.ts) is decoded only when this is first read.
+   */
   readonly content: Buffer;
+  /** SHA-256 hex of `content`, computed when first read (or known from the memo). */
+  readonly sha256: string;
   readonly size: number;
   /** Word count of text parts, null for other parts. */
   readonly words: number | null;

@@ -17,6 +17,7 @@ function part(over: Partial<MimePart> = {}): MimePart {
     index: '1', origin: 'mime', filename: null, filenameFromContentType: false, declaredType: 'application/octet-stream', disposition: null,
     detectedExt: null, detectedType: null, isAttachment: false, isText: false, isImage: false, hasContentId: false,
     words: null, archiveMembers: [], archiveEncrypted: false, archiveTruncated: false, archiveLimit: null, ...over, content, size: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
   };
 }
 const attachment = (name: string, over: Partial<MimePart> = {}): MimePart => part({ filename: name, isAttachment: true, disposition: 'attachment', ...over });

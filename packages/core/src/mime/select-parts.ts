@@ -60,7 +60,7 @@ export interface BodySelection {
   readonly skipped: SelectionSkip | null;
 }
 
-/** Digests of bodies already hashed, by Buffer: every rule selecting the same part (or the raw message) shares one SHA-256. */
+/** Digests of raw messages already hashed: every whole-message rule shares one SHA-256 (a part keeps its own, MimePart.sha256). */
 const digests = new WeakMap<Buffer, string>();
 
 function sha256(buf: Buffer): string {
@@ -72,9 +72,9 @@ function sha256(buf: Buffer): string {
   return digest;
 }
 
-/** `content` is exactly the rule's eicar_fake_pattern (UTF-8). */
-function isFakeEicar(pattern: string | null, content: Buffer): boolean {
-  return pattern !== null && content.length === Buffer.byteLength(pattern, 'utf8') && content.equals(Buffer.from(pattern, 'utf8'));
+/** The part's content is exactly the rule's eicar_fake_pattern (UTF-8); the size is compared first, so other parts are not decoded. */
+function isFakeEicar(pattern: string | null, part: MimePart): boolean {
+  return pattern !== null && part.size === Buffer.byteLength(pattern, 'utf8') && part.content.equals(Buffer.from(pattern, 'utf8'));
 }
 
 /** semantics.md §3.2, first "yes" wins. */
@@ -107,16 +107,18 @@ export function isPartSelected(rule: SelectionRule, part: MimePart): boolean {
 }
 
 function partBody(rule: SelectionRule, part: MimePart): SelectedBody {
-  const fake = isFakeEicar(rule.eicarFakePattern, part.content);
-  const content = fake ? Buffer.from(EICAR_TEST_STRING, 'latin1') : part.content;
+  const fake = isFakeEicar(rule.eicarFakePattern, part);
   return {
     partIndex: part.index,
-    sha256: sha256(part.content),
-    content,
+    sha256: part.sha256,
+    // Read only when the body is scanned: a part answered from the cache need not be decoded.
+    get content(): Buffer {
+      return fake ? Buffer.from(EICAR_TEST_STRING, 'latin1') : part.content;
+    },
     filename: part.filename,
     contentType: part.declaredType,
     detectedType: part.detectedType,
-    size: content.length,
+    size: fake ? EICAR_TEST_STRING.length : part.size,
     fakeEicar: fake,
   };
 }
@@ -145,7 +147,7 @@ export function gateFor(rule: SelectionRule, size: number, messageLevel: GateNam
  */
 export function selectBodies(rule: SelectionRule, message: SplitMessage, ctx: SelectionContext, raw: Buffer): BodySelection {
   const candidates: SelectedBody[] = rule.scanMimeParts
-    ? message.parts.filter((p) => p.content.length > 0 && isPartSelected(rule, p)).map((p) => partBody(rule, p))
+    ? message.parts.filter((p) => p.size > 0 && isPartSelected(rule, p)).map((p) => partBody(rule, p))
     : raw.length > 0
       ? [{ partIndex: null, sha256: sha256(raw), content: raw, filename: null, contentType: 'message/rfc822', detectedType: 'message/rfc822', size: raw.length, fakeEicar: false }]
       : [];

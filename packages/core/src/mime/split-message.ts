@@ -10,9 +10,11 @@ import { decodeHeaderWords, readNodeInfo } from './mime-node-info';
 import type { MimeNode, MimeNodeInfo } from './mime-node-info';
 import type { MessageHeaderSummary, MimeLimits, MimePart, OpenedContainer, PartOrigin, SplitMessage } from './mime-part';
 import { DEFAULT_MIME_LIMITS } from './mime-part';
+import { DECODED_FACTS_MEMO, encodedBodyKey, type DecodedFacts } from './decoded-facts-memo';
+import { PartBytes } from './part-bytes';
 import { countWords } from './text-words';
 import { readTnefAttachments } from './tnef-attachments';
-import { decodeTransferEncoding } from './transfer-decoding';
+import { decodeBase64, decodeTransferEncoding } from './transfer-decoding';
 import { findUuBlocks } from './uudecode';
 
 interface WalkState {
@@ -96,16 +98,43 @@ function isLeaf(node: MimeNode): boolean {
   return !node.multipart || !node._boundary;
 }
 
+/** Text parts (word counts, uuencoded blocks) are plain/html bodies that are not attachments. */
+function isTextInfo(info: MimeNodeInfo): boolean {
+  return (info.declaredType === 'text/plain' || info.declaredType === 'text/html') && info.disposition !== 'attachment';
+}
+
+/** The facts of decoded bytes: magic-byte type and archive listing (the SHA-256 stays lazy). */
+function factsOfContent(state: WalkState, content: Buffer, filename: string | null): Omit<DecodedFacts, 'sha256'> {
+  const detected = detectType(content);
+  const listing = content.length > 0 ? listArchiveMembers(content, { name: filename, limits: state.limits.archive }) : null;
+  return {
+    size: content.length,
+    detectedExt: detected?.ext ?? null,
+    detectedType: detected?.mime ?? null,
+    archiveMembers: listing?.members ?? [],
+    archiveEncrypted: listing?.encrypted ?? false,
+    archiveTruncated: listing?.truncated ?? false,
+    archiveLimit: listing?.limit ?? null,
+  };
+}
+
 function buildPart(state: WalkState, fields: {
   index: string; origin: PartOrigin; info: MimeNodeInfo; content: Buffer; filename: string | null;
 }): MimePart {
+  return addPart(state, fields, factsOfContent(state, fields.content, fields.filename), new PartBytes(fields.content, null));
+}
+
+function addPart(
+  state: WalkState,
+  fields: { index: string; origin: PartOrigin; info: MimeNodeInfo; filename: string | null },
+  facts: Omit<DecodedFacts, 'sha256'>,
+  bytes: PartBytes,
+): MimePart {
   if (state.parts.length >= state.limits.maxParts) throw tooManyParts(state.limits);
-  const { info, content } = fields;
-  const detected = detectType(content);
-  const isImage = (info.declaredType?.startsWith('image/') ?? false) && detected !== null && DECODABLE_IMAGE_EXTENSIONS.has(detected.ext);
+  const { info } = fields;
+  const isImage = (info.declaredType?.startsWith('image/') ?? false) && facts.detectedExt !== null && DECODABLE_IMAGE_EXTENSIONS.has(facts.detectedExt);
   const isAttachment = info.disposition === 'attachment' || info.filenameFromContentType || (fields.filename !== null && !isImage && !info.hasContentId);
-  const isText = (info.declaredType === 'text/plain' || info.declaredType === 'text/html') && info.disposition !== 'attachment';
-  const listing = content.length > 0 ? listArchiveMembers(content, { name: fields.filename, limits: state.limits.archive }) : null;
+  const isText = isTextInfo(info);
   const part: MimePart = {
     index: fields.index,
     origin: fields.origin,
@@ -113,22 +142,47 @@ function buildPart(state: WalkState, fields: {
     filenameFromContentType: info.filenameFromContentType,
     declaredType: info.declaredType,
     disposition: info.disposition,
-    detectedExt: detected?.ext ?? null,
-    detectedType: detected?.mime ?? null,
+    detectedExt: facts.detectedExt,
+    detectedType: facts.detectedType,
     isAttachment,
     isText,
     isImage,
     hasContentId: info.hasContentId,
-    content,
-    size: content.length,
-    words: isText ? countWords(content, info.charset, info.declaredType === 'text/html') : null,
-    archiveMembers: listing?.members ?? [],
-    archiveEncrypted: listing?.encrypted ?? false,
-    archiveTruncated: listing?.truncated ?? false,
-    archiveLimit: listing?.limit ?? null,
+    get content(): Buffer {
+      return bytes.content;
+    },
+    get sha256(): string {
+      return bytes.sha256;
+    },
+    size: facts.size,
+    words: isText ? countWords(bytes.content, info.charset, info.declaredType === 'text/html') : null,
+    archiveMembers: facts.archiveMembers,
+    archiveEncrypted: facts.archiveEncrypted,
+    archiveTruncated: facts.archiveTruncated,
+    archiveLimit: facts.archiveLimit,
   };
   state.parts.push(part);
   if (part.words !== null) state.textWordCounts.push(part.words);
+  return part;
+}
+
+/**
+ * A base64 attachment (not text, not an attached message): its facts come from the memo
+ * when the same encoded bytes were seen before, and then it is decoded only if its content
+ * is read (to be stored for a scan). Otherwise it is decoded now and its facts remembered
+ * (TNEF excepted: its derived parts need the bytes).
+ */
+function addBase64Attachment(
+  state: WalkState, fields: { index: string; origin: PartOrigin; info: MimeNodeInfo; filename: string | null }, chunks: readonly Buffer[],
+): MimePart {
+  const key = encodedBodyKey(chunks, fields.filename, state.limits.archive);
+  const known = DECODED_FACTS_MEMO.get(key);
+  if (known) return addPart(state, fields, known, new PartBytes(() => decodeBase64(chunks), known.sha256));
+  const content = decodeBase64(chunks);
+  const facts = factsOfContent(state, content, fields.filename);
+  const bytes = new PartBytes(content, null);
+  const part = addPart(state, fields, facts, bytes);
+  if (facts.detectedExt !== 'tnef') DECODED_FACTS_MEMO.set(key, { ...facts, sha256: bytes.sha256 });
   return part;
 }
 
@@ -156,9 +210,15 @@ async function walkMessage(state: WalkState, raw: Buffer, prefix: string, depthB
     leafNumber++;
     const index = `${prefix}${leafNumber}`;
     const info = readNodeInfo(node);
+    const container = info.declaredType === 'message/rfc822' || info.declaredType === 'message/global';
+    if (info.encoding === 'base64' && !container && !isTextInfo(info)) {
+      const part = addBase64Attachment(state, { index, origin: 'mime', info, filename: info.filename }, chunks);
+      addDerivedParts(state, part);
+      continue;
+    }
     const { content, uuFilename } = decodeTransferEncoding(chunks, info.encoding);
     const filename = info.filename ?? uuFilename;
-    if ((info.declaredType === 'message/rfc822' || info.declaredType === 'message/global') && content.length > 0) {
+    if (container && content.length > 0) {
       if (depth + 1 > state.limits.maxDepth) {
         throw new MimeError('AVF_ERR_MIME_TOO_DEEP', `attached messages nested deeper than ${state.limits.maxDepth} levels; raise AVFLEET_MIME_MAX_DEPTH if such mail is legitimate`);
       }
