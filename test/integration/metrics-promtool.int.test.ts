@@ -123,11 +123,14 @@ describe('what the scans left in the metrics', () => {
     expect(w.types.get('avfleet_jobs_stalled_total')).toBe('counter');
   });
 
-  it('producer: HTTP requests by route and status, archive-limit hits; no worker-only series', () => {
+  it('producer: HTTP requests by route and status, archive-limit hits, memo lookups; no worker-only series', () => {
     const p = producer.parsed;
     expect(sampleSum(p, 'avfleet_http_requests_total', { route: 'post_scans', status: '200' })).toBe(5);
     expect(sampleSum(p, 'avfleet_http_requests_total', { route: 'get_scan', status: '404' })).toBe(1);
     expect(sampleSum(p, 'avfleet_archive_limit_hits_total')).toBeGreaterThanOrEqual(1);
+    // Every base64 attachment of the five messages was looked up in the decoded-facts memo.
+    expect(sampleSum(p, 'avfleet_attachment_memo_lookups_total')).toBeGreaterThanOrEqual(1);
+    expect(hasSample(worker.parsed, 'avfleet_attachment_memo_lookups_total')).toBe(false);
     expect(hasSample(p, 'avfleet_queue_jobs')).toBe(false);
   });
 

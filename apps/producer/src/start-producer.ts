@@ -3,7 +3,7 @@ import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
 import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
-  AGGREGATE_QUEUE, ResultStore, VerdictCache, checkEvictionPolicy, createFleetMetrics, createObjectStore, finishScan, loadWhitelists,
+  AGGREGATE_QUEUE, DECODED_FACTS_MEMO, ResultStore, VerdictCache, checkEvictionPolicy, createFleetMetrics, createObjectStore, finishScan, loadWhitelists,
   openRedisConnections, scanQueueName, thresholdsForReply, toActionThresholds,
   type AggregateJobData, type Logger, type ScanJobResult, type ScanResult,
 } from '@avfleet/core';
@@ -33,6 +33,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   const { settings, config, logger } = opts;
   const registry = opts.registry ?? new Registry();
   const metrics = createFleetMetrics(registry);
+  metrics.trackAttachmentMemo(DECODED_FACTS_MEMO);
   const { bull, commands } = openRedisConnections(settings.redisUrl);
   await checkEvictionPolicy(commands, logger);
   const store = createObjectStore(settings.store);

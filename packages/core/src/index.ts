@@ -24,7 +24,7 @@ export {
   DEFAULT_ARCHIVE_LIMITS, DEFAULT_MIME_LIMITS, EICAR_TEST_STRING, MimeError, detectType, extensions, listArchiveMembers, selectBodies, splitMessage,
 } from './mime';
 export type { BodySelection, MimeLimits, MimePart, SelectedBody, SelectionContext, SplitMessage } from './mime';
-export { ARCHIVE_LIMIT_NAMES } from './mime';
+export { ARCHIVE_LIMIT_NAMES, DECODED_FACTS_MEMO } from './mime';
 export type { ArchiveLimitName, ArchiveLimits, ArchiveListing } from './mime';
 export { archiveLimitFails } from './scan/archive-limit-fails';
 

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import { randomBytes } from 'node:crypto';
+import { DECODED_FACTS_MEMO } from '../mime/decoded-facts-memo';
+import { splitMessage } from '../mime/split-message';
 import { OMITTED_DEFAULT_METRICS } from './default-metrics';
 import { createFleetMetrics } from './fleet-metrics';
 
@@ -22,6 +25,26 @@ describe('createFleetMetrics', () => {
     for (const name of OMITTED_DEFAULT_METRICS) expect(registry.getSingleMetric(name)).toBeUndefined();
     expect(registry.getSingleMetric('avfleet_nodejs_active_handles')).toBeDefined();
     expect(registry.getSingleMetric('avfleet_process_cpu_seconds_total')).toBeDefined();
+  });
+
+  it('reports the decoded-facts memo\'s lookups as they happen, at every scrape', async () => {
+    const registry = new Registry();
+    const metrics = createFleetMetrics(registry, { defaultMetrics: false });
+    const untracked = new Registry();
+    createFleetMetrics(untracked, { defaultMetrics: false });
+    metrics.trackAttachmentMemo(DECODED_FACTS_MEMO);
+    const count = async (result: string): Promise<number> =>
+      (await registry.getSingleMetric('avfleet_attachment_memo_lookups_total')!.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+    const [hits0, misses0] = [await count('hit'), await count('miss')];
+    const b64 = randomBytes(3000).toString('base64').replace(/.{76}/g, '$&\r\n');
+    const raw = Buffer.from(['Content-Type: application/octet-stream; name="x.bin"', 'Content-Transfer-Encoding: base64', '', b64, ''].join('\r\n'));
+    await splitMessage(raw);
+    expect([await count('hit') - hits0, await count('miss') - misses0]).toEqual([0, 1]);
+    await splitMessage(raw);
+    await splitMessage(raw);
+    expect([await count('hit') - hits0, await count('miss') - misses0]).toEqual([2, 1]);
+    // A registry that tracks no memo (a worker's) has no samples.
+    expect((await untracked.getSingleMetric('avfleet_attachment_memo_lookups_total')!.get()).values).toEqual([]);
   });
 
   it('can leave out the default metrics altogether', async () => {

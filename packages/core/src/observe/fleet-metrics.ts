@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DecodedFactsMemo } from '../mime/decoded-facts-memo';
 import { collectConventionalDefaultMetrics } from './default-metrics';
 
 /** Scan duration buckets: 1 ms … 60 s. */
@@ -43,6 +44,10 @@ export interface FleetMetrics {
   /** `route`: a fixed route name, never the path (which holds the scan id). */
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly rejectedRequests: Counter<'reason'>;
+  /** `result`: `hit` or `miss`; read at scrape time from the memo given to trackAttachmentMemo (the producer's). */
+  readonly attachmentMemoLookups: Counter<'result'>;
+  /** Makes avfleet_attachment_memo_lookups_total follow `memo`'s totals (a producer passes DECODED_FACTS_MEMO). */
+  trackAttachmentMemo(memo: Pick<DecodedFactsMemo, 'stats'>): void;
   /** Makes avfleet_upstream_servers_down report `source()` at every scrape (a worker passes its scanners' upstream health). */
   trackServersDown(source: ServersDownSource): void;
 }
@@ -57,6 +62,8 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
   if (opts.defaultMetrics !== false) collectConventionalDefaultMetrics(registry);
   const r = [registry];
   const downSources: ServersDownSource[] = [];
+  const memoSource: { memo: Pick<DecodedFactsMemo, 'stats'> | null } = { memo: null };
+  const memoLookups = memoLookupsCounter(r, memoSource);
   const serversDown = new Gauge<'rule'>({
     name: 'avfleet_upstream_servers_down',
     help: 'Scanner servers currently marked down (out of rotation after repeated errors), by rule.',
@@ -112,8 +119,31 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     }),
     httpRequests: new Counter({ name: 'avfleet_http_requests_total', help: 'HTTP requests by route and status code.', labelNames: ['route', 'status'], registers: r }),
     rejectedRequests: new Counter({ name: 'avfleet_rejected_requests_total', help: 'Scan requests refused before enqueueing, by reason.', labelNames: ['reason'], registers: r }),
+    attachmentMemoLookups: memoLookups,
     trackServersDown(source) {
       downSources.push(source);
     },
+    trackAttachmentMemo(memo) {
+      memoSource.memo = memo;
+    },
   };
+}
+
+/** avfleet_attachment_memo_lookups_total: brought up to the tracked memo's own totals at every scrape (no samples until one is tracked). */
+function memoLookupsCounter(r: Registry[], source: { memo: Pick<DecodedFactsMemo, 'stats'> | null }): Counter<'result'> {
+  const reported = { hit: 0, miss: 0 };
+  return new Counter({
+    name: 'avfleet_attachment_memo_lookups_total',
+    help: 'Base64 attachments looked up in the producer\'s decoded-facts memo, by result: hit (not decoded or hashed again unless stored), miss.',
+    labelNames: ['result'],
+    registers: r,
+    collect() {
+      if (!source.memo) return;
+      const { hits, misses } = source.memo.stats();
+      if (hits > reported.hit) this.inc({ result: 'hit' }, hits - reported.hit);
+      if (misses > reported.miss) this.inc({ result: 'miss' }, misses - reported.miss);
+      reported.hit = hits;
+      reported.miss = misses;
+    },
+  });
 }
