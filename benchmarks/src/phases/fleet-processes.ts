@@ -83,13 +83,13 @@ function spawnCli(args: string[], env: NodeJS.ProcessEnv, logPath: string): Chil
 }
 
 /**
- * `AVFLEET_BENCH_CPU_PROF=DIR`: every fleet process writes a V8 CPU profile (`.cpuprofile`,
- * for Chrome DevTools or `node benchmarks/summarize-cpu-profile.js`) into DIR when it stops.
- * Node refuses `--cpu-prof` in NODE_OPTIONS, hence this setting of the bench's own.
+ * `AVFLEET_BENCH_NODE_ARGS`: Node options for every fleet process the bench starts, split at
+ * spaces, e.g. `--cpu-prof --cpu-prof-dir=DIR` (a `.cpuprofile` per process when it stops,
+ * for Chrome DevTools or `node benchmarks/summarize-cpu-profile.js`) or `--trace-gc` (GC
+ * events in the process logs; keep them with `--keep`). Node refuses these in NODE_OPTIONS.
  */
 function profileArgs(): string[] {
-  const dir = process.env.AVFLEET_BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  return (process.env.AVFLEET_BENCH_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
 }
 
 async function waitReady(url: string, child: ChildProcess, logPath: string): Promise<void> {
