@@ -21,7 +21,7 @@ import { formatTable } from './report/format-table';
 import { reloadClamd, startBenchClamd, type StartedClamd } from './services/bench-clamd';
 import { startBenchS3rver } from './services/bench-s3rver';
 import { startClamdSimulator } from './services/clamd-simulator';
-import { freePort } from './services/free-port';
+import { freePort } from '../../test/helpers/fleet-processes';
 
 export interface BenchReport {
   startedAt: string;

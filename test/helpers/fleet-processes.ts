@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,10 @@ export interface StartFleetProcessOptions {
   readonly args?: readonly string[];
   /** Bound on the wait for /readyz (default 20 s). */
   readonly readyTimeoutMs?: number;
+  /** Append the output to this file instead of keeping it in memory (long runs: the bench). */
+  readonly logFile?: string;
+  /** Node options before the CLI path (e.g. `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface FleetProcess {
@@ -87,7 +91,7 @@ export function freePort(): Promise<number> {
     srv.listen(0, '127.0.0.1', () => {
       const addr = srv.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
+      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('AVF_ERR_TEST_PORT: the OS gave no free port on 127.0.0.1'))));
     });
   });
 }
@@ -110,11 +114,8 @@ export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.P
 export async function startFleetProcess(opts: StartFleetProcessOptions): Promise<FleetProcess> {
   const bin = requireBuiltCli();
   const listenFlag = opts.role === 'producer' ? '--listen' : '--metrics-listen';
-  const args = [bin, opts.role, '--config', opts.configPath, listenFlag, opts.listen, ...(opts.args ?? [])];
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot(), env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
-  const chunks: string[] = [];
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
+  const args = [...(opts.nodeArgs ?? []), bin, opts.role, '--config', opts.configPath, listenFlag, opts.listen, ...(opts.args ?? [])];
+  const { child, logs } = spawnLogged(args, childEnv(opts.env), opts.logFile);
   let exit: string | undefined;
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -126,7 +127,6 @@ export async function startFleetProcess(opts: StartFleetProcessOptions): Promise
       resolve();
     });
   });
-  const logs = (): string => chunks.join('');
   const baseUrl = `http://${opts.listen}`;
   const stop = async (graceMs = 10000): Promise<void> => {
     if (exit !== undefined || child.pid === undefined) return;
@@ -153,6 +153,24 @@ export async function startFleetProcess(opts: StartFleetProcessOptions): Promise
     throw err;
   }
   return { role: opts.role, pid: child.pid, baseUrl, logs, exitStatus: () => exit, stop };
+}
+
+/** Spawns node with `args`; the output goes to memory, or appended to `logFile`. */
+function spawnLogged(args: string[], env: NodeJS.ProcessEnv, logFile: string | undefined): { child: ChildProcess; logs: () => string } {
+  if (logFile !== undefined) {
+    const fd = openSync(logFile, 'a');
+    try {
+      const child = spawn(process.execPath, args, { cwd: repoRoot(), env, stdio: ['ignore', fd, fd] });
+      return { child, logs: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '') };
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const child = spawn(process.execPath, args, { cwd: repoRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks: string[] = [];
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
+  return { child, logs: () => chunks.join('') };
 }
 
 /** The last `max` characters of a log, for error messages. */

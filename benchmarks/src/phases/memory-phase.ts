@@ -6,7 +6,7 @@ import { SeededRandom } from '../corpus/seeded-random';
 import { ProcessMeter, statusBytes } from '../measure/proc-stats';
 import { scrapeNodeMemory, type NodeMemory } from '../measure/worker-metrics';
 import { startBenchClamd } from '../services/bench-clamd';
-import { freePort } from '../services/free-port';
+import { freePort } from '../../../test/helpers/fleet-processes';
 import { startFleet } from './fleet-processes';
 import { driveFleet, type MessageOutcome } from './http-driver';
 import { round } from './measure-pass';
