@@ -19,7 +19,7 @@ const B64_VALUE: Uint8Array = (() => {
 })();
 /**
  * Two bytes → their 12 bits when both are alphabet characters, else 0xffff: the fast path
- * decodes a group of four with two lookups (128 KiB table, twice the speed of four lookups).
+ * decodes a group of four with two lookups (a 128 KiB table; ≈ 35 % less time than four).
  */
 const B64_PAIR: Uint16Array = (() => {
   const pairs = new Uint16Array(65536).fill(0xffff);
@@ -46,8 +46,8 @@ export function decodeBase64(raw: Buffer | readonly Buffer[]): Buffer {
   for (const c of chunks) total += c.length;
   const out = Buffer.allocUnsafe(((total + 3) >>> 2) * 3);
   const T = B64_VALUE;
-  // Plain locals (no closure over them): V8 keeps them in registers in the hot loop.
   const at: Cursor = { i: 0, o: 0 };
+  // Plain locals (no closure over them): V8 keeps them in registers in the hot loop.
   let o = 0;
   let acc = 0;
   let n = 0;

@@ -11,8 +11,9 @@ import { StoreError } from './store-error';
 
 /*
  * The hot path (read, write, stat) uses the callback API, promisified: for a page-cached
- * file of a few hundred KB, `fs.promises.readFile` and FileHandle writes cost two to three
- * times the CPU (more thread-pool round trips, chunked reads and writes).
+ * file of a few hundred KB, `fs.promises.readFile` took about twice the CPU of the callback
+ * `readFile` in a micro-benchmark here (more thread-pool round trips, chunked reads), and
+ * FileHandle writes likewise.
  */
 const readFileCb = promisify(readFile);
 const openCb = promisify(open);
