@@ -20,15 +20,7 @@ export function rawInstream(host: string, port: number, body: Buffer, timeoutMs 
     const timer = setTimeout(() => finish(new Error(`clamd did not answer INSTREAM within ${timeoutMs} ms`)), timeoutMs);
     socket.setNoDelay(true);
     socket.on('connect', () => {
-      const frames: Buffer[] = [Buffer.from('zINSTREAM\0', 'latin1')];
-      for (let off = 0; off < body.length; off += CHUNK) {
-        const part = body.subarray(off, off + CHUNK);
-        const len = Buffer.alloc(4);
-        len.writeUInt32BE(part.length);
-        frames.push(len, part);
-      }
-      frames.push(Buffer.alloc(4));
-      socket.write(Buffer.concat(frames));
+      socket.write(instreamFrames(body, CHUNK));
     });
     socket.on('data', (d: Buffer) => {
       chunks.push(d);
@@ -50,4 +42,17 @@ export async function runPool(count: number, concurrency: number, task: (i: numb
     }
   });
   await Promise.all(lanes);
+}
+
+/** The bytes of one clamd INSTREAM exchange: the command, `body` in length-prefixed chunks of `chunk` bytes, the zero-length terminator. */
+export function instreamFrames(body: Buffer, chunk: number, command = 'zINSTREAM\0'): Buffer {
+  const frames: Buffer[] = [Buffer.from(command, 'latin1')];
+  for (let off = 0; off < body.length; off += chunk) {
+    const part = body.subarray(off, off + chunk);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(part.length);
+    frames.push(len, part);
+  }
+  frames.push(Buffer.alloc(4));
+  return Buffer.concat(frames);
 }

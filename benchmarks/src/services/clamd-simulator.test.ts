@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import { instreamFrames } from '../phases/raw-instream';
 import { serveSimulatedClamd } from './clamd-simulator';
 
 /** A socket stand-in: feed it reads, collect what the simulator ends the connection with. */
@@ -12,18 +13,6 @@ class FakeSocket extends EventEmitter {
   destroy(): this {
     return this;
   }
-}
-
-function instream(body: Buffer, chunk: number, command = 'zINSTREAM\0'): Buffer {
-  const parts: Buffer[] = [Buffer.from(command, 'latin1')];
-  for (let o = 0; o < body.length; o += chunk) {
-    const piece = body.subarray(o, o + chunk);
-    const h = Buffer.alloc(4);
-    h.writeUInt32BE(piece.length);
-    parts.push(h, piece);
-  }
-  parts.push(Buffer.alloc(4));
-  return Buffer.concat(parts);
 }
 
 /** Feeds `wire` in reads cut at `cuts`, then waits for the simulated scan time. */
@@ -43,7 +32,7 @@ async function exchange(wire: Buffer, cuts: number[]): Promise<{ reply: string |
 describe('clamd simulator', () => {
   const body = Buffer.alloc(5000, 0x41);
   // Chunk sizes that put header bytes and the terminator across reads at every position.
-  const wire = instream(body, 700);
+  const wire = instreamFrames(body, 700);
 
   it('answers an INSTREAM once its terminator arrives, however the reads are cut', async () => {
     for (let cut = 1; cut < 40; cut++) {
@@ -60,6 +49,6 @@ describe('clamd simulator', () => {
   it('answers PING and VERSION, newline-terminated for n-commands', async () => {
     expect((await exchange(Buffer.from('zPING\0'), [2])).reply).toBe('PONG\0');
     expect((await exchange(Buffer.from('nVERSION\n'), [])).reply).toMatch(/^ClamAV [\d.]+\/\d+\/.*\n$/);
-    expect((await exchange(instream(body, 999, 'nINSTREAM\n'), [5, 10])).reply).toBe('stream: OK\n');
+    expect((await exchange(instreamFrames(body, 999, 'nINSTREAM\n'), [5, 10])).reply).toBe('stream: OK\n');
   });
 });
