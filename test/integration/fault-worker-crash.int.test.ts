@@ -3,13 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
-import type { Job } from 'bullmq';
 import { loadAntivirusConfig } from '@avfleet/config';
 import {
-  EICAR_TEST_STRING, EMPTY_META, NOOP_LOGGER, ResultStore, createFleetMetrics, toActionThresholds, resultKey,
-  type AggregateJobData, type ScanJobResult, type ScanResult,
+  EICAR_TEST_STRING, EMPTY_META, NOOP_LOGGER, ResultStore, createAggregator, createFleetMetrics, toActionThresholds, resultKey,
+  type AggregateJobData, type ParentJob, type ScanJobResult, type ScanResult,
 } from '@avfleet/core';
-import { createAggregateProcessor } from '../../apps/worker/src/aggregate-processor';
 import { Registry } from 'prom-client';
 import { freePort, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
 import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
@@ -148,12 +146,13 @@ test('SIGKILL on a worker holding scan jobs: another worker finishes every messa
 test('aggregation is idempotent: a parent job that runs twice keeps its first answer', async () => {
   const config = loadAntivirusConfig(configPath);
   const results = new ResultStore(redis, queuePrefix, 600);
-  const processor = createAggregateProcessor({
-    finish: { rules: config.rules, symbolScores: config.symbolScores, thresholds: toActionThresholds({ reject: 15, 'add header': 6, greylist: 4 }), whitelists: new Map() },
+  const aggregator = createAggregator({
+    context: { rules: config.rules, symbolScores: config.symbolScores, thresholds: toActionThresholds({ reject: 15, 'add header': 6, greylist: 4 }), whitelists: new Map() },
     results,
     metrics: createFleetMetrics(new Registry()),
     logger: NOOP_LOGGER,
   });
+  const processor = (job: ParentJob): Promise<ScanResult> => aggregator.aggregate(job);
   const scanId = `idem-${randomBytes(6).toString('hex')}`;
   const data: AggregateJobData = {
     v: 1, scanId, configDigest: config.digest, receivedAt: Date.now(), messageKey: 'x', meta: EMPTY_META, parts: [], skipped: {},
@@ -166,7 +165,7 @@ test('aggregation is idempotent: a parent job that runs twice keeps its first an
     data,
     getChildrenValues: async () => childValues,
     getIgnoredChildrenFailures: async () => ({}),
-  } as unknown as Job<AggregateJobData>;
+  } as unknown as ParentJob;
   const first = await processor(job);
   // The second run sees different child values (a re-run scan with another answer): the first answer stands.
   childValues = { a: { rule: 'clamav', partIndex: null, verdict: { kind: 'clean' }, cached: false, ms: 5 } };

@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../../packages/config/src/errors';
 import { parseUcl, toJson } from '../../packages/config/src/ucl/index';
-import { parseManyWithRspamd, rspamdUclAvailable } from '../../packages/config/src/ucl/rspamd-ucl-oracle';
-import type { RspamdUclResult } from '../../packages/config/src/ucl/rspamd-ucl-oracle';
+import { parseManyWithRspamd, rspamdUclAvailable } from '../../packages/config/test/rspamd-ucl-oracle';
+import type { RspamdUclResult } from '../../packages/config/test/rspamd-ucl-oracle';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'packages', 'config', 'src', 'ucl', 'fixtures');
 const available = rspamdUclAvailable();

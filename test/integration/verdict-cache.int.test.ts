@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { VerdictCache, cacheKey } from '../../packages/core/src/cache';
 import type { VerdictCacheEvent } from '../../packages/core/src/cache';
-import { testRule } from '../../packages/core/src/aggregate/test-rule';
+import { testRule } from '../../packages/core/test/test-rule';
 import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 

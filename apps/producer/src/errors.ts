@@ -1,12 +1,12 @@
-/** Stable error codes of the producer's HTTP API (docs/errors.md). */
+import type { IntakeErrorCode } from '@avfleet/core';
+
+/** Stable error codes of the producer's HTTP API (docs/errors.md): the intake's own, and those of HTTP itself. */
 export type ApiErrorCode =
+  | IntakeErrorCode
   | 'AVF_ERR_BAD_REQUEST'
-  | 'AVF_ERR_EMPTY_BODY'
   | 'AVF_ERR_UNAUTHORIZED'
   | 'AVF_ERR_TOO_LARGE'
   | 'AVF_ERR_UNSUPPORTED_ENCODING'
-  | 'AVF_ERR_QUEUE_FULL'
-  | 'AVF_ERR_UNAVAILABLE'
   | 'AVF_ERR_NOT_FOUND'
   | 'AVF_ERR_METHOD_NOT_ALLOWED'
   | 'AVF_ERR_INTERNAL';

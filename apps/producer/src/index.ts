@@ -2,12 +2,10 @@
 export { startProducer } from './start-producer';
 export type { RunningProducer, StartProducerOptions } from './start-producer';
 export { buildServer } from './http/build-server';
-export type { AggregateJobs, HttpDeps, MessageIntake, QueueDepth, Readiness, ResultReader, ResultSource } from './http/http-deps';
+export type { AggregateJobs, HttpDeps, ResultReader } from './http/http-deps';
 export type { ServerOptions } from './http/build-server';
 export { rspamdMessageId, toRspamdReply } from './http/routes/checkv2';
 export type { RspamdReply, RspamdSymbol } from './http/routes/checkv2';
-export { createIntake } from './intake/accept-message';
-export type { AcceptedMessage, IntakeDeps } from './intake/accept-message';
 export { ApiError } from './errors';
 export type { ApiErrorCode } from './errors';
 export { runProducerCluster } from './cluster/run-producer-cluster';

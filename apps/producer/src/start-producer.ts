@@ -3,16 +3,13 @@ import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
 import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
-  AGGREGATE_QUEUE, DECODED_FACTS_MEMO, ResultStore, VerdictCache, checkEvictionPolicy, createFleetMetrics, createObjectStore, finishScan, loadWhitelists,
-  openRedisConnections, scanQueueName, thresholdsForReply, toActionThresholds,
-  type AggregateJobData, type Logger, type ScanJobResult, type ScanResult,
+  AGGREGATE_QUEUE, Backpressure, DECODED_FACTS_MEMO, ResultStore, ResultWaiter, RuleVerdictCache, SignatureVersions, VerdictCache,
+  aggregationContextOf, checkEvictionPolicy, createAggregator, createFleetMetrics, createIntake, createMessageSubmitter, createObjectStore,
+  listenOn, loadWhitelists, openRedisConnections, readinessCheck, scanQueueName, thresholdsForReply,
+  type AggregateJobData, type Logger, type ParentJob, type ScanResult,
 } from '@avfleet/core';
 import { buildServer } from './http/build-server';
-import type { HttpDeps, Readiness } from './http/http-deps';
-import { createIntake } from './intake/accept-message';
-import { SignatureVersions } from './intake/signature-versions';
-import { ResultWaiter } from './intake/await-result';
-import { Backpressure } from './intake/backpressure';
+import type { HttpDeps } from './http/http-deps';
 
 export interface StartProducerOptions {
   readonly settings: FleetSettings;
@@ -52,42 +49,34 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   events.on('error', (err) => logger.warn({ err: err.message }, 'queue events connection error'));
   const results = new ResultStore(commands, settings.queuePrefix, settings.resultTtlSec);
   const waiter = new ResultWaiter(events, results);
-  const thresholds = toActionThresholds(settings.actions);
-  const finishBase = { rules: config.rules, symbolScores: config.symbolScores, thresholds, whitelists: whitelists.names };
+  const context = aggregationContextOf(config, settings.actions, whitelists.names);
+  const aggregator = createAggregator({ context, results, metrics, logger });
 
+  // The result so far of a scan past its Deadline: stored when done, else its parent job's children so far.
   const partialResult = async (scanId: string): Promise<ScanResult | null> => {
     const done = await results.load(scanId);
     if (done) return done;
     const job = (await aggregateQueue.getJob(scanId)) as Job<AggregateJobData> | undefined;
-    if (!job) return null;
-    const values = await job.getChildrenValues<ScanJobResult>();
-    return finishScan({ ...finishBase, job: job.data, results: Object.values(values), missingAs: 'deadline', now: Date.now() });
+    return job ? aggregator.partial(job as ParentJob) : null;
   };
 
-  const readiness = async (): Promise<Readiness> => {
-    const [redis, storeState] = await Promise.all([
-      commands.ping().then(() => 'ok', (e: Error) => e.message),
-      store.ping().then(() => 'ok', (e: Error) => e.message),
-    ]);
-    return { ok: redis === 'ok' && storeState === 'ok', redis, store: storeState };
-  };
-
+  const intake = createIntake({
+    config, store, flow, ipWhitelists: whitelists.ips,
+    mimeLimits: { ...settings.mime, archive: settings.archive },
+    rejectThreshold: context.thresholds.reject,
+    resultTtlSec: settings.resultTtlSec, logger, metrics,
+    probe: {
+      cache: new RuleVerdictCache(new VerdictCache(commands), settings.cacheRspamdCompat, metrics),
+      sigvers: new SignatureVersions(commands, settings.queuePrefix, config.rules.map((r) => r.name)),
+    },
+    aggregator,
+  });
   const deps: HttpDeps = {
-    intake: createIntake({
-      config, store, flow, ipWhitelists: whitelists.ips,
-      mimeLimits: { ...settings.mime, archive: settings.archive },
-      rejectThreshold: thresholds.reject, resultTtlSec: settings.resultTtlSec, logger, metrics,
-      probe: {
-        cache: new VerdictCache(commands),
-        sigvers: new SignatureVersions(commands, settings.queuePrefix, config.rules.map((r) => r.name)),
-        rspamdCompat: settings.cacheRspamdCompat,
-      },
-      finish: finishBase,
-      results,
+    submitter: createMessageSubmitter({
+      intake, waiter, backpressure: new Backpressure(scanQueues, settings.maxWaiting), partialResult, metrics, logger,
     }),
-    waiter, results, aggregateQueue,
-    backpressure: new Backpressure(scanQueues, settings.maxWaiting),
-    metrics, logger, apiToken: settings.apiToken, maxMessageBytes: settings.maxMessageBytes, readiness, partialResult,
+    results, aggregateQueue, metrics, logger, apiToken: settings.apiToken, maxMessageBytes: settings.maxMessageBytes,
+    readiness: readinessCheck(commands, store),
     ...(opts.metricsText ? { metricsText: opts.metricsText } : {}),
   };
   const sameListener = settings.metricsListen.host === settings.listen.host && settings.metricsListen.port === settings.listen.port;
@@ -100,8 +89,8 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
     await Promise.allSettled([bull.quit(), commands.quit(), eventsConnection.quit(), enqueueConnection.quit()]);
   };
   try {
-    await listen(server, settings.listen.host, settings.listen.port);
-    if (opsServer) await listen(opsServer, settings.metricsListen.host, settings.metricsListen.port);
+    await listenOn(server, settings.listen.host, settings.listen.port, '--listen / --metrics-listen');
+    if (opsServer) await listenOn(opsServer, settings.metricsListen.host, settings.metricsListen.port, '--listen / --metrics-listen');
   } catch (err) {
     // Nothing may keep the process alive after a failed start (the CLI reports the error and exits).
     await Promise.all([server, ...(opsServer ? [opsServer] : [])].filter((s) => s.listening).map(closeGracefully));
@@ -129,14 +118,5 @@ function closeGracefully(server: import('node:http').Server): Promise<void> {
       clearInterval(sweep);
       resolve();
     });
-  });
-}
-
-function listen(server: import('node:http').Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new Error(`cannot listen on ${host}:${port}: the address is in use; choose another with --listen / --metrics-listen`) : err);
-    });
-    server.listen(port, host, () => resolve());
   });
 }

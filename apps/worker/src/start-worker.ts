@@ -1,18 +1,15 @@
 import type { AddressInfo } from 'node:net';
-import { Queue, Worker } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
-  AGGREGATE_QUEUE, ResultStore, VerdictCache, checkEvictionPolicy, createFleetMetrics, createObjectStore, loadWhitelists,
-  openRedisConnections, ruleToScannerOptions, scanQueueName, toActionThresholds, type Logger,
+  AGGREGATE_QUEUE, ResultStore, RuleVerdictCache, VerdictCache, aggregationContextOf, buildOpsServer, checkEvictionPolicy, createAggregator,
+  createFleetMetrics, createObjectStore, createScanPart, listenOn, loadWhitelists, openRedisConnections, publishSignatureVersions, readinessCheck,
+  ruleToScannerOptions, scanQueueName, type AggregateJobData, type Logger, type ScanJobData, type ScanJobResult,
 } from '@avfleet/core';
 import { createScanner, type Scanner } from '@avfleet/scanners';
-import { createAggregateProcessor } from './aggregate-processor';
-import { buildOpsServer } from './ops-server';
-import { createScanProcessor } from './scan-processor';
 import { selectQueues } from './select-queues';
 import { sampleQueueDepths } from './sample-queue-depths';
-import { publishSignatureVersions } from './publish-signature-versions';
 
 export interface StartWorkerOptions {
   readonly settings: FleetSettings;
@@ -56,19 +53,19 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     scanners.set(rule.name, createScanner(rule.type, options));
   }
   metrics.trackServersDown(() => [...scanners].map(([name, s]) => [name, s.serversDown?.() ?? 0] as const));
-  const cache = new VerdictCache(commands, {
+  const cache = new RuleVerdictCache(new VerdictCache(commands, {
     observer: (e) => {
       if (e.outcome === 'error') logger.warn({ key: e.key, op: e.op, err: e.error.message }, 'verdict cache error (treated as a miss)');
     },
-  });
+  }), settings.cacheRspamdCompat, metrics);
   const connection = { connection: bull, prefix: settings.queuePrefix };
   const workers: Worker[] = [];
   const served: string[] = [];
 
-  const scanProcessor = createScanProcessor({
-    rules: new Map(selection.rules.map((r) => [r.name, r])),
-    scanners, cache, store, metrics, logger, configDigest: config.digest, rspamdCompatCache: settings.cacheRspamdCompat,
+  const scanPart = createScanPart({
+    rules: new Map(selection.rules.map((r) => [r.name, r])), scanners, cache, store, metrics, logger, configDigest: config.digest,
   });
+  const scanProcessor = (job: Job<ScanJobData>): Promise<ScanJobResult> => scanPart(job.data);
   for (const rule of selection.rules) {
     const name = scanQueueName(rule.name);
     // rate_limit (interfaces.md §2): BullMQ's queue limiter holds the whole fleet to N scans per period.
@@ -78,17 +75,16 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   }
   const queuesToSample: Queue[] = [];
   if (selection.aggregate) {
-    const processor = createAggregateProcessor({
-      finish: {
-        rules: config.rules,
-        symbolScores: config.symbolScores,
-        thresholds: toActionThresholds(settings.actions),
-        whitelists: whitelists.names,
-      },
+    const aggregator = createAggregator({
+      context: aggregationContextOf(config, settings.actions, whitelists.names),
       results: new ResultStore(commands, settings.queuePrefix, settings.resultTtlSec),
       metrics,
       logger,
     });
+    const processor = async (job: Job<AggregateJobData>): Promise<{ action: string; score: number }> => {
+      const { action, score } = await aggregator.aggregate(job);
+      return { action, score };
+    };
     workers.push(new Worker(AGGREGATE_QUEUE, processor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 5 }));
     served.push(AGGREGATE_QUEUE);
     // One exporter of queue depths per queue set (interfaces.md §6.5): the workers serving `aggregate`.
@@ -103,24 +99,9 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const stopPublishing = publishSignatureVersions(commands, settings.queuePrefix, scanners, logger);
 
   let opsAddress: AddressInfo | null = null;
-  const ops = opts.serveOps === false ? null : buildOpsServer(registry, async () => {
-    const [redis, storeOk] = await Promise.all([
-      commands.ping().then(() => 'ok', (e: Error) => e.message),
-      store.ping().then(() => 'ok', (e: Error) => e.message),
-    ]);
-    const rules: Record<string, string> = {};
-    for (const [name, s] of scanners) rules[name] = (await (s.isReady?.() ?? Promise.resolve(true))) ? 'ok' : 'no server available';
-    const ok = redis === 'ok' && storeOk === 'ok' && Object.values(rules).every((r) => r === 'ok');
-    return { ok, body: { redis, store: storeOk, rules } };
-  });
+  const ops = opts.serveOps === false ? null : buildOpsServer({ registry, readiness: readinessCheck(commands, store, scanners) });
   if (ops) {
-    const { host, port } = settings.metricsListen;
-    await new Promise<void>((resolve, reject) => {
-      ops.once('error', (err: NodeJS.ErrnoException) => {
-        reject(err.code === 'EADDRINUSE' ? new Error(`cannot listen on ${host}:${port}: the address is in use; choose another with --metrics-listen`) : err);
-      });
-      ops.listen(port, host, () => resolve());
-    });
+    await listenOn(ops, settings.metricsListen.host, settings.metricsListen.port, '--metrics-listen');
     opsAddress = ops.address() as AddressInfo;
   }
   logger.info({ queues: served, concurrency: settings.concurrency, ops: opsAddress }, 'worker started');

@@ -1,23 +1,55 @@
-/** Public API of @avfleet/core: job contracts, queues, object store, MIME, cache, aggregation, observability. */
+/**
+ * Public API of @avfleet/core, in the order a message travels (docs/architecture.md):
+ * intake → scan → aggregate, over the queue, observed; then the building blocks
+ * (MIME, object store, verdict cache, contracts).
+ */
 
-// contracts
-export { JOB_SCHEMA_VERSION } from './contracts/scan-job-data';
-export type { ScanJobContext, ScanJobData, ScanJobResult } from './contracts/scan-job-data';
-export type { AggregateJobData } from './contracts/aggregate-job-data';
-export { EMPTY_META } from './contracts/request-meta';
-export type { RequestMeta } from './contracts/request-meta';
-export type { ApiVerdict, PartSummary, PendingScan, ResultSymbol, ScanResult, ScanState } from './contracts/scan-result';
-export { isScanId, newScanId } from './contracts/scan-id';
+// intake: accept a message, plan its scan, probe the cache, answer by a deadline
+export { acceptMessage, createIntake } from './intake/accept-message';
+export type { AcceptedMessage, CacheProbe, IntakeDeps } from './intake/accept-message';
+export { MAX_WAIT_SEC, createMessageSubmitter } from './intake/submit-message';
+export type { MessageSubmitter, Submission, SubmitDeps, SubmitOutcome } from './intake/submit-message';
+export { IntakeError, OUTAGE_RETRY_AFTER_SEC } from './intake/intake-error';
+export type { IntakeErrorCode } from './intake/intake-error';
+export { INTAKE_TIMEOUT_MS, guarded, within } from './intake/within';
+export { ResultWaiter } from './intake/await-result';
+export { Backpressure } from './intake/backpressure';
+export { archiveLimitFails } from './intake/archive-limit-fails';
 
-// queues
+// scan: one part under one rule → a verdict
+export { WHOLE_READ_MAX_BYTES, createScanPart, signatureVersionWithin } from './scan/scan-part';
+export type { ScanPart, ScanPartDeps } from './scan/scan-part';
+export { ruleToScannerOptions } from './scan/rule-to-scanner-options';
+export { SIGVER_TTL_SEC, SignatureVersions, publishSignatureVersions } from './scan/signature-versions';
+
+// aggregate: part verdicts → symbols, score, action → the stored result
+export { aggregateScan } from './aggregate';
+export type { ActionThresholds, AggregateResult, RuleVerdictInput, SymbolResult, Whitelist } from './aggregate';
+export { createAggregator } from './aggregate/aggregate-job';
+export type { Aggregator, AggregatorDeps, FinishedWithoutFlow, ParentJob } from './aggregate/aggregate-job';
+export { aggregationContextOf, finishScan } from './aggregate/finish-scan';
+export type { AggregationContext, FinishScanInput } from './aggregate/finish-scan';
+export { buildScanResult } from './aggregate/build-scan-result';
+export { ResultStore } from './aggregate/result-store';
+export { countFinishedScan } from './aggregate/count-finished-scan';
+export { thresholdsForReply, toActionThresholds } from './aggregate/action-thresholds';
+export { DEFAULT_WHITELIST_CHECK_MS, loadWhitelists } from './aggregate/load-whitelists';
+export type { IpWhitelist, LoadWhitelistsOptions, RuleWhitelists, WhitelistLogger } from './aggregate/load-whitelists';
+
+// queue: names, options, flows, Redis connections
 export { AGGREGATE_QUEUE, resultKey, scanQueueName, sigverKey } from './queue/queue-names';
 export { buildScanFlow } from './queue/build-scan-flow';
+export { checkEvictionPolicy, openRedisConnections } from './queue/redis-connections';
 
-// object store
-export {
-  FolderObjectStore, MinioObjectStore, StoreError, createObjectStore, isStoreError, messageKey, partKey,
-} from './store';
-export type { ObjectStore, ObjectStoreSettings, PutPartResult, StoredObjectInfo, StoreErrorCode } from './store';
+// observe: logs, metrics, the ops listener
+export { NOOP_LOGGER, REDACTED_PATHS, createLogger } from './observe/logger';
+export type { Logger } from './observe/logger';
+export { ARCHIVE_LIMIT_LABELS, MESSAGE_LATENCY_BUCKETS, QUEUE_STATES, SCAN_DURATION_BUCKETS, SCAN_VERDICT_LABELS, createFleetMetrics } from './observe/fleet-metrics';
+export type { FleetMetrics, FleetMetricsOptions, ServersDownSource } from './observe/fleet-metrics';
+export { READINESS_TIMEOUT_MS, buildOpsServer, listenOn, opsRouteOf, sendJson, serveOpsRoute } from './observe/ops-server';
+export type { OpsRoute, OpsSources, Readiness } from './observe/ops-server';
+export { readinessCheck } from './observe/readiness';
+export type { RuleReadiness } from './observe/readiness';
 
 // MIME
 export {
@@ -26,28 +58,22 @@ export {
 export type { BodySelection, MimeLimits, MimePart, SelectedBody, SelectionContext, SplitMessage } from './mime';
 export { ARCHIVE_LIMIT_NAMES, DECODED_FACTS_MEMO } from './mime';
 export type { ArchiveLimitName, ArchiveLimits, ArchiveListing } from './mime';
-export { archiveLimitFails } from './scan/archive-limit-fails';
+
+// object store
+export {
+  FolderObjectStore, MinioObjectStore, StoreError, createObjectStore, isStoreError, messageKey, partKey,
+} from './store';
+export type { ObjectStore, ObjectStoreSettings, PutPartResult, StoredObjectInfo, StoreErrorCode } from './store';
 
 // verdict cache
-export { VerdictCache, cacheKey, decodeCacheValue, decodeOptionsFor, encodeCacheValue, encodeOptionsFor } from './cache';
-export type { VerdictCacheEvent, VerdictCacheObserver } from './cache';
+export { RuleVerdictCache, VerdictCache, cacheKey, decodeCacheValue, decodeOptionsFor, encodeCacheValue, encodeOptionsFor } from './cache';
+export type { RuleCacheLookup, VerdictCacheEvent, VerdictCacheObserver } from './cache';
 
-// aggregation
-export { aggregateScan } from './aggregate';
-export type { ActionThresholds, AggregateResult, RuleVerdictInput, SymbolResult, Whitelist } from './aggregate';
-export { finishScan } from './scan/finish-scan';
-export { ruleToScannerOptions } from './scan/rule-to-scanner-options';
-export type { FinishScanInput } from './scan/finish-scan';
-export { buildScanResult } from './results/build-scan-result';
-export { ResultStore } from './results/result-store';
-
-// runtime and observability
-export { checkEvictionPolicy, openRedisConnections } from './runtime/redis-connections';
-export { DEFAULT_WHITELIST_CHECK_MS, loadWhitelists } from './runtime/load-whitelists';
-export { thresholdsForReply, toActionThresholds } from './runtime/action-thresholds';
-export type { IpWhitelist, LoadWhitelistsOptions, RuleWhitelists, WhitelistLogger } from './runtime/load-whitelists';
-export { NOOP_LOGGER, REDACTED_PATHS, createLogger } from './observe/logger';
-export type { Logger } from './observe/logger';
-export { ARCHIVE_LIMIT_LABELS, MESSAGE_LATENCY_BUCKETS, QUEUE_STATES, SCAN_DURATION_BUCKETS, SCAN_VERDICT_LABELS, createFleetMetrics } from './observe/fleet-metrics';
-export type { FleetMetrics, FleetMetricsOptions, ServersDownSource } from './observe/fleet-metrics';
-export { countFinishedScan } from './observe/count-finished-scan';
+// contracts: job data and results as they cross processes
+export { JOB_SCHEMA_VERSION } from './contracts/scan-job-data';
+export type { ScanJobContext, ScanJobData, ScanJobResult } from './contracts/scan-job-data';
+export type { AggregateJobData } from './contracts/aggregate-job-data';
+export { EMPTY_META } from './contracts/request-meta';
+export type { RequestMeta } from './contracts/request-meta';
+export type { ApiVerdict, PartSummary, PendingScan, ResultSymbol, ScanResult, ScanState } from './contracts/scan-result';
+export { isScanId, newScanId } from './contracts/scan-id';

@@ -76,3 +76,5 @@ export type { RespmodInput } from './clients/icap/icap-request';
 export { buildOptionsRequest, buildRespmodHead, respmodTrailer, partRequestUrl, encodeFileName, icapAddr } from './clients/icap/icap-request';
 export type { IcapThreatResult } from './clients/icap/icap-threats';
 export { icapThreatCascade, splitThreats } from './clients/icap/icap-threats';
+export { RefreshedValue } from './refreshed-value';
+export type { RefreshedValueOptions } from './refreshed-value';

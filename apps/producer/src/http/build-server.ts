@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { READINESS_TIMEOUT_MS, serveOpsRoute } from '@avfleet/core';
 import { ApiError } from '../errors';
 import { isAuthorized } from './auth';
 import type { HttpDeps } from './http-deps';
@@ -6,8 +7,6 @@ import { refuseDeclaredOversize, refuseEncodedBody } from './read-body';
 import { sendError } from './respond';
 import { checkv2 } from './routes/checkv2';
 import { getScan } from './routes/get-scan';
-import { healthz, readyz } from './routes/health';
-import { metrics } from './routes/metrics';
 import { postScans } from './routes/post-scans';
 
 export interface ServerOptions {
@@ -80,9 +79,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps,
       if (expectsContinue) res.writeContinue();
     }
     switch (match.route) {
-      case 'healthz': status = healthz(res); break;
-      case 'readyz': status = await readyz(res, deps); break;
-      case 'metrics': status = await metrics(res, deps.metrics.registry, deps.metricsText); break;
+      case 'healthz':
+      case 'readyz':
+      case 'metrics':
+        status = await serveOpsRoute(match.route, res, {
+          registry: deps.metrics.registry,
+          readiness: deps.readiness,
+          readinessTimeoutMs: Math.min(READINESS_TIMEOUT_MS, deps.submitter.storeTimeoutMs),
+          ...(deps.metricsText ? { metricsText: deps.metricsText } : {}),
+        });
+        break;
       case 'post_scans': status = await postScans(req, res, url, deps, startedAt); break;
       case 'checkv2': status = await checkv2(req, res, deps, opts.thresholds, startedAt); break;
       case 'get_scan': status = await getScan(res, path.slice('/scans/'.length), deps); break;

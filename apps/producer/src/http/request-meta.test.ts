@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { ScanResult } from '@avfleet/core';
 import { buildServer } from './build-server';
-import { fakeFleet, sampleResult, type FakeFleet, type FakeFleetOptions } from './fake-http-deps';
+import { fakeFleet, sampleResult, type FakeFleet, type FakeFleetOptions } from '../../test/fake-http-deps';
 import { readRequestMeta, splitAddressList } from './request-meta';
-import { call, closeServer, listenEphemeral } from './test-client';
+import { call, closeServer, listenEphemeral } from '../../test/test-client';
 
 const MSG = 'From: a@example.com\r\nSubject: t\r\n\r\nhello\r\n';
 
@@ -114,7 +114,7 @@ describe('request headers over HTTP', () => {
     });
 
     it('answers 503 by the deadline when intake hangs, even with a long store timeout', async () => {
-      const { port } = await start({ accept: () => new Promise(() => undefined), overrides: { storeTimeoutMs: 20_000 } });
+      const { port } = await start({ accept: () => new Promise(() => undefined), storeTimeoutMs: 20_000 });
       const t0 = Date.now();
       const r = await call(port, 'POST', '/checkv2', { body: MSG, headers: { Deadline: '0.5' } });
       expect(r.status).toBe(503);

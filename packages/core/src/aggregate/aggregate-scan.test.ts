@@ -2,7 +2,7 @@ import { aggregateScan, comparePartIndex, orderVerdicts } from './aggregate-scan
 import type { AggregateInput, RuleVerdictInput, Whitelist } from './aggregate-types';
 import type { Rule } from '@avfleet/config';
 import type { Verdict } from '@avfleet/scanners';
-import { testPatterns, testRule, testWhitelist } from './test-rule';
+import { testPatterns, testRule, testWhitelist } from '../../test/test-rule';
 
 const THRESHOLDS = { reject: 15, 'add header': 6, greylist: 4 };
 /** The corpus configuration: clamav rule, symbol CLAM_VIRUS, action reject, the default clamav message. */

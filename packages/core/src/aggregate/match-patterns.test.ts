@@ -1,5 +1,5 @@
 import { matchPattern } from './match-patterns';
-import { testPatterns } from './test-rule';
+import { testPatterns } from '../../test/test-rule';
 
 describe('matchPattern', () => {
   it("follows list order (Rspamd's test suite: EICAR_Test_File gives P)", () => {

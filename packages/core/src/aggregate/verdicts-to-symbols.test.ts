@@ -1,5 +1,5 @@
 import { verdictToSymbols } from './verdicts-to-symbols';
-import { testPatterns, testRule, testWhitelist } from './test-rule';
+import { testPatterns, testRule, testWhitelist } from '../../test/test-rule';
 
 const clam = testRule({ name: 'clamav', symbol: 'CLAM_VIRUS', action: 'reject' });
 

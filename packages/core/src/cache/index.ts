@@ -8,3 +8,5 @@ export type { EncodeOptions, DecodeOptions } from './cache-value';
 export { formatLuaNumber } from './lua-number';
 export { VerdictCache } from './verdict-cache';
 export type { VerdictCacheClient, VerdictCacheEvent, VerdictCacheObserver, VerdictCacheOptions } from './verdict-cache';
+export { RuleVerdictCache } from './rule-verdict-cache';
+export type { RuleCacheLookup } from './rule-verdict-cache';

@@ -12,9 +12,9 @@ import type { MimeLimits, SplitMessage } from '../../src/mime/mime-part';
 import type { SelectedBody } from '../../src/mime/select-parts';
 import { selectBodies } from '../../src/mime/select-parts';
 import { splitMessage } from '../../src/mime/split-message';
-import { loadWhitelists } from '../../src/runtime/load-whitelists';
-import { archiveLimitFails } from '../../src/scan/archive-limit-fails';
-import { finishScan } from '../../src/scan/finish-scan';
+import { loadWhitelists } from '../../src/aggregate/load-whitelists';
+import { archiveLimitFails } from '../../src/intake/archive-limit-fails';
+import { finishScan } from '../../src/aggregate/finish-scan';
 import { EICAR } from './build-message';
 
 /**

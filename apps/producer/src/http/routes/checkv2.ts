@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ScanResult } from '@avfleet/core';
-import { INTAKE_TIMEOUT_MS } from '../../intake/within';
-import { readRequestMeta } from '../request-meta';
 import type { HttpDeps } from '../http-deps';
+import { readBody } from '../read-body';
+import { readRequestMeta } from '../request-meta';
 import { sendJson } from '../respond';
-import { readPartial, submitAndWait } from './post-scans';
 
 /** rspamc gives up after 10 s; answer well before that unless the caller sends Deadline. */
 const CHECKV2_DEFAULT_WAIT_SEC = 8;
@@ -73,11 +72,11 @@ export async function checkv2(
   req: IncomingMessage, res: ServerResponse, deps: HttpDeps, thresholds: Readonly<Record<string, number>>, startedAt = Date.now(),
 ): Promise<number> {
   const meta = readRequestMeta(req.headers, req.rawHeaders);
-  const wait = meta.deadlineSec ?? CHECKV2_DEFAULT_WAIT_SEC;
-  const outcome = await submitAndWait(req, meta, deps, wait, startedAt);
+  const raw = await readBody(req, deps.maxMessageBytes);
+  const outcome = await deps.submitter.submit({ raw, meta, waitSec: meta.deadlineSec ?? CHECKV2_DEFAULT_WAIT_SEC, startedAt });
   let result: ScanResult | null = outcome.done ? outcome.result : null;
   if (!outcome.done && meta.deadlineSec === null) {
-    result = await readPartial(deps, outcome.scanId, Math.min(PARTIAL_READ_MS, deps.storeTimeoutMs ?? INTAKE_TIMEOUT_MS));
+    result = await deps.submitter.readPartial(outcome.scanId, Math.min(PARTIAL_READ_MS, deps.submitter.storeTimeoutMs));
   }
   if (!result) {
     // Nothing to report yet (the aggregation job could not be read in time): an honest empty answer.

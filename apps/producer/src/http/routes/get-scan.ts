@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { isScanId } from '@avfleet/core';
+import { guarded, isScanId } from '@avfleet/core';
 import { ApiError } from '../../errors';
-import { INTAKE_TIMEOUT_MS, guarded } from '../../intake/within';
 import type { HttpDeps } from '../http-deps';
 import { sendJson } from '../respond';
 
@@ -18,7 +17,7 @@ export async function getScan(res: ServerResponse, rawId: string, deps: HttpDeps
     throw notFound(rawId);
   }
   if (!isScanId(id)) throw notFound(id);
-  const ms = deps.storeTimeoutMs ?? INTAKE_TIMEOUT_MS;
+  const ms = deps.submitter.storeTimeoutMs;
   const result = await guarded(deps.results.load(id), ms, 'Redis (scan result)');
   if (result) {
     sendJson(res, 200, result);

@@ -1,3 +1,4 @@
+import { RefreshedValue } from '../../refreshed-value';
 import type { Readable } from 'node:stream';
 import { TransportError } from '../../errors';
 import type { ScanBody, ScanContext } from '../../scanner';
@@ -31,17 +32,13 @@ const NUL = Buffer.from([0]);
 export class ClamavClient extends SocketScannerBase {
   readonly type = 'clamav';
   private readonly chunkSize: number;
-  private readonly now: () => number;
-  private readonly versionTtlMs: number;
-  private version: { value: string | null; at: number } | null = null;
-  private versionInFlight: Promise<string | null> | null = null;
+  private readonly version: RefreshedValue<string | null>;
 
   constructor(options: ClamavClientOptions) {
     const now = options.now ?? Date.now;
     super(options, { now });
-    this.now = now;
     this.chunkSize = Math.max(1, options.chunkSize ?? CLAMAV_DEFAULT_CHUNK_SIZE);
-    this.versionTtlMs = (options.versionCacheSec ?? 60) * 1000;
+    this.version = new RefreshedValue(() => this.fetchVersion(), { ttlMs: (options.versionCacheSec ?? 60) * 1000, serveStaleOnError: true, now });
   }
 
   protected scanBody(body: ScanBody, ctx: ScanContext): Promise<Verdict> {
@@ -54,13 +51,7 @@ export class ClamavClient extends SocketScannerBase {
    * when no server answers and nothing was cached before (an older value is served instead).
    */
   signatureVersion(): Promise<string | null> {
-    if (this.version && this.now() - this.version.at < this.versionTtlMs) return Promise.resolve(this.version.value);
-    if (!this.versionInFlight) {
-      this.versionInFlight = this.fetchVersion().finally(() => {
-        this.versionInFlight = null;
-      });
-    }
-    return this.versionInFlight;
+    return this.version.get();
   }
 
   private async fetchVersion(): Promise<string | null> {
@@ -74,11 +65,7 @@ export class ClamavClient extends SocketScannerBase {
         conn.close();
       }
     });
-    if (out.ok) {
-      this.version = { value: parseClamavVersion(out.value), at: this.now() };
-      return this.version.value;
-    }
-    if (this.version) return this.version.value;
+    if (out.ok) return parseClamavVersion(out.value);
     if (out.error instanceof TransportError) throw out.error;
     throw new TransportError('AVF_ERR_TRANSPORT_NO_UPSTREAM', `cannot read the clamd signature version: ${out.verdict.text}`);
   }

@@ -1,0 +1,90 @@
+import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { buildAntivirusConfig, parseUcl } from '@avfleet/config';
+import { EMPTY_META, NOOP_LOGGER, ResultStore, createFleetMetrics, toActionThresholds, type AggregateJobData, type ScanJobResult } from '../index';
+import { createAggregator, type ParentJob } from './aggregate-job';
+
+const config = buildAntivirusConfig(parseUcl(`clamav {
+  symbol = "CLAM_VIRUS";
+  action = "reject";
+  servers = "127.0.0.1:3310";
+}`, { filename: 'antivirus.conf' }).value);
+
+/** Redis GET and SET … EX … [NX] over a map. */
+class MemoryRedis {
+  readonly values = new Map<string, string>();
+  async get(key: string): Promise<string | null> {
+    return this.values.get(key) ?? null;
+  }
+  async set(key: string, value: string, ...args: (string | number)[]): Promise<'OK' | null> {
+    if (args.includes('NX') && this.values.has(key)) return null;
+    this.values.set(key, value);
+    return 'OK';
+  }
+}
+
+function processorWith(redis: MemoryRedis): (job: ParentJob) => ReturnType<ReturnType<typeof createAggregator>['aggregate']> {
+  const aggregator = createAggregator({
+    context: { rules: config.rules, symbolScores: config.symbolScores, thresholds: toActionThresholds({ reject: 15, 'add header': 6, greylist: 4 }), whitelists: new Map() },
+    results: new ResultStore(redis as unknown as Redis, 'avft', 600),
+    metrics: createFleetMetrics(new Registry(), { defaultMetrics: false }),
+    logger: NOOP_LOGGER,
+  });
+  return (job) => aggregator.aggregate(job);
+}
+
+const data: AggregateJobData = {
+  v: 1, scanId: 'agg-1', configDigest: config.digest, receivedAt: Date.now(), messageKey: 'x', meta: EMPTY_META, parts: [], skipped: {},
+  expected: [{ rule: 'clamav', partIndex: null }], preResolved: [],
+};
+
+const result = (verdict: ScanJobResult['verdict']): ScanJobResult => ({ rule: 'clamav', partIndex: null, verdict, cached: false, ms: 5 });
+
+describe('createAggregator().aggregate', () => {
+  it('asks for the children values and the ignored failures together, then stores the result', async () => {
+    const asked: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const job = {
+      data,
+      getChildrenValues: async () => {
+        asked.push('values');
+        await gate;
+        return { a: result({ kind: 'virus', names: ['First'] }) };
+      },
+      getIgnoredChildrenFailures: async () => {
+        asked.push('failures');
+        return {};
+      },
+    } as unknown as ParentJob;
+    const redis = new MemoryRedis();
+    const running = processorWith(redis)(job);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(asked).toEqual(['values', 'failures']);
+    release();
+    await expect(running).resolves.toMatchObject({ action: 'reject' });
+    expect(JSON.parse(redis.values.get('avft:result:agg-1') ?? '{}')).toMatchObject({ action: 'reject', message_verdicts: { clamav: { kind: 'virus', names: ['First'] } } });
+  });
+
+  it('keeps the first answer when it runs again with other child values', async () => {
+    const redis = new MemoryRedis();
+    const processor = processorWith(redis);
+    let values: Record<string, ScanJobResult> = { a: result({ kind: 'virus', names: ['First'] }) };
+    const job = { data, getChildrenValues: async () => values, getIgnoredChildrenFailures: async () => ({}) } as unknown as ParentJob;
+    const first = await processor(job);
+    values = { a: result({ kind: 'clean' }) };
+    await expect(processor(job)).resolves.toEqual(first);
+    expect(JSON.parse(redis.values.get('avft:result:agg-1') ?? '{}')).toMatchObject({ action: 'reject' });
+  });
+
+  it('gives a missing child a fail verdict that names why it failed, and an unreadable failure list is no reason at all', async () => {
+    const withReason = { data, getChildrenValues: async () => ({}), getIgnoredChildrenFailures: async () => ({ 'bull:clamav:1': 'scanner crashed' }) } as unknown as ParentJob;
+    const redis = new MemoryRedis();
+    await processorWith(redis)(withReason);
+    expect(JSON.parse(redis.values.get('avft:result:agg-1') ?? '{}').message_verdicts.clamav).toMatchObject({ kind: 'fail', text: 'scan job failed: scanner crashed' });
+    const unreadable = { data, getChildrenValues: async () => ({}), getIgnoredChildrenFailures: async () => Promise.reject(new Error('gone')) } as unknown as ParentJob;
+    const other = new MemoryRedis();
+    await processorWith(other)(unreadable);
+    expect(JSON.parse(other.values.get('avft:result:agg-1') ?? '{}').message_verdicts.clamav).toMatchObject({ kind: 'fail', text: 'scan job failed: no result' });
+  });
+});

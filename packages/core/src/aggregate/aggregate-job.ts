@@ -1,0 +1,78 @@
+import type { AggregateJobData } from '../contracts/aggregate-job-data';
+import type { ScanJobResult } from '../contracts/scan-job-data';
+import type { ScanResult } from '../contracts/scan-result';
+import type { FleetMetrics } from '../observe/fleet-metrics';
+import type { Logger } from '../observe/logger';
+import { countFinishedScan } from './count-finished-scan';
+import { finishScan, type AggregationContext } from './finish-scan';
+import type { ResultStore } from './result-store';
+
+/** The scan's parent job as the aggregation reads it (BullMQ's Job satisfies it). */
+export interface ParentJob {
+  readonly data: AggregateJobData;
+  /** The verdicts the scan jobs returned, by child job key. */
+  getChildrenValues<T>(): Promise<Record<string, T>>;
+  /** Why children that returned nothing failed, by child job key. */
+  getIgnoredChildrenFailures(): Promise<Record<string, string>>;
+}
+
+export interface AggregatorDeps {
+  readonly context: AggregationContext;
+  readonly results: Pick<ResultStore, 'save' | 'saveOnce' | 'load'>;
+  readonly metrics: Pick<FleetMetrics, 'scans' | 'messagesScanned' | 'messageLatency'>;
+  readonly logger: Logger;
+}
+
+/** The aggregation input of a message answered without a flow (nothing will read the raw message, so it has no key). */
+export type FinishedWithoutFlow = Omit<AggregateJobData, 'messageKey'>;
+
+/**
+ * Everything from part verdicts to the stored result, for both places a scan can finish:
+ * the parent job of a flow (`aggregate`, in a worker) and a message answered at intake
+ * without a flow (`finishWithoutFlow`: every verdict cached, or past the MIME limits).
+ * Each finished scan is counted and logged once, here.
+ */
+export interface Aggregator {
+  /** The parent job: children's verdicts → symbols and action → stored result. Idempotent: a re-run keeps the first stored answer. */
+  aggregate(job: ParentJob): Promise<ScanResult>;
+  /** Aggregates what needs no scanning and stores the result. */
+  finishWithoutFlow(job: FinishedWithoutFlow): Promise<ScanResult>;
+  /** The result so far of an unfinished parent job: rules that did not answer count as `deadline` fails. Not stored. */
+  partial(job: ParentJob): Promise<ScanResult>;
+}
+
+export function createAggregator(deps: AggregatorDeps): Aggregator {
+  const record = (skipped: Readonly<Record<string, string>>, result: ScanResult, jobs: number): void => {
+    countFinishedScan(deps.metrics, skipped, result);
+    deps.logger.info(
+      { scanId: result.id, queueId: result.queue_id, action: result.action, score: result.score, symbols: Object.keys(result.symbols), ms: result.elapsed_ms, jobs },
+      'message scanned',
+    );
+  };
+  return {
+    async aggregate(job) {
+      // Both reads in one round trip. A re-run is not looked up first: saveOnce refuses to replace the stored answer, which is then returned.
+      const [values, failures] = await Promise.all([
+        job.getChildrenValues<ScanJobResult>(),
+        job.getIgnoredChildrenFailures().catch(() => ({}) as Record<string, string>),
+      ]);
+      const reasons = Object.values(failures);
+      const results = Object.values(values);
+      const result = finishScan({ ...deps.context, job: job.data, results, ...(reasons.length > 0 ? { missingReason: reasons.join('; ') } : {}), now: Date.now() });
+      const stored = await deps.results.saveOnce(result);
+      if (!stored) return (await deps.results.load(job.data.scanId)) ?? result;
+      record(job.data.skipped, result, job.data.expected.length);
+      return result;
+    },
+    async finishWithoutFlow(job) {
+      const result = finishScan({ ...deps.context, job, results: [], now: Date.now() });
+      await deps.results.save(result);
+      record(job.skipped, result, 0);
+      return result;
+    },
+    async partial(job) {
+      const values = await job.getChildrenValues<ScanJobResult>();
+      return finishScan({ ...deps.context, job: job.data, results: Object.values(values), missingAs: 'deadline', now: Date.now() });
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FlowJob, FlowProducer } from 'bullmq';
+import { buildAntivirusConfig, parseUcl } from '@avfleet/config';
+import { DEFAULT_MIME_LIMITS, FolderObjectStore, NOOP_LOGGER, partKey, type RequestMeta, type ScanJobData } from '../index';
+import { acceptMessage, type IntakeDeps } from './accept-message';
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+const FAKE_EICAR = 'not-really-eicar';
+const config = buildAntivirusConfig(
+  parseUcl(
+    `clamav { scan_mime_parts = true; scan_image_mime = true; symbol = "CLAM_VIRUS"; type = "clamav"; servers = "127.0.0.1:3310"; eicar_fake_pattern = "${FAKE_EICAR}"; }`,
+    { filename: 'antivirus.conf' },
+  ).value,
+);
+
+const META: RequestMeta = { ip: null, helo: null, hostname: null, from: null, rcpt: [], queueId: null, user: null, score: null, deadlineSec: null };
+
+function attachment(name: string, data: Buffer): string {
+  const b64 = data.toString('base64').replace(/.{76}/g, '$&\r\n');
+  return [`--b1`, `Content-Type: application/octet-stream; name="${name}"`, `Content-Disposition: attachment; filename="${name}"`, 'Content-Transfer-Encoding: base64', '', b64, ''].join('\r\n');
+}
+
+function message(parts: readonly [string, Buffer][]): Buffer {
+  const head = ['From: a@example.org', 'To: b@example.org', 'Subject: parts', 'Message-ID: <t@example.org>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', ''];
+  const text = ['--b1', 'Content-Type: text/plain', '', 'hello', ''];
+  return Buffer.from([...head, '', ...text, ...parts.map(([n, d]) => attachment(n, d)), '--b1--', ''].join('\r\n'));
+}
+
+describe('acceptMessage with a folder store', () => {
+  let dir: string;
+  let store: FolderObjectStore;
+  let flows: FlowJob[];
+  let messageStoredAtEnqueue: boolean[];
+
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'avfleet-intake-'));
+    store = new FolderObjectStore(dir);
+    flows = [];
+    messageStoredAtEnqueue = [];
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  function deps(): IntakeDeps {
+    const flow = {
+      add: async (job: FlowJob) => {
+        messageStoredAtEnqueue.push(await store.exists((job.data as { messageKey: string }).messageKey));
+        flows.push(job);
+        return {};
+      },
+    } as unknown as FlowProducer;
+    return {
+      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, resultTtlSec: 60, logger: NOOP_LOGGER, probe: null,
+    };
+  }
+
+  it('stores each scanned part once under the SHA-256 of its own bytes (fake EICAR included) and the raw message before the flow', async () => {
+    const a = randomBytes(5000);
+    const b = randomBytes(3000);
+    const raw = message([['a.bin', a], ['b.bin', b], ['a-again.bin', a], ['fake.bin', Buffer.from(FAKE_EICAR)]]);
+    const accepted = await acceptMessage(raw, META, deps());
+
+    expect(accepted.jobs).toBe(4);
+    expect(messageStoredAtEnqueue).toEqual([true]);
+    const children = (flows[0]?.children ?? []).map((c) => c.data as ScanJobData);
+    const keys = [...new Set(children.map((c) => c.key))].sort();
+    expect(keys).toEqual([a, b, Buffer.from(FAKE_EICAR)].map((d) => partKey(sha256(d))).sort());
+    for (const key of keys) expect(partKey(sha256(await store.get(key)))).toBe(key);
+    expect(children.filter((c) => c.substituteEicar).map((c) => c.key)).toEqual([partKey(sha256(Buffer.from(FAKE_EICAR)))]);
+  });
+
+  it('removes the stored raw message again when a part cannot be stored, and creates no flow', async () => {
+    const stored: string[] = [];
+    const deleted: string[] = [];
+    const failing = Object.create(store) as FolderObjectStore;
+    failing.putMessage = async (...args) => {
+      const key = await store.putMessage(...args);
+      stored.push(key);
+      return key;
+    };
+    failing.putPart = () => Promise.reject(new Error('disk full'));
+    failing.delete = async (key) => {
+      deleted.push(key);
+      await store.delete(key);
+    };
+    await expect(acceptMessage(message([['a.bin', randomBytes(100)]]), META, { ...deps(), store: failing })).rejects.toThrow('disk full');
+    expect(flows).toHaveLength(0);
+    expect(stored).toHaveLength(1);
+    expect(deleted).toEqual(stored);
+    expect(await store.exists(stored[0]!)).toBe(false);
+  });
+
+  it('writes into a day folder again after it was removed behind the store', async () => {
+    const raw = message([['a.bin', randomBytes(100)]]);
+    const first = await acceptMessage(raw, META, deps());
+    const messageKey = (flows[0]?.data as { messageKey: string }).messageKey;
+    await store.delete(messageKey);
+    await fs.rmdir(path.dirname(store.pathFor(messageKey)));
+    const second = await acceptMessage(raw, META, deps());
+    expect(second.scanId).not.toBe(first.scanId);
+    expect(messageStoredAtEnqueue).toEqual([true, true]);
+  });
+});

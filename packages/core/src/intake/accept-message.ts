@@ -1,0 +1,203 @@
+import type { FlowProducer } from 'bullmq';
+import type { AntivirusConfig } from '@avfleet/config';
+import { JOB_SCHEMA_VERSION, type ScanJobData, type ScanJobResult } from '../contracts/scan-job-data';
+import type { RequestMeta } from '../contracts/request-meta';
+import type { PartSummary, ScanResult } from '../contracts/scan-result';
+import { newScanId } from '../contracts/scan-id';
+import { MimeError } from '../mime/mime-error';
+import { splitMessage } from '../mime/split-message';
+import type { MimeLimits, SplitMessage } from '../mime/mime-part';
+import type { RuleVerdictCache } from '../cache/rule-verdict-cache';
+import type { ObjectStore } from '../store/object-store';
+import { partKey } from '../store/part-key';
+import { buildScanFlow } from '../queue/build-scan-flow';
+import type { Aggregator, FinishedWithoutFlow } from '../aggregate/aggregate-job';
+import type { IpWhitelist } from '../aggregate/load-whitelists';
+import type { FleetMetrics } from '../observe/fleet-metrics';
+import type { Logger } from '../observe/logger';
+import { archiveLimitFails } from './archive-limit-fails';
+import { planScan, type PlannedBody } from './plan-scan';
+import { unsplittableVerdicts } from './unsplittable-verdicts';
+import type { SignatureVersions } from '../scan/signature-versions';
+
+/** The producer-side verdict-cache lookup (the fast path): answers without a flow when every body is cached. */
+export interface CacheProbe {
+  readonly cache: RuleVerdictCache;
+  /** The versions the workers published (the cache keys' signature version). */
+  readonly sigvers: Pick<SignatureVersions, 'get'>;
+}
+
+export interface IntakeDeps {
+  readonly config: AntivirusConfig;
+  readonly store: ObjectStore;
+  readonly flow: FlowProducer;
+  readonly ipWhitelists: ReadonlyMap<string, IpWhitelist>;
+  readonly mimeLimits: MimeLimits;
+  readonly rejectThreshold: number;
+  readonly resultTtlSec: number;
+  readonly logger: Logger;
+  /** Counts archive listings cut short by a limit (avfleet_archive_limit_hits_total) and the verdicts the probe found. */
+  readonly metrics?: Pick<FleetMetrics, 'archiveLimitHits'> & Partial<Pick<FleetMetrics, 'scans' | 'scanDuration'>>;
+  /** null: no producer-side lookup; every selected body goes to the workers. */
+  readonly probe?: CacheProbe | null;
+  /** Finishes messages answered without a flow (every verdict cached, or past the MIME limits); absent: they get a flow or an error. */
+  readonly aggregator?: Pick<Aggregator, 'finishWithoutFlow'>;
+}
+
+export interface AcceptedMessage {
+  readonly scanId: string;
+  readonly receivedAt: number;
+  /** Scan jobs enqueued (0 when the answer came from the cache). */
+  readonly jobs: number;
+  readonly messageId: string | null;
+  /** The finished result when every verdict was cached (no flow was created). */
+  readonly result: ScanResult | null;
+}
+
+/**
+ * split → select → cache → store → enqueue. A message whose verdicts are all
+ * cached is aggregated here and answered without a flow (and without storing
+ * it: D56). Otherwise the raw message and the bodies that must really be
+ * scanned (once each, under their SHA-256) are in the object store before any
+ * job exists.
+ */
+export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: IntakeDeps, now = Date.now()): Promise<AcceptedMessage> {
+  const scanId = newScanId(now);
+  let message: SplitMessage;
+  try {
+    message = await splitMessage(raw, deps.mimeLimits);
+  } catch (err) {
+    // Past the MIME limits: a per-message failure (every rule fails with reason `limits`), not a server error.
+    if (!(err instanceof MimeError) || !deps.aggregator) throw err;
+    const { preResolved, skipped } = unsplittableVerdicts(deps.config.rules, meta, deps.ipWhitelists, err);
+    deps.logger.warn({ scanId, queueId: meta.queueId, code: err.code, err: err.message }, 'message could not be split within the MIME limits; every rule fails with reason limits');
+    const job: FinishedWithoutFlow = {
+      v: JOB_SCHEMA_VERSION, scanId, configDigest: deps.config.digest, receivedAt: now, meta, parts: [], skipped, expected: [], preResolved,
+    };
+    return { scanId, receivedAt: now, jobs: 0, messageId: null, result: await deps.aggregator.finishWithoutFlow(job) };
+  }
+  // Archive listings cut short by a limit (D51): a metric by limit and a log line per part.
+  for (const part of message.parts) {
+    if (!part.archiveTruncated) continue;
+    const limit = part.archiveLimit ?? 'corrupt';
+    deps.metrics?.archiveLimitHits.inc({ limit });
+    deps.logger.info({ scanId, queueId: meta.queueId, part: part.index, filename: part.filename, limit }, 'archive listing cut short');
+  }
+
+  const plan = planScan(deps.config.rules, message, raw, meta, deps.ipWhitelists, deps.rejectThreshold);
+  const hits = await lookupCached(plan.bodies, deps);
+  const skipped: Record<string, string> = { ...plan.skipped };
+  const preResolved: ScanJobResult[] = [];
+  const toScan: PlannedBody[] = [];
+  const usedParts = new Map<string, PartSummary>();
+  plan.bodies.forEach((p, i) => {
+    const hit = hits[i];
+    if (hit) {
+      preResolved.push(hit);
+      delete skipped[p.rule.name];
+    } else if (!p.gated) {
+      toScan.push(p);
+    } else {
+      return;
+    }
+    const path = p.body.partIndex;
+    if (path !== null && !usedParts.has(path)) usedParts.set(path, partSummary(message, p));
+  });
+
+  const parent: FinishedWithoutFlow = {
+    v: JOB_SCHEMA_VERSION,
+    scanId,
+    configDigest: deps.config.digest,
+    receivedAt: now,
+    meta,
+    parts: [...usedParts.values()].sort((a, b) => a.index - b.index),
+    skipped,
+    expected: toScan.map((p) => ({ rule: p.rule.name, partIndex: p.body.partIndex })),
+    preResolved,
+    ...limitFailsOf(plan.bodies, message), // archive_limits_fail (D51)
+  };
+  const messageId = message.headers.messageId;
+
+  if (toScan.length === 0 && deps.aggregator) {
+    return { scanId, receivedAt: now, jobs: 0, messageId, result: await deps.aggregator.finishWithoutFlow(parent) };
+  }
+
+  // A flow is needed: the raw message and every body to scan go to the store before any job exists.
+  const toStore = new Map<string, Buffer>();
+  for (const p of toScan) if (p.body.partIndex !== null) toStore.set(p.body.sha256, p.original);
+  const storedMessage = deps.store.putMessage(scanId, raw, new Date(now));
+  // selectBodies hashed exactly these bytes (`original` is the part's own content): the store need not hash them again.
+  const storedParts = Promise.all([...toStore].map(([sha, data]) => deps.store.putPart(sha, data, { digestFromData: true })));
+  const [stored, partsStored] = await Promise.allSettled([storedMessage, storedParts]);
+  // Not enqueued: the caller gets an error (503) and will resubmit; do not keep an orphan copy.
+  if (stored.status === 'rejected') throw stored.reason;
+  const messageKey = stored.value;
+  if (partsStored.status === 'rejected') {
+    await deps.store.delete(messageKey).catch(() => undefined);
+    throw partsStored.reason;
+  }
+  const deadlineMs = meta.deadlineSec !== null ? now + meta.deadlineSec * 1000 : null;
+  const children = toScan.map((p) => scanJob(scanId, p, p.body.partIndex === null ? messageKey : partKey(p.body.sha256), deps.config.digest, deadlineMs, meta));
+  try {
+    await deps.flow.add(buildScanFlow({ ...parent, messageKey }, children, deps.resultTtlSec));
+  } catch (err) {
+    // Not enqueued: the caller gets an error (503) and will resubmit; do not keep an orphan copy.
+    await deps.store.delete(messageKey).catch(() => undefined);
+    throw err;
+  }
+  deps.logger.debug({ scanId, queueId: meta.queueId, jobs: children.length, cached: preResolved.length, skipped }, 'message accepted');
+  return { scanId, receivedAt: now, jobs: children.length, messageId, result: null };
+}
+
+/** archive_limits_fail verdicts (D51) of the bodies rules really scan (not gated ones); omitted when there are none. */
+function limitFailsOf(bodies: readonly PlannedBody[], message: SplitMessage): { limitFails?: ScanJobResult[] } {
+  const fails = bodies.filter((p) => !p.gated).flatMap((p) => archiveLimitFails(p.rule, message, [p.body]));
+  return fails.length > 0 ? { limitFails: fails } : {};
+}
+
+/** Intake as front ends see it: `accept(raw, meta)` bound to these dependencies. */
+export function createIntake(deps: IntakeDeps): { accept(raw: Buffer, meta: RequestMeta): Promise<AcceptedMessage> } {
+  return { accept: (raw, meta) => acceptMessage(raw, meta, deps) };
+}
+
+/** Cached verdicts for the planned bodies (null = miss, or no lookup possible here). Redis errors are misses. */
+async function lookupCached(bodies: readonly PlannedBody[], deps: IntakeDeps): Promise<(ScanJobResult | null)[]> {
+  const probe = deps.probe;
+  if (!probe || bodies.length === 0) return bodies.map(() => null);
+  return Promise.all(
+    bodies.map(async (p) => {
+      if (p.rule.noCache) return null;
+      const sigver = await probe.sigvers.get(p.rule.name).catch(() => null);
+      if (sigver === null) return null;
+      const started = Date.now();
+      // The bytes only for Rspamd-compatible keys: otherwise a cached part is never decoded.
+      const { verdict } = await probe.cache.lookup(p.rule, p.body.sha256, sigver, probe.cache.rspamdCompat ? p.original : undefined);
+      if (!verdict) return null;
+      deps.metrics?.scans?.inc({ rule: p.rule.name, verdict: verdict.kind });
+      deps.metrics?.scanDuration?.observe({ rule: p.rule.name }, (Date.now() - started) / 1000);
+      return { rule: p.rule.name, partIndex: p.body.partIndex, verdict, cached: true, ms: Date.now() - started };
+    }),
+  );
+}
+
+function partSummary(message: SplitMessage, p: PlannedBody): PartSummary {
+  const path = p.body.partIndex as string;
+  return {
+    index: message.parts.findIndex((m) => m.index === path) + 1,
+    path,
+    filename: p.body.filename,
+    content_type: p.body.contentType,
+    detected_type: p.body.detectedType,
+    size: p.originalSize,
+    sha256: p.body.sha256,
+  };
+}
+
+function scanJob(scanId: string, p: PlannedBody, key: string, configDigest: string, deadlineMs: number | null, meta: RequestMeta): ScanJobData {
+  const b = p.body;
+  return {
+    v: JOB_SCHEMA_VERSION, scanId, rule: p.rule.name, partIndex: b.partIndex, key, sha256: b.sha256, size: p.originalSize,
+    filename: b.filename, contentType: b.contentType, substituteEicar: b.fakeEicar, configDigest, deadlineMs,
+    context: { clientIp: meta.ip, from: meta.from, rcpt: meta.rcpt, helo: meta.helo, queueId: meta.queueId },
+  };
+}

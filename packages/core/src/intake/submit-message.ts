@@ -1,0 +1,103 @@
+import type { RequestMeta } from '../contracts/request-meta';
+import type { ScanResult } from '../contracts/scan-result';
+import type { FleetMetrics } from '../observe/fleet-metrics';
+import type { Logger } from '../observe/logger';
+import type { AcceptedMessage } from './accept-message';
+import { IntakeError } from './intake-error';
+import { INTAKE_TIMEOUT_MS, guarded, within } from './within';
+
+/** Longest wait a caller may ask for. */
+export const MAX_WAIT_SEC = 300;
+/** Time kept back before a Deadline to read the partial result and answer. */
+const PARTIAL_RESERVE_MS = 300;
+/** Floor for the partial-result read when the deadline is (nearly) spent. */
+const PARTIAL_MIN_MS = 250;
+
+/** One message handed in by a front end (HTTP, and any other protocol adapter). */
+export interface Submission {
+  /** The raw message (RFC 5322 bytes). */
+  readonly raw: Buffer;
+  /** What the front end knows about the message (envelope, client, Deadline). */
+  readonly meta: RequestMeta;
+  /** How long to wait for the verdict, in seconds (0: accept only). Capped at MAX_WAIT_SEC. */
+  readonly waitSec: number;
+  /** When the request arrived (ms): a Deadline in `meta` counts from here. Default: now. */
+  readonly startedAt?: number;
+}
+
+/** The verdict, or the id to ask for it later; `messageId` is the message's Message-ID header. */
+export type SubmitOutcome = ({ done: true; result: ScanResult } | { done: false; scanId: string }) & { messageId: string | null };
+
+/** What `submitMessage` needs; each piece is narrow so a front end's tests can build it from fakes. */
+export interface SubmitDeps {
+  /** split → select → cache → store → enqueue (acceptMessage bound to its dependencies). */
+  readonly intake: { accept(raw: Buffer, meta: RequestMeta): Promise<AcceptedMessage> };
+  /** Waits for a finished result (ResultWaiter). */
+  readonly waiter: { wait(scanId: string, waitMs: number): Promise<ScanResult | null> };
+  /** Seconds a caller should wait before retrying because too many jobs wait, or 0 (Backpressure). */
+  readonly backpressure: { retryAfterSec(): Promise<number> };
+  /** The result so far, with unfinished rules as `deadline` fail verdicts (partialResult). */
+  readonly partialResult: (scanId: string) => Promise<ScanResult | null>;
+  readonly metrics: Pick<FleetMetrics, 'rejectedRequests'>;
+  readonly logger: Logger;
+  /** Longest a Redis or store call may take before the submission is refused as unavailable (default INTAKE_TIMEOUT_MS). */
+  readonly storeTimeoutMs?: number;
+}
+
+/** The protocol-neutral entry point: submit a message and get its verdict by a deadline. */
+export interface MessageSubmitter {
+  /** Refuses with an IntakeError (empty, queue full, Redis or store unavailable); any other error is a bug. */
+  submit(submission: Submission): Promise<SubmitOutcome>;
+  /** The result so far (unfinished rules as `deadline` fails), or null when it cannot be read within `ms`. */
+  readPartial(scanId: string, ms: number): Promise<ScanResult | null>;
+  /** Longest a single Redis or store call may take (ms). */
+  readonly storeTimeoutMs: number;
+}
+
+/**
+ * Accept, then wait. Every Redis or store call is bounded (`AVF_ERR_UNAVAILABLE` past the
+ * bound). With a Deadline the clock starts at `startedAt` and the answer comes by then:
+ * what is not finished is read as a partial result (missing rules as `deadline` fails).
+ */
+export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
+  const storeMs = deps.storeTimeoutMs ?? INTAKE_TIMEOUT_MS;
+
+  async function readPartial(scanId: string, ms: number): Promise<ScanResult | null> {
+    try {
+      return await within(deps.partialResult(scanId), ms, 'Redis (partial result)');
+    } catch (err) {
+      deps.logger.warn({ scanId, err: err instanceof Error ? err.message : String(err) }, 'partial result unavailable');
+      return null;
+    }
+  }
+
+  async function submit({ raw, meta, waitSec, startedAt = Date.now() }: Submission): Promise<SubmitOutcome> {
+    const deadlineAt = meta.deadlineSec !== null ? startedAt + meta.deadlineSec * 1000 : null;
+    const bound = (): number => (deadlineAt === null ? storeMs : Math.max(1, Math.min(storeMs, deadlineAt - Date.now())));
+    if (raw.length === 0) throw new IntakeError('AVF_ERR_EMPTY_BODY', 'the message is empty: send the raw message (RFC 5322 bytes)');
+    const retryAfter = await guarded(deps.backpressure.retryAfterSec(), bound(), 'Redis (queue depth)');
+    if (retryAfter > 0) {
+      deps.metrics.rejectedRequests.inc({ reason: 'queue_full' });
+      throw new IntakeError('AVF_ERR_QUEUE_FULL', 'too many scan jobs are waiting (AVFLEET_MAX_WAITING); retry later', retryAfter);
+    }
+    const accepted = await guarded(deps.intake.accept(raw, meta), bound(), 'Redis or the object store');
+    const notDone: SubmitOutcome = { done: false, scanId: accepted.scanId, messageId: accepted.messageId };
+    const wait = Math.min(waitSec, MAX_WAIT_SEC);
+    if (wait <= 0) return notDone;
+    // Answered from the verdict cache without a flow.
+    if (accepted.result) return { done: true, result: accepted.result, messageId: accepted.messageId };
+
+    let endAt = startedAt + wait * 1000;
+    if (deadlineAt !== null) endAt = Math.min(endAt, deadlineAt - Math.min(PARTIAL_RESERVE_MS, (deadlineAt - startedAt) / 5));
+    const waitMs = Math.max(0, endAt - Date.now());
+    const result = await guarded(deps.waiter.wait(accepted.scanId, waitMs), waitMs + storeMs, 'Redis (scan result)');
+    if (result) return { done: true, result, messageId: accepted.messageId };
+    if (deadlineAt !== null) {
+      const partial = await readPartial(accepted.scanId, Math.max(PARTIAL_MIN_MS, deadlineAt - Date.now()));
+      if (partial) return { done: true, result: partial, messageId: accepted.messageId };
+    }
+    return notDone;
+  }
+
+  return { submit, readPartial, storeTimeoutMs: storeMs };
+}
