@@ -19,7 +19,7 @@ import { waitUntil } from '../helpers/wait-until';
 
 jest.setTimeout(150000);
 
-/** The producer bounds each Redis/store step on the request path by 10 s (intake/within.ts). */
+/** The producer bounds each Redis/store step on the request path by 10 s (packages/core/src/intake/within.ts). */
 const INTAKE_BOUND_MS = 10000;
 const ANSWER_LIMIT_MS = 2 * INTAKE_BOUND_MS + 1000;
 const QP = 'avft-outage';

@@ -2,7 +2,7 @@
 export { startProducer } from './start-producer';
 export type { RunningProducer, StartProducerOptions } from './start-producer';
 export { buildServer } from './http/build-server';
-export type { AggregateJobs, HttpDeps, ResultReader } from './http/http-deps';
+export type { HttpDeps } from './http/http-deps';
 export type { ServerOptions } from './http/build-server';
 export { rspamdMessageId, toRspamdReply } from './http/routes/checkv2';
 export type { RspamdReply, RspamdSymbol } from './http/routes/checkv2';

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import {
-  NOOP_LOGGER, createFleetMetrics, createMessageSubmitter, newScanId, type AcceptedMessage, type Readiness, type RequestMeta, type ScanResult, type SubmitDeps,
+  NOOP_LOGGER, createFleetMetrics, createMessageSubmitter, newScanId, scanStatusOf, type AcceptedMessage, type Readiness, type RequestMeta, type ScanResult, type SubmitDeps,
 } from '@avfleet/core';
 import type { HttpDeps } from '../src/http/http-deps';
 
@@ -32,6 +32,8 @@ export interface FakeFleetOptions {
   readonly accept?: (raw: Buffer, meta: RequestMeta) => Promise<AcceptedMessage>;
   readonly retryAfterSec?: () => Promise<number>;
   readonly readiness?: () => Promise<Readiness>;
+  /** Replaces the stored-result reader (e.g. to hang). */
+  readonly results?: { load(scanId: string): Promise<ScanResult | null> };
   /** Longest a fake Redis or store call may take before the submission is refused (default 300 ms). */
   readonly storeTimeoutMs?: number;
   readonly overrides?: Partial<HttpDeps>;
@@ -97,15 +99,14 @@ export function fakeFleet(opts: FakeFleetOptions = {}): FakeFleet {
     logger: NOOP_LOGGER,
     storeTimeoutMs: opts.storeTimeoutMs ?? 300,
   };
+  const parentJob = (id: string): Promise<{ getState(): Promise<string> } | undefined> => {
+    const state = jobStates.get(id);
+    return Promise.resolve(state === undefined ? undefined : { getState: () => Promise.resolve(state) });
+  };
+  const resultReader = opts.results ?? { load: (id: string) => Promise.resolve(results.get(id) ?? null) };
   const deps: HttpDeps = {
     submitter: createMessageSubmitter(submitDeps),
-    results: { load: (id) => Promise.resolve(results.get(id) ?? null) },
-    aggregateQueue: {
-      getJob: (id) => {
-        const state = jobStates.get(id);
-        return Promise.resolve(state === undefined ? undefined : { getState: () => Promise.resolve(state) });
-      },
-    },
+    scanStatus: (id) => scanStatusOf(id, resultReader, parentJob, submitDeps.storeTimeoutMs ?? 300),
     metrics,
     logger: NOOP_LOGGER,
     apiToken: null,

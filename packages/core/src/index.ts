@@ -15,6 +15,8 @@ export { INTAKE_TIMEOUT_MS, guarded, within } from './intake/within';
 export { ResultWaiter } from './intake/await-result';
 export { Backpressure } from './intake/backpressure';
 export { archiveLimitFails } from './intake/archive-limit-fails';
+export { openIntake, scanStatusOf } from './intake/open-intake';
+export type { OpenIntakeOptions, OpenedIntake, ScanStatus } from './intake/open-intake';
 
 // scan: one part under one rule → a verdict
 export { WHOLE_READ_MAX_BYTES, createScanPart, signatureVersionWithin } from './scan/scan-part';

@@ -138,7 +138,7 @@ describe('GET /scans/:id', () => {
   });
 
   it('answers 503 when Redis never answers', async () => {
-    const { port } = await start({ overrides: { results: { load: () => new Promise(() => undefined) } } });
+    const { port } = await start({ results: { load: () => new Promise(() => undefined) } });
     const r = await call(port, 'GET', `/scans/${newScanId()}`);
     expect(r.status).toBe(503);
     expectError(r, 'AVF_ERR_UNAVAILABLE');

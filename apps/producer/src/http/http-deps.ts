@@ -1,24 +1,15 @@
-import type { FleetMetrics, Logger, MessageSubmitter, Readiness, ScanResult } from '@avfleet/core';
-
-/** Reads stored results (ResultStore). */
-export interface ResultReader {
-  load(scanId: string): Promise<ScanResult | null>;
-}
-
-/** Finds a scan's aggregation job (the BullMQ aggregate Queue). */
-export interface AggregateJobs {
-  getJob(id: string): Promise<{ getState(): Promise<string> } | undefined>;
-}
+import type { FleetMetrics, Logger, MessageSubmitter, Readiness, ScanStatus } from '@avfleet/core';
 
 /**
  * Everything the HTTP layer needs, injected as narrow interfaces so tests can
- * build the server from fakes, without Redis or a store.
+ * build the server from fakes, without Redis or a store (core's openIntake
+ * provides the real ones).
  */
 export interface HttpDeps {
   /** Submit a message and get its verdict by a deadline (core's protocol-neutral entry point). */
   readonly submitter: MessageSubmitter;
-  readonly results: ResultReader;
-  readonly aggregateQueue: AggregateJobs;
+  /** A submitted scan's result or state; null when unknown or expired. */
+  readonly scanStatus: (scanId: string) => Promise<ScanStatus | null>;
   readonly metrics: FleetMetrics;
   readonly logger: Logger;
   readonly apiToken: string | null;

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { guarded, isScanId } from '@avfleet/core';
+import { isScanId } from '@avfleet/core';
 import { ApiError } from '../../errors';
 import type { HttpDeps } from '../http-deps';
 import { sendJson } from '../respond';
@@ -17,16 +17,8 @@ export async function getScan(res: ServerResponse, rawId: string, deps: HttpDeps
     throw notFound(rawId);
   }
   if (!isScanId(id)) throw notFound(id);
-  const ms = deps.submitter.storeTimeoutMs;
-  const result = await guarded(deps.results.load(id), ms, 'Redis (scan result)');
-  if (result) {
-    sendJson(res, 200, result);
-    return 200;
-  }
-  const job = await guarded(deps.aggregateQueue.getJob(id), ms, 'Redis (scan job)');
-  if (!job) throw notFound(id);
-  const state = await guarded(job.getState(), ms, 'Redis (scan job)');
-  if (state === 'unknown' || state === 'completed') throw notFound(id);
-  sendJson(res, 200, { id, state: state === 'active' ? 'running' : 'queued' });
+  const status = await deps.scanStatus(id);
+  if (!status) throw notFound(id);
+  sendJson(res, 200, status.done ? status.result : { id, state: status.state });
   return 200;
 }

@@ -1,0 +1,63 @@
+import { Registry } from 'prom-client';
+import { EMPTY_META, NOOP_LOGGER, createFleetMetrics, type ScanResult } from '../index';
+import { IntakeError } from './intake-error';
+import { createMessageSubmitter, type SubmitDeps } from './submit-message';
+
+const result = (id: string): ScanResult => ({
+  id, state: 'done', action: 'no action', score: 0, required_score: 15, symbols: {}, message: null, parts: [], skipped: {}, queue_id: null, elapsed_ms: 1,
+});
+
+function deps(over: Partial<SubmitDeps> = {}): SubmitDeps {
+  return {
+    intake: { accept: async () => ({ scanId: 's1', receivedAt: Date.now(), jobs: 1, messageId: '<m@x>', result: null }) },
+    waiter: { wait: async (id) => result(id) },
+    backpressure: { retryAfterSec: async () => 0 },
+    partialResult: async () => null,
+    metrics: createFleetMetrics(new Registry(), { defaultMetrics: false }),
+    logger: NOOP_LOGGER,
+    storeTimeoutMs: 200,
+    ...over,
+  };
+}
+
+const raw = Buffer.from('Subject: x\r\n\r\nbody\r\n');
+
+describe('createMessageSubmitter: the protocol-neutral entry point', () => {
+  it('answers the verdict when it comes within the wait, else the id to ask later', async () => {
+    const s = createMessageSubmitter(deps());
+    expect(await s.submit({ raw, meta: EMPTY_META, waitSec: 5 })).toEqual({ done: true, result: result('s1'), messageId: '<m@x>' });
+    const never = createMessageSubmitter(deps({ waiter: { wait: async () => null } }));
+    expect(await never.submit({ raw, meta: EMPTY_META, waitSec: 5 })).toEqual({ done: false, scanId: 's1', messageId: '<m@x>' });
+    expect(await s.submit({ raw, meta: EMPTY_META, waitSec: 0 })).toEqual({ done: false, scanId: 's1', messageId: '<m@x>' });
+  });
+
+  it.each([
+    ['an empty message', deps(), Buffer.alloc(0), { code: 'AVF_ERR_EMPTY_BODY', retryAfterSec: null }],
+    ['full queues', deps({ backpressure: { retryAfterSec: async () => 7 } }), raw, { code: 'AVF_ERR_QUEUE_FULL', retryAfterSec: 7 }],
+    ['a Redis outage while accepting', deps({ intake: { accept: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) } }), raw,
+      { code: 'AVF_ERR_UNAVAILABLE', retryAfterSec: 5 }],
+    ['an accept that hangs past the bound', deps({ intake: { accept: () => new Promise(() => undefined) } }), raw, { code: 'AVF_ERR_UNAVAILABLE', retryAfterSec: 5 }],
+  ])('refuses %s with a typed IntakeError', async (_label, d, body, expected) => {
+    const err = await createMessageSubmitter(d).submit({ raw: body, meta: EMPTY_META, waitSec: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IntakeError);
+    expect(err).toMatchObject(expected);
+  });
+
+  it('passes a bug through untyped (a front end answers it as an internal error)', async () => {
+    const bug = new TypeError('x is undefined');
+    const err = await createMessageSubmitter(deps({ intake: { accept: () => Promise.reject(bug) } })).submit({ raw, meta: EMPTY_META, waitSec: 1 }).catch((e: unknown) => e);
+    expect(err).toBe(bug);
+  });
+
+  it('answers by the Deadline with the partial result when the scan is not finished', async () => {
+    const partial = { ...result('s1'), state: 'partial' } as unknown as ScanResult;
+    const s = createMessageSubmitter(deps({
+      waiter: { wait: (_id, ms) => new Promise((resolve) => setTimeout(() => resolve(null), ms)) },
+      partialResult: async () => partial,
+    }));
+    const started = Date.now();
+    const out = await s.submit({ raw, meta: { ...EMPTY_META, deadlineSec: 0.5 }, waitSec: 60, startedAt: started });
+    expect(out).toEqual({ done: true, result: partial, messageId: '<m@x>' });
+    expect(Date.now() - started).toBeLessThan(2 * 500 + 1000);
+  });
+});
