@@ -61,10 +61,11 @@ my $in_docs = $ENV{AVF_IN_DOCS};
 my $docs = $in_docs ? '' : 'docs/';
 my $pages = $ENV{AVF_DOCS_PAGES};
 my $M = '\.md';
+my $E = '.md';
 # Into the shared folder beside a checkout.
 s{(?:\.\./)*shared/spec/semantics${M}(`?)\s*§13\b}{${docs}decisions.md$1}g;
 s{(?:\.\./)*shared/spec/test-infrastructure${M}}{${docs}testing.md}g;
-s{(?:\.\./)*shared/spec/([\w-]+)${M}}{${docs}$1.md}g;
+s{(?:\.\./)*shared/spec/([\w-]+)${M}}{${docs}$1$E}g;
 s{\(see (?:\.\./)*shared/corpus/README${M}\)}{(see ${docs}testing.md, "The corpus")}g;
 s{(?:\.\./)*shared/corpus/README${M}}{${docs}testing.md}g;
 # Design notes that became other pages.
@@ -77,7 +78,7 @@ s{(?<![\w./-])module-doc${M}}{Rspamd's antivirus module documentation}g;
 # Bare names of existing pages, outside docs/; a name alone in quotes is a file name in code
 # (join(root, 'docs', '<name>.md')) and stays.
 if (!$in_docs && $pages ne '') {
-  s{(?<![\w./-])(['"]?)((?:$pages))${M}\b(['"]?)}{($1 ne '' && $3 ne '') ? "$1$2.md$3" : "$1docs/$2.md$3"}ge;
+  s{(?<![\w./-])(['"]?)((?:$pages))${M}\b(['"]?)}{($1 ne '' && $3 ne '') ? "$1$2$E$3" : "$1docs/$2$E$3"}ge;
 }
 PERL
 
