@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { repoRoot } from '../helpers/repo-root';
 
@@ -49,10 +49,30 @@ interface Problem extends Citation {
   readonly why: string;
 }
 
+/** The repository's files: git's list (tracked, or new and not ignored); a plain walk when there is no git checkout. */
+function repositoryFiles(): string[] {
+  try {
+    const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+    return [...new Set(out.split('\0').filter((f) => f.length > 0))];
+  } catch {
+    const out: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+        const rel = dir === '' ? entry.name : `${dir}/${entry.name}`;
+        if (entry.isDirectory()) {
+          if (!SKIPPED_SEGMENTS.has(entry.name) && entry.name !== '.git' && entry.name !== '.tmp') walk(rel);
+        } else if (entry.isFile()) {
+          out.push(rel);
+        }
+      }
+    };
+    walk('');
+    return out;
+  }
+}
+
 function listedFiles(): string[] {
-  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const files = [...new Set(out.split('\0').filter((f) => f.length > 0))];
-  return files.filter((f) => {
+  return repositoryFiles().filter((f) => {
     if (f.split('/').some((segment) => SKIPPED_SEGMENTS.has(segment))) return false;
     if (SKIPPED_FILES.has(basename(f))) return false;
     const abs = join(ROOT, f);
