@@ -5,11 +5,10 @@ import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
   AGGREGATE_QUEUE, ResultStore, RuleVerdictCache, VerdictCache, aggregationContextOf, buildOpsServer, checkEvictionPolicy, createAggregator,
   createFleetMetrics, createObjectStore, createScanPart, listenOn, loadWhitelists, openRedisConnections, publishSignatureVersions, readinessCheck,
-  ruleToScannerOptions, scanQueueName, type AggregateJobData, type Logger, type ScanJobData, type ScanJobResult,
+  ruleToScannerOptions, sampleQueueDepths, scanQueueName, type AggregateJobData, type Logger, type ScanJobData, type ScanJobResult,
 } from '@avfleet/core';
 import { createScanner, type Scanner } from '@avfleet/scanners';
 import { selectQueues } from './select-queues';
-import { sampleQueueDepths } from './sample-queue-depths';
 
 export interface StartWorkerOptions {
   readonly settings: FleetSettings;

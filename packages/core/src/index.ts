@@ -51,6 +51,7 @@ export type { FleetMetrics, FleetMetricsOptions, ServersDownSource } from './obs
 export { READINESS_TIMEOUT_MS, buildOpsServer, listenOn, opsRouteOf, sendJson, serveOpsRoute } from './observe/ops-server';
 export type { OpsRoute, OpsSources, Readiness } from './observe/ops-server';
 export { readinessCheck } from './observe/readiness';
+export { sampleQueueDepths } from './observe/sample-queue-depths';
 export type { RuleReadiness } from './observe/readiness';
 
 // MIME

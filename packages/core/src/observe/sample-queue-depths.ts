@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
-import type { FleetMetrics, Logger } from '@avfleet/core';
+import type { FleetMetrics } from './fleet-metrics';
+import type { Logger } from './logger';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
