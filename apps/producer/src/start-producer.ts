@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import { DECODED_FACTS_MEMO, createFleetMetrics, listenOn, openIntake, thresholdsForReply, type Logger } from '@avfleet/core';
-import { buildServer } from './http/build-server';
-import type { HttpDeps } from './http/http-deps';
+import { buildServer } from './frontends/http/build-server';
+import type { HttpDeps } from './frontends/http/http-deps';
 
 export interface StartProducerOptions {
   readonly settings: FleetSettings;

@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import {
   NOOP_LOGGER, createFleetMetrics, createMessageSubmitter, newScanId, scanStatusOf, type AcceptedMessage, type Readiness, type RequestMeta, type ScanResult, type SubmitDeps,
 } from '@avfleet/core';
-import type { HttpDeps } from '../src/http/http-deps';
+import type { HttpDeps } from '../src/frontends/http/http-deps';
 
 /**
  * An in-memory stand-in for Redis, the store and the workers, for tests of the

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { READINESS_TIMEOUT_MS, serveOpsRoute } from '@avfleet/core';
-import { ApiError } from '../errors';
+import { ApiError } from './api-error';
 import { isAuthorized } from './auth';
 import type { HttpDeps } from './http-deps';
 import { refuseDeclaredOversize, refuseEncodedBody } from './read-body';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { ApiError } from '../errors';
+import { ApiError } from './api-error';
 
 /** A 413 closes the connection: the rest of an oversize upload is never read into memory. */
 const CLOSE = Object.freeze({ connection: 'close' });

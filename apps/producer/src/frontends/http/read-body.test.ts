@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { buildServer } from './build-server';
-import { fakeFleet, type FakeFleet } from '../../test/fake-http-deps';
-import { call, closeServer, listenEphemeral } from '../../test/test-client';
+import { fakeFleet, type FakeFleet } from '../../../test/fake-http-deps';
+import { call, closeServer, listenEphemeral } from '../../../test/test-client';
 
 const LIMIT = 64 * 1024;
 let server: Server | null = null;

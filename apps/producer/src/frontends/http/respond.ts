@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { IntakeError, sendJson } from '@avfleet/core';
-import { ApiError } from '../errors';
+import { ApiError } from './api-error';
 import { HTTP_STATUS } from './error-to-http';
 
 export { sendJson };

@@ -1,4 +1,4 @@
-import type { ApiErrorCode } from '../errors';
+import type { ApiErrorCode } from './api-error';
 
 /** The single table from error code to HTTP status. */
 export const HTTP_STATUS: Readonly<Record<ApiErrorCode, number>> = {

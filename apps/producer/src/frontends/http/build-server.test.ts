@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import { newScanId } from '@avfleet/core';
 import { buildServer } from './build-server';
-import { fakeFleet, sampleResult, type FakeFleet, type FakeFleetOptions } from '../../test/fake-http-deps';
+import { fakeFleet, sampleResult, type FakeFleet, type FakeFleetOptions } from '../../../test/fake-http-deps';
 import type { HttpDeps } from './http-deps';
-import { call, closeServer, listenEphemeral } from '../../test/test-client';
+import { call, closeServer, listenEphemeral } from '../../../test/test-client';
 
 const MSG = 'From: a@example.com\r\nTo: b@example.com\r\nSubject: t\r\nMessage-ID: <m1@example.com>\r\n\r\nhello\r\n';
 const THRESHOLDS = { reject: 15, 'add header': 6, greylist: 4 };

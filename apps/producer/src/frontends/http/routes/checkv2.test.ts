@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { ScanResult } from '@avfleet/core';
 import { buildServer } from '../build-server';
-import { fakeFleet, sampleResult } from '../../../test/fake-http-deps';
-import { call, closeServer, listenEphemeral } from '../../../test/test-client';
+import { fakeFleet, sampleResult } from '../../../../test/fake-http-deps';
+import { call, closeServer, listenEphemeral } from '../../../../test/test-client';
 import { rspamdMessageId, toRspamdReply } from './checkv2';
 
 /** The top-level keys, in order, of Rspamd 3.4's /checkv2 reply (captured from rspamd 3.4), without `milter`. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_WAIT_SEC } from '@avfleet/core';
-import { ApiError } from '../../errors';
+import { ApiError } from '../api-error';
 import type { HttpDeps } from '../http-deps';
 import { readBody } from '../read-body';
 import { readRequestMeta } from '../request-meta';

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { isScanId } from '@avfleet/core';
-import { ApiError } from '../../errors';
+import { ApiError } from '../api-error';
 import type { HttpDeps } from '../http-deps';
 import { sendJson } from '../respond';
 

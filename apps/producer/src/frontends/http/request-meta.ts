@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestMeta } from '@avfleet/core';
-import { ApiError } from '../errors';
+import { ApiError } from './api-error';
 
 const one = (v: string | string[] | undefined): string | null => {
   if (v === undefined) return null;

@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { ScanResult } from '@avfleet/core';
 import { buildServer } from './build-server';
-import { fakeFleet, sampleResult, type FakeFleet, type FakeFleetOptions } from '../../test/fake-http-deps';
+import { fakeFleet, sampleResult, type FakeFleet, type FakeFleetOptions } from '../../../test/fake-http-deps';
 import { readRequestMeta, splitAddressList } from './request-meta';
-import { call, closeServer, listenEphemeral } from '../../test/test-client';
+import { call, closeServer, listenEphemeral } from '../../../test/test-client';
 
 const MSG = 'From: a@example.com\r\nSubject: t\r\n\r\nhello\r\n';
 
