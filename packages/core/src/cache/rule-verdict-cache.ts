@@ -1,9 +1,13 @@
 import type { Rule } from '@avfleet/config';
 import { isCacheable, type Verdict } from '@avfleet/scanners';
-import type { FleetMetrics } from '../observe/fleet-metrics';
 import { cacheKey } from './cache-key';
 import { decodeOptionsFor, encodeOptionsFor } from './cache-value';
 import type { VerdictCache } from './verdict-cache';
+
+/** Where lookups are counted (avfleet_cache_lookups_total, observe/fleet-metrics.ts). */
+export interface CacheLookupCounter {
+  readonly cacheLookups: { inc(labels: { rule: string; result: 'hit' | 'miss' }): void };
+}
 
 /** One lookup: the key it used (to store the verdict under later) and what was cached, if anything. */
 export interface RuleCacheLookup {
@@ -22,7 +26,7 @@ export class RuleVerdictCache {
     private readonly cache: VerdictCache,
     /** AVFLEET_CACHE_RSPAMD_COMPAT: keys are Rspamd's digest of the bytes, so lookups need the content. */
     readonly rspamdCompat: boolean,
-    private readonly metrics?: Pick<FleetMetrics, 'cacheLookups'>,
+    private readonly metrics?: CacheLookupCounter,
   ) {}
 
   /** The key of `sha256` under `rule` and signature version `sigver` (`content`: the bytes, needed only when rspamdCompat). */
