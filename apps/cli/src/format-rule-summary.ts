@@ -1,4 +1,5 @@
-import type { Rule, ServerEntry, ServerList } from '@avfleet/config';
+import type { Rule } from '@avfleet/config';
+import type { ServerEntry, ServerList } from '@avfleet/scanners';
 
 function formatEntry(e: ServerEntry): string {
   const prio = e.priority !== 0 ? `:${e.priority}` : '';

@@ -1,10 +1,10 @@
+import { isScannerType, SCANNER_TYPES, type ScannerType, type ServerList } from '@avfleet/scanners';
 import type { SourcePosition } from '../source-position';
 import type { Diagnostics } from './diagnostics';
 import { compilePatternSet, flattenMaps } from './compile-pattern-set';
 import { OptionReader } from './option-reader';
 import { parseServers } from './parse-servers';
-import type { ActionName, Rule, ScannerType, ServerList, VerdictTrigger } from './rule';
-import { SCANNER_TYPES } from './rule';
+import type { ActionName, Rule, VerdictTrigger } from './rule';
 import { KNOWN_ACTIONS_TEXT, VERDICT_TRIGGERS, parseActionName, parseRateLimit } from './rule-values';
 import { DEFAULT_DESCRIPTION, DEFAULT_GROUP, ICAP_DESCRIPTION, ICAP_GROUP, SCANNER_DEFAULTS } from './scanner-defaults';
 import { normalizeSpecific } from './normalize-specific';
@@ -124,8 +124,7 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
 function resolveType(blockName: string, r: OptionReader, ctx: NormalizeContext): ScannerType | null {
   const explicit = r.str('type');
   const type = explicit ?? blockName;
-  const known = (SCANNER_TYPES as readonly string[]).includes(type);
-  if (!known) {
+  if (!isScannerType(type)) {
     let hint = explicit === undefined ? `; add type = "clamav" (or ${SCANNER_TYPES.filter((t) => t !== 'icap').join(', ')})` : '';
     if (blockName === 'antivirus') hint = '; this file holds the inside of the antivirus section: remove the surrounding antivirus { } wrapper';
     else if (blockName.startsWith('//')) hint = '; "//" is not a comment in UCL: use # to comment out a block';
@@ -137,7 +136,7 @@ function resolveType(blockName: string, r: OptionReader, ctx: NormalizeContext):
     return null;
   }
   if (type !== 'icap' && ctx.section === 'external_services') return null;
-  return type as ScannerType;
+  return type;
 }
 
 function readServers(r: OptionReader, type: ScannerType, defaultPort: number): ServerList | null {

@@ -1,6 +1,6 @@
+import { SCANNER_TYPES } from '@avfleet/scanners';
 import type { OptionReader } from './option-reader';
 import type { Rule } from './rule';
-import { SCANNER_TYPES } from './rule';
 import { COMMON_KEYS, IGNORED_KEYS, TYPE_KEYS, suggestKey } from './rule-keys';
 import { SCANNER_DEFAULTS } from './scanner-defaults';
 

@@ -7,7 +7,16 @@ import { category, clean, type Verdict } from '../../verdict';
  * (scanners.md): thresholds, category symbols, the P/T → category decision,
  * and the one digest per body.
  */
-export type HashCategoryName = 'clean' | 'low' | 'medium' | 'high';
+export const HASH_CATEGORY_NAMES = ['clean', 'low', 'medium', 'high'] as const;
+export type HashCategoryName = (typeof HASH_CATEGORY_NAMES)[number];
+
+export type HashServiceType = 'virustotal' | 'metadefender';
+
+/** Each service's public API: the default of a rule's `url`. */
+export const HASH_SERVICE_URLS: Readonly<Record<HashServiceType, string>> = {
+  virustotal: 'https://www.virustotal.com/vtapi/v2/file',
+  metadefender: 'https://api.metadefender.com/v4/hash',
+};
 
 export interface HashCategorySymbol {
   readonly symbol: string;
