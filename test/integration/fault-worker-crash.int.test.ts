@@ -6,7 +6,7 @@ import IORedis from 'ioredis';
 import type { Job } from 'bullmq';
 import { loadAntivirusConfig } from '@avfleet/config';
 import {
-  EICAR_TEST_STRING, EMPTY_META, NOOP_LOGGER, ResultStore, createFleetMetrics, toActionThresholds, resultKey,
+  EICAR_TEST_STRING, EMPTY_META, NOOP_LOGGER, ResultStore, createFleetMetrics, resultKey,
   type AggregateJobData, type ScanJobResult, type ScanResult,
 } from '@avfleet/core';
 import { createAggregateProcessor } from '../../apps/worker/src/aggregate-processor';
@@ -149,7 +149,7 @@ test('aggregation is idempotent: a parent job that runs twice keeps its first an
   const config = loadAntivirusConfig(configPath);
   const results = new ResultStore(redis, queuePrefix, 600);
   const processor = createAggregateProcessor({
-    finish: { rules: config.rules, symbolScores: config.symbolScores, thresholds: toActionThresholds({ reject: 15, 'add header': 6, greylist: 4 }), whitelists: new Map() },
+    finish: { rules: config.rules, symbolScores: config.symbolScores, thresholds: { reject: 15, 'add header': 6, greylist: 4 }, whitelists: new Map() },
     results,
     metrics: createFleetMetrics(new Registry()),
     logger: NOOP_LOGGER,

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
   AGGREGATE_QUEUE, DECODED_FACTS_MEMO, ResultStore, VerdictCache, checkEvictionPolicy, createFleetMetrics, createObjectStore, finishScan, loadWhitelists,
-  openRedisConnections, scanQueueName, thresholdsForReply, toActionThresholds,
+  openRedisConnections, rejectThreshold, scanQueueName,
   type AggregateJobData, type Logger, type ScanJobResult, type ScanResult,
 } from '@avfleet/core';
 import { buildServer } from './http/build-server';
@@ -52,7 +52,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   events.on('error', (err) => logger.warn({ err: err.message }, 'queue events connection error'));
   const results = new ResultStore(commands, settings.queuePrefix, settings.resultTtlSec);
   const waiter = new ResultWaiter(events, results);
-  const thresholds = toActionThresholds(settings.actions);
+  const thresholds = settings.actions;
   const finishBase = { rules: config.rules, symbolScores: config.symbolScores, thresholds, whitelists: whitelists.names };
 
   const partialResult = async (scanId: string): Promise<ScanResult | null> => {
@@ -76,7 +76,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
     intake: createIntake({
       config, store, flow, ipWhitelists: whitelists.ips,
       mimeLimits: { ...settings.mime, archive: settings.archive },
-      rejectThreshold: thresholds.reject, resultTtlSec: settings.resultTtlSec, logger, metrics,
+      rejectThreshold: rejectThreshold(thresholds), resultTtlSec: settings.resultTtlSec, logger, metrics,
       probe: {
         cache: new VerdictCache(commands),
         sigvers: new SignatureVersions(commands, settings.queuePrefix, config.rules.map((r) => r.name)),
@@ -91,9 +91,8 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
     ...(opts.metricsText ? { metricsText: opts.metricsText } : {}),
   };
   const sameListener = settings.metricsListen.host === settings.listen.host && settings.metricsListen.port === settings.listen.port;
-  const replyThresholds = thresholdsForReply(settings.actions);
-  const server = buildServer(deps, { serveMetrics: sameListener, thresholds: replyThresholds });
-  const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, serveApi: false, thresholds: replyThresholds });
+  const server = buildServer(deps, { serveMetrics: sameListener, thresholds });
+  const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, serveApi: false, thresholds });
   const releaseRedis = async (): Promise<void> => {
     waiter.close();
     await Promise.allSettled([events.close(), flow.close(), aggregateQueue.close(), ...scanQueues.map((q) => q.close())]);

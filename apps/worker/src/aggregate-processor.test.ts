@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { buildAntivirusConfig, parseUcl } from '@avfleet/config';
-import { EMPTY_META, NOOP_LOGGER, ResultStore, createFleetMetrics, toActionThresholds, type AggregateJobData, type ScanJobResult } from '@avfleet/core';
+import { EMPTY_META, NOOP_LOGGER, ResultStore, createFleetMetrics, type AggregateJobData, type ScanJobResult } from '@avfleet/core';
 import { createAggregateProcessor } from './aggregate-processor';
 
 const config = buildAntivirusConfig(parseUcl(`clamav {
@@ -26,7 +26,7 @@ class MemoryRedis {
 
 function processorWith(redis: MemoryRedis): ReturnType<typeof createAggregateProcessor> {
   return createAggregateProcessor({
-    finish: { rules: config.rules, symbolScores: config.symbolScores, thresholds: toActionThresholds({ reject: 15, 'add header': 6, greylist: 4 }), whitelists: new Map() },
+    finish: { rules: config.rules, symbolScores: config.symbolScores, thresholds: { reject: 15, 'add header': 6, greylist: 4 }, whitelists: new Map() },
     results: new ResultStore(redis as unknown as Redis, 'avft', 600),
     metrics: createFleetMetrics(new Registry(), { defaultMetrics: false }),
     logger: NOOP_LOGGER,

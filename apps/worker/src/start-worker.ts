@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
   AGGREGATE_QUEUE, ResultStore, VerdictCache, checkEvictionPolicy, createFleetMetrics, createObjectStore, loadWhitelists,
-  openRedisConnections, ruleToScannerOptions, scanQueueName, toActionThresholds, type Logger,
+  openRedisConnections, ruleToScannerOptions, scanQueueName, type Logger,
 } from '@avfleet/core';
 import { createScanner, type Scanner } from '@avfleet/scanners';
 import { createAggregateProcessor } from './aggregate-processor';
@@ -82,7 +82,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       finish: {
         rules: config.rules,
         symbolScores: config.symbolScores,
-        thresholds: toActionThresholds(settings.actions),
+        thresholds: settings.actions,
         whitelists: whitelists.names,
       },
       results: new ResultStore(commands, settings.queuePrefix, settings.resultTtlSec),

@@ -33,8 +33,8 @@ export { VerdictCache, cacheKey, decodeCacheValue, decodeOptionsFor, encodeCache
 export type { VerdictCacheEvent, VerdictCacheObserver } from './cache';
 
 // aggregation
-export { aggregateScan } from './aggregate';
-export type { ActionThresholds, AggregateResult, RuleVerdictInput, SymbolResult, Whitelist } from './aggregate';
+export { aggregateScan, rejectThreshold } from './aggregate';
+export type { AggregateResult, RuleVerdictInput, SymbolResult, Whitelist } from './aggregate';
 export { finishScan } from './scan/finish-scan';
 export { ruleToScannerOptions } from './scan/rule-to-scanner-options';
 export type { FinishScanInput } from './scan/finish-scan';
@@ -44,7 +44,6 @@ export { ResultStore } from './results/result-store';
 // runtime and observability
 export { checkEvictionPolicy, openRedisConnections } from './runtime/redis-connections';
 export { DEFAULT_WHITELIST_CHECK_MS, loadWhitelists } from './runtime/load-whitelists';
-export { thresholdsForReply, toActionThresholds } from './runtime/action-thresholds';
 export type { IpWhitelist, LoadWhitelistsOptions, RuleWhitelists, WhitelistLogger } from './runtime/load-whitelists';
 export { NOOP_LOGGER, REDACTED_PATHS, createLogger } from './observe/logger';
 export type { Logger } from './observe/logger';

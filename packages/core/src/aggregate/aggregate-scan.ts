@@ -7,7 +7,7 @@ import type {
   SymbolResult,
   SymbolScore,
 } from './aggregate-types';
-import { pickAction } from './pick-action';
+import { pickAction, rejectThreshold } from './pick-action';
 import { messageVars, renderMessage } from './render-message';
 import { SymbolTable } from './symbol-table';
 import { verdictToSymbols } from './verdicts-to-symbols';
@@ -78,7 +78,7 @@ export function aggregateScan(input: AggregateInput): AggregateResult {
   return {
     action: picked.action,
     score: picked.score,
-    requiredScore: input.thresholds.reject,
+    requiredScore: rejectThreshold(input.thresholds),
     symbols,
     message: picked.message,
     forcedBy: picked.forcedBy,

@@ -1,6 +1,6 @@
-import type { Rule } from '@avfleet/config';
+import type { ActionThresholds, Rule } from '@avfleet/config';
 import { fail } from '@avfleet/scanners';
-import { aggregateScan, type ActionThresholds, type RuleVerdictInput, type SymbolScore, type Whitelist } from '../aggregate';
+import { aggregateScan, type RuleVerdictInput, type SymbolScore, type Whitelist } from '../aggregate';
 import type { AggregateJobData } from '../contracts/aggregate-job-data';
 import type { ScanJobResult } from '../contracts/scan-job-data';
 import type { ScanResult } from '../contracts/scan-result';

@@ -1,5 +1,5 @@
 import type { Rule } from '@avfleet/config';
-import { aggregateScan, type AggregateInput, type RuleVerdictInput } from '../aggregate';
+import { aggregateScan, rejectThreshold, type AggregateInput, type RuleVerdictInput } from '../aggregate';
 
 /**
  * `dynamic_scan` for rules with `symbol_type = "postfilter"` (semantics.md §4,
@@ -19,5 +19,5 @@ export function postfilterRulesToSkip(
   const stage = aggregateScan({ ...base, rules: normalRules, verdicts: verdicts.filter((v) => v.rule.symbolType !== 'postfilter') });
   const score = (incomingScore ?? 0) + stage.score;
   const forcedReject = stage.forcedBy !== null && stage.action === 'reject';
-  return score > 2 * base.thresholds.reject || forcedReject ? new Set(candidates.map((r) => r.name)) : new Set();
+  return score > 2 * rejectThreshold(base.thresholds) || forcedReject ? new Set(candidates.map((r) => r.name)) : new Set();
 }
