@@ -25,7 +25,7 @@ export {
 } from './mime';
 export type { BodySelection, MimeLimits, MimePart, SelectedBody, SelectionContext, SplitMessage } from './mime';
 export { ARCHIVE_LIMIT_NAMES, DECODED_FACTS_MEMO } from './mime';
-export type { ArchiveLimitName, ArchiveLimits, ArchiveListing } from './mime';
+export type { ArchiveLimitName, ArchiveListing } from './mime';
 export { archiveLimitFails } from './scan/archive-limit-fails';
 
 // verdict cache

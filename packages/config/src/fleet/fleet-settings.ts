@@ -61,7 +61,7 @@ export interface ArchiveLimits {
 export interface MimeLimitSettings {
   /** Leaf parts in all, parts of attached messages, uuencoded blocks and TNEF members included. */
   readonly maxParts: number;
-  /** Nesting of multiparts and attached messages. */
+  /** Nesting of MIME nodes (multiparts and attached messages) below the top-level part. */
   readonly maxDepth: number;
   /** Bytes of one header block. */
   readonly maxHeaderBytes: number;
