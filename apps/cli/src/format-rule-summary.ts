@@ -1,5 +1,5 @@
 import { formatServerEntry, type Rule } from '@avfleet/config';
-import type { ServerEntry, ServerList } from '@avfleet/scanners';
+import { isHashService, type ServerEntry, type ServerList } from '@avfleet/scanners';
 
 /** An entry as it would be written: config's formatServerEntry plus a priority other than 0 (not on unix sockets). */
 function formatEntry(e: ServerEntry): string {
@@ -17,7 +17,7 @@ const num = (n: number): string => String(Math.round(n * 1000) / 1000);
 function formatServers(rule: Rule): string {
   if (rule.servers) return formatServerList(rule.servers);
   const s = rule.specific;
-  return 'url' in s ? `none (HTTPS API ${s.url})` : 'none';
+  return isHashService(s) ? `none (HTTPS API ${s.url})` : 'none';
 }
 
 /**

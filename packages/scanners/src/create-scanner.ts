@@ -12,7 +12,7 @@ import { VirustotalClient } from './clients/virustotal/virustotal-client';
 import { ScannerError } from './errors';
 import type { Scanner } from './scanner';
 import type { SocketScannerOptions } from './scanner-options';
-import { isScannerType, SCANNER_TYPES, type ScannerSpecificOptions } from './scanner-types';
+import { isHashService, isScannerType, SCANNER_TYPES, type ScannerSpecificOptions } from './scanner-types';
 
 /**
  * Scanner type → client: the only registry. `common` holds what every client
@@ -60,7 +60,7 @@ function checkOptions(o: SocketScannerOptions, specific: ScannerSpecificOptions)
   const problems: string[] = [];
   if (!(o.timeoutSec > 0)) problems.push(`timeoutSec must be > 0 (got ${o.timeoutSec})`);
   if (!(Number.isInteger(o.retransmits) && o.retransmits >= 0)) problems.push(`retransmits must be an integer ≥ 0 (got ${o.retransmits})`);
-  if (specific.type === 'virustotal' || specific.type === 'metadefender') {
+  if (isHashService(specific)) {
     if (!specific.apikey) problems.push('apikey is required (the service\'s API key; set apikey in the rule)');
   } else if (o.servers.entries.length === 0) problems.push('servers has no entries ("no servers defined")');
   if ((specific.type === 'savapi' || specific.type === 'kaspersky' || specific.type === 'avast') && !specific.tmpdir) {

@@ -4,7 +4,7 @@ export type { ScanBody, ScanContext, AttemptEvent, AttemptObserver, Scanner } fr
 export type { SocketScannerOptions, TempFileScannerOptions, SavapiScannerOptions } from './scanner-options';
 export { DEFAULT_TMPDIR } from './scanner-options';
 export type { ScannerType, ScannerSpecificOptions, SpecificOptionsOf, SpecificFieldsByType, HashServiceSpecific } from './scanner-types';
-export { SCANNER_TYPES, isScannerType } from './scanner-types';
+export { SCANNER_TYPES, isHashService, isHashServiceType, isScannerType } from './scanner-types';
 
 export type { TransportErrorCode, ScannerErrorCode } from './errors';
 export { TransportError, ScannerError, isTransportError, TRANSPORT_ERROR_CODES, SCANNER_ERROR_CODES } from './errors';
@@ -60,7 +60,7 @@ export type { KasperskySeClientOptions } from './clients/kaspersky-se/kaspersky-
 export { KasperskySeClient, KASPERSKY_SE_USER_AGENT, KASPERSKY_SE_DEFAULTS } from './clients/kaspersky-se/kaspersky-se-client';
 export { mapKasperskySeReply, KASPERSKY_SE_MACRO_TEXT, KASPERSKY_SE_ENCRYPTED_TEXT } from './clients/kaspersky-se/kaspersky-se-reply';
 export type { HashCategoryName, HashCategorySymbol, HashServiceType, HashThresholds } from './clients/shared/hash-category';
-export { categoryFromCounts, bodyDigest, defaultCategorySymbols, HASH_CATEGORY_NAMES, HASH_DEFAULT_THRESHOLDS, HASH_SERVICE_URLS } from './clients/shared/hash-category';
+export { categoryFromCounts, bodyDigest, defaultCategorySymbols, HASH_CATEGORY_NAMES, HASH_DEFAULT_THRESHOLDS, HASH_SERVICE_TYPES, HASH_SERVICE_URLS } from './clients/shared/hash-category';
 export type { HashLookupClientOptions } from './clients/shared/hash-lookup';
 export type { VirustotalClientOptions } from './clients/virustotal/virustotal-client';
 export { VirustotalClient } from './clients/virustotal/virustotal-client';

@@ -1,5 +1,5 @@
 import type { IcapOptions } from './clients/icap/icap-options';
-import type { HashCategoryName, HashCategorySymbol } from './clients/shared/hash-category';
+import { HASH_SERVICE_TYPES, type HashCategoryName, type HashCategorySymbol, type HashServiceType } from './clients/shared/hash-category';
 
 /** Every scanner type the antivirus module knows (scanners.md "Summary"): the one list. */
 export const SCANNER_TYPES = ['clamav', 'fprot', 'sophos', 'savapi', 'kaspersky', 'kaspersky_se', 'avast', 'virustotal', 'metadefender', 'icap'] as const;
@@ -7,6 +7,16 @@ export type ScannerType = (typeof SCANNER_TYPES)[number];
 
 export function isScannerType(value: string): value is ScannerType {
   return (SCANNER_TYPES as readonly string[]).includes(value);
+}
+
+/** virustotal and metadefender: a hash lookup in a web service (no servers, an apikey). */
+export function isHashServiceType(type: ScannerType): type is HashServiceType {
+  return (HASH_SERVICE_TYPES as readonly string[]).includes(type);
+}
+
+/** The same test on a rule's specific options, narrowing them to a hash service's. */
+export function isHashService<S extends { readonly type: ScannerType }>(specific: S): specific is Extract<S, { readonly type: HashServiceType }> {
+  return isHashServiceType(specific.type);
 }
 
 /** kaspersky, avast and savapi hand the daemon a temp file path. */

@@ -1,4 +1,4 @@
-import { isScannerType, SCANNER_TYPES, type ScannerType, type ServerList } from '@avfleet/scanners';
+import { isHashServiceType, isScannerType, SCANNER_TYPES, type ScannerType, type ServerList } from '@avfleet/scanners';
 import type { SourcePosition } from '../source-position';
 import type { Diagnostics } from './diagnostics';
 import { compilePatternSet, flattenMaps } from './compile-pattern-set';
@@ -44,9 +44,9 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
     ctx.diag.warn('AVF_WARN_OTHER', `rule "${blockName}": default_port is ignored for ${type} (as in Rspamd); give the port in servers (host:port)`, r.position('default_port'));
   }
   const defaultPort = d.ignoresDefaultPortOption ? 0 : Math.trunc(configuredPort ?? d.defaultPort);
-  const servers = d.hashService ? null : readServers(r, type, defaultPort);
+  const servers = isHashServiceType(type) ? null : readServers(r, type, defaultPort);
   const timeout = r.num('timeout', { positive: true }) ?? d.timeout;
-  const retransmits = d.hashService ? 0 : Math.trunc(r.num('retransmits', { min: 0 }) ?? d.retransmits);
+  const retransmits = isHashServiceType(type) ? 0 : Math.trunc(r.num('retransmits', { min: 0 }) ?? d.retransmits);
   const where = (key: string) => ({ rule: blockName, key, owner: block });
   /** `patterns`, `patterns_fail` or `mime_parts_filter_regex`, compiled; [] when absent. */
   const patternSet = (key: string) => {

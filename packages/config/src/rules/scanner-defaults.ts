@@ -19,8 +19,6 @@ export interface ScannerDefaults {
   readonly cacheExpire: number;
   readonly message: string;
   readonly defaultScore: number;
-  /** Hash-lookup service: no servers, needs `apikey`. */
-  readonly hashService: boolean;
 }
 
 export const MESSAGE_VIRUS_FOUND = '${SCANNER}: virus found: "${VIRUS}"';
@@ -37,7 +35,6 @@ const socket = (defaultPort: number, timeout: number, retransmits: number): Scan
   cacheExpire: 3600,
   message: MESSAGE_VIRUS_FOUND,
   defaultScore: 1,
-  hashService: false,
 });
 
 const hash: ScannerDefaults = {
@@ -48,7 +45,6 @@ const hash: ScannerDefaults = {
   cacheExpire: 7200,
   message: MESSAGE_SPAM_FOUND,
   defaultScore: 1,
-  hashService: true,
 };
 
 export const SCANNER_DEFAULTS: Readonly<Record<ScannerType, ScannerDefaults>> = {

@@ -1,5 +1,5 @@
 import type { Rule } from '@avfleet/config';
-import type { AttemptObserver, SocketScannerOptions, UpstreamHealthOptions } from '@avfleet/scanners';
+import { isHashService, type AttemptObserver, type SocketScannerOptions, type UpstreamHealthOptions } from '@avfleet/scanners';
 
 /**
  * A rule's options every scanner client takes, already resolved; its
@@ -7,8 +7,7 @@ import type { AttemptObserver, SocketScannerOptions, UpstreamHealthOptions } fro
  * `createScanner(ruleToScannerOptions(rule, …), rule.specific)` as they are.
  */
 export function ruleToScannerOptions(rule: Rule, upstream: UpstreamHealthOptions, onAttempt?: AttemptObserver): SocketScannerOptions {
-  const hashService = rule.specific.type === 'virustotal' || rule.specific.type === 'metadefender';
-  if (!rule.servers && !hashService) {
+  if (!rule.servers && !isHashService(rule.specific)) {
     throw new Error(`rule '${rule.name}' (type ${rule.type}) has no servers; add servers = "host:port" to the rule`);
   }
   return {

@@ -10,7 +10,9 @@ import { category, clean, type Verdict } from '../../verdict';
 export const HASH_CATEGORY_NAMES = ['clean', 'low', 'medium', 'high'] as const;
 export type HashCategoryName = (typeof HASH_CATEGORY_NAMES)[number];
 
-export type HashServiceType = 'virustotal' | 'metadefender';
+/** The scanner types that look a body's hash up in a web service: no servers, an apikey. */
+export const HASH_SERVICE_TYPES = ['virustotal', 'metadefender'] as const;
+export type HashServiceType = (typeof HASH_SERVICE_TYPES)[number];
 
 /** Each service's public API: the default of a rule's `url`. */
 export const HASH_SERVICE_URLS: Readonly<Record<HashServiceType, string>> = {
