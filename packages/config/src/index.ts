@@ -20,6 +20,8 @@ export type {
   CompiledPattern,
   RateLimit,
   Rule,
+  RuleCommon,
+  RuleOf,
   RuleSpecificOptions,
   VerdictTrigger,
 } from './rules/rule';

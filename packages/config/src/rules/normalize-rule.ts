@@ -4,7 +4,7 @@ import type { Diagnostics } from './diagnostics';
 import { compilePatternSet, flattenMaps } from './compile-pattern-set';
 import { OptionReader } from './option-reader';
 import { parseServers } from './parse-servers';
-import type { ActionName, Rule, VerdictTrigger } from './rule';
+import type { ActionName, Rule, RuleCommon, RuleSpecificOptions, VerdictTrigger } from './rule';
 import { KNOWN_ACTIONS_TEXT, VERDICT_TRIGGERS, parseActionName, parseRateLimit } from './rule-values';
 import { DEFAULT_DESCRIPTION, DEFAULT_GROUP, ICAP_DESCRIPTION, ICAP_GROUP, SCANNER_DEFAULTS } from './scanner-defaults';
 import { normalizeSpecific } from './normalize-specific';
@@ -66,7 +66,8 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
     ctx.diag.warn('AVF_WARN_OTHER', `rule "${blockName}": symbol_type "${symbolType}" is treated as "normal" (only "postfilter" changes anything)`, r.position('symbol_type'));
   }
 
-  const rule: Rule = {
+  // normalizeSpecific gives options of `type` (normalize-specific.test), which the cast to Rule states.
+  const rule = {
     name,
     type,
     symbol,
@@ -115,7 +116,7 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
     source: ctx.blockPosition ?? ctx.pos.objectPosition(block),
     section: ctx.section,
     maxScanTime: timeout * (1 + retransmits),
-  };
+  } satisfies RuleCommon & { readonly type: ScannerType; readonly specific: RuleSpecificOptions } as Rule;
   r.touch('log_prefix');
   validateRule(rule, r);
   return ctx.diag.errors.length > mark ? null : rule;

@@ -1,4 +1,4 @@
-import type { HashCategorySymbol, ScannerSpecificOptions, ScannerType, ServerList } from '@avfleet/scanners';
+import type { HashCategorySymbol, ScannerSpecificOptions, ScannerType, ServerList, SpecificOptionsOf } from '@avfleet/scanners';
 import type { SourcePosition } from '../source-position';
 
 /**
@@ -41,10 +41,10 @@ export interface RateLimit {
   readonly durationMs: number;
 }
 
-export interface Rule {
+/** What every rule has, whatever its scanner type. */
+export interface RuleCommon {
   /** Block name: `${SCANNER}`, queue name, default prefix. */
   readonly name: string;
-  readonly type: ScannerType;
   readonly symbol: string;
   readonly symbolFail: string;
   readonly symbolEncrypted: string;
@@ -96,7 +96,6 @@ export interface Rule {
   readonly defaultScore: number;
   /** avfleet addition: scans per period across the fleet. */
   readonly rateLimit: RateLimit | null;
-  readonly specific: RuleSpecificOptions;
   /** Where the rule's block starts. */
   readonly source: SourcePosition | null;
   /** Configuration section the rule came from (`external_services` for ICAP rules of the directory layout). */
@@ -104,3 +103,11 @@ export interface Rule {
   /** Upper bound of one scan: `timeout × (1 + retransmits)` seconds (semantics.md §9, D44). */
   readonly maxScanTime: number;
 }
+
+/** A rule of one scanner type: `type` and `specific.type` cannot disagree. */
+export type RuleOf<T extends ScannerType> = T extends ScannerType
+  ? RuleCommon & { readonly type: T; readonly specific: SpecificOptionsOf<T, CategorySymbol> }
+  : never;
+
+/** A rule of any scanner type. */
+export type Rule = RuleOf<ScannerType>;

@@ -4,7 +4,8 @@ import type { Whitelist } from './aggregate-types';
 /**
  * Test helpers (exported for other packages' tests): a fully resolved Rule
  * with the defaults of semantics.md §1–§2 for a ClamAV rule, overridable.
- * Symbol names derive from `symbol` (default: the upper-cased name).
+ * Symbol names derive from `symbol` (default: the upper-cased name). A `type`
+ * other than clamav comes with its `specific` options (they must agree).
  */
 export function testRule(overrides: Partial<Rule> = {}): Rule {
   const name = overrides.name ?? 'clamav';
@@ -57,7 +58,11 @@ export function testRule(overrides: Partial<Rule> = {}): Rule {
   if (overrides.maxScanTime === undefined && (overrides.timeout !== undefined || overrides.retransmits !== undefined)) {
     base.maxScanTime = (overrides.timeout ?? base.timeout) * (1 + (overrides.retransmits ?? base.retransmits));
   }
-  return { ...base, ...overrides };
+  const rule = { ...base, ...overrides };
+  if (rule.specific.type !== rule.type) {
+    throw new Error(`testRule: type ${rule.type} with specific options of ${rule.specific.type}; pass specific: { type: '${rule.type}', … }`);
+  }
+  return rule as Rule;
 }
 
 /**
