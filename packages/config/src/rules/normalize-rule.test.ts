@@ -1,4 +1,4 @@
-import { SCANNER_TYPES } from '@avfleet/scanners';
+import { isHashServiceType, SCANNER_TYPES } from '@avfleet/scanners';
 import { Diagnostics } from './diagnostics';
 import { normalizeRule } from './normalize-rule';
 import type { Rule, RuleOf } from './rule';
@@ -79,14 +79,17 @@ describe('normalizeRule: defaults (semantics.md §1–§2, scanners.md summary)'
     expect(errors).toEqual([]);
     expect(rule?.type).toBe(type);
     expect(rule?.specific.type).toBe(type);
+    expect(rule?.servers === null).toBe(isHashServiceType(type));
   });
 
-  it('does not compile a rule whose type and specific options disagree', () => {
+  it('does not compile a rule whose type, servers and specific options disagree', () => {
     const clam = ok('clamav', { servers: 'h' }) as RuleOf<'clamav'>;
     // @ts-expect-error a clamav rule cannot carry savapi options (tsc -p tsconfig.check.json fails if this compiles)
     const wrong: Rule = { ...clam, specific: { type: 'savapi', tmpdir: '/tmp', productId: '1' } };
+    // @ts-expect-error a clamav rule has servers (only hash services have none)
+    const noServers: Rule = { ...clam, servers: null };
     const right: Rule = { ...clam, type: 'savapi', specific: { type: 'savapi', tmpdir: '/tmp', productId: '1' } };
-    expect([wrong.type, right.type]).toEqual(['clamav', 'savapi']);
+    expect([wrong.type, noServers.type, right.type]).toEqual(['clamav', 'clamav', 'savapi']);
   });
 
   it('builds ICAP rules only in external_services', () => {

@@ -66,7 +66,8 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
     ctx.diag.warn('AVF_WARN_OTHER', `rule "${blockName}": symbol_type "${symbolType}" is treated as "normal" (only "postfilter" changes anything)`, r.position('symbol_type'));
   }
 
-  // normalizeSpecific gives options of `type` (normalize-specific.test), which the cast to Rule states.
+  // normalizeSpecific gives options of `type`, and a rule other than a hash service without servers has an
+  // error and is dropped (both tested in normalize-rule.test): what the cast to Rule states.
   const rule = {
     name,
     type,
@@ -116,7 +117,7 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
     source: ctx.blockPosition ?? ctx.pos.objectPosition(block),
     section: ctx.section,
     maxScanTime: timeout * (1 + retransmits),
-  } satisfies RuleCommon & { readonly type: ScannerType; readonly specific: RuleSpecificOptions } as Rule;
+  } satisfies RuleCommon & { readonly type: ScannerType; readonly servers: ServerList | null; readonly specific: RuleSpecificOptions } as Rule;
   r.touch('log_prefix');
   validateRule(rule, r);
   return ctx.diag.errors.length > mark ? null : rule;

@@ -1,4 +1,4 @@
-import type { HashCategorySymbol, ScannerSpecificOptions, ScannerType, ServerList, SpecificOptionsOf } from '@avfleet/scanners';
+import type { HashCategorySymbol, HashServiceType, ScannerSpecificOptions, ScannerType, ServerList, SpecificOptionsOf } from '@avfleet/scanners';
 import type { SourcePosition } from '../source-position';
 
 /**
@@ -49,8 +49,6 @@ export interface RuleCommon {
   readonly symbolFail: string;
   readonly symbolEncrypted: string;
   readonly symbolMacro: string;
-  /** null only for hash services. */
-  readonly servers: ServerList | null;
   readonly defaultPort: number;
   /** Seconds, per attempt. */
   readonly timeout: number;
@@ -104,9 +102,14 @@ export interface RuleCommon {
   readonly maxScanTime: number;
 }
 
-/** A rule of one scanner type: `type` and `specific.type` cannot disagree. */
+/** A rule of one scanner type: `type`, `servers` and `specific` cannot disagree. */
 export type RuleOf<T extends ScannerType> = T extends ScannerType
-  ? RuleCommon & { readonly type: T; readonly specific: SpecificOptionsOf<T, CategorySymbol> }
+  ? RuleCommon & {
+      readonly type: T;
+      /** The parsed `servers`: every rule has them but the hash services, which have none. */
+      readonly servers: T extends HashServiceType ? null : ServerList;
+      readonly specific: SpecificOptionsOf<T, CategorySymbol>;
+    }
   : never;
 
 /** A rule of any scanner type. */

@@ -190,6 +190,7 @@ describe('aggregateScan', () => {
     const vt = testRule({
       name: 'virustotal',
       type: 'virustotal',
+      servers: null,
       symbol: 'VIRUSTOTAL',
       action: 'reject',
       specific: {

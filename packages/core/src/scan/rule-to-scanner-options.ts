@@ -1,5 +1,5 @@
 import type { Rule } from '@avfleet/config';
-import { isHashService, type AttemptObserver, type SocketScannerOptions, type UpstreamHealthOptions } from '@avfleet/scanners';
+import type { AttemptObserver, SocketScannerOptions, UpstreamHealthOptions } from '@avfleet/scanners';
 
 /**
  * A rule's options every scanner client takes, already resolved; its
@@ -7,11 +7,8 @@ import { isHashService, type AttemptObserver, type SocketScannerOptions, type Up
  * `createScanner(ruleToScannerOptions(rule, …), rule.specific)` as they are.
  */
 export function ruleToScannerOptions(rule: Rule, upstream: UpstreamHealthOptions, onAttempt?: AttemptObserver): SocketScannerOptions {
-  if (!rule.servers && !isHashService(rule.specific)) {
-    throw new Error(`rule '${rule.name}' (type ${rule.type}) has no servers; add servers = "host:port" to the rule`);
-  }
   return {
-    // Hash-lookup services have no servers (they use Rule.specific.url).
+    // Only the hash-lookup services have no servers (they use Rule.specific.url).
     servers: rule.servers ?? { strategy: 'round-robin', explicitStrategy: false, entries: [] },
     timeoutSec: rule.timeout,
     retransmits: rule.retransmits,
