@@ -1,14 +1,6 @@
 import type { HashCategorySymbol, HashServiceType, ScannerSpecificOptions, ScannerType, ServerList, SpecificOptionsOf } from '@avfleet/scanners';
 import type { SourcePosition } from '../source-position';
 
-/**
- * The typed, validated rule model built from the parsed `antivirus` section
- * (semantics.md §1–§2, scanners.md summary). Every field is resolved: defaults
- * are filled, sizes and timeouts are plain numbers, regexes are compiled.
- * Scanner types, server lists and the per-type options are @avfleet/scanners'
- * vocabulary: a rule's `specific` is what its client takes.
- */
-
 /** Rspamd's action names (spellings with `_` and `accept` are normalised at load time). */
 export const ACTION_NAMES = ['no action', 'greylist', 'add header', 'rewrite subject', 'soft reject', 'reject'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
@@ -112,5 +104,11 @@ export type RuleOf<T extends ScannerType> = T extends ScannerType
     }
   : never;
 
-/** A rule of any scanner type. */
+/**
+ * The typed, validated rule model built from the parsed `antivirus` section
+ * (semantics.md §1–§2, scanners.md summary). Every field is resolved: defaults
+ * are filled, sizes and timeouts are plain numbers, regexes are compiled.
+ * Scanner types, server lists and the per-type options are @avfleet/scanners'
+ * vocabulary: a rule's `specific` is what its client takes. A rule of any type.
+ */
 export type Rule = RuleOf<ScannerType>;
