@@ -12,15 +12,15 @@ import { SophosClient } from './clients/sophos/sophos-client';
 import { VirustotalClient } from './clients/virustotal/virustotal-client';
 import { createScanner } from './create-scanner';
 import type { Scanner } from './scanner';
-import type { SocketScannerOptions } from './scanner-options';
+import type { ScannerCommonOptions } from './scanner-options';
 import { SCANNER_TYPES, type ScannerSpecificOptions, type ScannerType, type SpecificOptionsOf } from './scanner-types';
 
-const common: SocketScannerOptions = {
+const common: ScannerCommonOptions = {
   servers: { strategy: 'round-robin', explicitStrategy: false, entries: [{ kind: 'tcp', host: '127.0.0.1', port: 3310, priority: 0 }] },
   timeoutSec: 5,
   retransmits: 2,
 };
-const noServers: SocketScannerOptions = { ...common, servers: { ...common.servers, entries: [] } };
+const noServers: ScannerCommonOptions = { ...common, servers: { ...common.servers, entries: [] } };
 
 /** One rule's specific options of every type; the mapped type makes a type without an entry a compile error. */
 const SPECIFIC: { readonly [T in ScannerType]: SpecificOptionsOf<T> } = {

@@ -11,7 +11,7 @@ import { SophosClient } from './clients/sophos/sophos-client';
 import { VirustotalClient } from './clients/virustotal/virustotal-client';
 import { ScannerError } from './errors';
 import type { Scanner } from './scanner';
-import type { SocketScannerOptions } from './scanner-options';
+import type { ScannerCommonOptions } from './scanner-options';
 import { isHashService, isScannerType, SCANNER_TYPES, type ScannerSpecificOptions } from './scanner-types';
 
 /**
@@ -22,7 +22,7 @@ import { isHashService, isScannerType, SCANNER_TYPES, type ScannerSpecificOption
  * AVF_ERR_SCANNER_UNKNOWN_TYPE for a type it does not know (an untyped
  * caller), and AVF_ERR_SCANNER_OPTIONS for options no client can use.
  */
-export function createScanner(common: SocketScannerOptions, specific: ScannerSpecificOptions): Scanner {
+export function createScanner(common: ScannerCommonOptions, specific: ScannerSpecificOptions): Scanner {
   const type: string = specific.type;
   if (!isScannerType(type)) {
     throw new ScannerError('AVF_ERR_SCANNER_UNKNOWN_TYPE', `unknown scanner type "${type}"; use one of: ${SCANNER_TYPES.join(', ')}`);
@@ -56,7 +56,7 @@ export function createScanner(common: SocketScannerOptions, specific: ScannerSpe
   }
 }
 
-function checkOptions(o: SocketScannerOptions, specific: ScannerSpecificOptions): void {
+function checkOptions(o: ScannerCommonOptions, specific: ScannerSpecificOptions): void {
   const problems: string[] = [];
   if (!(o.timeoutSec > 0)) problems.push(`timeoutSec must be > 0 (got ${o.timeoutSec})`);
   if (!(Number.isInteger(o.retransmits) && o.retransmits >= 0)) problems.push(`retransmits must be an integer ≥ 0 (got ${o.retransmits})`);

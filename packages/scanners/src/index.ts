@@ -1,7 +1,7 @@
 export type { FailReason, CleanVerdict, VirusVerdict, EncryptedVerdict, MacroVerdict, CategoryVerdict, FailVerdict, Verdict, VerdictKind } from './verdict';
 export { VERDICT_KINDS, clean, virus, encrypted, macro, category, fail, isCacheable } from './verdict';
 export type { ScanBody, ScanContext, AttemptEvent, AttemptObserver, Scanner } from './scanner';
-export type { SocketScannerOptions, TempFileScannerOptions, SavapiScannerOptions } from './scanner-options';
+export type { ScannerCommonOptions, TempFileScannerOptions, SavapiScannerOptions } from './scanner-options';
 export { DEFAULT_TMPDIR } from './scanner-options';
 export type { ScannerType, ScannerSpecificOptions, SpecificOptionsOf, SpecificFieldsByType, HashServiceSpecific } from './scanner-types';
 export { SCANNER_TYPES, isHashService, isHashServiceType, isScannerType } from './scanner-types';

@@ -6,7 +6,7 @@ import type { ServerList, UpstreamHealthOptions } from './transport/upstream-lis
  * packages/config's scanner-defaults; core's rule-to-scanner-options builds
  * them from a rule). The hash services use only the timeout and `onAttempt`.
  */
-export interface SocketScannerOptions {
+export interface ScannerCommonOptions {
   /** The rule's parsed `servers` (hash services: no entries). */
   readonly servers: ServerList;
   /** Seconds per attempt (connect plus the whole exchange). */
@@ -25,7 +25,7 @@ export interface SocketScannerOptions {
 export const DEFAULT_TMPDIR = '/tmp';
 
 /** Scanners that receive a temp file path instead of the bytes (savapi, kaspersky, avast). */
-export interface TempFileScannerOptions extends SocketScannerOptions {
+export interface TempFileScannerOptions extends ScannerCommonOptions {
   /** Directory for the private temp files; the scanner daemon must be able to read them. */
   readonly tmpdir: string;
 }

@@ -1,5 +1,7 @@
 import type { IcapOptions } from './clients/icap/icap-options';
+import type { KasperskySeClientOptions } from './clients/kaspersky-se/kaspersky-se-client';
 import { HASH_SERVICE_TYPES, type HashCategoryName, type HashCategorySymbol, type HashServiceType } from './clients/shared/hash-category';
+import type { SavapiScannerOptions, TempFileScannerOptions } from './scanner-options';
 
 /** Every scanner type the antivirus module knows (scanners.md "Summary"): the one list. */
 export const SCANNER_TYPES = ['clamav', 'fprot', 'sophos', 'savapi', 'kaspersky', 'kaspersky_se', 'avast', 'virustotal', 'metadefender', 'icap'] as const;
@@ -19,12 +21,6 @@ export function isHashService<S extends { readonly type: ScannerType }>(specific
   return isHashServiceType(specific.type);
 }
 
-/** kaspersky, avast and savapi hand the daemon a temp file path. */
-interface TempFileSpecific {
-  /** Directory of the private temp files; the daemon must be able to read them. */
-  readonly tmpdir: string;
-}
-
 /** virustotal and metadefender; `S` is what a category symbol carries (config adds score, description, group). */
 export interface HashServiceSpecific<S extends HashCategorySymbol = HashCategorySymbol> {
   readonly apikey: string;
@@ -37,21 +33,15 @@ export interface HashServiceSpecific<S extends HashCategorySymbol = HashCategory
   readonly symbols: Readonly<Record<HashCategoryName, S>>;
 }
 
-/** The options only one scanner type has, by type, every one resolved (defaults filled). */
+/** The options only one scanner type has, by type, every one resolved (defaults filled): a part of what its client takes. */
 export interface SpecificFieldsByType<S extends HashCategorySymbol = HashCategorySymbol> {
   readonly clamav: Record<never, never>;
   readonly fprot: Record<never, never>;
   readonly sophos: Record<never, never>;
-  /** Avira SAVAPI: the licence's product id is sent with `SET PRODUCT`. */
-  readonly savapi: TempFileSpecific & { readonly productId: string };
-  readonly kaspersky: TempFileSpecific;
-  readonly avast: TempFileSpecific;
-  readonly kaspersky_se: TempFileSpecific & {
-    readonly useHttps: boolean;
-    readonly useFiles: boolean;
-    readonly keepalive: boolean;
-    readonly authString: string | null;
-  };
+  readonly savapi: Pick<SavapiScannerOptions, 'tmpdir' | 'productId'>;
+  readonly kaspersky: Pick<TempFileScannerOptions, 'tmpdir'>;
+  readonly avast: Pick<TempFileScannerOptions, 'tmpdir'>;
+  readonly kaspersky_se: Required<Pick<KasperskySeClientOptions, 'tmpdir' | 'useHttps' | 'useFiles' | 'keepalive' | 'authString'>>;
   readonly virustotal: HashServiceSpecific<S>;
   readonly metadefender: HashServiceSpecific<S>;
   readonly icap: { readonly options: IcapOptions };

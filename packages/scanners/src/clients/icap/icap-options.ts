@@ -1,4 +1,4 @@
-import type { SocketScannerOptions } from '../../scanner-options';
+import type { ScannerCommonOptions } from '../../scanner-options';
 
 /** ICAP options (scanners.md "ICAP options and defaults"), camelCase, all resolved. */
 export interface IcapSettings {
@@ -40,7 +40,7 @@ export const ICAP_SETTINGS_DEFAULTS: IcapSettings = {
   defaultScore: 1,
 };
 
-export interface IcapClientOptions extends SocketScannerOptions, Partial<IcapSettings> {
+export interface IcapClientOptions extends ScannerCommonOptions, Partial<IcapSettings> {
   /** Clock for the `Date` headers (tests). */
   readonly clock?: () => Date;
   /** Host name for `user_agent = "extended"` (default os.hostname()). */

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Scanner, ScanBody, ScanContext } from '../../scanner';
-import { DEFAULT_TMPDIR, type SocketScannerOptions } from '../../scanner-options';
+import { DEFAULT_TMPDIR, type ScannerCommonOptions } from '../../scanner-options';
 import { hostHeader, httpRequest } from '../../transport/http-request';
 import { withTempFile } from '../../transport/temp-file';
 import { UpstreamList, type Upstream } from '../../transport/upstream-list';
@@ -10,7 +10,7 @@ import type { Verdict } from '../../verdict';
 import { failFromError, retransmitOptionsFor } from '../shared/socket-scanner-base';
 import { mapKasperskySeReply } from './kaspersky-se-reply';
 
-export interface KasperskySeClientOptions extends SocketScannerOptions {
+export interface KasperskySeClientOptions extends ScannerCommonOptions {
   /** `https` instead of `http` (default false). */
   readonly useHttps?: boolean;
   /** Send a temp file path to `/scanfile` instead of the bytes to `/scanmemory` (default false). */
