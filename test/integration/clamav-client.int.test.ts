@@ -4,7 +4,7 @@
  * StreamMaxLength 25M, AlertEncrypted yes).
  */
 import { Readable } from 'node:stream';
-import { ClamavClient, clean, encrypted, fail, virus, type ClamavClientOptions, type ScanBody, type ServerEntryInput } from '@avfleet/scanners';
+import { ClamavClient, clean, encrypted, fail, virus, type ClamavClientOptions, type ScanBody, type ServerEntry } from '@avfleet/scanners';
 import { testServices } from '../helpers/test-services';
 
 const services = testServices();
@@ -18,11 +18,11 @@ const ENCRYPTED_ZIP = Buffer.from(
 );
 const SIZE_LIMIT_FAIL = fail('unhandled response: INSTREAM size limit exceeded. ERROR', 'limits');
 
-function client(entry: ServerEntryInput, extra: Partial<ClamavClientOptions> = {}): ClamavClient {
+function client(entry: ServerEntry, extra: Partial<ClamavClientOptions> = {}): ClamavClient {
   return new ClamavClient({ servers: { strategy: 'round-robin', explicitStrategy: false, entries: [entry] }, timeoutSec: 20, retransmits: 2, ...extra });
 }
-const tcp: ServerEntryInput = { kind: 'tcp', host: services.clamd.host, port: services.clamd.port, priority: 0 };
-const unix: ServerEntryInput = { kind: 'unix', path: services.clamdSocket, priority: 0 };
+const tcp: ServerEntry = { kind: 'tcp', host: services.clamd.host, port: services.clamd.port, priority: 0 };
+const unix: ServerEntry = { kind: 'unix', path: services.clamdSocket, priority: 0 };
 
 const bufferBody = (b: Buffer): ScanBody => ({ size: b.length, buffer: b, open: () => Readable.from([b]) });
 /** A body that is only available as a stream, delivered in `piece`-byte reads. */

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { loadAntivirusConfig } from '@avfleet/config';
 import {
-  EICAR_TEST_STRING, EMPTY_META, NOOP_LOGGER, ResultStore, createAggregator, createFleetMetrics, toActionThresholds, resultKey,
+  EICAR_TEST_STRING, EMPTY_META, NOOP_LOGGER, ResultStore, createAggregator, createFleetMetrics, resultKey,
   type AggregateJobData, type ParentJob, type ScanJobResult, type ScanResult,
 } from '@avfleet/core';
 import { Registry } from 'prom-client';
@@ -147,7 +147,7 @@ test('aggregation is idempotent: a parent job that runs twice keeps its first an
   const config = loadAntivirusConfig(configPath);
   const results = new ResultStore(redis, queuePrefix, 600);
   const aggregator = createAggregator({
-    context: { rules: config.rules, symbolScores: config.symbolScores, thresholds: toActionThresholds({ reject: 15, 'add header': 6, greylist: 4 }), whitelists: new Map() },
+    context: { rules: config.rules, symbolScores: config.symbolScores, thresholds: { reject: 15, 'add header': 6, greylist: 4 }, whitelists: new Map() },
     results,
     metrics: createFleetMetrics(new Registry()),
     logger: NOOP_LOGGER,

@@ -1,15 +1,9 @@
-import type { Rule, ServerEntry, ServerList } from '@avfleet/config';
+import { formatServerEntry, type Rule } from '@avfleet/config';
+import { isHashService, type ServerEntry, type ServerList } from '@avfleet/scanners';
 
+/** An entry as it would be written: config's formatServerEntry plus a priority other than 0 (not on unix sockets). */
 function formatEntry(e: ServerEntry): string {
-  const prio = e.priority !== 0 ? `:${e.priority}` : '';
-  switch (e.kind) {
-    case 'tcp':
-      return `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}${prio}`;
-    case 'unix':
-      return e.path;
-    case 'srv':
-      return `service=${e.service}+${e.domain}${prio}`;
-  }
+  return e.kind !== 'unix' && e.priority !== 0 ? `${formatServerEntry(e)}:${e.priority}` : formatServerEntry(e);
 }
 
 /** `master-slave:10.0.0.1:3310:10,10.0.0.2:3310` — the server list as it would be written. */
@@ -23,7 +17,7 @@ const num = (n: number): string => String(Math.round(n * 1000) / 1000);
 function formatServers(rule: Rule): string {
   if (rule.servers) return formatServerList(rule.servers);
   const s = rule.specific;
-  return 'url' in s ? `none (HTTPS API ${s.url})` : 'none';
+  return isHashService(s) ? `none (HTTPS API ${s.url})` : 'none';
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
-import { DECODED_FACTS_MEMO, createFleetMetrics, listenOn, openIntake, thresholdsForReply, type Logger } from '@avfleet/core';
+import { DECODED_FACTS_MEMO, createFleetMetrics, listenOn, openIntake, type Logger } from '@avfleet/core';
 import { buildServer } from './frontends/http/build-server';
 import type { HttpDeps } from './frontends/http/http-deps';
 
@@ -32,9 +32,8 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
     ...(opts.metricsText ? { metricsText: opts.metricsText } : {}),
   };
   const sameListener = settings.metricsListen.host === settings.listen.host && settings.metricsListen.port === settings.listen.port;
-  const replyThresholds = thresholdsForReply(settings.actions);
-  const server = buildServer(deps, { serveMetrics: sameListener, thresholds: replyThresholds });
-  const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, serveApi: false, thresholds: replyThresholds });
+  const server = buildServer(deps, { serveMetrics: sameListener, thresholds: settings.actions });
+  const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, serveApi: false, thresholds: settings.actions });
   try {
     await listenOn(server, settings.listen.host, settings.listen.port, '--listen / --metrics-listen');
     if (opsServer) await listenOn(opsServer, settings.metricsListen.host, settings.metricsListen.port, '--listen / --metrics-listen');

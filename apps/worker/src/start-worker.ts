@@ -49,7 +49,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     const options = ruleToScannerOptions(rule, settings.upstream, (e) => {
       if (!e.ok) metrics.upstreamErrors.inc({ rule: rule.name, server: e.server });
     });
-    scanners.set(rule.name, createScanner(rule.type, options));
+    scanners.set(rule.name, createScanner(options, rule.specific));
   }
   metrics.trackServersDown(() => [...scanners].map(([name, s]) => [name, s.serversDown?.() ?? 0] as const));
   const cache = new RuleVerdictCache(new VerdictCache(commands, {

@@ -13,31 +13,26 @@ export type { DuplicateStrategy, UclObject, UclParseOptions, UclParseResult, Ucl
 // antivirus rules
 export { buildAntivirusConfig, loadAntivirusConfig, rulesToJson, UCL_POSITIONS } from './load-antivirus-conf';
 export type { AntivirusConfig, BuildContext, LoadOptions } from './load-antivirus-conf';
-export { ACTION_NAMES, SCANNER_TYPES } from './rules/rule';
+export { ACTION_NAMES } from './rules/rule';
 export type {
   ActionName,
   CategorySymbol,
   CompiledPattern,
   RateLimit,
   Rule,
-  ScannerSpecificOptions,
-  ScannerType,
-  ServerEntry,
-  ServerList,
-  ServerStrategy,
+  RuleCommon,
+  RuleOf,
+  RuleSpecificOptions,
   VerdictTrigger,
 } from './rules/rule';
 export {
-  CATEGORY_NAMES,
   DEFAULT_DESCRIPTION,
   DEFAULT_GROUP,
   HASH_CATEGORY_DEFAULTS,
-  HASH_SERVICE_URLS,
-  ICAP_DEFAULTS,
   MESSAGE_FALLBACK,
   SCANNER_DEFAULTS,
 } from './rules/scanner-defaults';
-export type { CategoryName, IcapOptions, ScannerDefaults } from './rules/scanner-defaults';
+export type { ScannerDefaults } from './rules/scanner-defaults';
 export { formatServerEntry, parseServerEntry, parseServers } from './rules/parse-servers';
 export type { ParsedServers } from './rules/parse-servers';
 export { compilePattern, firstMatch, patternMatches } from './rules/compile-pattern';
@@ -91,5 +86,4 @@ export type {
   SettingsFileEntry,
   StoreSettings,
   ThresholdAction,
-  UpstreamLimits,
 } from './fleet';

@@ -25,8 +25,8 @@ export { ruleToScannerOptions } from './scan/rule-to-scanner-options';
 export { SIGVER_TTL_SEC, SignatureVersions, publishSignatureVersions } from './scan/signature-versions';
 
 // aggregate: part verdicts → symbols, score, action → the stored result
-export { aggregateScan } from './aggregate';
-export type { ActionThresholds, AggregateResult, RuleVerdictInput, SymbolResult, Whitelist } from './aggregate';
+export { aggregateScan, rejectThreshold } from './aggregate';
+export type { AggregateResult, RuleVerdictInput, SymbolResult, Whitelist } from './aggregate';
 export { createAggregator } from './aggregate/aggregate-job';
 export type { Aggregator, AggregatorDeps, FinishedWithoutFlow, ParentJob } from './aggregate/aggregate-job';
 export { aggregationContextOf, finishScan } from './aggregate/finish-scan';
@@ -34,7 +34,6 @@ export type { AggregationContext, FinishScanInput } from './aggregate/finish-sca
 export { buildScanResult } from './aggregate/build-scan-result';
 export { ResultStore } from './aggregate/result-store';
 export { countFinishedScan } from './aggregate/count-finished-scan';
-export { thresholdsForReply, toActionThresholds } from './aggregate/action-thresholds';
 export { DEFAULT_WHITELIST_CHECK_MS, loadWhitelists } from './aggregate/load-whitelists';
 export type { IpWhitelist, LoadWhitelistsOptions, RuleWhitelists, WhitelistLogger } from './aggregate/load-whitelists';
 
@@ -60,7 +59,7 @@ export {
 } from './mime';
 export type { BodySelection, MimeLimits, MimePart, SelectedBody, SelectionContext, SplitMessage } from './mime';
 export { ARCHIVE_LIMIT_NAMES, DECODED_FACTS_MEMO } from './mime';
-export type { ArchiveLimitName, ArchiveLimits, ArchiveListing } from './mime';
+export type { ArchiveLimitName, ArchiveListing } from './mime';
 
 // object store
 export {

@@ -1,10 +1,13 @@
 import type { CompiledPattern, Rule } from '@avfleet/config';
+import { isHashServiceType } from '@avfleet/scanners';
 import type { Whitelist } from '../src/aggregate/aggregate-types';
 
 /**
  * Test helpers (exported for other packages' tests): a fully resolved Rule
  * with the defaults of semantics.md §1–§2 for a ClamAV rule, overridable.
- * Symbol names derive from `symbol` (default: the upper-cased name).
+ * Symbol names derive from `symbol` (default: the upper-cased name). A `type`
+ * other than clamav comes with its `specific` options (they must agree), and a
+ * hash service with `servers: null`.
  */
 export function testRule(overrides: Partial<Rule> = {}): Rule {
   const name = overrides.name ?? 'clamav';
@@ -57,7 +60,14 @@ export function testRule(overrides: Partial<Rule> = {}): Rule {
   if (overrides.maxScanTime === undefined && (overrides.timeout !== undefined || overrides.retransmits !== undefined)) {
     base.maxScanTime = (overrides.timeout ?? base.timeout) * (1 + (overrides.retransmits ?? base.retransmits));
   }
-  return { ...base, ...overrides };
+  const rule = { ...base, ...overrides };
+  if (rule.specific.type !== rule.type) {
+    throw new Error(`testRule: type ${rule.type} with specific options of ${rule.specific.type}; pass specific: { type: '${rule.type}', … }`);
+  }
+  if ((rule.servers === null) !== isHashServiceType(rule.type)) {
+    throw new Error(`testRule: a ${rule.type} rule ${rule.servers === null ? 'needs' : 'has no'} servers`);
+  }
+  return rule as Rule;
 }
 
 /**

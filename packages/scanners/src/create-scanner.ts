@@ -1,90 +1,71 @@
 import { AvastClient } from './clients/avast/avast-client';
-import { ClamavClient, type ClamavClientOptions } from './clients/clamav/clamav-client';
+import { ClamavClient } from './clients/clamav/clamav-client';
 import { FprotClient } from './clients/fprot/fprot-client';
+import { icapSettings } from './clients/icap/icap-options';
+import { IcapClient } from './clients/icap/icap-client';
 import { KasperskyClient } from './clients/kaspersky/kaspersky-client';
+import { KasperskySeClient } from './clients/kaspersky-se/kaspersky-se-client';
+import { MetadefenderClient } from './clients/metadefender/metadefender-client';
 import { SavapiClient } from './clients/savapi/savapi-client';
 import { SophosClient } from './clients/sophos/sophos-client';
-import { IcapClient } from './clients/icap/icap-client';
-import type { IcapSettings } from './clients/icap/icap-options';
-import { KasperskySeClient, type KasperskySeClientOptions } from './clients/kaspersky-se/kaspersky-se-client';
-import { MetadefenderClient } from './clients/metadefender/metadefender-client';
-import type { HashLookupClientOptions } from './clients/shared/hash-lookup';
 import { VirustotalClient } from './clients/virustotal/virustotal-client';
 import { ScannerError } from './errors';
 import type { Scanner } from './scanner';
-
-/** Every scanner type the antivirus module knows (scanners.md "Summary"). */
-export const SCANNER_TYPES = ['clamav', 'fprot', 'sophos', 'savapi', 'kaspersky', 'kaspersky_se', 'avast', 'virustotal', 'metadefender', 'icap'] as const;
-export type ScannerTypeName = (typeof SCANNER_TYPES)[number];
-
-/** Options of every type in one bag: the socket options (clamav's) plus each type's extras; `checkOptions` enforces what a type requires. */
-export type ScannerClientOptions = ClamavClientOptions & {
-  /** savapi, kaspersky, avast: directory of the private temp files (required for them). */
-  readonly tmpdir?: string;
-  /** savapi: the licence's product id for `SET PRODUCT` (required for it). */
-  readonly productId?: string;
-} & HttpScannerExtras;
+import type { ScannerCommonOptions } from './scanner-options';
+import { isHashService, isScannerType, SCANNER_TYPES, type ScannerSpecificOptions } from './scanner-types';
 
 /**
- * kaspersky_se (useHttps, useFiles, keepalive, authString, userAgent), the hash
- * services (apikey, url, thresholds, symbols; `servers` is ignored for them and
- * may have no entries) and icap (its settings, camelCase).
+ * Scanner type → client: the only registry. `common` holds what every client
+ * takes (servers, timeout, retransmits, health, observer); `specific` a
+ * rule's typed options of one type, and its `type` picks the client, which
+ * receives exactly those options. Throws ScannerError
+ * AVF_ERR_SCANNER_UNKNOWN_TYPE for a type it does not know (an untyped
+ * caller), and AVF_ERR_SCANNER_OPTIONS for options no client can use.
  */
-export type HttpScannerExtras = Partial<Omit<KasperskySeClientOptions, 'servers' | 'timeoutSec' | 'retransmits' | 'upstream' | 'onAttempt' | 'tmpdir'>> &
-  Partial<Omit<HashLookupClientOptions, 'timeoutSec' | 'onAttempt'>> &
-  Partial<IcapSettings>;
-
-const HASH_TYPES: readonly string[] = ['virustotal', 'metadefender'];
-
-/** Types that hand the scanner a temp file path and so need `tmpdir`. */
-const TEMP_FILE_TYPES: readonly string[] = ['savapi', 'kaspersky', 'avast'];
-
-/**
- * Scanner type → client: the only registry. Throws ScannerError
- * AVF_ERR_SCANNER_UNKNOWN_TYPE for a type it does not know, and
- * AVF_ERR_SCANNER_OPTIONS for options no client can use.
- */
-export function createScanner(type: string, options: ScannerClientOptions): Scanner {
-  if (!(SCANNER_TYPES as readonly string[]).includes(type)) {
+export function createScanner(common: ScannerCommonOptions, specific: ScannerSpecificOptions): Scanner {
+  const type: string = specific.type;
+  if (!isScannerType(type)) {
     throw new ScannerError('AVF_ERR_SCANNER_UNKNOWN_TYPE', `unknown scanner type "${type}"; use one of: ${SCANNER_TYPES.join(', ')}`);
   }
-  checkOptions(type, options);
-  switch (type as ScannerTypeName) {
+  checkOptions(common, specific);
+  switch (specific.type) {
     case 'clamav':
-      return new ClamavClient(options);
+      return new ClamavClient(common);
     case 'fprot':
-      return new FprotClient(options);
+      return new FprotClient(common);
     case 'sophos':
-      return new SophosClient(options);
+      return new SophosClient(common);
     case 'savapi':
-      return new SavapiClient({ ...options, tmpdir: options.tmpdir ?? '', productId: options.productId ?? '' });
+      return new SavapiClient({ ...common, tmpdir: specific.tmpdir, productId: specific.productId });
     case 'kaspersky':
-      return new KasperskyClient({ ...options, tmpdir: options.tmpdir ?? '' });
+      return new KasperskyClient({ ...common, tmpdir: specific.tmpdir });
     case 'avast':
-      return new AvastClient({ ...options, tmpdir: options.tmpdir ?? '' });
-    case 'kaspersky_se':
-      return new KasperskySeClient(options);
-    case 'virustotal':
-      return new VirustotalClient({ ...options, apikey: options.apikey ?? '' });
-    case 'metadefender':
-      return new MetadefenderClient({ ...options, apikey: options.apikey ?? '' });
-    case 'icap':
-      return new IcapClient(options);
-    default: {
-      const unhandled: never = type as never;
-      throw new ScannerError('AVF_ERR_SCANNER_UNKNOWN_TYPE', `unknown scanner type "${String(unhandled)}"`);
+      return new AvastClient({ ...common, tmpdir: specific.tmpdir });
+    case 'kaspersky_se': {
+      const { tmpdir, useHttps, useFiles, keepalive, authString } = specific;
+      return new KasperskySeClient({ ...common, tmpdir, useHttps, useFiles, keepalive, authString });
     }
+    case 'virustotal':
+    case 'metadefender': {
+      const { apikey, url, minimumEngines, lowCategory, mediumCategory, symbols } = specific;
+      const options = { ...common, apikey, url, minimumEngines, lowCategory, mediumCategory, symbols };
+      return specific.type === 'virustotal' ? new VirustotalClient(options) : new MetadefenderClient(options);
+    }
+    case 'icap':
+      return new IcapClient({ ...common, ...icapSettings(specific.options) });
   }
 }
 
-function checkOptions(type: string, o: ScannerClientOptions): void {
+function checkOptions(o: ScannerCommonOptions, specific: ScannerSpecificOptions): void {
   const problems: string[] = [];
   if (!(o.timeoutSec > 0)) problems.push(`timeoutSec must be > 0 (got ${o.timeoutSec})`);
   if (!(Number.isInteger(o.retransmits) && o.retransmits >= 0)) problems.push(`retransmits must be an integer ≥ 0 (got ${o.retransmits})`);
-  if (HASH_TYPES.includes(type)) {
-    if (!o.apikey) problems.push('apikey is required (the service\'s API key; set apikey in the rule)');
+  if (isHashService(specific)) {
+    if (!specific.apikey) problems.push('apikey is required (the service\'s API key; set apikey in the rule)');
   } else if (o.servers.entries.length === 0) problems.push('servers has no entries ("no servers defined")');
-  if (TEMP_FILE_TYPES.includes(type) && !o.tmpdir) problems.push('tmpdir is required (the directory for temp files the scanner reads; default /tmp)');
-  if (type === 'savapi' && (o.productId === undefined || !/^\S+$/.test(o.productId))) problems.push(`productId is required and must be one word (the licence's product id; got ${JSON.stringify(o.productId)})`);
-  if (problems.length > 0) throw new ScannerError('AVF_ERR_SCANNER_OPTIONS', `cannot build a ${type} scanner: ${problems.join('; ')}`);
+  if ((specific.type === 'savapi' || specific.type === 'kaspersky' || specific.type === 'avast') && !specific.tmpdir) {
+    problems.push('tmpdir is required (the directory for temp files the scanner reads; default /tmp)');
+  }
+  if (specific.type === 'savapi' && !(typeof specific.productId === 'string' && /^\S+$/.test(specific.productId))) problems.push(`productId is required and must be one word (the licence's product id; got ${JSON.stringify(specific.productId)})`);
+  if (problems.length > 0) throw new ScannerError('AVF_ERR_SCANNER_OPTIONS', `cannot build a ${specific.type} scanner: ${problems.join('; ')}`);
 }

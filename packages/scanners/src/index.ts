@@ -1,21 +1,23 @@
 export type { FailReason, CleanVerdict, VirusVerdict, EncryptedVerdict, MacroVerdict, CategoryVerdict, FailVerdict, Verdict, VerdictKind } from './verdict';
 export { VERDICT_KINDS, clean, virus, encrypted, macro, category, fail, isCacheable } from './verdict';
 export type { ScanBody, ScanContext, AttemptEvent, AttemptObserver, Scanner } from './scanner';
-export type { SocketScannerOptions, TempFileScannerOptions, SavapiScannerOptions } from './scanner-options';
+export type { ScannerCommonOptions, TempFileScannerOptions, SavapiScannerOptions } from './scanner-options';
+export { DEFAULT_TMPDIR } from './scanner-options';
+export type { ScannerType, ScannerSpecificOptions, SpecificOptionsOf, SpecificFieldsByType, HashServiceSpecific } from './scanner-types';
+export { SCANNER_TYPES, isHashService, isHashServiceType, isScannerType } from './scanner-types';
 
 export type { TransportErrorCode, ScannerErrorCode } from './errors';
 export { TransportError, ScannerError, isTransportError, TRANSPORT_ERROR_CODES, SCANNER_ERROR_CODES } from './errors';
 
-export type { ScannerTypeName, ScannerClientOptions } from './create-scanner';
-export { createScanner, SCANNER_TYPES } from './create-scanner';
+export { createScanner } from './create-scanner';
 
 export type { SocketAddress, ConnectOptions } from './transport/socket-connection';
 export { SocketConnection, formatAddress } from './transport/socket-connection';
 export { DelimitedReader } from './transport/delimited-reader';
 export type {
-  ServerStrategyInput,
-  ServerEntryInput,
-  ServerListInput,
+  ServerStrategy,
+  ServerEntry,
+  ServerList,
   UpstreamHealthOptions,
   UpstreamListOptions,
 } from './transport/upstream-list';
@@ -52,23 +54,22 @@ export type { AvastClientOptions } from './clients/avast/avast-client';
 export { AvastClient } from './clients/avast/avast-client';
 export { AvastScanReply, unescapeAvastName } from './clients/avast/avast-reply';
 
-export type { HttpScannerExtras } from './create-scanner';
 export type { HttpRequestOptions, HttpResponse } from './transport/http-request';
 export { httpRequest, hostHeader, HTTP_DEFAULT_MAX_BODY } from './transport/http-request';
 export type { KasperskySeClientOptions } from './clients/kaspersky-se/kaspersky-se-client';
-export { KasperskySeClient, KASPERSKY_SE_USER_AGENT } from './clients/kaspersky-se/kaspersky-se-client';
+export { KasperskySeClient, KASPERSKY_SE_USER_AGENT, KASPERSKY_SE_DEFAULTS } from './clients/kaspersky-se/kaspersky-se-client';
 export { mapKasperskySeReply, KASPERSKY_SE_MACRO_TEXT, KASPERSKY_SE_ENCRYPTED_TEXT } from './clients/kaspersky-se/kaspersky-se-reply';
-export type { HashCategoryName, HashCategorySymbol, HashThresholds } from './clients/shared/hash-category';
-export { categoryFromCounts, bodyDigest, defaultCategorySymbols, HASH_DEFAULT_THRESHOLDS } from './clients/shared/hash-category';
+export type { HashCategoryName, HashCategorySymbol, HashServiceType, HashThresholds } from './clients/shared/hash-category';
+export { categoryFromCounts, bodyDigest, defaultCategorySymbols, HASH_CATEGORY_NAMES, HASH_DEFAULT_THRESHOLDS, HASH_SERVICE_TYPES, HASH_SERVICE_URLS } from './clients/shared/hash-category';
 export type { HashLookupClientOptions } from './clients/shared/hash-lookup';
 export type { VirustotalClientOptions } from './clients/virustotal/virustotal-client';
 export { VirustotalClient } from './clients/virustotal/virustotal-client';
-export { mapVirustotalReply, virustotalRequestUrl, VIRUSTOTAL_DEFAULT_URL } from './clients/virustotal/virustotal-reply';
+export { mapVirustotalReply, virustotalRequestUrl } from './clients/virustotal/virustotal-reply';
 export type { MetadefenderClientOptions } from './clients/metadefender/metadefender-client';
 export { MetadefenderClient } from './clients/metadefender/metadefender-client';
-export { mapMetadefenderReply, METADEFENDER_DEFAULT_URL } from './clients/metadefender/metadefender-reply';
-export type { IcapSettings, IcapClientOptions } from './clients/icap/icap-options';
-export { ICAP_SETTINGS_DEFAULTS, icapSettingsFromConfig, resolveIcapSettings } from './clients/icap/icap-options';
+export { mapMetadefenderReply } from './clients/metadefender/metadefender-reply';
+export type { IcapSettings, IcapClientOptions, IcapOptionName, IcapOptions } from './clients/icap/icap-options';
+export { ICAP_DEFAULTS, ICAP_SETTINGS_DEFAULTS, icapSettings, resolveIcapSettings } from './clients/icap/icap-options';
 export { IcapClient, ICAP_EXTENDED_AGENT } from './clients/icap/icap-client';
 export type { IcapBlock } from './clients/icap/icap-block';
 export { parseIcapBlock, parseEncapsulated } from './clients/icap/icap-block';

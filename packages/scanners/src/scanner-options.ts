@@ -1,13 +1,14 @@
 import type { AttemptObserver } from './scanner';
-import type { ServerListInput, UpstreamHealthOptions } from './transport/upstream-list';
+import type { ServerList, UpstreamHealthOptions } from './transport/upstream-list';
 
 /**
- * Options every socket scanner client takes, already resolved (defaults from
- * packages/config's scanner-defaults; core's rule-to-scanner-options builds them).
+ * Options every scanner client takes, already resolved (defaults from
+ * packages/config's scanner-defaults; core's rule-to-scanner-options builds
+ * them from a rule). The hash services use only the timeout and `onAttempt`.
  */
-export interface SocketScannerOptions {
-  /** The rule's parsed `servers` (same shape as config's ServerList). */
-  readonly servers: ServerListInput;
+export interface ScannerCommonOptions {
+  /** The rule's parsed `servers` (hash services: no entries). */
+  readonly servers: ServerList;
   /** Seconds per attempt (connect plus the whole exchange). */
   readonly timeoutSec: number;
   /** Extra attempts after the first, on I/O errors only. */
@@ -16,10 +17,15 @@ export interface SocketScannerOptions {
   readonly upstream?: Partial<UpstreamHealthOptions>;
   /** Called after every attempt (metrics, logs). */
   readonly onAttempt?: AttemptObserver;
+  /** The rule's `default_score`: weight of a threat verdict where the protocol gives none (icap; default 1). */
+  readonly defaultScore?: number;
 }
 
+/** Where temp files go unless a rule says otherwise (`tmpdir`). */
+export const DEFAULT_TMPDIR = '/tmp';
+
 /** Scanners that receive a temp file path instead of the bytes (savapi, kaspersky, avast). */
-export interface TempFileScannerOptions extends SocketScannerOptions {
+export interface TempFileScannerOptions extends ScannerCommonOptions {
   /** Directory for the private temp files; the scanner daemon must be able to read them. */
   readonly tmpdir: string;
 }

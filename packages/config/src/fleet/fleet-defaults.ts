@@ -1,4 +1,5 @@
-import type { ActionThresholds, ArchiveLimits, HostPort, LogLevel, MimeLimitSettings, UpstreamLimits } from './fleet-settings';
+import { UPSTREAM_HEALTH_DEFAULTS, type UpstreamHealthOptions } from '@avfleet/scanners';
+import type { ActionThresholds, ArchiveLimits, HostPort, LogLevel, MimeLimitSettings } from './fleet-settings';
 
 /**
  * Every fleet setting's default, in one frozen object (interfaces.md §2,
@@ -30,7 +31,7 @@ export interface FleetDefaults {
   readonly archive: ArchiveLimits;
   readonly mime: MimeLimitSettings;
   readonly logLevel: LogLevel;
-  readonly upstream: UpstreamLimits;
+  readonly upstream: UpstreamHealthOptions;
   readonly stalledIntervalSec: number;
   readonly lenient: boolean;
 }
@@ -67,7 +68,7 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },
   mime: { maxParts: 1000, maxDepth: 32, maxHeaderBytes: 1048576 },
   logLevel: 'info',
-  upstream: { errorTimeSec: 10, maxErrors: 4, reviveTimeSec: 60 },
+  upstream: { ...UPSTREAM_HEALTH_DEFAULTS },
   stalledIntervalSec: 30,
   lenient: false,
 } satisfies FleetDefaults);

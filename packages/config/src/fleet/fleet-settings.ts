@@ -1,3 +1,4 @@
+import type { UpstreamHealthOptions } from '@avfleet/scanners';
 import type { ActionName } from '../rules/rule';
 
 /** The resolved fleet settings (interfaces.md §2): every field filled, nothing optional. */
@@ -12,7 +13,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Actions that take a score threshold (`no action` is what is left below the lowest). */
 export type ThresholdAction = Exclude<ActionName, 'no action'>;
-/** Score thresholds, e.g. `{ reject: 15, 'add header': 6, greylist: 4 }`; an action absent here is never reached by score. */
+/**
+ * Score thresholds (AVFLEET_ACTIONS), e.g. `{ reject: 15, 'add header': 6, greylist: 4 }`:
+ * the one shape, read by the aggregation as it is (packages/core's pick-action);
+ * an action absent here is never reached by score.
+ */
 export type ActionThresholds = Readonly<Partial<Record<ThresholdAction, number>>>;
 
 export interface FolderStoreSettings {
@@ -40,10 +45,15 @@ export interface S3StoreSettings {
 
 export type StoreSettings = FolderStoreSettings | S3StoreSettings;
 
+/** Bounds for listing archive members (AVFLEET_ARCHIVE_*; packages/core's mime/archive-listing applies them). */
 export interface ArchiveLimits {
+  /** Archives inside archives followed at most this deep (the outer archive is depth 1). */
   readonly maxDepth: number;
+  /** Member names collected in total, nested ones included. */
   readonly maxMembers: number;
+  /** Bytes decompressed in total while looking into nested archives. */
   readonly maxBytes: number;
+  /** A member is not decompressed beyond this many times its compressed size. */
   readonly maxRatio: number;
 }
 
@@ -51,17 +61,10 @@ export interface ArchiveLimits {
 export interface MimeLimitSettings {
   /** Leaf parts in all, parts of attached messages, uuencoded blocks and TNEF members included. */
   readonly maxParts: number;
-  /** Nesting of multiparts and attached messages. */
+  /** Nesting of MIME nodes (multiparts and attached messages) below the top-level part. */
   readonly maxDepth: number;
   /** Bytes of one header block. */
   readonly maxHeaderBytes: number;
-}
-
-/** Rspamd's upstream_error_time / upstream_max_errors / upstream_revive_time (semantics.md §10.3). */
-export interface UpstreamLimits {
-  readonly errorTimeSec: number;
-  readonly maxErrors: number;
-  readonly reviveTimeSec: number;
 }
 
 export type FleetRole = 'producer' | 'worker' | 'scan' | 'cli';
@@ -91,7 +94,8 @@ export interface FleetSettings {
   readonly archive: ArchiveLimits;
   readonly mime: MimeLimitSettings;
   readonly logLevel: LogLevel;
-  readonly upstream: UpstreamLimits;
+  /** Rspamd's upstream_error_time / upstream_max_errors / upstream_revive_time. */
+  readonly upstream: UpstreamHealthOptions;
   /** How often workers look for stalled jobs, and how long a job lock lasts without renewal (BullMQ's stalledInterval/lockDuration): a crashed worker's jobs run again within about twice this. */
   readonly stalledIntervalSec: number;
   /** Drop invalid rules with a warning instead of refusing to start (Rspamd's behaviour). */

@@ -14,7 +14,6 @@ export type {
   S3StoreSettings,
   StoreSettings,
   ThresholdAction,
-  UpstreamLimits,
 } from './fleet-settings';
 export { describeSettings, formatActionThresholds, settingsToMarkdown } from './describe-settings';
 export type { SettingDescriptor } from './describe-settings';

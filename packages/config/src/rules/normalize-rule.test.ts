@@ -1,6 +1,7 @@
+import { isHashServiceType, SCANNER_TYPES } from '@avfleet/scanners';
 import { Diagnostics } from './diagnostics';
 import { normalizeRule } from './normalize-rule';
-import type { Rule } from './rule';
+import type { Rule, RuleOf } from './rule';
 import type { TreeObject, TreePositions } from './ucl-view';
 import { NO_POSITIONS } from './ucl-view';
 
@@ -70,6 +71,25 @@ describe('normalizeRule: defaults (semantics.md §1–§2, scanners.md summary)'
     expect(vt.specific.symbols.low).toMatchObject({ symbol: 'VIRUSTOTAL_LOW', score: 2 });
     const md = ok('metadefender', { apikey: 'k' });
     expect(md.specific).toMatchObject({ url: 'https://api.metadefender.com/v4/hash' });
+  });
+
+  it.each([...SCANNER_TYPES])('gives a %s rule the specific options of its own type', (type) => {
+    const block: TreeObject = { servers: 'h', socket: 'h:1', apikey: 'k' };
+    const { rule, errors } = norm(type, block, type === 'icap' ? 'external_services' : 'antivirus');
+    expect(errors).toEqual([]);
+    expect(rule?.type).toBe(type);
+    expect(rule?.specific.type).toBe(type);
+    expect(rule?.servers === null).toBe(isHashServiceType(type));
+  });
+
+  it('does not compile a rule whose type, servers and specific options disagree', () => {
+    const clam = ok('clamav', { servers: 'h' }) as RuleOf<'clamav'>;
+    // @ts-expect-error a clamav rule cannot carry savapi options (tsc -p tsconfig.check.json fails if this compiles)
+    const wrong: Rule = { ...clam, specific: { type: 'savapi', tmpdir: '/tmp', productId: '1' } };
+    // @ts-expect-error a clamav rule has servers (only hash services have none)
+    const noServers: Rule = { ...clam, servers: null };
+    const right: Rule = { ...clam, type: 'savapi', specific: { type: 'savapi', tmpdir: '/tmp', productId: '1' } };
+    expect([wrong.type, noServers.type, right.type]).toEqual(['clamav', 'clamav', 'savapi']);
   });
 
   it('builds ICAP rules only in external_services', () => {

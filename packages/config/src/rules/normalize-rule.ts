@@ -1,10 +1,10 @@
+import { isHashServiceType, isScannerType, SCANNER_TYPES, type ScannerType, type ServerList } from '@avfleet/scanners';
 import type { SourcePosition } from '../source-position';
 import type { Diagnostics } from './diagnostics';
 import { compilePatternSet, flattenMaps } from './compile-pattern-set';
 import { OptionReader } from './option-reader';
 import { parseServers } from './parse-servers';
-import type { ActionName, Rule, ScannerType, ServerList, VerdictTrigger } from './rule';
-import { SCANNER_TYPES } from './rule';
+import type { ActionName, Rule, RuleCommon, RuleSpecificOptions, VerdictTrigger } from './rule';
 import { KNOWN_ACTIONS_TEXT, VERDICT_TRIGGERS, parseActionName, parseRateLimit } from './rule-values';
 import { DEFAULT_DESCRIPTION, DEFAULT_GROUP, ICAP_DESCRIPTION, ICAP_GROUP, SCANNER_DEFAULTS } from './scanner-defaults';
 import { normalizeSpecific } from './normalize-specific';
@@ -44,9 +44,9 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
     ctx.diag.warn('AVF_WARN_OTHER', `rule "${blockName}": default_port is ignored for ${type} (as in Rspamd); give the port in servers (host:port)`, r.position('default_port'));
   }
   const defaultPort = d.ignoresDefaultPortOption ? 0 : Math.trunc(configuredPort ?? d.defaultPort);
-  const servers = d.hashService ? null : readServers(r, type, defaultPort);
+  const servers = isHashServiceType(type) ? null : readServers(r, type, defaultPort);
   const timeout = r.num('timeout', { positive: true }) ?? d.timeout;
-  const retransmits = d.hashService ? 0 : Math.trunc(r.num('retransmits', { min: 0 }) ?? d.retransmits);
+  const retransmits = isHashServiceType(type) ? 0 : Math.trunc(r.num('retransmits', { min: 0 }) ?? d.retransmits);
   const where = (key: string) => ({ rule: blockName, key, owner: block });
   /** `patterns`, `patterns_fail` or `mime_parts_filter_regex`, compiled; [] when absent. */
   const patternSet = (key: string) => {
@@ -66,7 +66,9 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
     ctx.diag.warn('AVF_WARN_OTHER', `rule "${blockName}": symbol_type "${symbolType}" is treated as "normal" (only "postfilter" changes anything)`, r.position('symbol_type'));
   }
 
-  const rule: Rule = {
+  // normalizeSpecific gives options of `type`, and a rule other than a hash service without servers has an
+  // error and is dropped (both tested in normalize-rule.test): what the cast to Rule states.
+  const rule = {
     name,
     type,
     symbol,
@@ -115,7 +117,7 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
     source: ctx.blockPosition ?? ctx.pos.objectPosition(block),
     section: ctx.section,
     maxScanTime: timeout * (1 + retransmits),
-  };
+  } satisfies RuleCommon & { readonly type: ScannerType; readonly servers: ServerList | null; readonly specific: RuleSpecificOptions } as Rule;
   r.touch('log_prefix');
   validateRule(rule, r);
   return ctx.diag.errors.length > mark ? null : rule;
@@ -124,8 +126,7 @@ export function normalizeRule(blockName: string, block: TreeObject, ctx: Normali
 function resolveType(blockName: string, r: OptionReader, ctx: NormalizeContext): ScannerType | null {
   const explicit = r.str('type');
   const type = explicit ?? blockName;
-  const known = (SCANNER_TYPES as readonly string[]).includes(type);
-  if (!known) {
+  if (!isScannerType(type)) {
     let hint = explicit === undefined ? `; add type = "clamav" (or ${SCANNER_TYPES.filter((t) => t !== 'icap').join(', ')})` : '';
     if (blockName === 'antivirus') hint = '; this file holds the inside of the antivirus section: remove the surrounding antivirus { } wrapper';
     else if (blockName.startsWith('//')) hint = '; "//" is not a comment in UCL: use # to comment out a block';
@@ -137,7 +138,7 @@ function resolveType(blockName: string, r: OptionReader, ctx: NormalizeContext):
     return null;
   }
   if (type !== 'icap' && ctx.section === 'external_services') return null;
-  return type as ScannerType;
+  return type;
 }
 
 function readServers(r: OptionReader, type: ScannerType, defaultPort: number): ServerList | null {

@@ -1,20 +1,23 @@
-import type { CategorySymbol, ScannerSpecificOptions, ScannerType } from './rule';
-import type { OptionReader } from './option-reader';
-import type { CategoryName, IcapOptions } from './scanner-defaults';
 import {
-  CATEGORY_NAMES,
-  DEFAULT_SAVAPI_PRODUCT_ID,
   DEFAULT_TMPDIR,
-  HASH_CATEGORY_DEFAULTS,
+  HASH_CATEGORY_NAMES,
+  HASH_DEFAULT_THRESHOLDS,
   HASH_SERVICE_URLS,
-  HASH_THRESHOLDS,
   ICAP_DEFAULTS,
   KASPERSKY_SE_DEFAULTS,
-} from './scanner-defaults';
+  type HashCategoryName,
+  type HashServiceType,
+  type IcapOptions,
+  type ScannerType,
+  type SpecificOptionsOf,
+} from '@avfleet/scanners';
+import type { CategorySymbol, RuleSpecificOptions } from './rule';
+import type { OptionReader } from './option-reader';
+import { DEFAULT_SAVAPI_PRODUCT_ID, HASH_CATEGORY_DEFAULTS } from './scanner-defaults';
 import { isTreeObject, positionOf } from './ucl-view';
 
 /** Per-type options of one rule (scanners.md), defaults filled. */
-export function normalizeSpecific(type: ScannerType, r: OptionReader): ScannerSpecificOptions {
+export function normalizeSpecific(type: ScannerType, r: OptionReader): RuleSpecificOptions {
   switch (type) {
     case 'clamav':
     case 'fprot':
@@ -46,10 +49,10 @@ export function normalizeSpecific(type: ScannerType, r: OptionReader): ScannerSp
   }
 }
 
-function hashSpecific(type: 'virustotal' | 'metadefender', r: OptionReader): ScannerSpecificOptions {
-  const minimumEngines = r.num('minimum_engines', { min: 0 }) ?? HASH_THRESHOLDS.minimumEngines;
-  const lowCategory = r.num('low_category', { min: 0 }) ?? HASH_THRESHOLDS.lowCategory;
-  const mediumCategory = r.num('medium_category', { min: 0 }) ?? HASH_THRESHOLDS.mediumCategory;
+function hashSpecific(type: HashServiceType, r: OptionReader): SpecificOptionsOf<HashServiceType, CategorySymbol> {
+  const minimumEngines = r.num('minimum_engines', { min: 0 }) ?? HASH_DEFAULT_THRESHOLDS.minimumEngines;
+  const lowCategory = r.num('low_category', { min: 0 }) ?? HASH_DEFAULT_THRESHOLDS.lowCategory;
+  const mediumCategory = r.num('medium_category', { min: 0 }) ?? HASH_DEFAULT_THRESHOLDS.mediumCategory;
   if (!(minimumEngines <= lowCategory && lowCategory <= mediumCategory)) {
     r.diag.warn(
       'AVF_WARN_OTHER',
@@ -69,8 +72,8 @@ function hashSpecific(type: 'virustotal' | 'metadefender', r: OptionReader): Sca
 }
 
 /** The user's `symbols` table merged over the defaults key by key; `<category> = false` disables it. */
-function categorySymbols(type: 'virustotal' | 'metadefender', r: OptionReader): Record<CategoryName, CategorySymbol> {
-  const out: Record<CategoryName, CategorySymbol> = { ...HASH_CATEGORY_DEFAULTS[type] };
+function categorySymbols(type: HashServiceType, r: OptionReader): Record<HashCategoryName, CategorySymbol> {
+  const out: Record<HashCategoryName, CategorySymbol> = { ...HASH_CATEGORY_DEFAULTS[type] };
   const raw = r.raw('symbols');
   if (raw === undefined) return out;
   if (!isTreeObject(raw)) {
@@ -79,11 +82,11 @@ function categorySymbols(type: 'virustotal' | 'metadefender', r: OptionReader): 
   }
   for (const [cat, v] of Object.entries(raw)) {
     const pos = positionOf(r.pos, raw, cat);
-    if (!(CATEGORY_NAMES as readonly string[]).includes(cat)) {
-      r.diag.warn('AVF_WARN_UNKNOWN_KEY', `rule "${r.rule}": unknown category symbols.${cat} ignored (known: ${CATEGORY_NAMES.join(', ')})`, pos);
+    if (!(HASH_CATEGORY_NAMES as readonly string[]).includes(cat)) {
+      r.diag.warn('AVF_WARN_UNKNOWN_KEY', `rule "${r.rule}": unknown category symbols.${cat} ignored (known: ${HASH_CATEGORY_NAMES.join(', ')})`, pos);
       continue;
     }
-    const name = cat as CategoryName;
+    const name = cat as HashCategoryName;
     const base = out[name];
     if (v === false) {
       out[name] = { ...base, enabled: false };

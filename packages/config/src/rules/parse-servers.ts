@@ -1,4 +1,4 @@
-import type { ServerEntry, ServerList, ServerStrategy } from './rule';
+import type { ServerEntry, ServerList, ServerStrategy } from '@avfleet/scanners';
 
 /**
  * `servers` grammar (semantics.md §10.1):

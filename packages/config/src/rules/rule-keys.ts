@@ -1,5 +1,4 @@
-import type { ScannerType } from './rule';
-import { ICAP_DEFAULTS } from './scanner-defaults';
+import { ICAP_DEFAULTS, type ScannerType } from '@avfleet/scanners';
 
 /** Options every rule understands (semantics.md §2, interfaces.md §2 additions). */
 export const COMMON_KEYS: readonly string[] = [

@@ -1,30 +1,9 @@
+import type { HashCategorySymbol, HashServiceType, ScannerSpecificOptions, ScannerType, ServerList, SpecificOptionsOf } from '@avfleet/scanners';
 import type { SourcePosition } from '../source-position';
-
-/**
- * The typed, validated rule model built from the parsed `antivirus` section
- * (semantics.md §1–§2, scanners.md summary). Every field is resolved: defaults
- * are filled, sizes and timeouts are plain numbers, regexes are compiled.
- */
-export const SCANNER_TYPES = [
-  'clamav', 'fprot', 'sophos', 'savapi', 'kaspersky', 'kaspersky_se', 'avast', 'virustotal', 'metadefender', 'icap',
-] as const;
-export type ScannerType = (typeof SCANNER_TYPES)[number];
 
 /** Rspamd's action names (spellings with `_` and `accept` are normalised at load time). */
 export const ACTION_NAMES = ['no action', 'greylist', 'add header', 'rewrite subject', 'soft reject', 'reject'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
-
-export type ServerStrategy = 'round-robin' | 'master-slave' | 'random' | 'hash';
-export type ServerEntry =
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly priority: number }
-  | { readonly kind: 'unix'; readonly path: string; readonly priority: number }
-  | { readonly kind: 'srv'; readonly service: string; readonly domain: string; readonly priority: number };
-export interface ServerList {
-  readonly strategy: ServerStrategy;
-  /** True when the string began with a strategy prefix (master-slave gives the first entry priority 1 when none is given). */
-  readonly explicitStrategy: boolean;
-  readonly entries: readonly ServerEntry[];
-}
 
 /** One compiled entry of `patterns`, `patterns_fail` or `mime_parts_filter_regex`, in configuration order. */
 export interface CompiledPattern {
@@ -39,38 +18,14 @@ export interface CompiledPattern {
 
 export type VerdictTrigger = 'virus' | 'encrypted' | 'macro';
 
-/** Per-type options that only some scanners have. */
-export type ScannerSpecificOptions =
-  | { readonly type: 'clamav' | 'fprot' | 'sophos' }
-  | { readonly type: 'savapi'; readonly productId: string; readonly tmpdir: string }
-  | { readonly type: 'kaspersky' | 'avast'; readonly tmpdir: string }
-  | {
-      readonly type: 'kaspersky_se';
-      readonly tmpdir: string;
-      readonly useHttps: boolean;
-      readonly useFiles: boolean;
-      readonly keepalive: boolean;
-      readonly authString: string | null;
-    }
-  | {
-      readonly type: 'virustotal' | 'metadefender';
-      readonly apikey: string;
-      readonly url: string;
-      readonly minimumEngines: number;
-      readonly lowCategory: number;
-      readonly mediumCategory: number;
-      /** category → symbol settings, merged over the type's defaults. */
-      readonly symbols: Readonly<Record<'clean' | 'low' | 'medium' | 'high', CategorySymbol>>;
-    }
-  | { readonly type: 'icap'; readonly options: Readonly<Record<string, unknown>> };
+/** Per-type options that only some scanners have: the scanners' own, with the hash services' category symbols carrying their score. */
+export type RuleSpecificOptions = ScannerSpecificOptions<CategorySymbol>;
 
-export interface CategorySymbol {
-  readonly symbol: string;
+/** A hash service's category symbol as the client uses it, with what Rspamd registers for it. */
+export interface CategorySymbol extends HashCategorySymbol {
   readonly score: number;
   readonly description: string;
   readonly group: string;
-  /** false when the operator wrote `symbols.<category> = false`: the category emits nothing (clean caches `OK`). */
-  readonly enabled: boolean;
 }
 
 export interface RateLimit {
@@ -78,16 +33,14 @@ export interface RateLimit {
   readonly durationMs: number;
 }
 
-export interface Rule {
+/** What every rule has, whatever its scanner type. */
+export interface RuleCommon {
   /** Block name: `${SCANNER}`, queue name, default prefix. */
   readonly name: string;
-  readonly type: ScannerType;
   readonly symbol: string;
   readonly symbolFail: string;
   readonly symbolEncrypted: string;
   readonly symbolMacro: string;
-  /** null only for hash services. */
-  readonly servers: ServerList | null;
   readonly defaultPort: number;
   /** Seconds, per attempt. */
   readonly timeout: number;
@@ -133,7 +86,6 @@ export interface Rule {
   readonly defaultScore: number;
   /** avfleet addition: scans per period across the fleet. */
   readonly rateLimit: RateLimit | null;
-  readonly specific: ScannerSpecificOptions;
   /** Where the rule's block starts. */
   readonly source: SourcePosition | null;
   /** Configuration section the rule came from (`external_services` for ICAP rules of the directory layout). */
@@ -141,3 +93,22 @@ export interface Rule {
   /** Upper bound of one scan: `timeout × (1 + retransmits)` seconds (semantics.md §9, D44). */
   readonly maxScanTime: number;
 }
+
+/** A rule of one scanner type: `type`, `servers` and `specific` cannot disagree. */
+export type RuleOf<T extends ScannerType> = T extends ScannerType
+  ? RuleCommon & {
+      readonly type: T;
+      /** The parsed `servers`: every rule has them but the hash services, which have none. */
+      readonly servers: T extends HashServiceType ? null : ServerList;
+      readonly specific: SpecificOptionsOf<T, CategorySymbol>;
+    }
+  : never;
+
+/**
+ * The typed, validated rule model built from the parsed `antivirus` section
+ * (semantics.md §1–§2, scanners.md summary). Every field is resolved: defaults
+ * are filled, sizes and timeouts are plain numbers, regexes are compiled.
+ * Scanner types, server lists and the per-type options are @avfleet/scanners'
+ * vocabulary: a rule's `specific` is what its client takes. A rule of any type.
+ */
+export type Rule = RuleOf<ScannerType>;

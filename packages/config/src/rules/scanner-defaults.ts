@@ -1,8 +1,11 @@
-import type { CategorySymbol, ScannerType } from './rule';
+import { defaultCategorySymbols, HASH_CATEGORY_NAMES, type HashCategoryName, type HashServiceType, type ScannerType } from '@avfleet/scanners';
+import type { CategorySymbol } from './rule';
 
 /**
- * Per-type defaults (scanners.md "Summary", the icap and hash-service
- * sections). This is the only file holding per-type numbers.
+ * Per-type rule defaults (scanners.md "Summary", the icap and hash-service
+ * sections): ports, timeouts, retransmits, caching, messages, symbols. The
+ * defaults of the type-specific options (tmpdir, kaspersky_se, hash
+ * thresholds and URLs, icap) are the clients' own, in @avfleet/scanners.
  */
 export interface ScannerDefaults {
   /** 0 = no default port (kaspersky, avast; the rule's `default_port` is ignored for them). */
@@ -16,8 +19,6 @@ export interface ScannerDefaults {
   readonly cacheExpire: number;
   readonly message: string;
   readonly defaultScore: number;
-  /** Hash-lookup service: no servers, needs `apikey`. */
-  readonly hashService: boolean;
 }
 
 export const MESSAGE_VIRUS_FOUND = '${SCANNER}: virus found: "${VIRUS}"';
@@ -34,7 +35,6 @@ const socket = (defaultPort: number, timeout: number, retransmits: number): Scan
   cacheExpire: 3600,
   message: MESSAGE_VIRUS_FOUND,
   defaultScore: 1,
-  hashService: false,
 });
 
 const hash: ScannerDefaults = {
@@ -45,7 +45,6 @@ const hash: ScannerDefaults = {
   cacheExpire: 7200,
   message: MESSAGE_SPAM_FOUND,
   defaultScore: 1,
-  hashService: true,
 };
 
 export const SCANNER_DEFAULTS: Readonly<Record<ScannerType, ScannerDefaults>> = {
@@ -69,7 +68,6 @@ export const SCANNER_DEFAULTS: Readonly<Record<ScannerType, ScannerDefaults>> = 
   },
 };
 
-export const DEFAULT_TMPDIR = '/tmp';
 export const DEFAULT_SAVAPI_PRODUCT_ID = '0';
 export const DEFAULT_DESCRIPTION = 'antivirus symbol';
 export const DEFAULT_GROUP = 'antivirus';
@@ -77,81 +75,24 @@ export const DEFAULT_GROUP = 'antivirus';
 export const ICAP_GROUP = 'external_services';
 export const ICAP_DESCRIPTION = 'external services symbol';
 
-export const KASPERSKY_SE_DEFAULTS = {
-  useHttps: false,
-  useFiles: false,
-  keepalive: true,
-  authString: null,
-} as const;
+const CATEGORY_SCORES: Readonly<Record<HashCategoryName, number>> = { clean: -0.5, low: 2.0, medium: 5.0, high: 8.0 };
 
-export const HASH_SERVICE_URLS: Readonly<Record<'virustotal' | 'metadefender', string>> = {
-  virustotal: 'https://www.virustotal.com/vtapi/v2/file',
-  metadefender: 'https://api.metadefender.com/v4/hash',
-};
-
-export const HASH_THRESHOLDS = { minimumEngines: 3, lowCategory: 5, mediumCategory: 10 } as const;
-
-export const CATEGORY_NAMES = ['clean', 'low', 'medium', 'high'] as const;
-export type CategoryName = (typeof CATEGORY_NAMES)[number];
-
-const CATEGORY_SCORES: Readonly<Record<CategoryName, number>> = { clean: -0.5, low: 2.0, medium: 5.0, high: 8.0 };
-
-function categorySymbols(prefix: string, label: string): Readonly<Record<CategoryName, CategorySymbol>> {
-  const descriptions: Record<CategoryName, string> = {
+function categorySymbols(prefix: string, label: string): Readonly<Record<HashCategoryName, CategorySymbol>> {
+  const symbols = defaultCategorySymbols(prefix);
+  const descriptions: Record<HashCategoryName, string> = {
     clean: `${label} decided attachment to be clean`,
     low: `${label} found low number of threats`,
     medium: `${label} found medium number of threats`,
     high: `${label} found high number of threats`,
   };
-  const out = {} as Record<CategoryName, CategorySymbol>;
-  for (const c of CATEGORY_NAMES) {
-    out[c] = {
-      symbol: `${prefix}_${c.toUpperCase()}`,
-      score: CATEGORY_SCORES[c],
-      description: descriptions[c],
-      group: DEFAULT_GROUP,
-      enabled: true,
-    };
+  const out = {} as Record<HashCategoryName, CategorySymbol>;
+  for (const c of HASH_CATEGORY_NAMES) {
+    out[c] = { symbol: symbols[c].symbol, score: CATEGORY_SCORES[c], description: descriptions[c], group: DEFAULT_GROUP, enabled: symbols[c].enabled };
   }
   return out;
 }
 
-export const HASH_CATEGORY_DEFAULTS: Readonly<
-  Record<'virustotal' | 'metadefender', Readonly<Record<CategoryName, CategorySymbol>>>
-> = {
+export const HASH_CATEGORY_DEFAULTS: Readonly<Record<HashServiceType, Readonly<Record<HashCategoryName, CategorySymbol>>>> = {
   virustotal: categorySymbols('VIRUSTOTAL', 'VirusTotal'),
   metadefender: categorySymbols('METADEFENDER', 'MetaDefender'),
-};
-
-/** ICAP options (scanners.md "ICAP options and defaults"), snake_case as in the configuration. */
-export type IcapOptions = {
-  readonly scheme: string;
-  readonly ssl: boolean;
-  readonly no_ssl_verify: boolean;
-  readonly user_agent: string;
-  readonly x_client_header: boolean;
-  readonly x_rcpt_header: boolean;
-  readonly x_from_header: boolean;
-  readonly req_headers_enabled: boolean;
-  readonly http_headers_enabled: boolean;
-  readonly req_fake_url: string;
-  readonly use_http_result_header: boolean;
-  readonly use_http_3xx_as_threat: boolean;
-  readonly use_specific_content_type: boolean;
-};
-
-export const ICAP_DEFAULTS: IcapOptions = {
-  scheme: 'scan',
-  ssl: false,
-  no_ssl_verify: false,
-  user_agent: 'Rspamd',
-  x_client_header: false,
-  x_rcpt_header: false,
-  x_from_header: false,
-  req_headers_enabled: true,
-  http_headers_enabled: true,
-  req_fake_url: 'http://127.0.0.1/mail',
-  use_http_result_header: true,
-  use_http_3xx_as_threat: false,
-  use_specific_content_type: false,
 };

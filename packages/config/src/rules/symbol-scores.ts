@@ -1,3 +1,4 @@
+import { isHashService } from '@avfleet/scanners';
 import type { Diagnostics } from './diagnostics';
 import type { Rule } from './rule';
 import { DEFAULT_GROUP } from './scanner-defaults';
@@ -28,7 +29,7 @@ export function ruleSymbolScores(rules: readonly Rule[]): Record<string, SymbolS
     for (const name of [rule.symbolFail, rule.symbolEncrypted, rule.symbolMacro]) put(name, { score: 0, group: rule.group });
     for (const p of [...rule.patterns, ...rule.patternsFail]) put(p.name, { score: 0, group: rule.group });
     const spec = rule.specific;
-    if (spec.type === 'virustotal' || spec.type === 'metadefender') {
+    if (isHashService(spec)) {
       for (const c of Object.values(spec.symbols)) {
         if (c.enabled) out[c.symbol] = { score: c.score, description: c.description, group: c.group };
       }

@@ -1,6 +1,6 @@
+import { isHashService, SCANNER_TYPES } from '@avfleet/scanners';
 import type { OptionReader } from './option-reader';
 import type { Rule } from './rule';
-import { SCANNER_TYPES } from './rule';
 import { COMMON_KEYS, IGNORED_KEYS, TYPE_KEYS, suggestKey } from './rule-keys';
 import { SCANNER_DEFAULTS } from './scanner-defaults';
 
@@ -16,9 +16,8 @@ export function validateRule(rule: Rule, r: OptionReader): void {
   const diag = r.diag;
   const here = (key?: string) => r.position(key);
 
-  if (d.hashService) {
-    const apikey = 'apikey' in rule.specific ? rule.specific.apikey : '';
-    if (apikey === '') {
+  if (isHashService(rule.specific)) {
+    if (rule.specific.apikey === '') {
       diag.error('AVF_ERR_CONFIG_RULE', `rule "${r.rule}": no apikey defined for ${rule.type}; add apikey = "…" (quoted)`, here());
     }
   } else if (!r.has('servers') && !(rule.type === 'kaspersky_se' && r.has('socket'))) {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { buildAntivirusConfig, parseUcl } from '@avfleet/config';
-import { EMPTY_META, NOOP_LOGGER, ResultStore, createFleetMetrics, toActionThresholds, type AggregateJobData, type ScanJobResult } from '../index';
+import { EMPTY_META, NOOP_LOGGER, ResultStore, createFleetMetrics, type AggregateJobData, type ScanJobResult } from '../index';
 import { createAggregator, type ParentJob } from './aggregate-job';
 
 const config = buildAntivirusConfig(parseUcl(`clamav {
@@ -25,7 +25,7 @@ class MemoryRedis {
 
 function processorWith(redis: MemoryRedis): (job: ParentJob) => ReturnType<ReturnType<typeof createAggregator>['aggregate']> {
   const aggregator = createAggregator({
-    context: { rules: config.rules, symbolScores: config.symbolScores, thresholds: toActionThresholds({ reject: 15, 'add header': 6, greylist: 4 }), whitelists: new Map() },
+    context: { rules: config.rules, symbolScores: config.symbolScores, thresholds: { reject: 15, 'add header': 6, greylist: 4 }, whitelists: new Map() },
     results: new ResultStore(redis as unknown as Redis, 'avft', 600),
     metrics: createFleetMetrics(new Registry(), { defaultMetrics: false }),
     logger: NOOP_LOGGER,

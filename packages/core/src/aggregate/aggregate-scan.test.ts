@@ -94,7 +94,7 @@ describe('aggregateScan', () => {
   });
 
   it('a whitelist of one rule does not apply to another', () => {
-    const other = testRule({ name: 'sophos', type: 'sophos', symbol: 'SOPHOS_VIRUS' });
+    const other = testRule({ name: 'sophos', type: 'sophos', specific: { type: 'sophos' }, symbol: 'SOPHOS_VIRUS' });
     const v = { kind: 'virus', names: ['Eicar'] } as const;
     const r = run({ rules: [corpusClam, other], verdicts: [input(corpusClam, '1', v), input(other, '1', v)] }, { clamav: testWhitelist(['eicar']) });
     expect(Object.keys(r.symbols)).toEqual(['SOPHOS_VIRUS']);
@@ -190,6 +190,7 @@ describe('aggregateScan', () => {
     const vt = testRule({
       name: 'virustotal',
       type: 'virustotal',
+      servers: null,
       symbol: 'VIRUSTOTAL',
       action: 'reject',
       specific: {

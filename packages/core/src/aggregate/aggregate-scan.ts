@@ -1,4 +1,5 @@
 import type { Rule } from '@avfleet/config';
+import { isHashService } from '@avfleet/scanners';
 import type {
   AggregateInput,
   AggregateResult,
@@ -7,7 +8,7 @@ import type {
   SymbolResult,
   SymbolScore,
 } from './aggregate-types';
-import { pickAction } from './pick-action';
+import { pickAction, rejectThreshold } from './pick-action';
 import { messageVars, renderMessage } from './render-message';
 import { SymbolTable } from './symbol-table';
 import { verdictToSymbols } from './verdicts-to-symbols';
@@ -78,7 +79,7 @@ export function aggregateScan(input: AggregateInput): AggregateResult {
   return {
     action: picked.action,
     score: picked.score,
-    requiredScore: input.thresholds.reject,
+    requiredScore: rejectThreshold(input.thresholds),
     symbols,
     message: picked.message,
     forcedBy: picked.forcedBy,
@@ -125,7 +126,7 @@ function symbolScoreLookup(rules: readonly Rule[], symbolScores: Record<string, 
   const fromRules = new Map<string, SymbolScore>();
   for (const rule of rules) {
     if (!fromRules.has(rule.symbol)) fromRules.set(rule.symbol, { score: rule.score ?? 0, description: rule.description });
-    if (rule.specific.type === 'virustotal' || rule.specific.type === 'metadefender') {
+    if (isHashService(rule.specific)) {
       for (const cat of Object.values(rule.specific.symbols)) {
         if (!fromRules.has(cat.symbol)) fromRules.set(cat.symbol, { score: cat.score, description: cat.description });
       }

@@ -1,4 +1,4 @@
-import type { ActionName, Rule } from '@avfleet/config';
+import type { ActionName, ActionThresholds, Rule } from '@avfleet/config';
 import type { Verdict } from '@avfleet/scanners';
 
 /** Shapes of the aggregation step (semantics.md §7, §8, §11). */
@@ -16,14 +16,6 @@ export interface RuleVerdictInput {
   filename: string | null;
   verdict: Verdict;
   cached: boolean;
-}
-
-/** Score thresholds of the score-based actions. `soft reject` has none. */
-export interface ActionThresholds {
-  reject: number;
-  'add header': number;
-  greylist: number;
-  'rewrite subject'?: number;
 }
 
 export interface SymbolResult {
@@ -61,6 +53,7 @@ export interface SymbolScore {
 export interface AggregateInput {
   rules: readonly Rule[];
   verdicts: readonly RuleVerdictInput[];
+  /** AVFLEET_ACTIONS as configured (read through pick-action's thresholdOf / rejectThreshold). */
   thresholds: ActionThresholds;
   /** Scores from `antivirus_group.conf` (and the like), by symbol name. */
   symbolScores: Record<string, SymbolScore>;

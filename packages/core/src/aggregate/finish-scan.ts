@@ -1,12 +1,11 @@
-import type { AntivirusConfig, FleetSettings, Rule } from '@avfleet/config';
+import type { ActionThresholds, AntivirusConfig, FleetSettings, Rule } from '@avfleet/config';
 import { fail } from '@avfleet/scanners';
 import { aggregateScan } from './aggregate-scan';
-import type { ActionThresholds, RuleVerdictInput, SymbolScore, Whitelist } from './aggregate-types';
+import type { RuleVerdictInput, SymbolScore, Whitelist } from './aggregate-types';
 import type { AggregateJobData } from '../contracts/aggregate-job-data';
 import type { ScanJobResult } from '../contracts/scan-job-data';
 import type { ScanResult } from '../contracts/scan-result';
 import { buildScanResult } from './build-scan-result';
-import { toActionThresholds } from './action-thresholds';
 import { postfilterRulesToSkip } from './postfilter-dynamic-scan';
 
 /** What the aggregation reads besides the scan itself: the configuration's rules, scores, thresholds and whitelists. */
@@ -94,9 +93,9 @@ export function finishScan(input: FinishScanInput): ScanResult {
   });
 }
 
-/** The aggregation context of a configuration: its rules and scores, AVFLEET_ACTIONS as thresholds, the rules' whitelists. */
+/** The aggregation context of a configuration: its rules and scores, AVFLEET_ACTIONS as the thresholds, the rules' whitelists. */
 export function aggregationContextOf(
   config: Pick<AntivirusConfig, 'rules' | 'symbolScores'>, actions: FleetSettings['actions'], whitelists: ReadonlyMap<string, Whitelist>,
 ): AggregationContext {
-  return { rules: config.rules, symbolScores: config.symbolScores, thresholds: toActionThresholds(actions), whitelists };
+  return { rules: config.rules, symbolScores: config.symbolScores, thresholds: actions, whitelists };
 }

@@ -1,6 +1,5 @@
 export { aggregateScan, orderVerdicts, comparePartIndex, DEFAULT_MAX_SHOTS, DEFAULT_MAX_OPTIONS_BYTES, DEFAULT_FAIL_MESSAGE } from './aggregate-scan';
 export type {
-  ActionThresholds,
   AggregateInput,
   AggregateResult,
   PreResult,
@@ -15,5 +14,5 @@ export { verdictToSymbols, DEFAULT_ACTION_MESSAGE } from './verdicts-to-symbols'
 export type { SymbolInsertion, VerdictApplication } from './verdicts-to-symbols';
 export { SymbolTable } from './symbol-table';
 export type { SymbolEntry } from './symbol-table';
-export { pickAction, scoreAction, thresholdOf, actionStrength } from './pick-action';
+export { pickAction, rejectThreshold, scoreAction, thresholdOf, actionStrength } from './pick-action';
 export type { PickedAction } from './pick-action';

@@ -1,5 +1,6 @@
-import { pickAction, scoreAction } from './pick-action';
-import type { ActionThresholds, PreResult } from './aggregate-types';
+import { pickAction, rejectThreshold, scoreAction, thresholdOf } from './pick-action';
+import type { ActionThresholds } from '@avfleet/config';
+import type { PreResult } from './aggregate-types';
 
 const T: ActionThresholds = { reject: 15, 'add header': 6, greylist: 4 };
 const pre = (action: PreResult['action'], module = 'r', least = action !== 'reject'): PreResult => ({
@@ -66,5 +67,28 @@ describe('pickAction', () => {
 
   it('treats a rewrite subject floor without threshold like soft reject', () => {
     expect(pickAction([pre('rewrite subject')], 7, T)).toMatchObject({ action: 'rewrite subject', score: 7 });
+  });
+});
+
+describe('AVFLEET_ACTIONS read as configured', () => {
+  it('counts reject, add header and greylist left out as +∞, rewrite subject and soft reject as no threshold', () => {
+    const onlyGreylist: ActionThresholds = { greylist: 4 };
+    expect(thresholdOf('reject', onlyGreylist)).toBe(Number.POSITIVE_INFINITY);
+    expect(thresholdOf('add header', onlyGreylist)).toBe(Number.POSITIVE_INFINITY);
+    expect(thresholdOf('greylist', onlyGreylist)).toBe(4);
+    expect(thresholdOf('rewrite subject', onlyGreylist)).toBeUndefined();
+    expect(thresholdOf('soft reject', { ...T, 'soft reject': 12 })).toBeUndefined();
+    expect(scoreAction(100, onlyGreylist).action).toBe('greylist');
+    expect(scoreAction(13, { ...T, 'soft reject': 12 }).action).toBe('add header');
+  });
+
+  it('gives the reject threshold, +∞ when it is not set', () => {
+    expect(rejectThreshold(T)).toBe(15);
+    expect(rejectThreshold({ greylist: 4 })).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('applies a floor whose action has no configured threshold as before (score raised to +∞)', () => {
+    expect(pickAction([pre('greylist', 'a')], 1, { reject: 15 })).toEqual({ action: 'greylist', score: Number.POSITIVE_INFINITY, message: 'a: greylist', forcedBy: 'a' });
+    expect(pickAction([pre('rewrite subject', 'a')], 1, T)).toEqual({ action: 'rewrite subject', score: 1, message: 'a: rewrite subject', forcedBy: 'a' });
   });
 });

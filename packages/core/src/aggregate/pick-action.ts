@@ -1,5 +1,5 @@
-import type { ActionName } from '@avfleet/config';
-import type { ActionThresholds, PreResult } from './aggregate-types';
+import type { ActionName, ActionThresholds } from '@avfleet/config';
+import type { PreResult } from './aggregate-types';
 
 /**
  * The message's action from the forced actions ("pre-results") and the score
@@ -31,11 +31,22 @@ export function actionStrength(action: ActionName): number {
   return STRENGTH.indexOf(action);
 }
 
-/** Threshold of an action, or undefined when it has none (soft reject, no action, unset rewrite subject). */
+/**
+ * Threshold of an action, or undefined when it has none (soft reject, no
+ * action, unset rewrite subject). reject, add header and greylist left out of
+ * AVFLEET_ACTIONS count as +∞: never reached by score, and a forced "at
+ * least" floor of that action raises the score to +∞.
+ */
 export function thresholdOf(action: ActionName, thresholds: ActionThresholds): number | undefined {
   if (action === 'soft reject' || action === 'no action') return undefined;
   const t = thresholds[action];
-  return t === undefined || Number.isNaN(t) ? undefined : t;
+  if (t === undefined) return action === 'rewrite subject' ? undefined : Number.POSITIVE_INFINITY;
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** The reject threshold, +∞ when not set: a result's `required_score` and the dynamic-scan gate (twice it). */
+export function rejectThreshold(thresholds: ActionThresholds): number {
+  return thresholds.reject ?? Number.POSITIVE_INFINITY;
 }
 
 /** The action the score alone gives: the one with the highest threshold ≤ score. */

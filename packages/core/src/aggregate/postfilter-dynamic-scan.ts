@@ -1,6 +1,7 @@
 import type { Rule } from '@avfleet/config';
 import { aggregateScan } from './aggregate-scan';
 import type { AggregateInput, RuleVerdictInput } from './aggregate-types';
+import { rejectThreshold } from './pick-action';
 
 /**
  * `dynamic_scan` for rules with `symbol_type = "postfilter"` (semantics.md §4,
@@ -20,5 +21,5 @@ export function postfilterRulesToSkip(
   const stage = aggregateScan({ ...base, rules: normalRules, verdicts: verdicts.filter((v) => v.rule.symbolType !== 'postfilter') });
   const score = (incomingScore ?? 0) + stage.score;
   const forcedReject = stage.forcedBy !== null && stage.action === 'reject';
-  return score > 2 * base.thresholds.reject || forcedReject ? new Set(candidates.map((r) => r.name)) : new Set();
+  return score > 2 * rejectThreshold(base.thresholds) || forcedReject ? new Set(candidates.map((r) => r.name)) : new Set();
 }

@@ -85,7 +85,7 @@ describe('verdictToSymbols', () => {
     expect(verdictToSymbols(testRule({ showAttachments: true, scanMimeParts: false }), v, 'x', undefined).insertions[0]?.option).toBe(
       'Eicar-Test-Signature',
     );
-    expect(verdictToSymbols(testRule({ showAttachments: true, type: 'savapi' }), v, 'x', undefined).insertions[0]?.option).toBe(
+    expect(verdictToSymbols(testRule({ showAttachments: true, type: 'savapi', specific: { type: 'savapi', tmpdir: '/tmp', productId: '0' } }), v, 'x', undefined).insertions[0]?.option).toBe(
       'Eicar-Test-Signature',
     );
   });

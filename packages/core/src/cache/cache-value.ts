@@ -1,5 +1,5 @@
 import type { Rule } from '@avfleet/config';
-import type { Verdict } from '@avfleet/scanners';
+import { isHashServiceType, type Verdict } from '@avfleet/scanners';
 import { formatLuaNumber } from './lua-number';
 
 /**
@@ -101,7 +101,7 @@ function readWeight(field: string | undefined, defaultScore: number | null | und
 
 /** How `rule`'s cached values are read: hash services store category symbols; a missing weight is its `default_score`. */
 export function decodeOptionsFor(rule: Pick<Rule, 'type' | 'defaultScore'>): DecodeOptions {
-  return { isHashService: rule.type === 'virustotal' || rule.type === 'metadefender', defaultScore: rule.defaultScore };
+  return { isHashService: isHashServiceType(rule.type), defaultScore: rule.defaultScore };
 }
 
 /** How `rule`'s verdict on a body named `filename` is written (the name only under `show_attachments`). */

@@ -1,6 +1,7 @@
 import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import { createAggregator } from '../aggregate/aggregate-job';
+import { rejectThreshold } from '../aggregate/pick-action';
 import { aggregationContextOf } from '../aggregate/finish-scan';
 import { loadWhitelists } from '../aggregate/load-whitelists';
 import { ResultStore } from '../aggregate/result-store';
@@ -75,7 +76,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   const intake = createIntake({
     config, store, flow, ipWhitelists: whitelists.ips,
     mimeLimits: { ...settings.mime, archive: settings.archive },
-    rejectThreshold: context.thresholds.reject,
+    rejectThreshold: rejectThreshold(context.thresholds),
     resultTtlSec: settings.resultTtlSec, logger, metrics,
     probe: {
       cache: new RuleVerdictCache(new VerdictCache(commands), settings.cacheRspamdCompat, metrics),

@@ -1,22 +1,10 @@
-import { FLEET_DEFAULTS } from '@avfleet/config';
+import { FLEET_DEFAULTS, type ArchiveLimits } from '@avfleet/config';
 import { readGzipMember } from './gzip-member';
 import { inflateBounded } from './inflate-bounded';
 import { readRarNames } from './rar-names';
 import { readTarEntries } from './tar-entries';
 import { readTnefAttachments } from './tnef-attachments';
 import { extractZipEntry, readZipEntries, zipEntryData } from './zip-entries';
-
-/** Bounds for listing archive members (interfaces.md §2, AVFLEET_ARCHIVE_*). */
-export interface ArchiveLimits {
-  /** Archives inside archives followed at most this deep (the outer archive is depth 1). */
-  readonly maxDepth: number;
-  /** Member names collected in total, nested ones included. */
-  readonly maxMembers: number;
-  /** Bytes decompressed in total while looking into nested archives. */
-  readonly maxBytes: number;
-  /** A member is not decompressed beyond this many times its compressed size. */
-  readonly maxRatio: number;
-}
 
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = FLEET_DEFAULTS.archive;
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ArchiveLimitName, ArchiveLimits } from './archive-listing';
+import type { ArchiveLimits } from '@avfleet/config';
+import type { ArchiveLimitName } from './archive-listing';
 
 /**
  * What a base64 attachment's decoded bytes tell the part model: everything the

@@ -8,7 +8,7 @@ export type { MimeErrorCode } from './mime-error';
 export { detectType, mimeTypeForExtension, AV_CHECK_FALSE_EXTENSIONS, DECODABLE_IMAGE_EXTENSIONS } from './detect-type';
 export type { DetectedType } from './detect-type';
 export { listArchiveMembers, DEFAULT_ARCHIVE_LIMITS, ARCHIVE_LIMIT_NAMES } from './archive-listing';
-export type { ArchiveFormat, ArchiveLimitName, ArchiveLimits, ArchiveListing } from './archive-listing';
+export type { ArchiveFormat, ArchiveLimitName, ArchiveListing } from './archive-listing';
 export { extensions, patternMatches } from './part-filters';
 export { selectBodies, isPartSelected, gateFor, EICAR_TEST_STRING } from './select-parts';
 export type { BodySelection, GateName, GatedBody, SelectedBody, SelectionContext, SelectionRule, SelectionSkip } from './select-parts';

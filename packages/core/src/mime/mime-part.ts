@@ -1,5 +1,5 @@
-import { FLEET_DEFAULTS } from '@avfleet/config';
-import type { ArchiveLimitName, ArchiveLimits } from './archive-listing';
+import { FLEET_DEFAULTS, type ArchiveLimits, type MimeLimitSettings } from '@avfleet/config';
+import type { ArchiveLimitName } from './archive-listing';
 import { DEFAULT_ARCHIVE_LIMITS } from './archive-listing';
 
 /** Where a part's bytes came from. */
@@ -77,14 +77,8 @@ export interface SplitMessage {
   readonly rawSize: number;
 }
 
-/** Bounds on what one message may make us do; exceeding one gives a MimeError. */
-export interface MimeLimits {
-  /** Leaf parts in total, attached messages and uuencode/TNEF parts included. */
-  readonly maxParts: number;
-  /** Nesting of MIME nodes (multiparts and attached messages) below the top-level part. */
-  readonly maxDepth: number;
-  /** Bytes of one header block. */
-  readonly maxHeaderBytes: number;
+/** Bounds on what one message may make us do (AVFLEET_MIME_*); exceeding one gives a MimeError. */
+export interface MimeLimits extends MimeLimitSettings {
   /** Bounds for archive member listing (AVFLEET_ARCHIVE_*). */
   readonly archive: ArchiveLimits;
 }

@@ -1,47 +1,76 @@
-import { buildAntivirusConfig, parseUcl, type UpstreamLimits } from '@avfleet/config';
-import { createScanner, IcapClient, KasperskySeClient, MetadefenderClient, VirustotalClient } from '@avfleet/scanners';
+import { buildAntivirusConfig, parseUcl, type Rule } from '@avfleet/config';
+import {
+  AvastClient, createScanner, IcapClient, KasperskyClient, KasperskySeClient, MetadefenderClient, SavapiClient, UPSTREAM_HEALTH_DEFAULTS, VirustotalClient,
+} from '@avfleet/scanners';
 import { ruleToScannerOptions } from './rule-to-scanner-options';
 
-const limits: UpstreamLimits = { errorTimeSec: 10, maxErrors: 4, reviveTimeSec: 60 };
-
-function rules(antivirus: string, externalServices?: string) {
+function rules(antivirus: string, externalServices?: string): Rule[] {
   const tree = parseUcl(antivirus, { filename: 'antivirus.conf' }).value;
   const ext = externalServices ? parseUcl(externalServices, { filename: 'external_services.conf' }).value : null;
-  return buildAntivirusConfig(tree, { externalServices: ext }).rules;
+  return [...buildAntivirusConfig(tree, { externalServices: ext }).rules];
 }
 
-describe('ruleToScannerOptions for the HTTP scanners and ICAP', () => {
-  it('maps kaspersky_se options', () => {
-    const [rule] = rules('kaspersky_se { servers = "10.0.0.8"; use_https = true; use_files = true; keepalive = false; auth_string = "Basic abc"; tmpdir = "/var/tmp"; }');
-    const o = ruleToScannerOptions(rule!, limits);
-    expect(o).toMatchObject({ timeoutSec: 5, retransmits: 1, useHttps: true, useFiles: true, keepalive: false, authString: 'Basic abc', tmpdir: '/var/tmp' });
-    expect(o.servers.entries).toEqual([{ kind: 'tcp', host: '10.0.0.8', port: 9999, priority: 0 }]);
-    expect(createScanner(rule!.type, o)).toBeInstanceOf(KasperskySeClient);
+/** The client a rule's worker would run: its common options, its own typed specific ones. */
+const clientOf = (rule: Rule) => createScanner(ruleToScannerOptions(rule, UPSTREAM_HEALTH_DEFAULTS), rule.specific);
+
+describe('ruleToScannerOptions and a rule\'s own typed options', () => {
+  it('resolves the common options', () => {
+    const [rule] = rules('clam { type = "clamav"; servers = "10.0.0.8"; timeout = 7s; retransmits = 4; default_score = 3; }');
+    const o = ruleToScannerOptions(rule!, { errorTimeSec: 5, maxErrors: 2, reviveTimeSec: 30 });
+    expect(o).toEqual({
+      servers: { strategy: 'round-robin', explicitStrategy: false, entries: [{ kind: 'tcp', host: '10.0.0.8', port: 3310, priority: 0 }] },
+      timeoutSec: 7,
+      retransmits: 4,
+      upstream: { errorTimeSec: 5, maxErrors: 2, reviveTimeSec: 30 },
+      defaultScore: 3,
+    });
   });
 
-  it('maps the hash services without servers (thresholds, url, symbols)', () => {
+  it('gives each temp-file scanner its own tmpdir, and savapi its product id', () => {
+    const [savapi, kav, avast] = rules(
+      'savapi { servers = "h"; product_id = 12345; tmpdir = "/var/tmp/s"; }\nkaspersky { servers = "/run/kav.sock"; tmpdir = "/var/tmp/k"; }\navast { servers = "/run/avast.sock"; }',
+    );
+    expect(clientOf(savapi!)).toEqual(expect.any(SavapiClient));
+    expect(clientOf(savapi!)).toMatchObject({ tmpdir: '/var/tmp/s', productId: '12345' });
+    expect(clientOf(kav!)).toEqual(expect.any(KasperskyClient));
+    expect(clientOf(kav!)).toMatchObject({ tmpdir: '/var/tmp/k' });
+    expect(clientOf(avast!)).toEqual(expect.any(AvastClient));
+    expect(clientOf(avast!)).toMatchObject({ tmpdir: '/tmp' });
+  });
+
+  it('gives kaspersky_se its transport options', () => {
+    const [rule] = rules('kaspersky_se { servers = "10.0.0.8"; use_https = true; use_files = true; keepalive = false; auth_string = "Basic abc"; tmpdir = "/var/tmp"; }');
+    const s = clientOf(rule!);
+    expect(s).toEqual(expect.any(KasperskySeClient));
+    expect(s).toMatchObject({
+      scheme: 'https',
+      keepalive: false,
+      options: expect.objectContaining({ timeoutSec: 5, retransmits: 1, useFiles: true, authString: 'Basic abc', tmpdir: '/var/tmp' }),
+    });
+  });
+
+  it('gives the hash services, which have no servers, their thresholds, url and symbols', () => {
     const [vt, md] = rules(
       'virustotal { apikey = "k1"; url = "http://127.0.0.1:1/vt"; minimum_engines = 2; symbols { clean = false; high { symbol = "VT_BAD"; score = 9; } } }\n' +
         'metadefender { apikey = "k2"; }',
     );
-    const o = ruleToScannerOptions(vt!, limits);
-    expect(o).toMatchObject({ apikey: 'k1', url: 'http://127.0.0.1:1/vt', minimumEngines: 2, lowCategory: 5, mediumCategory: 10 });
-    expect(o.symbols?.clean?.enabled).toBe(false);
-    expect(o.symbols?.high?.symbol).toBe('VT_BAD');
-    const scanner = createScanner('virustotal', o);
-    expect(scanner).toBeInstanceOf(VirustotalClient);
-    expect((scanner as VirustotalClient).thresholds.symbols.high.symbol).toBe('VT_BAD');
-    const m = ruleToScannerOptions(md!, limits);
-    expect(m).toMatchObject({ apikey: 'k2', url: 'https://api.metadefender.com/v4/hash' });
-    expect(createScanner('metadefender', m)).toBeInstanceOf(MetadefenderClient);
+    expect(ruleToScannerOptions(vt!, UPSTREAM_HEALTH_DEFAULTS).servers.entries).toEqual([]);
+    const scanner = clientOf(vt!) as VirustotalClient;
+    expect(scanner).toEqual(expect.any(VirustotalClient));
+    expect(scanner).toMatchObject({ url: 'http://127.0.0.1:1/vt', options: expect.objectContaining({ apikey: 'k1' }) });
+    expect(scanner.thresholds).toMatchObject({ minimumEngines: 2, lowCategory: 5, mediumCategory: 10 });
+    expect(scanner.thresholds.symbols.clean.enabled).toBe(false);
+    expect(scanner.thresholds.symbols.high.symbol).toBe('VT_BAD');
+    const m = clientOf(md!);
+    expect(m).toEqual(expect.any(MetadefenderClient));
+    expect(m).toMatchObject({ url: 'https://api.metadefender.com/v4/hash', options: expect.objectContaining({ apikey: 'k2' }) });
   });
 
-  it('maps ICAP rules of external_services (snake_case options, default_score)', () => {
+  it('gives ICAP rules of external_services their snake_case options as settings, with default_score', () => {
     const [icap] = rules('clamav { servers = "127.0.0.1"; }', 'icap { servers = "127.0.0.1:11344"; scheme = "virus_scan"; x_client_header = true; default_score = 2; }').filter((r) => r.type === 'icap');
-    const o = ruleToScannerOptions(icap!, limits);
-    expect(o).toMatchObject({ scheme: 'virus_scan', xClientHeader: true, defaultScore: 2, timeoutSec: 10, retransmits: 2 });
-    const scanner = createScanner('icap', o) as IcapClient;
-    expect(scanner).toBeInstanceOf(IcapClient);
+    const scanner = clientOf(icap!) as IcapClient;
+    expect(scanner).toEqual(expect.any(IcapClient));
     expect(scanner.settings).toMatchObject({ scheme: 'virus_scan', xClientHeader: true, userAgent: 'Rspamd', defaultScore: 2 });
+    expect(ruleToScannerOptions(icap!, UPSTREAM_HEALTH_DEFAULTS)).toMatchObject({ timeoutSec: 10, retransmits: 2 });
   });
 });

@@ -1,6 +1,6 @@
-import { buildAntivirusConfig, parseUcl, type AntivirusConfig, type Rule } from '@avfleet/config';
+import { buildAntivirusConfig, parseUcl, type ActionThresholds, type AntivirusConfig, type Rule } from '@avfleet/config';
 import { clean, isCacheable, virus, type Verdict } from '@avfleet/scanners';
-import type { ActionThresholds } from '../../src/aggregate';
+import { rejectThreshold } from '../../src/aggregate';
 import { VerdictCache } from '../../src/cache/verdict-cache';
 import { cacheKey } from '../../src/cache/cache-key';
 import { decodeOptionsFor, encodeOptionsFor } from '../../src/cache/cache-value';
@@ -94,7 +94,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunOutput> {
       skipped[rule.name] = 'whitelist_ip';
       continue;
     }
-    const sel = selectBodies(rule, message, { score: opts.score, rejectThreshold: thresholds.reject }, opts.message);
+    const sel = selectBodies(rule, message, { score: opts.score, rejectThreshold: rejectThreshold(thresholds) }, opts.message);
     let produced = 0;
     const candidates = [...sel.bodies.map((b) => ({ body: b, gated: false })), ...sel.gated.map((g) => ({ body: g.body, gated: true }))];
     for (const { body, gated } of candidates) {

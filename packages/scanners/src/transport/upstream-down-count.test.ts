@@ -1,6 +1,6 @@
-import { UpstreamList, type ServerEntryInput } from './upstream-list';
+import { UpstreamList, type ServerEntry } from './upstream-list';
 
-const tcp = (port: number): ServerEntryInput => ({ kind: 'tcp', host: '10.0.0.1', port, priority: 0 });
+const tcp = (port: number): ServerEntry => ({ kind: 'tcp', host: '10.0.0.1', port, priority: 0 });
 
 /** downCount() feeds avfleet_upstream_servers_down: it must count servers out of rotation and change nothing. */
 describe('UpstreamList.downCount', () => {

@@ -1,7 +1,7 @@
-import { UpstreamList, type ServerEntryInput, type ServerListInput } from './upstream-list';
+import { UpstreamList, type ServerEntry, type ServerList } from './upstream-list';
 
-const tcp = (port: number, priority = 0): ServerEntryInput => ({ kind: 'tcp', host: '10.0.0.1', port, priority });
-const list = (entries: ServerEntryInput[], strategy: ServerListInput['strategy'] = 'round-robin', explicitStrategy = false): ServerListInput => ({
+const tcp = (port: number, priority = 0): ServerEntry => ({ kind: 'tcp', host: '10.0.0.1', port, priority });
+const list = (entries: ServerEntry[], strategy: ServerList['strategy'] = 'round-robin', explicitStrategy = false): ServerList => ({
   strategy,
   explicitStrategy,
   entries,

@@ -4,21 +4,22 @@ import { resolveSrvEntries, type SrvResolver } from './srv-resolver';
 
 /**
  * A pool of scanner servers with Rspamd's selection strategies and failure
- * marking (semantics.md §10). The input types are structurally the same as
- * `ServerList` / `ServerEntry` in packages/config (scanners does not import config).
+ * marking (semantics.md §10). `ServerList` is a rule's parsed `servers`
+ * (packages/config's parse-servers builds it; this is its one definition).
  */
-export type ServerStrategyInput = 'round-robin' | 'master-slave' | 'random' | 'hash';
-export type ServerEntryInput =
+export type ServerStrategy = 'round-robin' | 'master-slave' | 'random' | 'hash';
+export type ServerEntry =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly priority: number }
   | { readonly kind: 'unix'; readonly path: string; readonly priority: number }
   | { readonly kind: 'srv'; readonly service: string; readonly domain: string; readonly priority: number };
-export interface ServerListInput {
-  readonly strategy: ServerStrategyInput;
+export interface ServerList {
+  readonly strategy: ServerStrategy;
+  /** True when the string began with a strategy prefix (master-slave gives the first entry priority 1 when none is given). */
   readonly explicitStrategy: boolean;
-  readonly entries: readonly ServerEntryInput[];
+  readonly entries: readonly ServerEntry[];
 }
 
-/** Rspamd's `upstream_error_time`, `upstream_max_errors`, `upstream_revive_time`. */
+/** Rspamd's `upstream_error_time`, `upstream_max_errors`, `upstream_revive_time` (semantics.md §10.3; the fleet settings AVFLEET_UPSTREAM_*). */
 export interface UpstreamHealthOptions {
   readonly errorTimeSec: number;
   readonly maxErrors: number;
@@ -59,7 +60,7 @@ export class Upstream {
 }
 
 export class UpstreamList {
-  readonly strategy: ServerStrategyInput;
+  readonly strategy: ServerStrategy;
   private readonly upstreams: Upstream[] = [];
   private readonly health: Required<UpstreamHealthOptions>;
   private readonly now: () => number;
@@ -68,7 +69,7 @@ export class UpstreamList {
   /** Number of servers listed (SRV entries count once): decides whether servers may be taken out. */
   private readonly listed: number;
 
-  constructor(input: ServerListInput, options: UpstreamListOptions = {}) {
+  constructor(input: ServerList, options: UpstreamListOptions = {}) {
     this.strategy = input.strategy;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -84,7 +85,7 @@ export class UpstreamList {
       if (e.kind === 'tcp') this.upstreams.push(new Upstream({ kind: 'tcp', host: e.host, port: e.port }, priority));
       else if (e.kind === 'unix') this.upstreams.push(new Upstream({ kind: 'unix', path: e.path }, priority));
     });
-    const srvEntries = input.entries.filter((e): e is Extract<ServerEntryInput, { kind: 'srv' }> => e.kind === 'srv');
+    const srvEntries = input.entries.filter((e): e is Extract<ServerEntry, { kind: 'srv' }> => e.kind === 'srv');
     this.srv = srvEntries.length > 0 ? resolveSrvEntries(srvEntries, options.resolveSrv, this.now, (a, p) => this.upstreams.push(new Upstream(a, p))) : null;
     this.listed = input.entries.length;
   }

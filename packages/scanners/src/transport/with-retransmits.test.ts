@@ -3,7 +3,7 @@ import { TransportError } from '../errors';
 import type { AttemptEvent } from '../scanner';
 import { fail } from '../verdict';
 import { SocketConnection } from './socket-connection';
-import { UpstreamList, type ServerListInput } from './upstream-list';
+import { UpstreamList, type ServerList } from './upstream-list';
 import { FAIL_NO_UPSTREAM, FAIL_NO_UPSTREAM_FOR_RETRY, FAIL_RETRANSMITS_EXCEED, withRetransmits, type AttemptContext } from './with-retransmits';
 
 async function listen(handler: (s: net.Socket) => void): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
@@ -32,7 +32,7 @@ async function closedPort(): Promise<number> {
   return s.port;
 }
 
-const servers = (...ports: number[]): ServerListInput => ({
+const servers = (...ports: number[]): ServerList => ({
   strategy: 'master-slave',
   explicitStrategy: true,
   entries: ports.map((port) => ({ kind: 'tcp' as const, host: '127.0.0.1', port, priority: 0 })),

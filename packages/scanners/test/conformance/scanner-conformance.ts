@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { AttemptEvent, AttemptObserver, Scanner, ScanBody } from '../../src/scanner';
-import type { SocketScannerOptions } from '../../src/scanner-options';
+import type { ScannerCommonOptions } from '../../src/scanner-options';
 import { FAIL_RETRANSMITS_EXCEED } from '../../src/transport/with-retransmits';
 import { fail, type Verdict } from '../../src/verdict';
 
@@ -83,7 +83,7 @@ const TIMEOUT_SEC = 0.4;
 const RETRANSMITS = 1;
 
 /** The client options of an adapter's `create`: one TCP server (the simulator), the suite's timeout, retransmits and observer. */
-export function socketOptions(target: { host: string; port: number }, o: ConformanceClientOptions): SocketScannerOptions {
+export function socketOptions(target: { host: string; port: number }, o: ConformanceClientOptions): ScannerCommonOptions {
   return {
     servers: { strategy: 'round-robin', explicitStrategy: false, entries: [{ kind: 'tcp', host: target.host, port: target.port, priority: 0 }] },
     timeoutSec: o.timeoutSec,

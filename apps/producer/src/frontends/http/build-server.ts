@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ActionThresholds } from '@avfleet/config';
 import { READINESS_TIMEOUT_MS, serveOpsRoute } from '@avfleet/core';
 import { ApiError } from './api-error';
 import { isAuthorized } from './auth';
@@ -15,7 +16,7 @@ export interface ServerOptions {
   /** Serve the scan routes (false on a separate --metrics-listen, which only has /metrics and the health routes). Default true. */
   readonly serveApi?: boolean;
   /** Score thresholds by action (AVFLEET_ACTIONS), for /checkv2's required_score when no result exists yet. */
-  readonly thresholds: Readonly<Record<string, number>>;
+  readonly thresholds: ActionThresholds;
 }
 
 /** Route labels are bounded: the scan id never becomes a label value. */

@@ -2,7 +2,7 @@ import { RefreshedValue } from '../../refreshed-value';
 import type { Readable } from 'node:stream';
 import { TransportError } from '../../errors';
 import type { ScanBody, ScanContext } from '../../scanner';
-import type { SocketScannerOptions } from '../../scanner-options';
+import type { ScannerCommonOptions } from '../../scanner-options';
 import type { SocketConnection } from '../../transport/socket-connection';
 import { withRetransmits, type AttemptContext } from '../../transport/with-retransmits';
 import type { Verdict } from '../../verdict';
@@ -10,7 +10,7 @@ import { SocketScannerBase, connectFor } from '../shared/socket-scanner-base';
 import { openBody } from '../shared/write-body';
 import { isClamavSizeLimitReply, mapClamavReply, parseClamavVersion } from './clamav-reply';
 
-export interface ClamavClientOptions extends SocketScannerOptions {
+export interface ClamavClientOptions extends ScannerCommonOptions {
   /** Body bytes per INSTREAM chunk (default 64 KiB). */
   readonly chunkSize?: number;
   /** How long a VERSION answer is reused (default 60 s). */

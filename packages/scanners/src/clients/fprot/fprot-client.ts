@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ScanBody, ScanContext } from '../../scanner';
-import type { SocketScannerOptions } from '../../scanner-options';
+import type { ScannerCommonOptions } from '../../scanner-options';
 import type { AttemptContext } from '../../transport/with-retransmits';
 import type { Verdict } from '../../verdict';
 import { SocketScannerBase, connectFor, readLine } from '../shared/socket-scanner-base';
 import { bodySize, writeBody } from '../shared/write-body';
 import { fprotRequestLine, mapFprotReply } from './fprot-reply';
 
-export type FprotClientOptions = SocketScannerOptions;
+export type FprotClientOptions = ScannerCommonOptions;
 
 const NEWLINE = Buffer.from('\n', 'latin1');
 

@@ -5,16 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { startIcapSimulator, type IcapSimulator } from '../../../../../test/simulators/icap';
 import type { ScanBody } from '../../scanner';
-import type { ServerEntryInput } from '../../transport/upstream-list';
+import type { ServerEntry } from '../../transport/upstream-list';
 import { clean, virus } from '../../verdict';
 import { IcapClient } from './icap-client';
-import { icapSettingsFromConfig, resolveIcapSettings, type IcapClientOptions } from './icap-options';
+import { ICAP_DEFAULTS, ICAP_SETTINGS_DEFAULTS, icapSettings, type IcapClientOptions } from './icap-options';
 
 const EICAR = Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*', 'latin1');
 const CLEAN = Buffer.from('nothing to see\n');
 const body = (b: Buffer, more: Partial<ScanBody> = {}): ScanBody => ({ size: b.length, buffer: b, open: () => { throw new Error('not expected'); }, ...more });
-const tcp = (port: number): ServerEntryInput => ({ kind: 'tcp', host: '127.0.0.1', port, priority: 0 });
-function client(entries: ServerEntryInput[], extra: Partial<IcapClientOptions> = {}): IcapClient {
+const tcp = (port: number): ServerEntry => ({ kind: 'tcp', host: '127.0.0.1', port, priority: 0 });
+function client(entries: ServerEntry[], extra: Partial<IcapClientOptions> = {}): IcapClient {
   return new IcapClient({ servers: { strategy: 'master-slave', explicitStrategy: true, entries }, timeoutSec: 2, retransmits: 1, ...extra });
 }
 
@@ -141,8 +141,18 @@ describe('IcapClient over TLS (ssl)', () => {
 });
 
 describe('ICAP settings', () => {
-  it('maps the snake_case rule options and fills the defaults', () => {
-    const s = resolveIcapSettings(icapSettingsFromConfig({ scheme: 'virus_scan', ssl: true, x_client_header: true, user_agent: 'none', bogus: 1, timeout: 3, req_fake_url: 7 }));
-    expect(s).toMatchObject({ scheme: 'virus_scan', ssl: true, xClientHeader: true, userAgent: 'none', reqFakeUrl: 'http://127.0.0.1/mail', useHttpResultHeader: true, defaultScore: 1 });
+  it('maps the snake_case rule options option by option', () => {
+    const { defaultScore, ...rest } = ICAP_SETTINGS_DEFAULTS;
+    expect(defaultScore).toBe(1);
+    const s = icapSettings({ ...ICAP_DEFAULTS, scheme: 'virus_scan', ssl: true, x_client_header: true, user_agent: 'none', use_http_3xx_as_threat: true });
+    expect(s).toEqual({ ...rest, scheme: 'virus_scan', ssl: true, xClientHeader: true, userAgent: 'none', useHttp3xxAsThreat: true });
+  });
+
+  it('spells the defaults as the configuration does, in configuration order', () => {
+    expect(Object.keys(ICAP_DEFAULTS)).toEqual([
+      'scheme', 'ssl', 'no_ssl_verify', 'user_agent', 'x_client_header', 'x_rcpt_header', 'x_from_header', 'req_headers_enabled',
+      'http_headers_enabled', 'req_fake_url', 'use_http_result_header', 'use_http_3xx_as_threat', 'use_specific_content_type',
+    ]);
+    expect({ ...icapSettings(ICAP_DEFAULTS), defaultScore: 1 }).toEqual(ICAP_SETTINGS_DEFAULTS);
   });
 });

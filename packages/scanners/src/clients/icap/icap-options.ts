@@ -1,4 +1,4 @@
-import type { SocketScannerOptions } from '../../scanner-options';
+import type { ScannerCommonOptions } from '../../scanner-options';
 
 /** ICAP options (scanners.md "ICAP options and defaults"), camelCase, all resolved. */
 export interface IcapSettings {
@@ -22,6 +22,7 @@ export interface IcapSettings {
   readonly defaultScore: number;
 }
 
+/** The one table of ICAP defaults. */
 export const ICAP_SETTINGS_DEFAULTS: IcapSettings = {
   scheme: 'scan',
   ssl: false,
@@ -39,14 +40,19 @@ export const ICAP_SETTINGS_DEFAULTS: IcapSettings = {
   defaultScore: 1,
 };
 
-export interface IcapClientOptions extends SocketScannerOptions, Partial<IcapSettings> {
+export interface IcapClientOptions extends ScannerCommonOptions, Partial<IcapSettings> {
   /** Clock for the `Date` headers (tests). */
   readonly clock?: () => Date;
   /** Host name for `user_agent = "extended"` (default os.hostname()). */
   readonly hostname?: string;
 }
 
-const SNAKE: Readonly<Record<string, keyof IcapSettings>> = {
+/**
+ * The ICAP rule options as the configuration spells them (snake_case), in
+ * configuration order, and the setting each one sets. `default_score` is a
+ * common rule option (ScannerCommonOptions.defaultScore), not one of these.
+ */
+const ICAP_OPTION_SETTINGS = {
   scheme: 'scheme',
   ssl: 'ssl',
   no_ssl_verify: 'noSslVerify',
@@ -60,22 +66,23 @@ const SNAKE: Readonly<Record<string, keyof IcapSettings>> = {
   use_http_result_header: 'useHttpResultHeader',
   use_http_3xx_as_threat: 'useHttp3xxAsThreat',
   use_specific_content_type: 'useSpecificContentType',
-  default_score: 'defaultScore',
-};
+} as const satisfies Readonly<Record<string, Exclude<keyof IcapSettings, 'defaultScore'>>>;
 
-/**
- * ICAP settings from the rule's snake_case options (config's `Rule.specific.options`,
- * ICAP_DEFAULTS filled in); unknown keys and values of the wrong type are ignored.
- */
-export function icapSettingsFromConfig(options: Readonly<Record<string, unknown>>): Partial<IcapSettings> {
+export type IcapOptionName = keyof typeof ICAP_OPTION_SETTINGS;
+
+/** A rule's ICAP options, snake_case, every one filled (config's `Rule.specific.options`). */
+export type IcapOptions = { readonly [K in IcapOptionName]: IcapSettings[(typeof ICAP_OPTION_SETTINGS)[K]] };
+
+/** The ICAP options' defaults as the configuration spells them (from ICAP_SETTINGS_DEFAULTS). */
+export const ICAP_DEFAULTS: IcapOptions = Object.freeze(
+  Object.fromEntries(Object.entries(ICAP_OPTION_SETTINGS).map(([option, setting]) => [option, ICAP_SETTINGS_DEFAULTS[setting]])) as unknown as IcapOptions,
+);
+
+/** A rule's snake_case ICAP options → the client's settings (all but `defaultScore`, a common option). */
+export function icapSettings(options: IcapOptions): Omit<IcapSettings, 'defaultScore'> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    const name = SNAKE[key];
-    if (!name) continue;
-    const expected = typeof ICAP_SETTINGS_DEFAULTS[name];
-    if (typeof value === expected) out[name] = value;
-  }
-  return out as Partial<IcapSettings>;
+  for (const [option, setting] of Object.entries(ICAP_OPTION_SETTINGS)) out[setting] = options[option as IcapOptionName];
+  return out as unknown as Omit<IcapSettings, 'defaultScore'>;
 }
 
 export function resolveIcapSettings(o: Partial<IcapSettings>): IcapSettings {

@@ -7,14 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { startKasperskySeSimulator } from '../../../../../test/simulators/kaspersky-se';
 import type { ScanBody } from '../../scanner';
-import type { ServerEntryInput } from '../../transport/upstream-list';
+import type { ServerEntry } from '../../transport/upstream-list';
 import { clean, fail, virus } from '../../verdict';
 import { KasperskySeClient, type KasperskySeClientOptions } from './kaspersky-se-client';
 
 const EICAR = Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*', 'latin1');
 const body = (b: Buffer): ScanBody => ({ size: b.length, buffer: b, open: () => { throw new Error('not expected'); } });
-const entry = (host: string, port: number): ServerEntryInput => ({ kind: 'tcp', host, port, priority: 0 });
-const client = (entries: ServerEntryInput[], extra: Partial<KasperskySeClientOptions> = {}): KasperskySeClient =>
+const entry = (host: string, port: number): ServerEntry => ({ kind: 'tcp', host, port, priority: 0 });
+const client = (entries: ServerEntry[], extra: Partial<KasperskySeClientOptions> = {}): KasperskySeClient =>
   new KasperskySeClient({ servers: { strategy: 'round-robin', explicitStrategy: false, entries }, timeoutSec: 2, retransmits: 1, ...extra });
 
 interface Seen {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Scanner, ScanBody, ScanContext } from '../../scanner';
-import type { SocketScannerOptions } from '../../scanner-options';
+import { DEFAULT_TMPDIR, type ScannerCommonOptions } from '../../scanner-options';
 import { hostHeader, httpRequest } from '../../transport/http-request';
 import { withTempFile } from '../../transport/temp-file';
 import { UpstreamList, type Upstream } from '../../transport/upstream-list';
@@ -10,7 +10,7 @@ import type { Verdict } from '../../verdict';
 import { failFromError, retransmitOptionsFor } from '../shared/socket-scanner-base';
 import { mapKasperskySeReply } from './kaspersky-se-reply';
 
-export interface KasperskySeClientOptions extends SocketScannerOptions {
+export interface KasperskySeClientOptions extends ScannerCommonOptions {
   /** `https` instead of `http` (default false). */
   readonly useHttps?: boolean;
   /** Send a temp file path to `/scanfile` instead of the bytes to `/scanmemory` (default false). */
@@ -31,6 +31,14 @@ export interface KasperskySeClientOptions extends SocketScannerOptions {
 
 export const KASPERSKY_SE_USER_AGENT = 'avfleet';
 
+/** Defaults of the kaspersky_se rule options (packages/config fills a rule's from these). */
+export const KASPERSKY_SE_DEFAULTS = {
+  useHttps: false,
+  useFiles: false,
+  keepalive: true,
+  authString: null,
+} as const satisfies Required<Pick<KasperskySeClientOptions, 'useHttps' | 'useFiles' | 'keepalive' | 'authString'>>;
+
 /**
  * Kaspersky Scan Engine in HTTP mode, KAV protocol 1 (scanners.md
  * "kaspersky_se"): `POST /scanmemory` with the bytes, or `POST /scanfile`
@@ -48,15 +56,16 @@ export class KasperskySeClient implements Scanner {
   constructor(options: KasperskySeClientOptions) {
     this.options = options;
     this.upstreams = new UpstreamList(options.servers, { ...options.upstream, ...(options.now ? { now: options.now } : {}) });
-    this.scheme = options.useHttps ? 'https' : 'http';
-    this.keepalive = options.keepalive ?? true;
-    this.agent = this.keepalive ? new (options.useHttps ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 64 }) : false;
+    const useHttps = options.useHttps ?? KASPERSKY_SE_DEFAULTS.useHttps;
+    this.scheme = useHttps ? 'https' : 'http';
+    this.keepalive = options.keepalive ?? KASPERSKY_SE_DEFAULTS.keepalive;
+    this.agent = this.keepalive ? new (useHttps ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 64 }) : false;
   }
 
   async scan(body: ScanBody, ctx: ScanContext = {}): Promise<Verdict> {
     try {
-      if (this.options.useFiles) {
-        return await withTempFile(this.options.tmpdir ?? '/tmp', 'tmp', body, (path) => this.scanPayload(Buffer.from(path, 'utf8'), '/scanfile', ctx));
+      if (this.options.useFiles ?? KASPERSKY_SE_DEFAULTS.useFiles) {
+        return await withTempFile(this.options.tmpdir ?? DEFAULT_TMPDIR, 'tmp', body, (path) => this.scanPayload(Buffer.from(path, 'utf8'), '/scanfile', ctx));
       }
       return await this.scanPayload(await readAll(body), '/scanmemory', ctx);
     } catch (e) {

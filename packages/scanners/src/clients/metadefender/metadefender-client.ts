@@ -1,8 +1,8 @@
 import type { Scanner, ScanBody, ScanContext } from '../../scanner';
 import type { Verdict } from '../../verdict';
-import type { HashThresholds } from '../shared/hash-category';
+import { HASH_SERVICE_URLS, type HashThresholds } from '../shared/hash-category';
 import { resolveThresholds, runHashLookup, type HashLookupClientOptions } from '../shared/hash-lookup';
-import { mapMetadefenderReply, METADEFENDER_DEFAULT_URL } from './metadefender-reply';
+import { mapMetadefenderReply } from './metadefender-reply';
 
 export type MetadefenderClientOptions = HashLookupClientOptions;
 
@@ -15,7 +15,7 @@ export class MetadefenderClient implements Scanner {
 
   constructor(options: MetadefenderClientOptions) {
     this.options = options;
-    this.url = (options.url ?? METADEFENDER_DEFAULT_URL).replace(/\/+$/, '');
+    this.url = (options.url ?? HASH_SERVICE_URLS.metadefender).replace(/\/+$/, '');
     this.thresholds = resolveThresholds(options, 'METADEFENDER');
   }
 

@@ -3,8 +3,6 @@ import { clean, fail, type Verdict } from '../../verdict';
 import { categoryFromCounts, jsonNumber, type HashThresholds } from '../shared/hash-category';
 import { isObject, parseJsonReply } from '../shared/hash-lookup';
 
-export const METADEFENDER_DEFAULT_URL = 'https://api.metadefender.com/v4/hash';
-
 /**
  * MetaDefender Cloud v4 hash reply → verdict (scanners.md "metadefender"):
  * 404 → CLEAN; 429 → rate limit (not cached); other non-200 → `Bad HTTP code`;

@@ -7,7 +7,18 @@ import { category, clean, type Verdict } from '../../verdict';
  * (scanners.md): thresholds, category symbols, the P/T → category decision,
  * and the one digest per body.
  */
-export type HashCategoryName = 'clean' | 'low' | 'medium' | 'high';
+export const HASH_CATEGORY_NAMES = ['clean', 'low', 'medium', 'high'] as const;
+export type HashCategoryName = (typeof HASH_CATEGORY_NAMES)[number];
+
+/** The scanner types that look a body's hash up in a web service: no servers, an apikey. */
+export const HASH_SERVICE_TYPES = ['virustotal', 'metadefender'] as const;
+export type HashServiceType = (typeof HASH_SERVICE_TYPES)[number];
+
+/** Each service's public API: the default of a rule's `url`. */
+export const HASH_SERVICE_URLS: Readonly<Record<HashServiceType, string>> = {
+  virustotal: 'https://www.virustotal.com/vtapi/v2/file',
+  metadefender: 'https://api.metadefender.com/v4/hash',
+};
 
 export interface HashCategorySymbol {
   readonly symbol: string;

@@ -1,5 +1,5 @@
 import type { Scanner, ScanBody, ScanContext } from '../../scanner';
-import type { SocketScannerOptions } from '../../scanner-options';
+import type { ScannerCommonOptions } from '../../scanner-options';
 import { SocketConnection, type ConnectOptions } from '../../transport/socket-connection';
 import { TempFileError, tempFileFail, withTempFile } from '../../transport/temp-file';
 import { UpstreamList, type UpstreamListOptions } from '../../transport/upstream-list';
@@ -15,10 +15,10 @@ import { fail, type FailVerdict, type Verdict } from '../../verdict';
 export abstract class SocketScannerBase implements Scanner {
   abstract readonly type: string;
   readonly upstreams: UpstreamList;
-  protected readonly options: SocketScannerOptions;
+  protected readonly options: ScannerCommonOptions;
 
   /** `list` adds UpstreamList options beyond the fleet-wide `options.upstream` (a test clock). */
-  constructor(options: SocketScannerOptions, list: Pick<UpstreamListOptions, 'now'> = {}) {
+  constructor(options: ScannerCommonOptions, list: Pick<UpstreamListOptions, 'now'> = {}) {
     this.options = options;
     this.upstreams = new UpstreamList(options.servers, { ...(options.upstream ?? {}), ...list });
   }
@@ -64,7 +64,7 @@ export abstract class SocketScannerBase implements Scanner {
 }
 
 /** The retry settings of one scan: the client's timeout, retransmits and observer, the caller's deadline and signal. */
-export function retransmitOptionsFor(o: Pick<SocketScannerOptions, 'timeoutSec' | 'retransmits' | 'onAttempt'>, ctx: ScanContext): RetransmitOptions {
+export function retransmitOptionsFor(o: Pick<ScannerCommonOptions, 'timeoutSec' | 'retransmits' | 'onAttempt'>, ctx: ScanContext): RetransmitOptions {
   return {
     timeoutSec: o.timeoutSec,
     retransmits: o.retransmits,

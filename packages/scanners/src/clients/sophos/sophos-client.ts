@@ -1,6 +1,6 @@
 import { TransportError } from '../../errors';
 import type { ScanBody, ScanContext } from '../../scanner';
-import type { SocketScannerOptions } from '../../scanner-options';
+import type { ScannerCommonOptions } from '../../scanner-options';
 import type { SocketConnection } from '../../transport/socket-connection';
 import type { AttemptContext } from '../../transport/with-retransmits';
 import type { Verdict } from '../../verdict';
@@ -8,7 +8,7 @@ import { SocketScannerBase, connectFor, readLine } from '../shared/socket-scanne
 import { bodySize, writeBody } from '../shared/write-body';
 import { SOPHOS_REQUEST_TAIL, SophosReplyParser, sophosRequestHead } from './sophos-reply';
 
-export type SophosClientOptions = SocketScannerOptions;
+export type SophosClientOptions = ScannerCommonOptions;
 
 /**
  * Sophos SAVDI over SSSP/1.0 (scanners.md "sophos"): the whole request is

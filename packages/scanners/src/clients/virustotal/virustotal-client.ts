@@ -1,8 +1,8 @@
 import type { Scanner, ScanBody, ScanContext } from '../../scanner';
 import type { Verdict } from '../../verdict';
-import type { HashThresholds } from '../shared/hash-category';
+import { HASH_SERVICE_URLS, type HashThresholds } from '../shared/hash-category';
 import { resolveThresholds, runHashLookup, type HashLookupClientOptions } from '../shared/hash-lookup';
-import { mapVirustotalReply, VIRUSTOTAL_DEFAULT_URL, virustotalRequestUrl } from './virustotal-reply';
+import { mapVirustotalReply, virustotalRequestUrl } from './virustotal-reply';
 
 export type VirustotalClientOptions = HashLookupClientOptions;
 
@@ -15,7 +15,7 @@ export class VirustotalClient implements Scanner {
 
   constructor(options: VirustotalClientOptions) {
     this.options = options;
-    this.url = (options.url ?? VIRUSTOTAL_DEFAULT_URL).replace(/\/+$/, '');
+    this.url = (options.url ?? HASH_SERVICE_URLS.virustotal).replace(/\/+$/, '');
     this.thresholds = resolveThresholds(options, 'VIRUSTOTAL');
   }
 

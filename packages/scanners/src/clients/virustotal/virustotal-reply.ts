@@ -3,8 +3,6 @@ import { clean, fail, type Verdict } from '../../verdict';
 import { categoryFromCounts, categoryOrClean, jsonNumber, type HashThresholds } from '../shared/hash-category';
 import { isObject, parseJsonReply } from '../shared/hash-lookup';
 
-export const VIRUSTOTAL_DEFAULT_URL = 'https://www.virustotal.com/vtapi/v2/file';
-
 /** `GET <url>/report?apikey=<apikey>&resource=<md5>` (values not URL-encoded, as Rspamd). */
 export function virustotalRequestUrl(baseUrl: string, apikey: string, md5: string): string {
   return `${baseUrl}/report?apikey=${apikey}&resource=${md5}`;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ActionThresholds } from '@avfleet/config';
 import type { ScanResult } from '@avfleet/core';
 import type { HttpDeps } from '../http-deps';
 import { readBody } from '../read-body';
@@ -69,7 +70,7 @@ export function toRspamdReply(result: ScanResult, messageId: string | null, time
  * finished by then counts as `deadline` fail verdicts.
  */
 export async function checkv2(
-  req: IncomingMessage, res: ServerResponse, deps: HttpDeps, thresholds: Readonly<Record<string, number>>, startedAt = Date.now(),
+  req: IncomingMessage, res: ServerResponse, deps: HttpDeps, thresholds: ActionThresholds, startedAt = Date.now(),
 ): Promise<number> {
   const meta = readRequestMeta(req.headers, req.rawHeaders);
   const raw = await readBody(req, deps.maxMessageBytes);
