@@ -32,8 +32,9 @@ export abstract class SocketScannerBase implements Scanner {
     }
   }
 
+  /** A server in rotation that accepted its last connection; probes the servers nothing told about lately (UpstreamList.probeReady). */
   async isReady(): Promise<boolean> {
-    return this.upstreams.isReady();
+    return this.upstreams.probeReady();
   }
 
   serversDown(): number {
