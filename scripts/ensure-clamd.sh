@@ -55,16 +55,9 @@ fi
 clamd_bin="$(command -v clamd || true)"
 [[ -z "$clamd_bin" && -x /usr/sbin/clamd ]] && clamd_bin=/usr/sbin/clamd
 if [[ -z "$clamd_bin" ]]; then
-  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-    echo "avfleet: clamd is missing; installing Debian's clamav-daemon"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clamav-daemon clamav >/dev/null \
-      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clamav-daemon clamav >/dev/null; }
-    clamd_bin=/usr/sbin/clamd
-  else
-    echo "avfleet: clamd is not installed. Install it as root: apt-get install --no-install-recommends clamav-daemon clamav" >&2
-    echo "         (or point avfleet at an existing clamd in your config)" >&2
-    exit 1
-  fi
+  echo "avfleet: clamd is not installed. Install it as root: sudo $repo_root/scripts/install-deps.sh scan --only packages" >&2
+  echo "         (or point avfleet at an existing clamd in your config)" >&2
+  exit 1
 fi
 
 mkdir -p "$state_dir"
