@@ -29,21 +29,11 @@ clamd_answers() {
     [[ "$reply" == PONG* ]]' _ "$port" 2>/dev/null
 }
 
-stop_clamd() {
-  local pid=""
-  [[ -f "$pid_file" ]] && pid="$(cat "$pid_file")"
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    kill "$pid"
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    echo "avfleet: stopped clamd (pid $pid)"
-    rm -f "$pid_file"
-  else
-    echo "avfleet: no clamd started by this script is running"
-  fi
-}
+# shellcheck source=lib/stop-pid-file.sh
+source "$repo_root/scripts/lib/stop-pid-file.sh"
 
 if [[ "${1:-}" == "--stop" ]]; then
-  stop_clamd
+  stop_pid_file clamd "$pid_file"
   exit 0
 fi
 

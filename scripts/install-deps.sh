@@ -25,6 +25,8 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 redis_dir="${AVFLEET_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/avfleet}/redis"
 redis_pid_file="$redis_dir/redis.pid"
+# shellcheck source=lib/stop-pid-file.sh
+source "$repo_root/scripts/lib/stop-pid-file.sh"
 
 scan_packages=(clamav-daemon clamav redis-server)
 # The integration tests also run c-icap with virus_scan, rspamc (rspamd) and promtool (prometheus).
@@ -140,21 +142,8 @@ step_redis() {
   echo "         It keeps running; stop it with: $repo_root/scripts/install-deps.sh --stop-redis"
 }
 
-stop_redis() {
-  local pid=""
-  [[ -f "$redis_pid_file" ]] && pid="$(cat "$redis_pid_file")"
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    kill "$pid"
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    echo "avfleet: stopped redis-server (pid $pid)"
-    rm -f "$redis_pid_file"
-  else
-    echo "avfleet: no Redis started by this script is running"
-  fi
-}
-
 case "${1:-}" in
-  --stop-redis) stop_redis; exit 0 ;;
+  --stop-redis) stop_pid_file redis-server "$redis_pid_file"; exit 0 ;;
   --list) [[ $# -eq 2 ]] || usage; packages_of "$2"; exit 0 ;;
   scan | test) profile="$1"; shift ;;
   *) usage ;;
