@@ -29,7 +29,7 @@ clamd_answers() {
     [[ "$reply" == PONG* ]]' _ "$port" 2>/dev/null
 }
 
-# shellcheck source=lib/stop-pid-file.sh
+# shellcheck source-path=SCRIPTDIR source=lib/stop-pid-file.sh
 source "$repo_root/scripts/lib/stop-pid-file.sh"
 
 if [[ "${1:-}" == "--stop" ]]; then

@@ -25,7 +25,7 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 redis_dir="${AVFLEET_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/avfleet}/redis"
 redis_pid_file="$redis_dir/redis.pid"
-# shellcheck source=lib/stop-pid-file.sh
+# shellcheck source-path=SCRIPTDIR source=lib/stop-pid-file.sh
 source "$repo_root/scripts/lib/stop-pid-file.sh"
 
 scan_packages=(clamav-daemon clamav redis-server)
@@ -117,6 +117,7 @@ step_npm() {
 }
 
 # PING over bash's /dev/tcp (no redis-cli needed).
+# shellcheck disable=SC2016 # the inner script's variables are its own
 redis_answers() {
   timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/6379 && printf "PING\r\n" >&3 && IFS= read -r r <&3 && [[ "$r" == +PONG* ]]' 2>/dev/null
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/ensure-clamd.sh and scripts/install-deps.sh.
 # stop_pid_file NAME PID_FILE: stops the daemon whose pid PID_FILE holds (SIGTERM, up to
 # 5 s), if it still runs, and removes the file; says what it did either way.
