@@ -29,21 +29,11 @@ clamd_answers() {
     [[ "$reply" == PONG* ]]' _ "$port" 2>/dev/null
 }
 
-stop_clamd() {
-  local pid=""
-  [[ -f "$pid_file" ]] && pid="$(cat "$pid_file")"
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    kill "$pid"
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    echo "avfleet: stopped clamd (pid $pid)"
-    rm -f "$pid_file"
-  else
-    echo "avfleet: no clamd started by this script is running"
-  fi
-}
+# shellcheck source-path=SCRIPTDIR source=lib/stop-pid-file.sh
+source "$repo_root/scripts/lib/stop-pid-file.sh"
 
 if [[ "${1:-}" == "--stop" ]]; then
-  stop_clamd
+  stop_pid_file clamd "$pid_file"
   exit 0
 fi
 
@@ -55,16 +45,9 @@ fi
 clamd_bin="$(command -v clamd || true)"
 [[ -z "$clamd_bin" && -x /usr/sbin/clamd ]] && clamd_bin=/usr/sbin/clamd
 if [[ -z "$clamd_bin" ]]; then
-  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-    echo "avfleet: clamd is missing; installing Debian's clamav-daemon"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clamav-daemon clamav >/dev/null \
-      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clamav-daemon clamav >/dev/null; }
-    clamd_bin=/usr/sbin/clamd
-  else
-    echo "avfleet: clamd is not installed. Install it as root: apt-get install --no-install-recommends clamav-daemon clamav" >&2
-    echo "         (or point avfleet at an existing clamd in your config)" >&2
-    exit 1
-  fi
+  echo "avfleet: clamd is not installed. Install it as root: sudo $repo_root/scripts/install-deps.sh scan --only packages" >&2
+  echo "         (or point avfleet at an existing clamd in your config)" >&2
+  exit 1
 fi
 
 mkdir -p "$state_dir"

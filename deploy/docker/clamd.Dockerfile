@@ -7,8 +7,9 @@
 # job) and point DatabaseDirectory at that volume; clamd reloads updated
 # databases on its own (SelfCheck).
 FROM debian:bookworm-slim
+# clamdscan (only a Recommends of clamav-daemon) runs the HEALTHCHECK below.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends clamav-daemon \
+ && apt-get install -y --no-install-recommends clamav-daemon clamdscan \
  && rm -rf /var/lib/apt/lists/*
 COPY deploy/clamd/clamd.conf /etc/clamav/clamd.conf
 COPY deploy/clamd/db/ /var/lib/avfleet-clamd/db/

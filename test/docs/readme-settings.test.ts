@@ -10,8 +10,8 @@ describe('README', () => {
     expect(readme).toContain(settingsToMarkdown().trim());
   });
 
-  it('gives the two set-up commands', () => {
-    expect(readme).toMatch(/scripts\/quickstart\.sh/);
-    expect(readme).toMatch(/^npm test\b/m);
+  it('gives the two set-up commands: the scan and the tests', () => {
+    expect(readme).toMatch(/^scripts\/quickstart\.sh\b/m);
+    expect(readme).toMatch(/^scripts\/run-tests\.sh\b/m);
   });
 });

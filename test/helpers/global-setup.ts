@@ -24,9 +24,7 @@ import {
   testClamdDir,
 } from './test-services';
 
-const REDIS_HINT =
-  "start it with: redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save '' --appendonly no " +
-  '--dir /var/lib/redis --logfile /var/log/redis/ci.log (or set AVFLEET_TEST_REDIS_URL)';
+const REDIS_HINT = 'start one with: scripts/install-deps.sh test --only redis (or set AVFLEET_TEST_REDIS_URL)';
 
 async function checkRedis(url: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });

@@ -60,6 +60,24 @@ function dockerfileCopySources(rel: string): string[] {
 
 const AVFLEET_SERVICES = ['producer', 'worker'] as const;
 
+/**
+ * Where the programs the images' health checks run come from: a Debian
+ * package the Dockerfile must install (`apt-get install --no-install-recommends`
+ * leaves out Recommends such as clamav-daemon's clamdscan), or the base image.
+ * A new health check program needs a row here.
+ */
+const HEALTHCHECK_PROGRAMS: Record<string, { kind: 'package' | 'base-image'; name: string }> = {
+  clamdscan: { kind: 'package', name: 'clamdscan' },
+  node: { kind: 'base-image', name: 'node:' },
+};
+
+/** The program a HEALTHCHECK CMD runs: exec form `["prog", …]` or shell form `prog …`. */
+function healthcheckProgram(cmd: string): string {
+  const trimmed = cmd.trim();
+  if (trimmed.startsWith('[')) return (JSON.parse(trimmed) as string[])[0]!;
+  return trimmed.split(/\s+/)[0]!;
+}
+
 describe('docker-compose.yml', () => {
   it('runs the production shape: Redis, MinIO (+ bucket), clamd, producer, worker, Prometheus, Grafana', () => {
     expect(Object.keys(S).sort()).toEqual(['clamd', 'grafana', 'minio', 'minio-init', 'producer', 'prometheus', 'redis', 'worker'].sort());
@@ -156,6 +174,26 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/npm run build/);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/apps\/cli\/bin\/avfleet\.js"\]$/m);
+  });
+
+  it('installs every program a Dockerfile HEALTHCHECK runs (recommended packages are not installed)', () => {
+    let checked = 0;
+    for (const dockerfile of ['Dockerfile', 'deploy/docker/clamd.Dockerfile']) {
+      const text = read(dockerfile).replace(/\\\n/g, ' ');
+      const installed = new Set(
+        [...text.matchAll(/apt-get install ([^&\n]*)/g)].flatMap((m) => m[1]!.trim().split(/\s+/).filter((w) => !w.startsWith('-'))),
+      );
+      const base = /^FROM (\S+)/m.exec([...text.matchAll(/^FROM .*$/gm)].at(-1)![0])![1]!;
+      for (const m of text.matchAll(/^HEALTHCHECK\b.*?\bCMD\s+(.*)$/gm)) {
+        const program = healthcheckProgram(m[1]!);
+        const from = HEALTHCHECK_PROGRAMS[program];
+        expect({ dockerfile, program, known: from !== undefined }).toEqual({ dockerfile, program, known: true });
+        const ok = from!.kind === 'package' ? installed.has(from!.name) : base.startsWith(from!.name);
+        expect({ dockerfile, program, providedBy: from, installed: ok }).toEqual({ dockerfile, program, providedBy: from, installed: true });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(0); // clamd.Dockerfile has one
   });
 
   it('builds clamd from Debian with the project clamd config and database', () => {

@@ -5,8 +5,11 @@ import { actOutFault, startSimulator, type FaultScenario, type Simulator } from 
  * exactly n body bytes and the closing `\n`, then answers one line. `clean`
  * and `infected` replay the documented replies; the other codes are in
  * fpscand's format (code, `<…>`, id) with illustrative texts.
+ * `early-infected` acts like Rspamd's functional-test server
+ * (test/functional/util/dummy_fprot.py in rspamd/rspamd): it answers the
+ * command line alone and closes without reading the body.
  */
-export type FprotScenario = 'clean' | 'infected' | 'suspicious' | 'error' | FaultScenario;
+export type FprotScenario = 'clean' | 'infected' | 'suspicious' | 'error' | 'early-infected' | FaultScenario;
 
 export const FPROT_REPLIES = {
   clean: (id: string) => `0 <clean> ${id}`,
@@ -24,6 +27,10 @@ export function startFprotSimulator(initial: FprotScenario = 'clean'): Promise<S
       return;
     }
     const id = m[1]!;
+    if (scenario === 'early-infected') {
+      sock.answerAndClose(`${FPROT_REPLIES.infected(id)}\n`);
+      return;
+    }
     const body = await sock.bytes(Number(m[2]));
     const terminator = await sock.bytes(1);
     if (body === null || terminator?.toString() !== '\n') {

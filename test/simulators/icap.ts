@@ -6,12 +6,13 @@ import { GARBAGE_LINE, startSimulator, type SimSocket, type Simulator, type Simu
  * OPTIONS and RESPMOD with keep-alive, optionally over TLS. `auto` behaves
  * like c-icap + virus_scan (EICAR → `X-Infection-Found` and a 403 page;
  * clean → 204 when the client allows it, else the body echoed back). The
- * other scenarios replay the vendor replies quoted in scanners.md.
+ * other scenarios replay the vendor replies quoted in scanners.md;
+ * `early-413` refuses a RESPMOD from its header and closes unread.
  */
 export const ICAP_SCENARIOS = [
   'auto', 'clean', 'connection-close', 'opt-body', 'options-fail', 'no-respmod', 'squidclamav', 'kaspersky-virus-id',
   'kaspersky-no-threats', 'mcafee', 'two-names', 'symantec-type2', 'symantec-type2-nosemi', 'symantec-539', 'icap-500',
-  'icap-100', 'fsecure', 'x-blocked', 'http-403', 'http-307', 'echo-req-hdr', 'http-bad-status', 'slow', 'reset', 'garbage',
+  'icap-100', 'fsecure', 'x-blocked', 'http-403', 'http-307', 'echo-req-hdr', 'http-bad-status', 'early-413', 'slow', 'reset', 'garbage',
 ] as const;
 export type IcapScenario = (typeof ICAP_SCENARIOS)[number];
 
@@ -71,6 +72,11 @@ export async function startIcapSimulator(initial: IcapScenario = 'auto', o: Icap
       if (method !== 'RESPMOD') {
         sock.send(`ICAP/1.0 405 Method not allowed${CRLF}Encapsulated: null-body=0${CRLF}${CRLF}`);
         continue;
+      }
+      if (sc === 'early-413') {
+        // Refuses the body from its header alone and closes without reading it.
+        sock.answerAndClose(`ICAP/1.0 413 Request Entity Too Large${CRLF}Encapsulated: null-body=0${CRLF}${CRLF}`);
+        return;
       }
       const seen = await readRespmod(sock, requestLine, headerOrder, headers);
       if (!seen) return;

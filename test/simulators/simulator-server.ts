@@ -92,6 +92,19 @@ export class SimSocket {
     else this.socket.end(data);
   }
 
+  /**
+   * Sends `data` and closes the socket without reading what the client still
+   * sends (a server that `close()`s right after answering): a client still
+   * writing then sees a broken pipe or a reset. Nagle is turned off first: a
+   * reply held back behind an earlier unacknowledged line would otherwise be
+   * dropped with the reset and never reach the client.
+   */
+  answerAndClose(data: string): void {
+    if (this.socket.destroyed) return;
+    this.socket.setNoDelay(true);
+    this.socket.write(data, () => this.socket.destroy());
+  }
+
   /** Closes with a TCP reset. */
   reset(): void {
     if (!this.socket.destroyed) this.socket.resetAndDestroy();

@@ -6,6 +6,8 @@ import { actOutFault, GARBAGE_LINE, startSimulator, type FaultScenario, type Sim
  * replays one of the documented replies and answers `BYE`. A SCANDATA larger
  * than `maxScanData` gets `ACC …` + `REJ 4` and the connection is dropped
  * without reading the data (so a client still writing sees a broken pipe).
+ * `early-infected` answers the infected reply to the SCANDATA line alone and
+ * closes without reading the data.
  */
 export type SophosScenario =
   | 'clean'
@@ -16,12 +18,13 @@ export type SophosScenario =
   | 'rej1'
   | 'rej5'
   | 'done-fail'
+  | 'early-infected'
   | FaultScenario;
 
 const ACC2 = 'ACC 5E8F2A1B/2\n';
 const LOC = '/tmp/savid_tmpXk2P9q';
 
-export const SOPHOS_REPLIES: Record<Exclude<SophosScenario, FaultScenario | 'split' | 'rej1'>, string> = {
+export const SOPHOS_REPLIES: Record<Exclude<SophosScenario, FaultScenario | 'split' | 'rej1' | 'early-infected'>, string> = {
   clean: `${ACC2}DONE OK 0000 The function call succeeded\n\n`,
   infected: `${ACC2}VIRUS EICAR-AV-Test ${LOC}\nOK 0203 ${LOC}\nDONE OK 0203 Virus found during virus scan\n\n`,
   several: `${ACC2}EVENT ONFILE\nFILE ${LOC}/a.zip/x.exe\nVIRUS Troj/Agent-A ${LOC}/a.zip/x.exe\nVIRUS EICAR-AV-Test ${LOC}/a.zip/eicar.com\nOK 0203 ${LOC}\nDONE OK 0203 Virus found during virus scan\n\n`,
@@ -46,6 +49,10 @@ export function startSophosSavdiSimulator(initial: SophosScenario = 'clean', max
       return;
     }
     const size = Number(m[1]);
+    if (scenario === 'early-infected') {
+      sock.answerAndClose(SOPHOS_REPLIES.infected);
+      return;
+    }
     if (size > maxScanData) {
       sock.send(`${ACC2}REJ 4\n`);
       setTimeout(() => sock.reset(), 20);

@@ -1,4 +1,4 @@
-import { formatWarning, loadAntivirusConfig, resolveFleetSettings, type AntivirusConfig } from '@avfleet/config';
+import { formatWarning, inSourceOrder, loadAntivirusConfig, resolveFleetSettings, type AntivirusConfig } from '@avfleet/config';
 import type { CommandArgs } from './command-args';
 import { formatRuleSummary } from './format-rule-summary';
 import { reportConfigFailure, reportSettingsFailure } from './report-config-failure';
@@ -21,7 +21,7 @@ function lenientSetting(args: CommandArgs): { lenient: boolean } | { exit: numbe
   }
 }
 
-/** antivirus.conf at `path` with `--lenient` applied, its warnings printed; or the exit status of a reported failure. */
+/** antivirus.conf at `path` with `--lenient` applied, its warnings printed in line order; or the exit status of a reported failure. */
 export function loadCommandConfig(args: CommandArgs, path: string): AntivirusConfig | { exit: number } {
   const mode = lenientSetting(args);
   if ('exit' in mode) return mode;
@@ -31,7 +31,7 @@ export function loadCommandConfig(args: CommandArgs, path: string): AntivirusCon
   } catch (err) {
     return { exit: reportConfigFailure(err, path, args.io) };
   }
-  for (const w of config.warnings) args.io.stderr(`${formatWarning(w)}\n`);
+  for (const w of inSourceOrder(config.warnings, (x) => x.position)) args.io.stderr(`${formatWarning(w)}\n`);
   return config;
 }
 

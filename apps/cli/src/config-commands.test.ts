@@ -77,6 +77,29 @@ describe('avfleet config check', () => {
     }
   });
 
+  it('prints every error in line order, whatever order the checks ran in', async () => {
+    // The rule's options are checked in the code's order (timeout, retransmits, action), not the lines'.
+    const path = file('order.conf', 'clamav {\n  action = "explode";\n  retransmits = -3;\n  timeout = "banana";\n  servers = "127.0.0.1:3310";\n}\nsophos {\n  symbol = "S";\n}\n');
+    const r = await run(['config', 'check', path]);
+    expect(r.code).toBe(1);
+    const lines = r.err.trimEnd().split('\n');
+    expect(lines.map((l) => Number(l.slice(path.length + 1).split(':')[0]))).toEqual([2, 3, 4, 7]);
+    expect(lines[0]).toMatch(/action/);
+    expect(lines[2]).toMatch(/timeout/);
+  });
+
+  it('--lenient with every rule invalid names each dropped rule and why, then refuses, exit 1', async () => {
+    const path = file('allbad.conf', 'clamav {\n  servers = "127.0.0.1:3310";\n  timeout = "banana";\n}\nsophos {\n  symbol = "S";\n}\n');
+    const r = await run(['config', 'check', '--lenient', path]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err.trimEnd().split('\n')).toEqual([
+      `${path}:3:3: rule "clamav" dropped (lenient mode): option timeout must be a number, not "banana"`,
+      `${path}:5:1: rule "sophos" dropped (lenient mode): no servers defined; add servers = "127.0.0.1:4010"`,
+      'no valid antivirus rule left after dropping the invalid ones (clamav, sophos)',
+    ]);
+  });
+
   it('a missing file is an error, exit 1', async () => {
     const r = await run(['config', 'check', join(dir, 'nope.conf')]);
     expect(r.code).toBe(1);

@@ -1,5 +1,5 @@
 import type { SourcePosition } from './source-position';
-import { formatPosition } from './source-position';
+import { formatPosition, inSourceOrder } from './source-position';
 
 /** Stable codes: once published a code keeps its meaning (docs/errors.md lists them). */
 export type ConfigErrorCode =
@@ -28,14 +28,18 @@ export class ConfigError extends Error {
   }
 }
 
-/** Several errors found in one pass (config check reports all of them). */
+/** Several errors found in one pass (config check reports all of them), in the order of the configuration's lines. */
 export class ConfigErrors extends Error {
   override readonly name = 'ConfigErrors';
   /** The first error's code (each error in `errors` carries its own). */
   readonly code: ConfigErrorCode;
-  constructor(readonly errors: readonly ConfigError[]) {
-    super(errors.map((e) => e.format()).join('\n'));
-    this.code = errors[0]?.code ?? 'AVF_ERR_CONFIG_RULE';
+  /** By file, line and column (inSourceOrder); errors without a position last. */
+  readonly errors: readonly ConfigError[];
+  constructor(errors: readonly ConfigError[]) {
+    const sorted = inSourceOrder(errors, (e) => e.position);
+    super(sorted.map((e) => e.format()).join('\n'));
+    this.errors = sorted;
+    this.code = sorted[0]?.code ?? 'AVF_ERR_CONFIG_RULE';
     Object.setPrototypeOf(this, ConfigErrors.prototype);
   }
 }

@@ -3,7 +3,7 @@
 // errors and positions
 export { ConfigError, ConfigErrors, formatWarning } from './errors';
 export type { ConfigErrorCode, ConfigWarning, ConfigWarningCode } from './errors';
-export { formatPosition } from './source-position';
+export { formatPosition, inSourceOrder } from './source-position';
 export type { SourcePosition } from './source-position';
 
 // UCL

@@ -52,9 +52,9 @@ export interface Scanner {
   scan(body: ScanBody, ctx?: ScanContext): Promise<Verdict>;
   /** Signature version for cache keys (clamd VERSION), or null when the scanner reports none. */
   signatureVersion?(): Promise<string | null>;
-  /** True when at least one server is currently usable (for /readyz). */
+  /** True when at least one server is in rotation and accepts connections (for /readyz); may probe with a short connect. */
   isReady?(): Promise<boolean>;
-  /** Servers currently marked down (out of rotation), for the avfleet_upstream_servers_down gauge; read-only. */
+  /** Servers currently down (out of rotation, or their last connection failed), for the avfleet_upstream_servers_down gauge; read-only. */
   serversDown?(): number;
   close?(): Promise<void>;
 }

@@ -45,10 +45,19 @@ describe('buildRules (semantics.md §1, config-format.md §5)', () => {
     expect(lenient.errors).toEqual([]);
     expect(lenient.rules.map((r) => r.name)).toEqual(['clamav']);
     expect(lenient.warnings.filter((w) => w.code === 'AVF_WARN_RULE_DROPPED').map((w) => w.message)).toEqual([
-      'rule "sophos" dropped (lenient mode): rule "sophos": no servers defined; add servers = "127.0.0.1:4010"',
+      'rule "sophos" dropped (lenient mode): no servers defined; add servers = "127.0.0.1:4010"',
       expect.stringMatching(/^rule "bogus" dropped/),
     ]);
-    expect(build({ sophos: {} }, { lenient: true }).errors[0]?.message).toMatch(/no valid antivirus rule left/);
+  });
+
+  it('lenient mode with every rule invalid: the refusal names each dropped rule and why, then that none is left', () => {
+    const out = build({ sophos: {}, fprot: { servers: 'h', retransmits: -3 } }, { lenient: true });
+    expect(out.rules).toEqual([]);
+    expect(out.errors.map((e) => [e.code, e.message])).toEqual([
+      ['AVF_ERR_CONFIG_RULE', 'rule "sophos" dropped (lenient mode): no servers defined; add servers = "127.0.0.1:4010"'],
+      ['AVF_ERR_CONFIG_RULE', expect.stringMatching(/^rule "fprot" dropped \(lenient mode\): option retransmits must be at least 0/)],
+      ['AVF_ERR_CONFIG_RULE', 'no valid antivirus rule left after dropping the invalid ones (sophos, fprot)'],
+    ]);
   });
 
   it('refuses an empty configuration', () => {

@@ -113,24 +113,32 @@ export function buildRules(input: BuildInput): BuildOutput {
   const warnings = [...diag.warnings];
   if (input.lenient && errors.length > 0) {
     const inRules = new Set(dropped.flatMap((d) => d.errors));
-    for (const d of dropped) {
-      const why = d.errors.map((e) => e.message).join('; ');
-      warnings.push({ code: 'AVF_WARN_RULE_DROPPED', message: `rule "${d.name}" dropped (lenient mode): ${why}`, position: d.errors[0]?.position ?? null });
-    }
+    for (const d of dropped) warnings.push({ code: 'AVF_WARN_RULE_DROPPED', message: droppedMessage(d), position: d.errors[0]?.position ?? null });
     for (const e of errors) {
       if (!inRules.has(e)) warnings.push({ code: 'AVF_WARN_OTHER', message: `${e.message} (ignored in lenient mode)`, position: e.position });
     }
     errors.length = 0;
   }
   if (rules.length === 0 && errors.length === 0) {
+    // Lenient mode dropped every rule: the refusal says which and why (the warnings do not reach the operator with it).
+    const mark = diag.errors.length;
+    for (const d of dropped) diag.error('AVF_ERR_CONFIG_RULE', droppedMessage(d), d.errors[0]?.position ?? null);
     diag.error(
       'AVF_ERR_CONFIG_RULE',
-      dropped.length > 0 ? 'no valid antivirus rule left after dropping the invalid ones' : 'no antivirus rule configured; add a block such as clamav { servers = "127.0.0.1:3310"; }',
+      dropped.length > 0
+        ? `no valid antivirus rule left after dropping the invalid ones (${dropped.map((d) => d.name).join(', ')})`
+        : 'no antivirus rule configured; add a block such as clamav { servers = "127.0.0.1:3310"; }',
       null,
     );
-    errors.push(...diag.since(diag.errors.length - 1));
+    errors.push(...diag.since(mark));
   }
   return { rules: errors.length > 0 ? [] : rules, symbolScores, redis, warnings, errors };
+}
+
+/** `rule "NAME" dropped (lenient mode): <its errors>`: the warning, or one line of the refusal when no rule is left. */
+function droppedMessage(d: Dropped): string {
+  const own = `rule "${d.name}": `;
+  return `rule "${d.name}" dropped (lenient mode): ${d.errors.map((e) => (e.message.startsWith(own) ? e.message.slice(own.length) : e.message)).join('; ')}`;
 }
 
 /** Rule names are queue names and cache prefixes: they must be unique. */

@@ -66,7 +66,7 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
   const memoLookups = memoLookupsCounter(r, memoSource);
   const serversDown = new Gauge<'rule'>({
     name: 'avfleet_upstream_servers_down',
-    help: 'Scanner servers currently marked down (out of rotation after repeated errors), by rule.',
+    help: 'Scanner servers currently down (out of rotation, or their last connection failed and none has succeeded since), by rule.',
     labelNames: ['rule'],
     registers: r,
     // Merging processes (a producer cluster's /metrics): every process sees the same servers; summing would count one server N times.

@@ -1,5 +1,5 @@
 import type { SocketAddress } from './socket-connection';
-import { formatAddress } from './socket-connection';
+import { SocketConnection, formatAddress } from './socket-connection';
 import { resolveSrvEntries, type SrvResolver } from './srv-resolver';
 
 /**
@@ -28,6 +28,10 @@ export interface UpstreamHealthOptions {
 export const UPSTREAM_HEALTH_DEFAULTS = { errorTimeSec: 10, maxErrors: 4, reviveTimeSec: 60 } as const satisfies Required<UpstreamHealthOptions>;
 /** Revive time jitter: ±40 %. */
 export const REVIVE_JITTER = 0.4;
+/** Readiness trusts the outcome of a server's last connection (a scan's or a probe's) for this long, then probes again. */
+export const READINESS_FRESH_MS = 5000;
+/** Bound of one readiness probe: a plain connect, closed at once. */
+export const READINESS_PROBE_TIMEOUT_MS = 1000;
 
 export interface UpstreamListOptions extends Partial<UpstreamHealthOptions> {
   /** Clock in ms (tests inject one). */
@@ -49,6 +53,14 @@ export class Upstream {
   probing = false;
   uses = 0;
   currentWeight: number;
+  /**
+   * Outcome of the last connection to the server, a scan's or a readiness
+   * probe's (null before any). Separate from rotation: the only server of a
+   * list is never taken out (Rspamd), yet it is down while it refuses connections.
+   */
+  reachable: boolean | null = null;
+  /** When `reachable` was last set (the list's clock). */
+  reachableAt = 0;
 
   constructor(
     readonly address: SocketAddress,
@@ -68,6 +80,8 @@ export class UpstreamList {
   private readonly srv: ReturnType<typeof resolveSrvEntries> | null;
   /** Number of servers listed (SRV entries count once): decides whether servers may be taken out. */
   private readonly listed: number;
+  /** The readiness probes in flight (probeReady). */
+  private probes: Promise<void> | null = null;
 
   constructor(input: ServerList, options: UpstreamListOptions = {}) {
     this.strategy = input.strategy;
@@ -115,14 +129,58 @@ export class UpstreamList {
     return this.upstreams.filter((u) => u.deadUntil === 0);
   }
 
+  /** True when a server is in rotation and its last connection, if any, succeeded. Uses what is known; probes nothing. */
   isReady(): boolean {
-    return this.alive().length > 0;
+    return this.alive().some((u) => u.reachable !== false);
   }
 
-  /** Servers out of rotation right now (read-only: unlike alive(), it revives nothing). For metrics. */
+  /**
+   * Readiness for `/readyz`: first probes (a connect bounded by `timeoutMs`,
+   * closed at once) every server in rotation that no connection has told about
+   * within READINESS_FRESH_MS, then answers isReady(). Concurrent calls share
+   * one round of probes.
+   */
+  async probeReady(timeoutMs: number = READINESS_PROBE_TIMEOUT_MS): Promise<boolean> {
+    if (!this.probes) {
+      const now = this.now();
+      const stale = this.alive().filter((u) => u.reachable === null || now - u.reachableAt >= READINESS_FRESH_MS);
+      this.probes = Promise.all(stale.map((u) => this.probe(u, timeoutMs))).then(
+        () => undefined,
+        () => undefined,
+      );
+      void this.probes.finally(() => {
+        this.probes = null;
+      });
+    }
+    await this.probes;
+    return this.isReady();
+  }
+
+  /**
+   * Servers down right now, for metrics: out of rotation, or their last
+   * connection (a scan's or a readiness probe's) failed and none has succeeded
+   * since. Read-only: unlike alive(), it revives nothing.
+   */
   downCount(): number {
     const now = this.now();
-    return this.upstreams.filter((u) => u.deadUntil !== 0 && u.deadUntil > now).length;
+    return this.upstreams.filter((u) => (u.deadUntil !== 0 && u.deadUntil > now) || u.reachable === false).length;
+  }
+
+  /** A connection to `u` could not be opened (refused, no route, no socket file, probe timeout). */
+  markUnreachable(u: Upstream): void {
+    u.reachable = false;
+    u.reachableAt = this.now();
+  }
+
+  private async probe(u: Upstream, timeoutMs: number): Promise<void> {
+    try {
+      const conn = await SocketConnection.connect(u.address, { deadlineMs: Date.now() + timeoutMs });
+      conn.close();
+      u.reachable = true;
+      u.reachableAt = this.now();
+    } catch {
+      this.markUnreachable(u);
+    }
   }
 
   /**
@@ -175,10 +233,12 @@ export class UpstreamList {
     }
   }
 
-  /** A completed request on `u`: clears its recent errors. */
+  /** A completed request on `u`: clears its recent errors; the server is reachable. */
   markSuccess(u: Upstream): void {
     u.errors = 0;
     u.probing = false;
+    u.reachable = true;
+    u.reachableAt = this.now();
   }
 
   private takeOut(u: Upstream, now: number): void {

@@ -87,6 +87,7 @@ export async function withRetransmits<T>(
       notifyAttempt(options.onAttempt, { server: upstream.name, attempt: n, ok: false, error: errorLabel(error), ms: Date.now() - now });
       if (!(error instanceof TransportError)) return failed(`scan failed: ${error.message}`, 'error');
       list.markFailure(upstream);
+      if (error.code === 'AVF_ERR_TRANSPORT_CONNECT') list.markUnreachable(upstream);
       if (options.deadlineMs !== undefined && Date.now() >= options.deadlineMs) return failed(FAIL_DEADLINE, 'deadline');
     }
   }

@@ -67,6 +67,12 @@ export interface ScannerConformanceAdapter {
     readonly errorCodes: readonly ConformanceCase[];
     readonly sizeLimit?: ConformanceCase;
     readonly garbage: ConformanceCase;
+    /**
+     * The server answers before it has read the whole request and closes (the
+     * body defaults to EARLY_REPLY_BODY, large enough that writing it breaks):
+     * the reply counts, once, held in memory and streamed.
+     */
+    readonly earlyReply?: ConformanceCase;
     /** Protocol-specific cases (documented defects and decisions). */
     readonly extra?: readonly ConformanceCase[];
   };
@@ -98,6 +104,9 @@ export const conformanceCase = <S extends string>(scenario: S, expect: Conforman
   expect,
   ...more,
 });
+
+/** 4 MiB and EICAR: more than the socket buffers take, so a client still writing it sees the close. */
+export const EARLY_REPLY_BODY = Buffer.concat([Buffer.alloc(4 * 1024 * 1024, 0x41), EICAR]);
 
 export function bufferBody(b: Buffer): ScanBody {
   return { size: b.length, buffer: b, open: () => { throw new Error('buffer body: open() not expected'); } };
@@ -158,6 +167,25 @@ export function describeScannerConformance(adapter: ScannerConformanceAdapter): 
     named('size limit', adapter.cases.sizeLimit);
     named('garbage', adapter.cases.garbage);
     (adapter.cases.extra ?? []).forEach((c) => named('protocol case', c));
+
+    const early = adapter.cases.earlyReply;
+    if (early) {
+      it(`uses a reply that arrived before writing the request broke${early.title ? `: ${early.title}` : ''} (${early.scenario})`, async () => {
+        const events: AttemptEvent[] = [];
+        const s = adapter.create(sim, { timeoutSec: 2, retransmits: RETRANSMITS, tmpdir, onAttempt: (e) => events.push(e) });
+        const body = early.body ?? EARLY_REPLY_BODY;
+        const { Readable } = await import('node:stream');
+        const pieces = Array.from({ length: Math.ceil(body.length / 65536) }, (_, i) => body.subarray(i * 65536, (i + 1) * 65536));
+        const streamed: ScanBody = { size: body.length, open: () => Readable.from(pieces) };
+        sim.use(early.scenario);
+        for (const b of [bufferBody(body), streamed]) {
+          const before = sim.connections;
+          expect(await s.scan(b)).toEqual(early.expect);
+          expect(sim.connections - before).toBe(early.connections ?? 1);
+        }
+        expect(events.map((e) => e.ok)).toEqual([true, true]);
+      });
+    }
 
     it('sends the request bytes of the spec', async () => {
       sim.use(adapter.cases.clean.scenario);

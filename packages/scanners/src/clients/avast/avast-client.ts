@@ -2,7 +2,7 @@ import type { ScanBody, ScanContext } from '../../scanner';
 import type { TempFileScannerOptions } from '../../scanner-options';
 import type { AttemptContext } from '../../transport/with-retransmits';
 import { fail, type Verdict } from '../../verdict';
-import { SocketScannerBase, connectFor, readLine } from '../shared/socket-scanner-base';
+import { SocketScannerBase, connectFor, readLine, writeThenRead } from '../shared/socket-scanner-base';
 import { AvastScanReply, isAvastGreeting } from './avast-reply';
 
 export type AvastClientOptions = TempFileScannerOptions;
@@ -32,13 +32,19 @@ export class AvastClient extends SocketScannerBase {
     try {
       const greeting = await readLine(conn, '\r\n');
       if (!isAvastGreeting(greeting)) return fail(`unhandled response: ${greeting}`);
-      await conn.write(Buffer.from(`SCAN ${filePath}\r\n`, 'utf8'), { flush: true });
-      a.markHealthy();
-      const reply = new AvastScanReply();
-      for (;;) {
-        const verdict = reply.feed(await readLine(conn, '\r\n'));
-        if (verdict) return verdict;
-      }
+      return await writeThenRead(
+        async () => {
+          await conn.write(Buffer.from(`SCAN ${filePath}\r\n`, 'utf8'), { flush: true });
+          a.markHealthy();
+        },
+        async () => {
+          const reply = new AvastScanReply();
+          for (;;) {
+            const verdict = reply.feed(await readLine(conn, '\r\n'));
+            if (verdict) return verdict;
+          }
+        },
+      );
     } finally {
       conn.close();
     }

@@ -19,7 +19,7 @@ interface FakeClamd {
  * A clamd double: parses zINSTREAM framing, answers FOUND when the body contains
  * EICAR, and mimics StreamMaxLength (answer, then close while the client writes).
  */
-async function fakeClamd(opts: { maxStream?: number; version?: string } = {}): Promise<FakeClamd> {
+async function fakeClamd(opts: { maxStream?: number; version?: string; answerBeforeBody?: string } = {}): Promise<FakeClamd> {
   const received: Buffer[] = [];
   const chunks: number[][] = [];
   const sockets = new Set<net.Socket>();
@@ -51,6 +51,13 @@ async function fakeClamd(opts: { maxStream?: number; version?: string } = {}): P
         if (cmd !== 'zINSTREAM') {
           finished = true;
           s.end('UNKNOWN COMMAND\0');
+          return;
+        }
+        if (opts.answerBeforeBody !== undefined) {
+          // Answers the command alone and closes without reading the body.
+          finished = true;
+          s.setNoDelay(true);
+          s.write(`${opts.answerBeforeBody}\0`, () => s.destroy());
           return;
         }
       }
@@ -131,6 +138,17 @@ describe('ClamavClient', () => {
     expect(clamd.received).toHaveLength(1);
     expect(events).toEqual([true]);
     expect(await client.scan(streamBody(big, 1024 * 1024))).toEqual(fail('unhandled response: INSTREAM size limit exceeded. ERROR', 'limits'));
+  });
+
+  it('uses any complete reply that arrived before writing the body broke, without retrying', async () => {
+    clamd = await fakeClamd({ answerBeforeBody: 'stream: Eicar-Test-Signature FOUND' });
+    const events: boolean[] = [];
+    const client = new ClamavClient({ ...options(clamd.port), onAttempt: (e) => events.push(e.ok) });
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x61);
+    expect(await client.scan(bufferBody(big))).toEqual(virus(['Eicar-Test-Signature']));
+    expect(await client.scan(streamBody(big, 64 * 1024))).toEqual(virus(['Eicar-Test-Signature']));
+    expect(clamd.received).toHaveLength(2);
+    expect(events).toEqual([true, true]);
   });
 
   it('retries on the next server when the first refuses', async () => {

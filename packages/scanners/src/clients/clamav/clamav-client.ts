@@ -6,9 +6,9 @@ import type { ScannerCommonOptions } from '../../scanner-options';
 import type { SocketConnection } from '../../transport/socket-connection';
 import { withRetransmits, type AttemptContext } from '../../transport/with-retransmits';
 import type { Verdict } from '../../verdict';
-import { SocketScannerBase, connectFor } from '../shared/socket-scanner-base';
+import { SocketScannerBase, connectFor, writeThenRead } from '../shared/socket-scanner-base';
 import { openBody } from '../shared/write-body';
-import { isClamavSizeLimitReply, mapClamavReply, parseClamavVersion } from './clamav-reply';
+import { mapClamavReply, parseClamavVersion } from './clamav-reply';
 
 export interface ClamavClientOptions extends ScannerCommonOptions {
   /** Body bytes per INSTREAM chunk (default 64 KiB). */
@@ -70,43 +70,38 @@ export class ClamavClient extends SocketScannerBase {
     throw new TransportError('AVF_ERR_TRANSPORT_NO_UPSTREAM', `cannot read the clamd signature version: ${out.verdict.text}`);
   }
 
-  /** One INSTREAM exchange. Throws TransportError on I/O errors (retried); returns the mapped reply. */
+  /**
+   * One INSTREAM exchange. Throws TransportError on I/O errors (retried); returns the mapped reply.
+   * A reply clamd sent before closing while the body was still being written (size limit) is
+   * used (`writeThenRead`).
+   */
   private async scanAttempt(body: ScanBody, a: AttemptContext): Promise<Verdict> {
     const conn = await connectFor(a);
     let source: Readable | null = null;
     try {
-      try {
-        await conn.write(INSTREAM);
-        if (body.buffer) {
-          await this.writeChunks(conn, body.buffer);
-        } else {
-          source = await openBody(body);
-          for await (const chunk of source as AsyncIterable<Buffer | string>) {
-            if (conn.hasReply(NUL)) break; // clamd answered early (size limit): stop writing.
-            await this.writeChunks(conn, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      return await writeThenRead(
+        async () => {
+          await conn.write(INSTREAM);
+          if (body.buffer) {
+            await this.writeChunks(conn, body.buffer);
+          } else {
+            source = await openBody(body);
+            for await (const chunk of source as AsyncIterable<Buffer | string>) {
+              if (conn.hasReply(NUL)) break; // clamd answered early (size limit): stop writing.
+              await this.writeChunks(conn, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+            }
           }
-        }
-        if (!conn.hasReply(NUL)) {
-          await conn.write(END_OF_STREAM, { flush: true });
-          a.markHealthy();
-        }
-      } catch (e) {
-        // A write error may follow a reply clamd sent before closing (size limit): read it first.
-        if (e instanceof TransportError && conn.hasReply(NUL)) return this.replyAfterWriteError(await conn.readUntil(NUL), e);
-        throw e;
-      }
-      return mapClamavReply((await conn.readUntil(NUL)).toString('utf8'));
+          if (!conn.hasReply(NUL)) {
+            await conn.write(END_OF_STREAM, { flush: true });
+            a.markHealthy();
+          }
+        },
+        async () => mapClamavReply((await conn.readUntil(NUL)).toString('utf8')),
+      );
     } finally {
-      source?.destroy();
+      (source as Readable | null)?.destroy();
       conn.close();
     }
-  }
-
-  private replyAfterWriteError(raw: Buffer, e: TransportError): Verdict {
-    const reply = raw.toString('utf8');
-    if (isClamavSizeLimitReply(reply)) return mapClamavReply(reply);
-    // Some other early answer followed by a broken write: treat as an I/O error (retry).
-    throw e;
   }
 
   private async writeChunks(conn: SocketConnection, data: Buffer): Promise<void> {

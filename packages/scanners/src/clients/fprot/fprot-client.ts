@@ -3,7 +3,7 @@ import type { ScanBody, ScanContext } from '../../scanner';
 import type { ScannerCommonOptions } from '../../scanner-options';
 import type { AttemptContext } from '../../transport/with-retransmits';
 import type { Verdict } from '../../verdict';
-import { SocketScannerBase, connectFor, readLine } from '../shared/socket-scanner-base';
+import { SocketScannerBase, connectFor, readLine, writeThenRead } from '../shared/socket-scanner-base';
 import { bodySize, writeBody } from '../shared/write-body';
 import { fprotRequestLine, mapFprotReply } from './fprot-reply';
 
@@ -13,7 +13,10 @@ const NEWLINE = Buffer.from('\n', 'latin1');
 
 /**
  * F-Prot `fpscand` (scanners.md "fprot"): `SCAN STREAM <id> SIZE <n>\n`, the
- * body and `\n` written at once, then one reply line.
+ * body and `\n` written at once, then one reply line. A server that answers
+ * the header alone and closes (Rspamd's functional-test F-Prot server,
+ * test/functional/util/dummy_fprot.py in rspamd/rspamd, does) has its reply
+ * used even though writing the body then fails (`writeThenRead`).
  */
 export class FprotClient extends SocketScannerBase {
   readonly type = 'fprot';
@@ -27,11 +30,15 @@ export class FprotClient extends SocketScannerBase {
   private async attempt(body: ScanBody, scanId: string, a: AttemptContext): Promise<Verdict> {
     const conn = await connectFor(a);
     try {
-      await conn.write(Buffer.from(fprotRequestLine(scanId, bodySize(body)), 'latin1'));
-      await writeBody(conn, body);
-      await conn.write(NEWLINE, { flush: true });
-      a.markHealthy();
-      return mapFprotReply(await readLine(conn));
+      return await writeThenRead(
+        async () => {
+          await conn.write(Buffer.from(fprotRequestLine(scanId, bodySize(body)), 'latin1'));
+          await writeBody(conn, body);
+          await conn.write(NEWLINE, { flush: true });
+          a.markHealthy();
+        },
+        async () => mapFprotReply(await readLine(conn)),
+      );
     } finally {
       conn.close();
     }

@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { startIcapSimulator, type IcapSimulator } from '../../../../../test/simulators/icap';
 import type { ScanBody } from '../../scanner';
 import type { ServerEntry } from '../../transport/upstream-list';
-import { clean, virus } from '../../verdict';
+import { clean, fail, virus } from '../../verdict';
 import { IcapClient } from './icap-client';
 import { ICAP_DEFAULTS, ICAP_SETTINGS_DEFAULTS, icapSettings, type IcapClientOptions } from './icap-options';
 
@@ -103,6 +104,20 @@ describe('IcapClient against the ICAP simulator', () => {
     } finally {
       await new Promise<void>((r) => broken.close(() => r()));
     }
+  });
+
+  it('uses a status the server sent from the RESPMOD header alone before closing unread (no retry)', async () => {
+    sim.use('early-413');
+    const big = Buffer.concat([Buffer.alloc(4 * 1024 * 1024, 0x41), EICAR]);
+    const events: boolean[] = [];
+    const c = client([tcp(sim.port)], { onAttempt: (e) => events.push(e.ok) });
+    const streamed: ScanBody = { size: big.length, open: () => Readable.from(Array.from({ length: 65 }, (_, i) => big.subarray(i * 65536, (i + 1) * 65536))) };
+    for (const b of [body(big), streamed]) {
+      const before = sim.connections;
+      expect(await c.scan(b)).toEqual(fail('ICAP/1.0 413 Request Entity Too Large', 'error'));
+      expect(sim.connections - before).toBe(1);
+    }
+    expect(events).toEqual([true, true]);
   });
 
   it('words exhaustion as "failed - error: <last error>"', async () => {

@@ -4,7 +4,7 @@ import type { ScanBody, ScanContext } from '../../scanner';
 import type { SocketConnection } from '../../transport/socket-connection';
 import { FAIL_RETRANSMITS_EXCEED, withRetransmits, type AttemptContext } from '../../transport/with-retransmits';
 import { clean, fail, virus, type Verdict } from '../../verdict';
-import { SocketScannerBase, connectFor } from '../shared/socket-scanner-base';
+import { SocketScannerBase, connectFor, writeThenRead } from '../shared/socket-scanner-base';
 import { bodySize, writeBody } from '../shared/write-body';
 import { HTTP_2XX_4XX, ICAP_2XX, ICAP_4XX_5XX, parseEncapsulated, parseIcapBlock, type IcapBlock } from './icap-block';
 import { resolveIcapSettings, type IcapClientOptions, type IcapSettings } from './icap-options';
@@ -55,8 +55,11 @@ export class IcapClient extends SocketScannerBase {
     const userAgent = this.userAgent(ctx);
     let conn = await this.connect(a);
     try {
-      await conn.write(buildOptionsRequest(addr, s.scheme, userAgent), { flush: true });
-      const opt = parseIcapBlock(await readText(conn, BLOCK_END));
+      const optionsConn = conn;
+      const opt = await writeThenRead(
+        () => optionsConn.write(buildOptionsRequest(addr, s.scheme, userAgent), { flush: true }),
+        async () => parseIcapBlock(await readText(optionsConn, BLOCK_END)),
+      );
       if (opt.icapStatus === null || !ICAP_2XX.test(opt.icapStatus)) return fail('OPTIONS query failed', 'error');
       if (!(opt.headers.get('methods') ?? '').includes('RESPMOD')) return fail('NO RESPMOD', 'error');
       const optEnc = opt.headers.get('encapsulated');
@@ -65,9 +68,15 @@ export class IcapClient extends SocketScannerBase {
         conn.close();
         conn = await this.connect(a);
       }
-      await this.writeRespmod(conn, body, ctx, addr, userAgent, opt);
-      a.markHealthy();
-      return await this.readReply(conn);
+      const respmodConn = conn;
+      // The server may answer (an error status) before it stopped reading: that reply is used.
+      return await writeThenRead(
+        async () => {
+          await this.writeRespmod(respmodConn, body, ctx, addr, userAgent, opt);
+          a.markHealthy();
+        },
+        () => this.readReply(respmodConn),
+      );
     } finally {
       conn.close();
     }
@@ -94,15 +103,9 @@ export class IcapClient extends SocketScannerBase {
       date: this.clock().toUTCString(),
       bodyLength: length,
     });
-    try {
-      await conn.write(head);
-      if (length > 0) await writeBody(conn, body);
-      await conn.write(respmodTrailer(length), { flush: true });
-    } catch (e) {
-      // The server may have answered (an error status) before it stopped reading: use that reply.
-      if (e instanceof TransportError && conn.hasReply(BLOCK_END)) return;
-      throw e;
-    }
+    await conn.write(head);
+    if (length > 0) await writeBody(conn, body);
+    await conn.write(respmodTrailer(length), { flush: true });
   }
 
   /** Step 3: the ICAP header block, then (when announced) the encapsulated HTTP response header. */

@@ -73,11 +73,12 @@ export class KasperskySeClient implements Scanner {
     }
   }
 
+  /** A server in rotation that accepted its last connection; probes the servers nothing told about lately (UpstreamList.probeReady). */
   async isReady(): Promise<boolean> {
-    return this.upstreams.isReady();
+    return this.upstreams.probeReady();
   }
 
-  /** Servers currently marked down (`avfleet_scanner_servers_down`). */
+  /** Servers down: out of rotation or refusing connections (`avfleet_upstream_servers_down`). */
   serversDown(): number {
     return this.upstreams.downCount();
   }

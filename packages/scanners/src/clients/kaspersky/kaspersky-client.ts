@@ -2,7 +2,7 @@ import type { ScanBody, ScanContext } from '../../scanner';
 import type { TempFileScannerOptions } from '../../scanner-options';
 import type { AttemptContext } from '../../transport/with-retransmits';
 import type { Verdict } from '../../verdict';
-import { SocketScannerBase, connectFor, readLine } from '../shared/socket-scanner-base';
+import { SocketScannerBase, connectFor, readLine, writeThenRead } from '../shared/socket-scanner-base';
 import { kasperskyRequestLine, mapKasperskyReply } from './kaspersky-reply';
 
 export type KasperskyClientOptions = TempFileScannerOptions;
@@ -28,9 +28,13 @@ export class KasperskyClient extends SocketScannerBase {
   private async attempt(filePath: string, a: AttemptContext): Promise<Verdict> {
     const conn = await connectFor(a);
     try {
-      await conn.write(Buffer.from(kasperskyRequestLine(filePath), 'utf8'), { flush: true });
-      a.markHealthy();
-      return mapKasperskyReply(await readLine(conn), filePath);
+      return await writeThenRead(
+        async () => {
+          await conn.write(Buffer.from(kasperskyRequestLine(filePath), 'utf8'), { flush: true });
+          a.markHealthy();
+        },
+        async () => mapKasperskyReply(await readLine(conn), filePath),
+      );
     } finally {
       conn.close();
     }

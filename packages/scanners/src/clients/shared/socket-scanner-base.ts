@@ -1,3 +1,4 @@
+import { TransportError } from '../../errors';
 import type { Scanner, ScanBody, ScanContext } from '../../scanner';
 import type { ScannerCommonOptions } from '../../scanner-options';
 import { SocketConnection, type ConnectOptions } from '../../transport/socket-connection';
@@ -31,8 +32,9 @@ export abstract class SocketScannerBase implements Scanner {
     }
   }
 
+  /** A server in rotation that accepted its last connection; probes the servers nothing told about lately (UpstreamList.probeReady). */
   async isReady(): Promise<boolean> {
-    return this.upstreams.isReady();
+    return this.upstreams.probeReady();
   }
 
   serversDown(): number {
@@ -89,4 +91,36 @@ export function connectFor(a: AttemptContext, tls?: ConnectOptions['tls']): Prom
 export async function readLine(conn: SocketConnection, delimiter: '\n' | '\r\n' = '\n'): Promise<string> {
   const text = (await conn.readUntil(delimiter)).toString('utf8');
   return delimiter === '\n' && text.endsWith('\r') ? text.slice(0, -1) : text;
+}
+
+/**
+ * Writes a request, then reads its reply. A server may answer and close before
+ * it has read the whole request (F-Prot's fpscand replies to the header alone,
+ * clamd to an oversized stream, SAVDI with REJ 4), so the write then breaks
+ * (EPIPE, ECONNRESET). Such a write error does not end the attempt by itself:
+ * `read` still runs on the bytes that arrived before the connection failed
+ * (SocketConnection keeps them), and only when they do not hold a complete
+ * reply does the write error count (an I/O error, retried). Errors other than
+ * a TransportError (the body cannot be opened) end the attempt at once.
+ *
+ * Rspamd never meets the case for small bodies: its src/lua/lua_tcp.c
+ * `lua_tcp_write_helper` sends the whole request (`data = { header, content,
+ * footer }` in lualib/lua_scanners/fprot.lua `fprot_check`) with one
+ * `sendmsg`, which the kernel accepts before the server closes; a write error
+ * there is a failed attempt.
+ */
+export async function writeThenRead<T>(write: () => Promise<void>, read: () => Promise<T>): Promise<T> {
+  let writeError: TransportError | null = null;
+  try {
+    await write();
+  } catch (e) {
+    if (!(e instanceof TransportError)) throw e;
+    writeError = e;
+  }
+  if (writeError === null) return read();
+  try {
+    return await read();
+  } catch {
+    throw writeError; // no complete reply arrived: the I/O error counts
+  }
 }

@@ -1,10 +1,9 @@
-import { TransportError } from '../../errors';
 import type { ScanBody, ScanContext } from '../../scanner';
 import type { ScannerCommonOptions } from '../../scanner-options';
 import type { SocketConnection } from '../../transport/socket-connection';
 import type { AttemptContext } from '../../transport/with-retransmits';
 import type { Verdict } from '../../verdict';
-import { SocketScannerBase, connectFor, readLine } from '../shared/socket-scanner-base';
+import { SocketScannerBase, connectFor, readLine, writeThenRead } from '../shared/socket-scanner-base';
 import { bodySize, writeBody } from '../shared/write-body';
 import { SOPHOS_REQUEST_TAIL, SophosReplyParser, sophosRequestHead } from './sophos-reply';
 
@@ -26,21 +25,15 @@ export class SophosClient extends SocketScannerBase {
   private async attempt(body: ScanBody, a: AttemptContext): Promise<Verdict> {
     const conn = await connectFor(a);
     try {
-      let writeError: TransportError | null = null;
-      try {
-        await conn.write(Buffer.from(sophosRequestHead(bodySize(body)), 'latin1'));
-        await writeBody(conn, body);
-        await conn.write(Buffer.from(SOPHOS_REQUEST_TAIL, 'latin1'), { flush: true });
-        a.markHealthy();
-      } catch (e) {
-        if (!(e instanceof TransportError)) throw e; // the body could not be opened: final
-        writeError = e;
-      }
-      try {
-        return await readReply(conn);
-      } catch (e) {
-        throw writeError ?? e; // no decision in what arrived: the I/O error counts (retried)
-      }
+      return await writeThenRead(
+        async () => {
+          await conn.write(Buffer.from(sophosRequestHead(bodySize(body)), 'latin1'));
+          await writeBody(conn, body);
+          await conn.write(Buffer.from(SOPHOS_REQUEST_TAIL, 'latin1'), { flush: true });
+          a.markHealthy();
+        },
+        () => readReply(conn),
+      );
     } finally {
       conn.close();
     }
