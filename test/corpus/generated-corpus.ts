@@ -81,25 +81,33 @@ function headers(name: string, subject: string): string[] {
   return ['From: Sender <sender@example.org>', 'To: Recipient <rcpt@example.net>', `Subject: ${subject}`, 'Date: Thu, 26 Nov 2026 10:00:00 +0000', `Message-ID: <${name}@avfleet.test>`];
 }
 
-/** Renders a tree; boundaries are numbered in document order so every message is the same on every run. */
-function toMime(node: Node, name: string, counter = { n: 0 }): MimeNode {
+/**
+ * Renders a tree; boundaries are numbered in document order so every message is the same on every
+ * run. `rendered` receives the bytes of every attached message, at any depth.
+ */
+function toMime(node: Node, name: string, rendered: Map<Attached, Buffer>, counter = { n: 0 }): MimeNode {
   switch (node.kind) {
     case 'leaf':
       return { kind: 'leaf', ...node.mime, data: node.payload.data };
     case 'multipart':
-      return { kind: 'multipart', subtype: node.subtype, boundary: `=_avfleet_${name}_${counter.n++}`, parts: node.parts.map((p) => toMime(p, name, counter)), unterminated: node.unterminated };
-    case 'message':
-      return { kind: 'message', filename: node.filename, message: buildMimeMessage(headers(`${name}.inner${counter.n}`, node.subject), toMime(node.root, `${name}_i${counter.n++}`, counter)) };
+      return { kind: 'multipart', subtype: node.subtype, boundary: `=_avfleet_${name}_${counter.n++}`, parts: node.parts.map((p) => toMime(p, name, rendered, counter)), unterminated: node.unterminated };
+    case 'message': {
+      const n = counter.n++;
+      const message = buildMimeMessage(headers(`${name}.inner${n}`, node.subject), toMime(node.root, `${name}_i${n}`, rendered, counter));
+      rendered.set(node, message);
+      return { kind: 'message', filename: node.filename, message };
+    }
   }
 }
 
 /** The payload of an attached message as clamd sees it: the message, with every leaf inside as a member. */
-function messagePayload(node: Attached, bytes: Buffer): Payload {
+function messagePayload(node: Attached, rendered: (n: Attached) => Buffer): Payload {
+  const bytes = rendered(node);
   const members: { name: string; payload: Payload }[] = [];
   const walk = (n: Node): void => {
     if (n.kind === 'leaf') members.push({ name: n.mime.filename ?? '(body)', payload: n.payload });
     else if (n.kind === 'multipart') n.parts.forEach(walk);
-    else members.push({ name: n.filename ?? '(message)', payload: messagePayload(n, Buffer.alloc(0)) });
+    else members.push({ name: n.filename ?? '(message)', payload: messagePayload(n, rendered) });
   };
   walk(node.root);
   return { data: bytes, container: 'mail', members };
@@ -238,7 +246,7 @@ function clamdVerdict(p: Payload, sigs: readonly TestSignature[]): string | null
  */
 function rspamdScannedBodies(node: Node, rendered: (n: Attached) => Buffer): Payload[] {
   if (node.kind === 'multipart') return node.parts.flatMap((p) => rspamdScannedBodies(p, rendered));
-  if (node.kind === 'message') return [messagePayload(node, rendered(node)), ...rspamdScannedBodies(node.root, rendered)];
+  if (node.kind === 'message') return [messagePayload(node, rendered), ...rspamdScannedBodies(node.root, rendered)];
   const m = node.mime;
   const disposition = m.disposition === undefined ? (m.filename !== undefined ? 'attachment' : null) : m.disposition;
   const named = m.filename !== undefined && disposition !== null;
@@ -316,21 +324,18 @@ export function buildGeneratedCorpus(sigs: readonly TestSignature[] = loadTestSi
   return cases(rng, sigs).map((c) => {
     const h = headers(c.name, c.notes.slice(0, 60));
     const renderedMessages = new Map<Attached, Buffer>();
-    const counter = { n: 0 };
-    const rootMime = toMime(c.root, c.name, counter);
-    // The attached messages as rendered inside the root (the same traversal and numbering).
-    const collect = (n: Node, m: MimeNode): void => {
-      if (n.kind === 'multipart' && m.kind === 'multipart') n.parts.forEach((p, i) => collect(p, m.parts[i]!));
-      if (n.kind === 'message' && m.kind === 'message') renderedMessages.set(n, m.message);
-    };
-    collect(c.root, rootMime);
+    const rootMime = toMime(c.root, c.name, renderedMessages);
     const bytes = c.render ? c.render(h) : buildMimeMessage(h, rootMime);
     const att = c.render ? [] : mailparserAttachments(c.root);
     const archives = Object.fromEntries(att.filter((a) => a.name !== null && a.payload && memberPaths(a.payload).length > 0).map((a) => [a.name!, memberPaths(a.payload!)]));
     const objects = c.render ? [] : decodedObjects(c.root);
     const eicar = objects.some((o) => o.includes(EICAR));
     const variant = c.eicarVariant ?? eicarVariant(objects);
-    const scanned = c.render ? [] : rspamdScannedBodies(c.root, (n) => renderedMessages.get(n) ?? Buffer.alloc(0));
+    const scanned = c.render ? [] : rspamdScannedBodies(c.root, (n) => {
+      const m = renderedMessages.get(n);
+      if (!m) throw new Error(`AVF_ERR_TEST_CORPUS_GENERATOR: ${c.name}: an attached message was not rendered`);
+      return m;
+    });
     const entry: CorpusEntry = {
       file: `${GENERATED_PREFIX}${c.name}.eml`,
       source: 'generator:test/corpus/generated-corpus.ts',
