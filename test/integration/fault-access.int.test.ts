@@ -19,7 +19,7 @@ jest.setTimeout(60000);
 
 const TOKEN = `tok-${randomBytes(12).toString('hex')}`;
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('fault-access.int.test.ts');
 let dir: string;
 let producer: FleetProcess;
@@ -56,10 +56,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await producer?.stop();
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
+  // The client is closed whatever failed before, so a failing suite leaves no open handle.
+  try {
+    await producer?.stop();
+    await cleanupPrefix(redis, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    redis.disconnect();
+  }
 });
 
 describe('AVFLEET_API_TOKEN', () => {

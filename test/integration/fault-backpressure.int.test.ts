@@ -18,7 +18,7 @@ jest.setTimeout(90000);
 
 const MAX_WAITING = 3;
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('fault-backpressure.int.test.ts');
 const procs: FleetProcess[] = [];
 let dir: string;
@@ -40,10 +40,14 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop(3000)));
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
+  // The client is closed whatever failed before, so a failing suite leaves no open handle.
+  try {
+    await Promise.all(procs.map((p) => p.stop(3000)));
+    await cleanupPrefix(redis, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    redis.disconnect();
+  }
 });
 
 test('over AVFLEET_MAX_WAITING waiting jobs: 429 with Retry-After; accepted again once a worker drains the queue', async () => {

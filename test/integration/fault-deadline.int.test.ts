@@ -23,7 +23,7 @@ jest.setTimeout(90000);
 const DEADLINE_SEC = 1.5;
 const SLOW_MS = 4000;
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('fault-deadline.int.test.ts');
 let dir: string;
 let sim: SlowClamd;
@@ -58,11 +58,15 @@ slow {
 });
 
 afterAll(async () => {
-  await fleet?.stop();
-  await sim?.close();
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
+  // The client is closed whatever failed before, so a failing suite leaves no open handle.
+  try {
+    await fleet?.stop();
+    await sim?.close();
+    await cleanupPrefix(redis, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    redis.disconnect();
+  }
 });
 
 test('Deadline: answered by then, the slow rule as fail/deadline; the late verdict lands in the cache', async () => {

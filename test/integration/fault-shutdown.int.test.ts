@@ -20,7 +20,7 @@ jest.setTimeout(120000);
 
 const SCAN_DELAY_MS = 2500;
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('fault-shutdown.int.test.ts');
 const procs: FleetProcess[] = [];
 let sim: SlowClamd;
@@ -53,11 +53,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop(2000)));
-  await sim?.close();
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
+  // The client is closed whatever failed before, so a failing suite leaves no open handle.
+  try {
+    await Promise.all(procs.map((p) => p.stop(2000)));
+    await sim?.close();
+    await cleanupPrefix(redis, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    redis.disconnect();
+  }
 });
 
 test('SIGTERM on a worker: its active scans finish, it exits 0, the next worker completes the messages without scanning again', async () => {

@@ -29,7 +29,7 @@ jest.setTimeout(120000);
 const STALLED_MS = 1500;
 const SCAN_DELAY_MS = 2500;
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('fault-worker-crash.int.test.ts');
 const queuePrefix = prefix.slice(0, -1);
 const procs: FleetProcess[] = [];
@@ -77,11 +77,15 @@ clamav {
 });
 
 afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop(2000)));
-  await sim?.close();
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  // The client is closed whatever failed before, so a failing suite leaves no open handle.
+  try {
+    await Promise.all(procs.map((p) => p.stop(2000)));
+    await sim?.close();
+    await cleanupPrefix(redis, prefix);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  } finally {
+    redis.disconnect();
+  }
 });
 
 const logs = (): string => procs.map((p) => `--- ${p.role} ${p.pid} (${p.exitStatus() ?? 'running'}) ---\n${p.logs().slice(-3000)}`).join('\n');

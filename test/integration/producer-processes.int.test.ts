@@ -24,7 +24,7 @@ import { waitUntil } from '../helpers/wait-until';
 jest.setTimeout(120000);
 
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('producer-processes.int.test.ts');
 const configPath = renderTestConfig('whole-message-clamav.conf', { CLAMD: `${services.clamd.host}:${services.clamd.port}`, PREFIX: `${prefix}cache_` });
 const dir = dirname(configPath);
@@ -115,11 +115,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop(5000)));
-  for (const pid of childPids('producer process started')) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
+  // The client is closed whatever failed before, so a failing suite leaves no open handle.
+  try {
+    await Promise.all(procs.map((p) => p.stop(5000)));
+    for (const pid of childPids('producer process started')) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+    await cleanupPrefix(redis, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    redis.disconnect();
+  }
 });
 
 test('two children on one port: scans spread over both, /metrics counts the whole producer', async () => {

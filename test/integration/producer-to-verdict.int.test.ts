@@ -22,7 +22,7 @@ const services = testServices();
 const clamd = `${services.clamd.host}:${services.clamd.port}`;
 const EICAR_NAME = 'Eicar-Test-Signature.UNOFFICIAL';
 
-const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefixes: string[] = [];
 const fleets: Fleet[] = [];
 const cleanupDirs: string[] = [];
@@ -121,10 +121,14 @@ function partFilesOnDisk(storeDir: string, sha: string): string[] {
 }
 
 afterAll(async () => {
-  await Promise.allSettled(fleets.map((f) => f.stop()));
-  for (const p of prefixes) await cleanupPrefix(redis, p);
-  redis.disconnect();
-  for (const d of cleanupDirs) rmSync(d, { recursive: true, force: true });
+  // The client is closed whatever failed before, so a failing suite leaves no open handle.
+  try {
+    await Promise.allSettled(fleets.map((f) => f.stop()));
+    for (const p of prefixes) await cleanupPrefix(redis, p);
+    for (const d of cleanupDirs) rmSync(d, { recursive: true, force: true });
+  } finally {
+    redis.disconnect();
+  }
 });
 
 describe('producer and worker as separate processes, folder store, part mode', () => {

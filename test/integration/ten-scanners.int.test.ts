@@ -67,7 +67,7 @@ interface Fleet {
 }
 
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const work = mkdtempSync(join(tmpdir(), 'avft-ten-'));
 const sims: Simulator<string>[] = [];
 const simByRule = new Map<string, Simulator<string>>();
@@ -216,10 +216,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const f of fleets) await f.close().catch(() => undefined);
-  await Promise.all(sims.map((s) => s.close()));
-  await redis.quit();
-  rmSync(work, { recursive: true, force: true });
+  // The client is closed whatever failed before, so a failing suite leaves no open handle.
+  try {
+    for (const f of fleets) await f.close().catch(() => undefined);
+    await Promise.all(sims.map((s) => s.close()));
+    rmSync(work, { recursive: true, force: true });
+  } finally {
+    redis.disconnect();
+  }
 });
 
 describe('one rule of each of the ten scanner types', () => {
