@@ -3,7 +3,7 @@ import { buildMimeMessage, type MimeLeaf, type MimeNode } from '../../benchmarks
 import { EICAR } from '../../benchmarks/src/corpus/make-attachment';
 import { SeededRandom } from '../../benchmarks/src/corpus/seeded-random';
 import { tar } from '../../packages/core/test/archive-writers';
-import type { CorpusEntry } from '../helpers/corpus';
+import type { CorpusEntry } from './corpus-entry';
 import { loadTestSignatures, reportedName, type TestSignature } from './test-signatures';
 
 /**
