@@ -10,6 +10,8 @@ export type { CorpusEntry };
 export interface CorpusMessage {
   readonly entry: CorpusEntry;
   readonly origin: 'generated' | 'shared';
+  /** Where the file lies (shared messages); null for generated ones, which exist only in memory. */
+  readonly path: string | null;
   raw(): Buffer;
 }
 
@@ -34,7 +36,7 @@ let generated: CorpusMessage[] | undefined;
 
 /** The corpus the repository builds itself (test/corpus/generated-corpus.ts), built once per test file. */
 export function generatedCorpus(): CorpusMessage[] {
-  generated ??= buildGeneratedCorpus().map(({ entry, bytes }) => ({ entry, origin: 'generated' as const, raw: () => bytes }));
+  generated ??= buildGeneratedCorpus().map(({ entry, bytes }) => ({ entry, origin: 'generated' as const, path: null, raw: () => bytes }));
   return generated;
 }
 
@@ -44,7 +46,8 @@ function sharedCorpus(dir: string): CorpusMessage[] {
     .filter((l) => l.trim())
     .map((l) => {
       const entry = JSON.parse(l) as CorpusEntry;
-      return { entry, origin: 'shared' as const, raw: () => readFileSync(join(dir, entry.file)) };
+      const path = join(dir, entry.file);
+      return { entry, origin: 'shared' as const, path, raw: () => readFileSync(path) };
     });
 }
 
