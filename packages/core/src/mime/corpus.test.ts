@@ -9,7 +9,7 @@ const corpus = loadCorpus();
 const manifest: CorpusEntry[] = corpus.map((m) => m.entry);
 const raw = (file: string): Buffer => corpusMessage(file, corpus).raw();
 
-/** The reference run's clamav rule (corpus README, "Reference results"). */
+/** The reference clamav rule (test/fixtures/configs/reference-clamav.conf). */
 const CLAMAV_RULE: SelectionRule = {
   scanMimeParts: true, scanTextMime: false, scanImageMime: false, filters: null, textPartMinWords: null,
   maxSize: null, minSize: null, dynamicScan: false, action: 'reject', eicarFakePattern: null,
