@@ -13,7 +13,7 @@ import { loadAntivirusConfig, resolveFleetSettings } from '@avfleet/config';
 import { EICAR_TEST_STRING, NOOP_LOGGER } from '@avfleet/core';
 import { startProducer, type RunningProducer } from '@avfleet/producer';
 import { startWorker, type RunningWorker } from '@avfleet/worker';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 
 jest.setTimeout(90_000);
@@ -104,17 +104,14 @@ beforeAll(async () => {
   host = `127.0.0.1:${producer.address.port}`;
 });
 
-afterAll(async () => {
-  // The client is closed whatever failed before, so a failing suite leaves no open handle.
-  try {
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
     await producer?.close();
     await worker?.close();
     await cleanupPrefix(redis, prefix);
     rmSync(dir, { recursive: true, force: true });
-  } finally {
-    redis.disconnect();
-  }
-});
+  }),
+);
 
 describeWithRspamc('rspamc against avfleet /checkv2', () => {
   it('reports CLAM_VIRUS with the EICAR name and the reject action', async () => {

@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import type { ScanResult } from '@avfleet/core';
 import { loadCorpus, type CorpusEntry } from '../helpers/corpus';
 import { renderTestConfig, startFleet, type Fleet } from '../helpers/fleet-processes';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 
 /**
@@ -81,6 +81,7 @@ function outcomeOf(r: ScanResult): AvOutcome {
 }
 
 const services = testServices();
+const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('corpus-parity');
 const corpus = loadCorpus();
 const manifest = corpus.map((m) => m.entry);
@@ -128,19 +129,13 @@ beforeAll(async () => {
   await Promise.all(Array.from({ length: IN_FLIGHT }, runOne));
 });
 
-afterAll(async () => {
-  try {
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
     await fleet?.stop();
-  } finally {
-    const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-    try {
-      await cleanupPrefix(redis, prefix);
-    } finally {
-      redis.disconnect();
-      for (const d of cleanupDirs) rmSync(d, { recursive: true, force: true });
-    }
-  }
-});
+    await cleanupPrefix(redis, prefix);
+    for (const d of cleanupDirs) rmSync(d, { recursive: true, force: true });
+  }),
+);
 
 const shared = corpus.some((m) => m.origin === 'shared');
 

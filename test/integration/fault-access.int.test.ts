@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { FolderObjectStore } from '@avfleet/core';
 import { freePort, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 
 /**
@@ -55,16 +55,13 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  // The client is closed whatever failed before, so a failing suite leaves no open handle.
-  try {
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
     await producer?.stop();
     await cleanupPrefix(redis, prefix);
     rmSync(dir, { recursive: true, force: true });
-  } finally {
-    redis.disconnect();
-  }
-});
+  }),
+);
 
 describe('AVFLEET_API_TOKEN', () => {
   test.each([

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { EICAR_TEST_STRING, type ScanResult } from '@avfleet/core';
 import { startFleet, type Fleet } from '../helpers/fleet-processes';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
 import { SIM_EICAR_NAME, startSlowClamd, type SlowClamd } from '../simulators/slow-clamd';
@@ -57,17 +57,14 @@ slow {
   });
 });
 
-afterAll(async () => {
-  // The client is closed whatever failed before, so a failing suite leaves no open handle.
-  try {
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
     await fleet?.stop();
     await sim?.close();
     await cleanupPrefix(redis, prefix);
     rmSync(dir, { recursive: true, force: true });
-  } finally {
-    redis.disconnect();
-  }
-});
+  }),
+);
 
 test('Deadline: answered by then, the slow rule as fail/deadline; the late verdict lands in the cache', async () => {
   const tag = randomBytes(6).toString('hex');

@@ -12,7 +12,7 @@ import {
 import { createAggregateProcessor } from '../../apps/worker/src/aggregate-processor';
 import { Registry } from 'prom-client';
 import { freePort, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
 import { startSlowClamd, SIM_EICAR_NAME, type SlowClamd } from '../simulators/slow-clamd';
@@ -76,17 +76,14 @@ clamav {
 `);
 });
 
-afterAll(async () => {
-  // The client is closed whatever failed before, so a failing suite leaves no open handle.
-  try {
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
     await Promise.all(procs.map((p) => p.stop(2000)));
     await sim?.close();
     await cleanupPrefix(redis, prefix);
     if (dir) rmSync(dir, { recursive: true, force: true });
-  } finally {
-    redis.disconnect();
-  }
-});
+  }),
+);
 
 const logs = (): string => procs.map((p) => `--- ${p.role} ${p.pid} (${p.exitStatus() ?? 'running'}) ---\n${p.logs().slice(-3000)}`).join('\n');
 

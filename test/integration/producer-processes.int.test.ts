@@ -9,7 +9,7 @@ import { EICAR_TEST_STRING, type ScanResult } from '@avfleet/core';
 import { isProcessAlive } from '../helpers/daemon-process';
 import { childEnv, freePort, renderTestConfig, requireBuiltCli, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
 import { parsePromText, sampleSum } from '../helpers/prometheus-text';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
 
@@ -114,17 +114,14 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  // The client is closed whatever failed before, so a failing suite leaves no open handle.
-  try {
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
     await Promise.all(procs.map((p) => p.stop(5000)));
     for (const pid of childPids('producer process started')) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
     await cleanupPrefix(redis, prefix);
     rmSync(dir, { recursive: true, force: true });
-  } finally {
-    redis.disconnect();
-  }
-});
+  }),
+);
 
 test('two children on one port: scans spread over both, /metrics counts the whole producer', async () => {
   const started = childPids('producer process started');

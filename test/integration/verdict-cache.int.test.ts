@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import { VerdictCache, cacheKey } from '../../packages/core/src/cache';
 import type { VerdictCacheEvent } from '../../packages/core/src/cache';
 import { testRule } from '../../packages/core/src/aggregate/test-rule';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 
 const EICAR = Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*', 'latin1');
@@ -21,14 +21,11 @@ const cache = new VerdictCache(redis, { observer: (e) => events.push(e) });
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-afterAll(async () => {
-  // The client is closed whatever failed before, so a failing suite leaves no open handle.
-  try {
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
     await cleanupPrefix(redis, prefix);
-  } finally {
-    redis.disconnect();
-  }
-});
+  }),
+);
 
 describe('VerdictCache with Redis', () => {
   it('round-trips a verdict under the default key and sets the TTL', async () => {
