@@ -150,37 +150,9 @@ export function buildMimeMessage(headers: readonly string[], root: MimeNode): Bu
 
 /** An RFC 5322 message (CRLF): text only, or multipart/mixed with base64 attachments. */
 export function buildMessage(h: MessageHeaders, text: string, attachments: readonly AttachmentFile[]): Buffer {
-  const head = [
-    `From: ${h.from}`,
-    `To: ${h.to}`,
-    `Subject: ${h.subject}`,
-    `Date: ${h.date}`,
-    `Message-ID: <bench-${h.n}@avfleet.bench>`,
-    'MIME-Version: 1.0',
-  ];
-  const body = text.replace(/\r?\n/g, '\r\n');
-  if (attachments.length === 0) {
-    return Buffer.from([...head, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', body, ''].join('\r\n'), 'utf8');
-  }
-  const boundary = `=_avfleet_bench_${h.n.toString(36)}_boundary`;
-  const lines = (l: readonly string[]): Buffer => Buffer.from(l.map((x) => `${x}\r\n`).join(''), 'utf8');
-  const out: Buffer[] = [
-    lines([...head, `Content-Type: multipart/mixed; boundary="${boundary}"`, '', 'This is a multi-part message in MIME format.', '']),
-    lines([`--${boundary}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', body, '']),
-  ];
-  for (const a of attachments) {
-    out.push(
-      lines([
-        `--${boundary}`,
-        `Content-Type: ${a.contentType}; name="${a.filename}"`,
-        'Content-Transfer-Encoding: base64',
-        `Content-Disposition: attachment; filename="${a.filename}"`,
-        '',
-      ]),
-      base64Lines(a.data),
-      lines(['', '']),
-    );
-  }
-  out.push(lines([`--${boundary}--`]));
-  return Buffer.concat(out);
+  const head = [`From: ${h.from}`, `To: ${h.to}`, `Subject: ${h.subject}`, `Date: ${h.date}`, `Message-ID: <bench-${h.n}@avfleet.bench>`];
+  const body: MimeLeaf = { kind: 'leaf', contentType: 'text/plain; charset=utf-8', encoding: '8bit', data: Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'utf8') };
+  if (attachments.length === 0) return buildMimeMessage(head, body);
+  const parts: MimeLeaf[] = attachments.map((a) => ({ kind: 'leaf', contentType: a.contentType, filename: a.filename, nameIn: 'both', encoding: 'base64', data: a.data }));
+  return buildMimeMessage(head, { kind: 'multipart', subtype: 'mixed', boundary: `=_avfleet_bench_${h.n.toString(36)}_boundary`, parts: [body, ...parts] });
 }
