@@ -6,6 +6,8 @@ export interface ZipEntry {
   data: Buffer;
   /** Deflate (true) or store (false); default: deflate. */
   deflate?: boolean;
+  /** zlib level when deflating (default 1: fast, for the bench's large corpora). */
+  level?: number;
   /** Sets the "encrypted" flag (bit 0) in both headers; the data is stored as given, so only the flag says so. */
   encrypted?: boolean;
 }
@@ -21,7 +23,7 @@ export function buildZip(entries: readonly ZipEntry[]): Buffer {
   for (const e of entries) {
     const name = Buffer.from(e.name, 'utf8');
     const deflate = e.deflate !== false;
-    const body = deflate ? deflateRawSync(e.data, { level: 1 }) : e.data;
+    const body = deflate ? deflateRawSync(e.data, { level: e.level ?? 1 }) : e.data;
     const crc = crc32(e.data);
     const flags = 0x0800 | (e.encrypted ? 1 : 0); // UTF-8 names (+ encrypted)
     const local = Buffer.alloc(30);
