@@ -315,7 +315,7 @@ export interface GeneratedMessage {
   readonly clamdBodies: readonly { readonly data: Buffer; readonly verdict: string | null }[];
 }
 
-/** The folder name generated entries carry in `file` (they are never written there unless asked). */
+/** The folder name generated entries carry in `file` (they live in memory; npm run parity writes them to its work folder). */
 export const GENERATED_PREFIX = 'avfleet-generated/';
 
 /** Builds the whole generated corpus; the same bytes and entries on every run and machine. */
@@ -345,7 +345,7 @@ export function buildGeneratedCorpus(sigs: readonly TestSignature[] = loadTestSi
       archive_members: Object.keys(archives).length > 0 ? archives : null,
       eicar,
       eicar_variant: eicar || variant ? variant : null,
-      eicar_fake: c.render ? false : mailparserAttachments(c.root).some((a) => a.payload?.data.equals(FAKE_PATTERN) ?? false),
+      eicar_fake: att.some((a) => a.payload?.data.equals(FAKE_PATTERN) ?? false),
       encrypted: c.render ? false : encryptedPayload(c.root),
       macro: false,
       malformed: c.malformed ?? false,
