@@ -1,6 +1,6 @@
 /**
- * The clamd scan settings the corpus expectations (shared/corpus/manifest.jsonl) were
- * recorded with. deploy/clamd/clamd.conf ships the same values; test/integration/
+ * The clamd scan settings the corpus expectations (rspamd_av, rspamd_action; see
+ * test/corpus/README.md) hold for. deploy/clamd/clamd.conf ships the same values; test/integration/
  * infrastructure.int.test.ts checks that the two agree.
  */
 export const CLAMD_SCAN_SETTINGS: Readonly<Record<string, string>> = Object.freeze({

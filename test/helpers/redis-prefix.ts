@@ -41,3 +41,16 @@ export async function cleanupPrefix(redis: ScanDeleteClient, prefix: string): Pr
   } while (cursor !== '0');
   return removed;
 }
+
+/**
+ * An afterAll body for a suite that owns a Redis client: runs `teardown` (stop processes,
+ * cleanupPrefix, remove folders), then disconnects the client whatever `teardown` threw, so a
+ * failing suite never leaves an open connection that keeps jest from exiting.
+ */
+export async function teardownThenDisconnect(redis: { disconnect(): void }, teardown: () => Promise<void>): Promise<void> {
+  try {
+    await teardown();
+  } finally {
+    redis.disconnect();
+  }
+}

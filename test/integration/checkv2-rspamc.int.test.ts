@@ -13,7 +13,7 @@ import { loadAntivirusConfig, resolveFleetSettings } from '@avfleet/config';
 import { EICAR_TEST_STRING, NOOP_LOGGER } from '@avfleet/core';
 import { startProducer, type RunningProducer } from '@avfleet/producer';
 import { startWorker, type RunningWorker } from '@avfleet/worker';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 
 jest.setTimeout(90_000);
@@ -29,7 +29,7 @@ const EICAR_NAME = 'Eicar-Test-Signature.UNOFFICIAL';
 const services = testServices();
 const prefix = testPrefix('checkv2-rspamc.int.test.ts');
 const dir = mkdtempSync(join(tmpdir(), 'avft-checkv2-'));
-const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 let producer: RunningProducer | null = null;
 let worker: RunningWorker | null = null;
 let host = '';
@@ -104,13 +104,14 @@ beforeAll(async () => {
   host = `127.0.0.1:${producer.address.port}`;
 });
 
-afterAll(async () => {
-  await producer?.close();
-  await worker?.close();
-  await cleanupPrefix(redis, prefix);
-  await redis.quit();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
+    await producer?.close();
+    await worker?.close();
+    await cleanupPrefix(redis, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  }),
+);
 
 describeWithRspamc('rspamc against avfleet /checkv2', () => {
   it('reports CLAM_VIRUS with the EICAR name and the reject action', async () => {

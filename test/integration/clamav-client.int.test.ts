@@ -9,7 +9,7 @@ import { testServices } from '../helpers/test-services';
 
 const services = testServices();
 const EICAR = Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*', 'latin1');
-/** notes.zip: one small text file, ZipCrypto ("zip -P"), as in the corpus case encrypted_zip_clean. */
+/** notes.zip: one small text file, really encrypted with ZipCrypto ("zip -P"). */
 const ENCRYPTED_ZIP = Buffer.from(
   'UEsDBBQAAQAIAABgIVinVXjeHAAAAA4AAAAJAAAAbm90ZXMudHh0M7a+ZLfrHLVTkwUYoDAqsJFX' +
     'ogaLntvasBApa1BLAQIUAxQAAQAIAABgIVinVXjeHAAAAA4AAAAJAAAAAAAAAAAAAACkgQAAAABu' +

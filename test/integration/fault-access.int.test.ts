@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { FolderObjectStore } from '@avfleet/core';
 import { freePort, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 
 /**
@@ -19,7 +19,7 @@ jest.setTimeout(60000);
 
 const TOKEN = `tok-${randomBytes(12).toString('hex')}`;
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('fault-access.int.test.ts');
 let dir: string;
 let producer: FleetProcess;
@@ -55,12 +55,13 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await producer?.stop();
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
+    await producer?.stop();
+    await cleanupPrefix(redis, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  }),
+);
 
 describe('AVFLEET_API_TOKEN', () => {
   test.each([

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { freePort, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
 
@@ -18,7 +18,7 @@ jest.setTimeout(90000);
 
 const MAX_WAITING = 3;
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('fault-backpressure.int.test.ts');
 const procs: FleetProcess[] = [];
 let dir: string;
@@ -39,12 +39,13 @@ beforeAll(() => {
   writeFileSync(configPath, `clamav {\n  scan_mime_parts = false;\n  symbol = "CLAM_VIRUS";\n  servers = "${services.clamd.host}:${services.clamd.port}";\n  prefix = "${prefix}cache_";\n}\n`);
 });
 
-afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop(3000)));
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
+    await Promise.all(procs.map((p) => p.stop(3000)));
+    await cleanupPrefix(redis, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  }),
+);
 
 test('over AVFLEET_MAX_WAITING waiting jobs: 429 with Retry-After; accepted again once a worker drains the queue', async () => {
   const producer = await startFleetProcess({ role: 'producer', configPath, listen: `127.0.0.1:${await freePort()}`, env: env() });

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { EICAR_TEST_STRING, type ScanResult } from '@avfleet/core';
 import { startFleet, type Fleet } from '../helpers/fleet-processes';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
 import { SIM_EICAR_NAME, startSlowClamd, type SlowClamd } from '../simulators/slow-clamd';
@@ -23,7 +23,7 @@ jest.setTimeout(90000);
 const DEADLINE_SEC = 1.5;
 const SLOW_MS = 4000;
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('fault-deadline.int.test.ts');
 let dir: string;
 let sim: SlowClamd;
@@ -57,13 +57,14 @@ slow {
   });
 });
 
-afterAll(async () => {
-  await fleet?.stop();
-  await sim?.close();
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
+    await fleet?.stop();
+    await sim?.close();
+    await cleanupPrefix(redis, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  }),
+);
 
 test('Deadline: answered by then, the slow rule as fail/deadline; the late verdict lands in the cache', async () => {
   const tag = randomBytes(6).toString('hex');

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { EICAR_TEST_STRING, type ScanResult } from '@avfleet/core';
 import { freePort, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
 import { startSlowClamd, type SlowClamd } from '../simulators/slow-clamd';
@@ -20,7 +20,7 @@ jest.setTimeout(120000);
 
 const SCAN_DELAY_MS = 2500;
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('fault-shutdown.int.test.ts');
 const procs: FleetProcess[] = [];
 let sim: SlowClamd;
@@ -52,13 +52,14 @@ beforeAll(async () => {
   writeFileSync(configPath, `clamav {\n  scan_mime_parts = false;\n  symbol = "CLAM_VIRUS";\n  action = "reject";\n  servers = "127.0.0.1:${sim.port}";\n  timeout = 20;\n  prefix = "${prefix}cache_";\n}\n`);
 });
 
-afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop(2000)));
-  await sim?.close();
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
+    await Promise.all(procs.map((p) => p.stop(2000)));
+    await sim?.close();
+    await cleanupPrefix(redis, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  }),
+);
 
 test('SIGTERM on a worker: its active scans finish, it exits 0, the next worker completes the messages without scanning again', async () => {
   const worker = await start('worker');

@@ -10,7 +10,7 @@ import {
 } from '@avfleet/core';
 import { Registry } from 'prom-client';
 import { freePort, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
 import { startSlowClamd, SIM_EICAR_NAME, type SlowClamd } from '../simulators/slow-clamd';
@@ -27,7 +27,7 @@ jest.setTimeout(120000);
 const STALLED_MS = 1500;
 const SCAN_DELAY_MS = 2500;
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('fault-worker-crash.int.test.ts');
 const queuePrefix = prefix.slice(0, -1);
 const procs: FleetProcess[] = [];
@@ -74,13 +74,14 @@ clamav {
 `);
 });
 
-afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop(2000)));
-  await sim?.close();
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
+    await Promise.all(procs.map((p) => p.stop(2000)));
+    await sim?.close();
+    await cleanupPrefix(redis, prefix);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }),
+);
 
 const logs = (): string => procs.map((p) => `--- ${p.role} ${p.pid} (${p.exitStatus() ?? 'running'}) ---\n${p.logs().slice(-3000)}`).join('\n');
 

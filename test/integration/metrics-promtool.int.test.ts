@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { corpusDir } from '../helpers/corpus';
+import { corpusMessage, generatedCorpus } from '../helpers/corpus';
 import { scrape, startFleetUnderTest, type FleetUnderTest } from '../helpers/fleet-under-test';
 import { hasSample, parsePromText, sampleSum, type PromScrape } from '../helpers/prometheus-text';
 import { repoRoot } from '../helpers/repo-root';
@@ -48,7 +48,7 @@ beforeAll(async () => {
     sample('03-eicar-attachment.eml'),
     sample('03-eicar-attachment.eml'), // same attachment again: a verdict-cache hit
     sample('04-eicar-in-zip.eml'),
-    readFileSync(join(corpusDir(), 'real', 'rspamd__f.zip.gz.eml')), // gz > zip > txt: deeper than AVFLEET_ARCHIVE_MAX_DEPTH=1
+    corpusMessage('avfleet-generated/filename_filter_zip_in_gz.eml', generatedCorpus()).raw(), // gz > zip > txt: deeper than AVFLEET_ARCHIVE_MAX_DEPTH=1
   ];
   for (const m of messages) {
     const r = await fleet.scan(m, { 'Queue-Id': 'Q-metrics' });

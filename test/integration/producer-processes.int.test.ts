@@ -9,7 +9,7 @@ import { EICAR_TEST_STRING, type ScanResult } from '@avfleet/core';
 import { isProcessAlive } from '../helpers/daemon-process';
 import { childEnv, freePort, renderTestConfig, requireBuiltCli, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
 import { parsePromText, sampleSum } from '../helpers/prometheus-text';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
 
@@ -24,7 +24,7 @@ import { waitUntil } from '../helpers/wait-until';
 jest.setTimeout(120000);
 
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefix = testPrefix('producer-processes.int.test.ts');
 const configPath = renderTestConfig('whole-message-clamav.conf', { CLAMD: `${services.clamd.host}:${services.clamd.port}`, PREFIX: `${prefix}cache_` });
 const dir = dirname(configPath);
@@ -114,13 +114,14 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop(5000)));
-  for (const pid of childPids('producer process started')) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
+    await Promise.all(procs.map((p) => p.stop(5000)));
+    for (const pid of childPids('producer process started')) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+    await cleanupPrefix(redis, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  }),
+);
 
 test('two children on one port: scans spread over both, /metrics counts the whole producer', async () => {
   const started = childPids('producer process started');

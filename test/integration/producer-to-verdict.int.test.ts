@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { Client } from 'minio';
 import { EICAR_TEST_STRING, createObjectStore, messageKey, type ObjectStore, type ScanResult } from '@avfleet/core';
 import { renderTestConfig, startFleet, type Fleet } from '../helpers/fleet-processes';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
 
@@ -22,7 +22,7 @@ const services = testServices();
 const clamd = `${services.clamd.host}:${services.clamd.port}`;
 const EICAR_NAME = 'Eicar-Test-Signature.UNOFFICIAL';
 
-const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const prefixes: string[] = [];
 const fleets: Fleet[] = [];
 const cleanupDirs: string[] = [];
@@ -120,12 +120,13 @@ function partFilesOnDisk(storeDir: string, sha: string): string[] {
   return found;
 }
 
-afterAll(async () => {
-  await Promise.allSettled(fleets.map((f) => f.stop()));
-  for (const p of prefixes) await cleanupPrefix(redis, p);
-  redis.disconnect();
-  for (const d of cleanupDirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
+    await Promise.allSettled(fleets.map((f) => f.stop()));
+    for (const p of prefixes) await cleanupPrefix(redis, p);
+    for (const d of cleanupDirs) rmSync(d, { recursive: true, force: true });
+  }),
+);
 
 describe('producer and worker as separate processes, folder store, part mode', () => {
   let fut: FleetUnderTest;

@@ -20,7 +20,7 @@ import { EICAR_TEST_STRING, NOOP_LOGGER, type ApiVerdict, type ResultSymbol, typ
 import { startProducer, type RunningProducer } from '@avfleet/producer';
 import { startWorker, type RunningWorker } from '@avfleet/worker';
 import { freePort } from '../helpers/fleet-processes';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { fixturePath } from '../helpers/repo-root';
 import { testServices } from '../helpers/test-services';
 import { startAvastSimulator } from '../simulators/avast';
@@ -67,7 +67,7 @@ interface Fleet {
 }
 
 const services = testServices();
-const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new IORedis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const work = mkdtempSync(join(tmpdir(), 'avft-ten-'));
 const sims: Simulator<string>[] = [];
 const simByRule = new Map<string, Simulator<string>>();
@@ -215,12 +215,13 @@ beforeAll(async () => {
   allDownFleet = await startFleet(writeAllDownConfig([await freePort(), await freePort()]), 'all-down');
 });
 
-afterAll(async () => {
-  for (const f of fleets) await f.close().catch(() => undefined);
-  await Promise.all(sims.map((s) => s.close()));
-  await redis.quit();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
+    for (const f of fleets) await f.close().catch(() => undefined);
+    await Promise.all(sims.map((s) => s.close()));
+    rmSync(work, { recursive: true, force: true });
+  }),
+);
 
 describe('one rule of each of the ten scanner types', () => {
   test('the configuration has exactly one rule per type, each with its own symbol', () => {

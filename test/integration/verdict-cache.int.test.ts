@@ -8,23 +8,24 @@ import Redis from 'ioredis';
 import { VerdictCache, cacheKey } from '../../packages/core/src/cache';
 import type { VerdictCacheEvent } from '../../packages/core/src/cache';
 import { testRule } from '../../packages/core/test/test-rule';
-import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
+import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 
 const EICAR = Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*', 'latin1');
 const services = testServices();
 const prefix = testPrefix('verdict-cache.int.test.ts');
 const rule = testRule({ name: 'clamav', prefix: `${prefix}rs_clamav_` });
-const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1 });
+const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
 const events: VerdictCacheEvent[] = [];
 const cache = new VerdictCache(redis, { observer: (e) => events.push(e) });
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-afterAll(async () => {
-  await cleanupPrefix(redis, prefix);
-  await redis.quit();
-});
+afterAll(() =>
+  teardownThenDisconnect(redis, async () => {
+    await cleanupPrefix(redis, prefix);
+  }),
+);
 
 describe('VerdictCache with Redis', () => {
   it('round-trips a verdict under the default key and sets the TTL', async () => {

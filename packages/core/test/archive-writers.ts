@@ -1,6 +1,6 @@
-import { deflateRawSync } from 'node:zlib';
+import { buildZip } from '../../../benchmarks/src/corpus/zip-writer';
 
-/** Archive writers for tests: just enough structure for the listers and the type sniffer (no CRCs). */
+/** Archive writers for tests: zip (benchmarks/src/corpus/zip-writer.ts) and tar. */
 
 export interface ZipFixtureEntry {
   readonly name: string;
@@ -10,43 +10,9 @@ export interface ZipFixtureEntry {
   readonly encrypted?: boolean;
 }
 
-/** Minimal zip writer (CRC left 0: the reader does not check it). */
+/** A zip of the given entries (stored unless `deflate`), written by the bench corpus's zip writer. */
 export function zip(entries: readonly ZipFixtureEntry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const raw = Buffer.from(e.data);
-    const data = e.deflate ? deflateRawSync(raw) : raw;
-    const name = Buffer.from(e.name, 'utf8');
-    const flags = 0x800 | (e.encrypted ? 1 : 0);
-    const lfh = Buffer.alloc(30);
-    lfh.writeUInt32LE(0x04034b50, 0);
-    lfh.writeUInt16LE(flags, 6);
-    lfh.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    lfh.writeUInt32LE(data.length, 18);
-    lfh.writeUInt32LE(raw.length, 22);
-    lfh.writeUInt16LE(name.length, 26);
-    const cdh = Buffer.alloc(46);
-    cdh.writeUInt32LE(0x02014b50, 0);
-    cdh.writeUInt16LE(flags, 8);
-    cdh.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    cdh.writeUInt32LE(data.length, 20);
-    cdh.writeUInt32LE(raw.length, 24);
-    cdh.writeUInt16LE(name.length, 28);
-    cdh.writeUInt32LE(offset, 42);
-    locals.push(lfh, name, data);
-    centrals.push(cdh, name);
-    offset += 30 + name.length + data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
+  return buildZip(entries.map((e) => ({ name: e.name, data: Buffer.from(e.data), deflate: e.deflate === true, level: 9, encrypted: e.encrypted })));
 }
 
 /** A ustar archive of Latin-1 text files, with its two closing zero blocks. */

@@ -1,7 +1,7 @@
 /**
  * The one antivirus.conf both sides get, byte for byte: the rule the corpus
- * reference results were recorded with (../shared/corpus/README.md, "Reference
- * results from Rspamd"). Rspamd reads it inside `antivirus { .include … }`,
+ * expectations hold for (test/fixtures/configs/reference-clamav.conf,
+ * test/corpus/README.md). Rspamd reads it inside `antivirus { .include … }`,
  * avfleet reads it as its --config file.
  */
 

@@ -1,5 +1,6 @@
 /**
- * `npm run parity`: runs every corpus message through Rspamd 3.4's antivirus module and
+ * `npm run parity`: runs every corpus message (the generated corpus, plus the shared one when
+ * present: test/corpus/README.md) through Rspamd 3.4's antivirus module and
  * through avfleet, with the same antivirus.conf and the same clamd, and compares the AV
  * symbols (with sorted options) and the action per message. Differences are identical,
  * explained by a numbered decision (docs/decisions.md + known-differences.json), or
@@ -11,9 +12,9 @@
  *   AVFLEET_PARITY_REDIS_URL (redis://127.0.0.1:6379/15), AVFLEET_CORPUS.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import Redis from 'ioredis';
-import { corpusDir, loadManifest } from '../../../test/helpers/corpus';
+import { loadCorpus, type CorpusMessage } from '../../../test/helpers/corpus';
 import { repoRoot, repoTmpPath } from '../../../test/helpers/repo-root';
 import { startClamd } from '../../../test/helpers/start-clamd';
 import { startAvfleetFleet } from './avfleet-side';
@@ -75,8 +76,8 @@ async function main(): Promise<number> {
   const root = repoRoot();
   const decisions = loadDecisions(join(root, 'docs', 'decisions.md'));
   const known = loadKnownDifferences(join(root, 'scripts', 'parity', 'known-differences.json'), decisions);
-  const corpus = corpusDir();
-  const entries = loadManifest().filter((e) => args.filters.length === 0 || args.filters.some((f) => e.file.includes(f)));
+  const messages = loadCorpus().filter((m) => args.filters.length === 0 || args.filters.some((f) => m.entry.file.includes(f)));
+  const entries = messages.map((m) => m.entry);
   if (entries.length === 0) throw new Error(`no corpus message matches ${args.filters.join(', ')}`);
 
   const runId = `${process.pid}-${Date.now().toString(36)}`;
@@ -120,6 +121,17 @@ async function main(): Promise<number> {
     const fleet = await startAvfleetFleet({ configPath: confPath, redisUrl, queuePrefix, storeDir: join(work, 'store') });
     cleanups.push(() => fleet.close());
 
+    // rspamc and the fleet read files: generated messages are written into the work folder first.
+    const generatedDir = join(work, 'generated');
+    mkdirSync(generatedDir, { recursive: true });
+    const pathOf = (m: CorpusMessage): string => {
+      if (m.path !== null) return m.path;
+      const path = join(generatedDir, basename(m.entry.file));
+      writeFileSync(path, m.raw());
+      return path;
+    };
+    const paths = messages.map(pathOf);
+
     const rows: MessageRow[] = new Array(entries.length);
     const manifest: (ManifestMismatch | null)[] = new Array(entries.length);
     let next = 0;
@@ -127,7 +139,7 @@ async function main(): Promise<number> {
     const runOne = async (): Promise<void> => {
       for (let i = next++; i < entries.length; i = next++) {
         const e = entries[i];
-        const path = join(corpus, e.file);
+        const path = paths[i];
         const [r, a] = await Promise.all([
           scanWithRspamc(`127.0.0.1:${rspamdPort}`, path, MESSAGE_TIMEOUT_SEC),
           fleet.scan(path, MESSAGE_TIMEOUT_SEC * 1000),

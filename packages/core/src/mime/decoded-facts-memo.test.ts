@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { corpusDir, loadManifest } from '../../../../test/helpers/corpus';
+import { loadCorpus } from '../../../../test/helpers/corpus';
 import { DEFAULT_ARCHIVE_LIMITS } from './archive-listing';
 import { DECODED_FACTS_MEMO, DecodedFactsMemo, encodedBodyKey, type DecodedFacts } from './decoded-facts-memo';
 import type { MimePart } from './mime-part';
@@ -77,7 +75,7 @@ describe('splitMessage with the decoded-facts memo', () => {
   });
 
   it('takes the facts of a zip from the memo: type and member names', async () => {
-    const zip = readFileSync(join(corpusDir(), loadManifest().find((e) => e.archive_members !== null && e.file.endsWith('.eml'))!.file));
+    const zip = loadCorpus().find((m) => m.entry.archive_members !== null)!.raw();
     const first = await splitMessage(zip);
     const again = await splitMessage(zip);
     expect(again.parts.map(view)).toEqual(first.parts.map(view));
@@ -85,9 +83,10 @@ describe('splitMessage with the decoded-facts memo', () => {
   });
 
   it('gives every corpus message the same parts from a cold and from a warm memo', async () => {
-    const files = loadManifest().map((e) => e.file);
-    for (const file of files) {
-      const raw = readFileSync(join(corpusDir(), file));
+    const corpus = loadCorpus();
+    for (const message of corpus) {
+      const file = message.entry.file;
+      const raw = message.raw();
       DECODED_FACTS_MEMO.clear();
       let cold;
       try {
@@ -99,6 +98,7 @@ describe('splitMessage with the decoded-facts memo', () => {
       const warm = (await splitMessage(raw)).parts.map(view);
       if (JSON.stringify(warm) !== JSON.stringify(cold)) throw new Error(`${file}: parts differ between a cold and a warm memo`);
     }
-    expect(DECODED_FACTS_MEMO.stats().hits).toBeGreaterThan(50);
+    // The warm split of every message with an attachment takes at least one body from the memo.
+    expect(DECODED_FACTS_MEMO.stats().hits).toBeGreaterThanOrEqual(corpus.filter((m) => m.entry.parts > 0).length);
   });
 });

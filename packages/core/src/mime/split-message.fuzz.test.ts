@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { corpusDir, loadManifest } from '../../../../test/helpers/corpus';
+import { loadCorpus } from '../../../../test/helpers/corpus';
 import { mutateMessage, seededRandom } from '../../../../test/helpers/mutate-message';
 import { MimeError } from './mime-error';
 import { DEFAULT_MIME_LIMITS } from './mime-part';
 import { splitMessage } from './split-message';
 
 /**
- * Fuzzing splitMessage with the corpus: a few thousand seeded mutations of real
+ * Fuzzing splitMessage with the test corpus: a few thousand seeded mutations of its
  * messages (bit flips, truncation, spliced-in boundaries and headers, duplicated and
  * deleted ranges). Whatever the bytes, splitMessage either returns or throws a
  * MimeError; nothing else escapes, and the heap stays bounded.
@@ -21,9 +19,8 @@ const SEED = Number(process.env.AVFLEET_FUZZ_SEED ?? 20240601);
 const MAX_SEED_BYTES = 256 * 1024;
 
 test(`splitMessage survives ${ITERATIONS} mutated corpus messages (seed ${SEED})`, async () => {
-  const dir = corpusDir();
-  const seeds = loadManifest()
-    .map((m) => readFileSync(join(dir, m.file)))
+  const seeds = loadCorpus()
+    .map((m) => m.raw())
     .filter((b) => b.length <= MAX_SEED_BYTES);
   expect(seeds.length).toBeGreaterThan(20);
   const rand = seededRandom(SEED);

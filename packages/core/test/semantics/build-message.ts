@@ -1,3 +1,4 @@
+import { buildMimeMessage, type MimeLeaf } from '../../../../benchmarks/src/corpus/build-message';
 import { zip, type ZipFixtureEntry } from '../archive-writers';
 
 /** Test material for the semantics tables: generated messages and files (nothing from the corpus). */
@@ -19,24 +20,19 @@ export interface PartSpec {
 
 /** A multipart/mixed message (base64 bodies) with the given parts; `text` is a first text/plain part. */
 export function buildMessage(parts: readonly PartSpec[], opts: { subject?: string; text?: string } = {}): Buffer {
-  const boundary = 'SEM-BOUNDARY';
-  const lines = [
-    'From: sender@example.com', 'To: rcpt@example.org', `Subject: ${opts.subject ?? 'semantics'}`, 'Message-ID: <sem@example.com>',
-    'MIME-Version: 1.0', `Content-Type: multipart/mixed; boundary="${boundary}"`, '',
-  ];
   const all: PartSpec[] = opts.text !== undefined ? [{ type: 'text/plain; charset=utf-8', content: opts.text, disposition: null }, ...parts] : [...parts];
-  for (const p of all) {
-    const type = p.type ?? 'application/octet-stream';
-    lines.push(`--${boundary}`);
-    lines.push(`Content-Type: ${type}${p.filename && p.nameInContentType ? `; name="${p.filename}"` : ''}`);
-    const disposition = p.disposition === undefined ? (p.filename ? 'attachment' : null) : p.disposition;
-    if (disposition) lines.push(`Content-Disposition: ${disposition}${p.filename && !p.nameInContentType ? `; filename="${p.filename}"` : ''}`);
-    if (p.contentId) lines.push(`Content-ID: <${p.contentId}>`);
-    lines.push('Content-Transfer-Encoding: base64', '');
-    lines.push(...(Buffer.from(p.content).toString('base64').match(/.{1,76}/g) ?? ['']));
-  }
-  lines.push(`--${boundary}--`, '');
-  return Buffer.from(lines.join('\r\n'));
+  const leaves: MimeLeaf[] = all.map((p) => ({
+    kind: 'leaf',
+    contentType: p.type ?? 'application/octet-stream',
+    filename: p.filename,
+    nameIn: p.nameInContentType ? 'type' : 'disposition',
+    disposition: p.disposition,
+    contentId: p.contentId,
+    encoding: 'base64',
+    data: Buffer.from(p.content),
+  }));
+  const headers = ['From: sender@example.com', 'To: rcpt@example.org', `Subject: ${opts.subject ?? 'semantics'}`, 'Message-ID: <sem@example.com>'];
+  return buildMimeMessage(headers, { kind: 'multipart', subtype: 'mixed', boundary: 'SEM-BOUNDARY', parts: leaves });
 }
 
 /** `levels` zips nested in each other around one file. */
