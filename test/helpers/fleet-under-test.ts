@@ -30,7 +30,7 @@ export interface FleetUnderTestOptions {
    * verdict-cache keys are the run's own and are removed afterwards).
    */
   readonly conf: string;
-  /** Extra settings as environment variables (interfaces.md §2 names). */
+  /** Extra settings as environment variables (docs/interfaces.md §2 names). */
   readonly env?: Readonly<Record<string, string>>;
   readonly producerLogger?: Logger;
   readonly workerLogger?: Logger;

@@ -1,7 +1,7 @@
 // s3rver 3.7.1 launcher for avfleet's tests (started by start-s3rver.ts; runs as its own
 // process so that it outlives the jest process that started it while other runs share it).
 // Usage: node s3rver-launcher.mjs --host 127.0.0.1 --port 14568 --dir /path/to/store
-// Two fixes over plain s3rver (see shared/spec/test-infrastructure.md):
+// Two fixes over plain s3rver (see docs/testing.md):
 //  - answers ListMultipartUploads (GET /<bucket>?uploads) with an empty list instead of
 //    501, since the minio client calls it before every multipart upload;
 //  - raises the HTTP keep-alive/headers timeouts so slow 64 MiB part uploads survive.

@@ -15,7 +15,7 @@ export interface StartCicapOptions {
   /** virus_scan.MaxObjectSize: larger objects pass unscanned (default 25M = clamd's limits). */
   maxObjectSize?: string;
   /** virus_scan.StartSendPercentDataAfter; must exceed maxObjectSize (default 30M), see
-   *  shared/spec/test-infrastructure.md (else infected bodies come back truncated). */
+   *  docs/testing.md (else infected bodies come back truncated). */
   startSendPercentDataAfter?: string;
   /** Bound on the wait for an OPTIONS reply (default 30 s). */
   readyTimeoutMs?: number;

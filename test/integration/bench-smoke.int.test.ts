@@ -2,7 +2,7 @@
  * Keeps `npm run bench` from rotting: a five-message corpus through the bench's own code
  * path (limit, fleet cold + warm with separate producer/worker processes, warm again with new ones, one scale-out
  * point against the clamd simulator). Needs `npm run build` (the fleet runs apps/cli/bin).
- * Asserts correctness and bookkeeping only, never speed (interfaces.md §6.6).
+ * Asserts correctness and bookkeeping only, never speed (docs/interfaces.md §6.6).
  */
 import { parseBenchArgs } from '../../benchmarks/src/bench-args';
 import { generateCorpus } from '../../benchmarks/src/corpus/generate-corpus';

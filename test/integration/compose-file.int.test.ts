@@ -8,7 +8,7 @@ import { repoRoot } from '../helpers/repo-root';
 /**
  * Docker does not run here, so docker-compose.yml (the production shape) is
  * checked structurally: the services, Redis' eviction policy, the settings the
- * avfleet services get (interfaces.md §2 names, and values avfleet accepts),
+ * avfleet services get (docs/interfaces.md §2 names, and values avfleet accepts),
  * that workers can be scaled, that Prometheus scrapes what the services
  * serve, and that every file the compose file and its Dockerfiles refer to exists.
  */
@@ -89,7 +89,7 @@ describe('docker-compose.yml', () => {
     expect(args[args.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
   });
 
-  it('gives the avfleet services only settings from interfaces.md §2, with values avfleet accepts', () => {
+  it('gives the avfleet services only settings from docs/interfaces.md §2, with values avfleet accepts', () => {
     const known = new Set(describeSettings().map((d) => d.env));
     for (const name of AVFLEET_SERVICES) {
       const env = envOf(S[name]!);

@@ -36,7 +36,7 @@ interface KnownDifference {
 
 const EICAR = 'Eicar-Test-Signature.UNOFFICIAL';
 
-/** Deliberate differences from Rspamd (semantics.md §13), by message. */
+/** Deliberate differences from Rspamd (docs/decisions.md), by message. */
 const DELIBERATE: Readonly<Record<string, KnownDifference>> = {
   'generated/eicar_uuencode_in_body.eml': {
     why:

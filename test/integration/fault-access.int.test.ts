@@ -107,7 +107,7 @@ test('an oversized header block is refused (431), the server carries on', async 
 
 test('a slow client that never finishes its headers is cut off (header timeout 30 s)', async () => {
   // Node checks the header timeout every 30 s: the socket is closed 30–60 s after it opened.
-  // Bound: 2 × 60 s + 1 s (interfaces.md §6.6).
+  // Bound: 2 × 60 s + 1 s (docs/interfaces.md §6.6).
   const port = Number(new URL(producer.baseUrl).port);
   const started = Date.now();
   const line = await rawRequest(port, Buffer.from(`GET /healthz HTTP/1.1\r\nHost: x\r\n`, 'latin1'), 121000);

@@ -17,7 +17,7 @@ jest.setTimeout(90000);
 const TIMEOUT_SEC = 1;
 const RETRANSMITS = 1;
 const BUDGET_MS = TIMEOUT_SEC * (1 + RETRANSMITS) * 1000;
-/** interfaces.md §6.6: at least 2× plus one second. */
+/** docs/interfaces.md §6.6: at least 2× plus one second. */
 const LIMIT_MS = 2 * BUDGET_MS + 1000;
 
 const FAULTS = ['refuse', 'silent', 'reset', 'garbage', 'drip', 'hang'] as const satisfies readonly ClamdScenario[];

@@ -1,7 +1,7 @@
 import { startFleetUnderTest, type FleetUnderTest } from '../helpers/fleet-under-test';
 
 /**
- * `rate_limit` (interfaces.md §2): BullMQ's queue limiter holds the whole fleet
+ * `rate_limit` (docs/interfaces.md §2): BullMQ's queue limiter holds the whole fleet
  * to N scans per period. Six distinct attachments under "2/2s" need at least
  * two full periods; without the limit clamd scans them in well under a second.
  */

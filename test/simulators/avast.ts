@@ -1,7 +1,7 @@
 import { actOutFault, seeFile, startSimulator, type FaultScenario, type Simulator } from './simulator-server';
 
 /**
- * Avast for Linux scan daemon (scanners.md "avast"): greets `220 DAEMON`,
+ * Avast for Linux scan daemon (docs/scanners.md "avast"): greets `220 DAEMON`,
  * reads `SCAN <path>\r\n`, records the file as the scanner saw it and replays
  * the documented result lines up to `200 SCAN OK`, all `\r\n`-terminated.
  */

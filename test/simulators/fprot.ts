@@ -1,7 +1,7 @@
 import { actOutFault, startSimulator, type FaultScenario, type Simulator } from './simulator-server';
 
 /**
- * F-Prot `fpscand` (scanners.md "fprot"): reads `SCAN STREAM <id> SIZE <n>\n`,
+ * F-Prot `fpscand` (docs/scanners.md "fprot"): reads `SCAN STREAM <id> SIZE <n>\n`,
  * exactly n body bytes and the closing `\n`, then answers one line. `clean`
  * and `infected` replay the documented replies; the other codes are in
  * fpscand's format (code, `<…>`, id) with illustrative texts.

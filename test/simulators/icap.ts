@@ -2,11 +2,11 @@ import { EICAR_MARK } from './http-exchange';
 import { GARBAGE_LINE, startSimulator, type SimSocket, type Simulator, type SimulatorServerOptions } from './simulator-server';
 
 /**
- * An ICAP/1.0 antivirus server (RFC 3507; scanners.md "icap") speaking
+ * An ICAP/1.0 antivirus server (RFC 3507; docs/scanners.md "icap") speaking
  * OPTIONS and RESPMOD with keep-alive, optionally over TLS. `auto` behaves
  * like c-icap + virus_scan (EICAR → `X-Infection-Found` and a 403 page;
  * clean → 204 when the client allows it, else the body echoed back). The
- * other scenarios replay the vendor replies quoted in scanners.md;
+ * other scenarios replay the vendor replies quoted in docs/scanners.md;
  * `early-413` refuses a RESPMOD from its header and closes unread.
  */
 export const ICAP_SCENARIOS = [

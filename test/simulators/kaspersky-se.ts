@@ -2,7 +2,7 @@ import { actOutHttpFault, EICAR_MARK, readHttpRequest, sendHttpReply } from './h
 import { GARBAGE_LINE, seeFile, startSimulator, type Simulator } from './simulator-server';
 
 /**
- * Kaspersky Scan Engine 2.x in HTTP mode, KAV protocol 1 (scanners.md
+ * Kaspersky Scan Engine 2.x in HTTP mode, KAV protocol 1 (docs/scanners.md
  * "kaspersky_se"): `POST /scanmemory` (body = object) or `POST /scanfile`
  * (body = a path it reads). `auto` answers like the engine (EICAR → DETECT,
  * else CLEAN); the other scenarios replay each documented reply.

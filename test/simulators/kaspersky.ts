@@ -2,7 +2,7 @@ import { actOutFault, seeFile, startSimulator, type FaultScenario, type Simulato
 
 /**
  * Kaspersky Anti-Virus for Linux Mail Server, clamd-compatible socket
- * (scanners.md "kaspersky"): reads `nSCAN <path>\n`, records the file as the
+ * (docs/scanners.md "kaspersky"): reads `nSCAN <path>\n`, records the file as the
  * scanner saw it and answers one clamd-style line. `clean` and `infected`
  * replay the documented replies; `error` is a clamd-style error line.
  */

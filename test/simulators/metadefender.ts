@@ -3,7 +3,7 @@ import { GARBAGE_LINE, startSimulator, type Simulator } from './simulator-server
 
 /**
  * OPSWAT MetaDefender Cloud v4 `GET /v4/hash/<sha256>` with an `apikey`
- * header (scanners.md "metadefender"). `auto` knows EICAR (33 of 37 engines)
+ * header (docs/scanners.md "metadefender"). `auto` knows EICAR (33 of 37 engines)
  * and answers 404 for other hashes; a per-run quota gives 429 like the
  * service. `detected:D/T` answers D of T; other scenarios replay each
  * documented reply.

@@ -1,7 +1,7 @@
 import { actOutFault, seeFile, startSimulator, type FaultScenario, type Simulator } from './simulator-server';
 
 /**
- * Avira SAVAPI (scanners.md "savapi"): greeting `100 …`, `SET PRODUCT <id>`
+ * Avira SAVAPI (docs/scanners.md "savapi"): greeting `100 …`, `SET PRODUCT <id>`
  * (accepted only for `productId`), `SCAN <path>` (the file is recorded as the
  * scanner saw it), then the scenario's lines. After every `310` line it waits
  * for the client's bare `\n` before going on, as deployed servers are driven.

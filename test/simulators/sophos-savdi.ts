@@ -1,7 +1,7 @@
 import { actOutFault, GARBAGE_LINE, startSimulator, type FaultScenario, type Simulator } from './simulator-server';
 
 /**
- * Sophos SAVDI speaking SSSP/1.0 (scanners.md "sophos"): greets with
+ * Sophos SAVDI speaking SSSP/1.0 (docs/scanners.md "sophos"): greets with
  * `OK SSSP/1.0`, accepts `SSSP/1.0`, reads `SCANDATA <n>` and n bytes, then
  * replays one of the documented replies and answers `BYE`. A SCANDATA larger
  * than `maxScanData` gets `ACC …` + `REJ 4` and the connection is dropped

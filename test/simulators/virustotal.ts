@@ -3,7 +3,7 @@ import { GARBAGE_LINE, startSimulator, type Simulator } from './simulator-server
 
 /**
  * VirusTotal v2 `GET /vtapi/v2/file/report?apikey=…&resource=<md5>`
- * (scanners.md "virustotal"). `auto` looks the MD5 up in a small database
+ * (docs/scanners.md "virustotal"). `auto` looks the MD5 up in a small database
  * (EICAR: 61 of 68 engines; unknown: `response_code` 0) and enforces a
  * per-minute quota like the public API (204 with an empty body when spent).
  * `positives:P/T` answers P of T; other scenarios replay each documented reply.

@@ -36,7 +36,7 @@ export function loadCommandConfig(args: CommandArgs, path: string): AntivirusCon
 }
 
 /**
- * `avfleet config check PATH` (interfaces.md §1): exit 0 and one summary line
+ * `avfleet config check PATH` (docs/interfaces.md §1): exit 0 and one summary line
  * per rule on stdout, warnings on stderr; exit 1 and every error as
  * `file:line:col: message`.
  */

@@ -4,7 +4,7 @@ import { loadCommandConfig, singlePath } from './config-check-command';
 import { reportConfigFailure } from './report-config-failure';
 
 /**
- * `avfleet config dump [--raw] PATH` (interfaces.md §1): the effective rules
+ * `avfleet config dump [--raw] PATH` (docs/interfaces.md §1): the effective rules
  * as JSON with every default filled; `--raw`: the parsed UCL tree as plain
  * JSON (BOM kept, nothing cleaned up). Errors as in `config check`, exit 1.
  */

@@ -21,7 +21,7 @@ function formatServers(rule: Rule): string {
 }
 
 /**
- * One line of `avfleet config check` (worst-case time: every attempt timing out, semantics.md §9):
+ * One line of `avfleet config check` (worst-case time: every attempt timing out, docs/semantics.md §9):
  * `clamav: type clamav, servers 127.0.0.1:3310, symbol CLAM_VIRUS, worst-case time 30 s (timeout 10 s × (1 + 2 retransmits))`
  */
 export function formatRuleSummary(rule: Rule): string {

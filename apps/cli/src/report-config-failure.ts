@@ -2,7 +2,7 @@ import { ConfigError, ConfigErrors } from '@avfleet/config';
 import type { CliIo } from './command-args';
 
 /**
- * Print a failed load the way `config check` promises (interfaces.md §1):
+ * Print a failed load the way `config check` promises (docs/interfaces.md §1):
  * every error as `file:line:col: message` on stderr. Returns the exit status
  * (1), or rethrows what is not a configuration problem.
  */

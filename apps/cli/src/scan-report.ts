@@ -4,7 +4,7 @@ export type ScanOutcome =
   | { readonly label: string; readonly ok: true; readonly result: ScanResult }
   | { readonly label: string; readonly ok: false; readonly error: string };
 
-/** interfaces.md §1: 0 no AV symbol; 1 a virus, encrypted, macro or positive category symbol; 2 an error or a fail verdict. */
+/** docs/interfaces.md §1: 0 no AV symbol; 1 a virus, encrypted, macro or positive category symbol; 2 an error or a fail verdict. */
 export function exitStatus(outcomes: readonly ScanOutcome[]): number {
   let status = 0;
   for (const o of outcomes) {

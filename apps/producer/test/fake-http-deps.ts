@@ -39,7 +39,7 @@ export interface FakeFleetOptions {
   readonly overrides?: Partial<HttpDeps>;
 }
 
-/** A clean (or, with `virus`, an EICAR) result in the shape of interfaces.md §3. */
+/** A clean (or, with `virus`, an EICAR) result in the shape of docs/interfaces.md §3. */
 export function sampleResult(scanId: string, kind: 'clean' | 'virus' = 'clean', queueId: string | null = null): ScanResult {
   const virus = kind === 'virus';
   return {

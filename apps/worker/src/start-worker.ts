@@ -67,7 +67,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const scanProcessor = (job: Job<ScanJobData>): Promise<ScanJobResult> => scanPart(job.data);
   for (const rule of selection.rules) {
     const name = scanQueueName(rule.name);
-    // rate_limit (interfaces.md §2): BullMQ's queue limiter holds the whole fleet to N scans per period.
+    // rate_limit (docs/interfaces.md §2): BullMQ's queue limiter holds the whole fleet to N scans per period.
     const limiter = rule.rateLimit ? { limiter: { max: rule.rateLimit.max, duration: rule.rateLimit.durationMs } } : {};
     workers.push(new Worker(name, scanProcessor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 2, ...limiter }));
     served.push(name);
@@ -86,7 +86,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     };
     workers.push(new Worker(AGGREGATE_QUEUE, processor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 5 }));
     served.push(AGGREGATE_QUEUE);
-    // One exporter of queue depths per queue set (interfaces.md §6.5): the workers serving `aggregate`.
+    // One exporter of queue depths per queue set (docs/interfaces.md §6.5): the workers serving `aggregate`.
     for (const q of [AGGREGATE_QUEUE, ...config.rules.map((r) => scanQueueName(r.name))]) queuesToSample.push(new Queue(q, connection));
   }
   for (const w of workers) {

@@ -53,7 +53,7 @@ export type ConfigWarningCode =
   | 'AVF_WARN_TEXT_MIME'
   | 'AVF_WARN_NO_PRODUCT_ID'
   | 'AVF_WARN_RULE_DROPPED'
-  /** A force_actions.conf rule that avfleet cannot map to fail_action (semantics.md §11). */
+  /** A force_actions.conf rule that avfleet cannot map to fail_action (docs/semantics.md §11). */
   | 'AVF_WARN_FORCE_ACTIONS'
   | 'AVF_WARN_OTHER';
 

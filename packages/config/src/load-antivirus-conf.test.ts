@@ -17,7 +17,7 @@ function errorsOf(f: () => unknown): string[] {
   throw new Error('expected ConfigErrors');
 }
 
-describe('loadAntivirusConfig on the config-format.md examples', () => {
+describe('loadAntivirusConfig on the docs/config-format.md examples', () => {
   it('example 1: directory layout with local.d, group file and ICAP rules', () => {
     const cfg = loadAntivirusConfig(join(FX, 'example1'));
     expect(cfg.rules.map((r) => `${r.name}/${r.type}/${r.section}`)).toEqual(['clamav/clamav/antivirus', 'icap/icap/external_services']);
@@ -111,7 +111,7 @@ describe('loadAntivirusConfig on the config-format.md examples', () => {
     expect(cfg.rules[0]).toMatchObject({ name: 'clamav', action: 'reject' });
   });
 
-  it("module-doc.md's example rules load", () => {
+  it("the example rules of Rspamd's antivirus module documentation load", () => {
     const cfg = loadAntivirusConfig(join(FX, 'module-doc'));
     expect(cfg.rules.map((r) => r.type)).toEqual(['clamav', 'sophos', 'savapi', 'kaspersky', 'kaspersky_se', 'avast', 'virustotal', 'metadefender']);
   });

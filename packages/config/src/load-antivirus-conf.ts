@@ -99,7 +99,7 @@ function parseText(text: string, filename: string, variables: Record<string, str
   return guard(() => parseUcl(text, { filename, variables }));
 }
 
-/** Rspamd's include lines for a module's local.d/ and override.d/ files (config-format.md §1). */
+/** Rspamd's include lines for a module's local.d/ and override.d/ files (docs/config-format.md §1). */
 function localIncludes(name: string): string[] {
   return [
     `.include(try=true,priority=1,duplicate=merge) "\${LOCAL_CONFDIR}/local.d/${name}.conf"`,
@@ -113,7 +113,7 @@ function readLocalFile(dir: string, name: string, label: string, variables: Reco
 }
 
 /**
- * The section as Rspamd assembles it (config-format.md §1): the shipped
+ * The section as Rspamd assembles it (docs/config-format.md §1): the shipped
  * `modules.d/<name>.conf` when present, else the same include lines built in.
  */
 function readSection(dir: string, name: string, variables: Record<string, string>): UclParseResult {

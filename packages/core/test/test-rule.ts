@@ -4,7 +4,7 @@ import type { Whitelist } from '../src/aggregate/aggregate-types';
 
 /**
  * Test helpers (exported for other packages' tests): a fully resolved Rule
- * with the defaults of semantics.md §1–§2 for a ClamAV rule, overridable.
+ * with the defaults of docs/semantics.md §1–§2 for a ClamAV rule, overridable.
  * Symbol names derive from `symbol` (default: the upper-cased name). A `type`
  * other than clamav comes with its `specific` options (they must agree), and a
  * hash service with `servers: null`.

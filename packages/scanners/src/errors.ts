@@ -1,5 +1,5 @@
 /**
- * Errors of the scanners package, each with a stable `code` (style.md §2.2).
+ * Errors of the scanners package, each with a stable `code` (docs/errors.md).
  * Callers branch on `code`, never on `instanceof` (it does not survive Redis).
  * A scan never rejects with these: `with-retransmits.ts` turns the last
  * TransportError into a `fail` verdict. They surface from the transport layer,

@@ -3,7 +3,7 @@ import type { KasperskySeClientOptions } from './clients/kaspersky-se/kaspersky-
 import { HASH_SERVICE_TYPES, type HashCategoryName, type HashCategorySymbol, type HashServiceType } from './clients/shared/hash-category';
 import type { SavapiScannerOptions, TempFileScannerOptions } from './scanner-options';
 
-/** Every scanner type the antivirus module knows (scanners.md "Summary"): the one list. */
+/** Every scanner type the antivirus module knows (docs/scanners.md "Summary"): the one list. */
 export const SCANNER_TYPES = ['clamav', 'fprot', 'sophos', 'savapi', 'kaspersky', 'kaspersky_se', 'avast', 'virustotal', 'metadefender', 'icap'] as const;
 export type ScannerType = (typeof SCANNER_TYPES)[number];
 

@@ -1,5 +1,5 @@
 /**
- * The one verdict type (interfaces.md §4), used by scanner clients, the verdict
+ * The one verdict type (docs/interfaces.md §4), used by scanner clients, the verdict
  * cache, job results and the API. A rule that does not run for a message is not
  * a verdict: it is reported under `skipped`.
  */
@@ -34,7 +34,7 @@ export interface FailVerdict {
   readonly kind: 'fail';
   readonly text: string;
   readonly reason: FailReason;
-  /** A few scanner paths insert the fail symbol directly with weight 1 (scanners.md). */
+  /** A few scanner paths insert the fail symbol directly with weight 1 (docs/scanners.md). */
   readonly weight?: number;
 }
 
@@ -52,7 +52,7 @@ export const category = (symbol: string, option: string): CategoryVerdict => ({ 
 export const fail = (text: string, reason: FailReason = 'error', weight?: number): FailVerdict =>
   weight === undefined ? { kind: 'fail', text, reason } : { kind: 'fail', text, reason, weight };
 
-/** Only fail verdicts are never cached (interfaces.md §4). */
+/** Only fail verdicts are never cached (docs/interfaces.md §4). */
 export function isCacheable(v: Verdict): boolean {
   return v.kind !== 'fail';
 }

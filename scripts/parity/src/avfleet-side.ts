@@ -75,7 +75,7 @@ async function scanFile(baseUrl: string, file: string, timeoutMs: number): Promi
   }
 }
 
-/** POST /scans?wait=…, then poll GET /scans/:id while the answer is 202 (interfaces.md §3). */
+/** POST /scans?wait=…, then poll GET /scans/:id while the answer is 202 (docs/interfaces.md §3). */
 async function submit(baseUrl: string, raw: Buffer, timeoutMs: number): Promise<ScanResult> {
   const deadline = Date.now() + timeoutMs;
   const headers = { 'content-type': 'message/rfc822' };

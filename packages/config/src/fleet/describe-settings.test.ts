@@ -2,7 +2,7 @@ import { FLEET_DEFAULTS } from './fleet-defaults';
 import { describeSettings, formatActionThresholds, settingsToMarkdown } from './describe-settings';
 
 describe('describeSettings', () => {
-  it('lists every environment name of interfaces.md §2 and the upstream/lenient additions', () => {
+  it('lists every environment name of docs/interfaces.md §2 and the upstream/lenient additions', () => {
     const envs = describeSettings().map((r) => r.env);
     expect(envs).toEqual(
       expect.arrayContaining([

@@ -2,7 +2,7 @@ import { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES } from './fleet-defaults';
 import type { ActionThresholds, FleetRole, HostPort } from './fleet-settings';
 
 /**
- * The one table of fleet settings (interfaces.md §2). `readSettingSources`
+ * The one table of fleet settings (docs/interfaces.md §2). `readSettingSources`
  * takes the flag and environment names from here, the CLI prints `--help`
  * from it and the README table is generated from it.
  */

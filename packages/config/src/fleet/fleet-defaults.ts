@@ -2,8 +2,8 @@ import { UPSTREAM_HEALTH_DEFAULTS, type UpstreamHealthOptions } from '@avfleet/s
 import type { ActionThresholds, ArchiveLimits, HostPort, LogLevel, MimeLimitSettings } from './fleet-settings';
 
 /**
- * Every fleet setting's default, in one frozen object (interfaces.md §2,
- * semantics.md §10.3). `describeSettings()` renders its default column from
+ * Every fleet setting's default, in one frozen object (docs/interfaces.md §2,
+ * docs/semantics.md §10.3). `describeSettings()` renders its default column from
  * these values, so the README table, `--help` and the code cannot disagree.
  */
 export interface FleetDefaults {

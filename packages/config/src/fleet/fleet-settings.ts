@@ -1,7 +1,7 @@
 import type { UpstreamHealthOptions } from '@avfleet/scanners';
 import type { ActionName } from '../rules/rule';
 
-/** The resolved fleet settings (interfaces.md §2): every field filled, nothing optional. */
+/** The resolved fleet settings (docs/interfaces.md §2): every field filled, nothing optional. */
 
 export interface HostPort {
   readonly host: string;

@@ -1,4 +1,4 @@
-/** Fleet settings (interfaces.md §2): re-exported by packages/config/src/index.ts. */
+/** Fleet settings (docs/interfaces.md §2): re-exported by packages/config/src/index.ts. */
 export { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES } from './fleet-defaults';
 export type { FleetDefaults } from './fleet-defaults';
 export { LOG_LEVELS } from './fleet-settings';

@@ -71,7 +71,7 @@ function parseS3(inputs: StoreInputs): S3StoreSettings {
   };
 }
 
-/** A folder (`~` expanded, made absolute), `file:///dir`, or `s3://BUCKET[/PREFIX]` (interfaces.md §2). */
+/** A folder (`~` expanded, made absolute), `file:///dir`, or `s3://BUCKET[/PREFIX]` (docs/interfaces.md §2). */
 export function parseStoreSetting(inputs: StoreInputs): StoreSettings {
   const raw = inputs.store;
   const value = raw.value.trim();

@@ -48,7 +48,7 @@ function fromEnv(d: SettingDescriptor, env: NodeJS.ProcessEnv, cwd: string): Raw
 
 /**
  * Gather setting values from flags, the environment and the AVFLEET_SETTINGS
- * file (interfaces.md §2 precedence). Values stay text here; parsing and
+ * file (docs/interfaces.md §2 precedence). Values stay text here; parsing and
  * validation happen in `resolveFleetSettings`.
  */
 export function readSettingSources(input: { flags: SettingFlags; env: NodeJS.ProcessEnv; cwd?: string }): SettingSources {

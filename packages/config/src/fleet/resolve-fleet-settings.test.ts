@@ -31,7 +31,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('defaults (interfaces.md §2, semantics.md §10.3)', () => {
+describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
   it('fills every field exactly as the contract writes it', () => {
     const s = resolve();
     expect(s).toEqual({

@@ -33,7 +33,7 @@ export interface ResolveFleetSettingsInput {
 }
 
 /**
- * Merge flag, environment, settings file and default (interfaces.md §2),
+ * Merge flag, environment, settings file and default (docs/interfaces.md §2),
  * validate every value and return a frozen FleetSettings. Throws one
  * ConfigError (AVF_ERR_CONFIG_SETTINGS) listing every problem found.
  */

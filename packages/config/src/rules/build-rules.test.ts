@@ -5,7 +5,7 @@ import { NO_POSITIONS } from './ucl-view';
 const build = (section: TreeObject, extra: Partial<Parameters<typeof buildRules>[0]> = {}) =>
   buildRules({ section, positions: NO_POSITIONS, lenient: false, ...extra });
 
-describe('buildRules (semantics.md §1, config-format.md §5)', () => {
+describe('buildRules (docs/semantics.md §1, docs/config-format.md §5)', () => {
   it('keeps configuration order, treats redis as reserved and section-level servers as Redis', () => {
     const out = build({
       sophos: { servers: 'h' },

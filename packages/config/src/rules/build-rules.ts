@@ -10,7 +10,7 @@ import { applyGroupFile, ruleSymbolScores } from './symbol-scores';
 import type { TreeObject, TreePositions, TreeValue } from './ucl-view';
 import { isTreeArray, isTreeObject, positionOf, treeToJson } from './ucl-view';
 
-/** Section-level keys that Rspamd takes as the module's Redis servers (config-format.md §5). */
+/** Section-level keys that Rspamd takes as the module's Redis servers (docs/config-format.md §5). */
 const REDIS_SERVER_KEYS = ['servers', 'server', 'read_servers', 'write_servers'];
 
 export interface BuildInput {
@@ -42,7 +42,7 @@ export interface BuildOutput {
 }
 
 /**
- * Turn the parsed sections into rules (semantics.md §1, config-format.md §5):
+ * Turn the parsed sections into rules (docs/semantics.md §1, docs/config-format.md §5):
  * every object member is a rule, `redis` is reserved, a rule given twice in
  * an append context is an error. In lenient mode bad rules are dropped with
  * a warning (Rspamd's behaviour, D27) and only "no rule left" is an error.

@@ -13,7 +13,7 @@ export interface MapEntry {
 }
 
 /**
- * Flatten the map form and the list-of-maps form (semantics.md §3.3, §7.2)
+ * Flatten the map form and the list-of-maps form (docs/semantics.md §3.3, §7.2)
  * into entries in configuration order. Non-string values are reported.
  */
 export function flattenMaps(

@@ -14,7 +14,7 @@ function errorOf(src: string): ConfigError {
   throw new Error(`no error for ${src}`);
 }
 
-describe('compilePattern (semantics.md §7.2)', () => {
+describe('compilePattern (docs/semantics.md §7.2)', () => {
   it('compiles a plain regex, searched and case-sensitive', () => {
     const p = c('^Eicar');
     expect(patternMatches(p, 'Eicar-Test-Signature')).toBe(true);

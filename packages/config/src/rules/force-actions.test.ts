@@ -16,7 +16,7 @@ function build(forceActions: string) {
 const rule = (cfg: ReturnType<typeof build>, name: string) => cfg.rules.find((r) => r.name === name);
 const forceWarnings = (cfg: ReturnType<typeof build>) => cfg.warnings.filter((w) => w.code === 'AVF_WARN_FORCE_ACTIONS').map((w) => w.message);
 
-describe('force_actions.conf (semantics.md §11, D53)', () => {
+describe('force_actions.conf (docs/semantics.md §11, D53)', () => {
   it('maps a rule whose expression is one antivirus fail symbol to fail_action and fail_message', () => {
     const cfg = build(`rules { CLAM_FAIL_TEMPFAIL { action = "soft reject"; expression = "CLAM_VIRUS_FAIL"; message = "Virus scanner unavailable, retry"; } }`);
     expect(rule(cfg, 'clam')).toMatchObject({ failAction: 'soft reject', failMessage: 'Virus scanner unavailable, retry' });

@@ -5,7 +5,7 @@ import type { TreeObject, TreePositions, TreeValue } from './ucl-view';
 import { isTreeArray, isTreeObject, positionOf } from './ucl-view';
 
 /**
- * The force_actions-compatible file (semantics.md §11, D47, D53):
+ * The force_actions-compatible file (docs/semantics.md §11, D47, D53):
  * `local.d/force_actions.conf` rules whose `expression` is the `symbol_fail`
  * of an antivirus rule, or `A | B` of such, become that rule's
  * `fail_action` / `fail_message`. Everything else in the file is reported

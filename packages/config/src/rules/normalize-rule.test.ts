@@ -17,7 +17,7 @@ function ok(name: string, block: TreeObject): Rule {
   return rule;
 }
 
-describe('normalizeRule: defaults (semantics.md §1–§2, scanners.md summary)', () => {
+describe('normalizeRule: defaults (docs/semantics.md §1–§2, docs/scanners.md summary)', () => {
   it('fills a clamav rule from the block name', () => {
     const r = ok('clamav', { servers: '127.0.0.1' });
     expect(r).toMatchObject({

@@ -22,7 +22,7 @@ export interface NormalizeContext {
 }
 
 /**
- * Build one `Rule` from its block (semantics.md §1–§2). Every problem is
+ * Build one `Rule` from its block (docs/semantics.md §1–§2). Every problem is
  * reported to `ctx.diag`; the result is null when the rule has an error.
  */
 export function normalizeRule(blockName: string, block: TreeObject, ctx: NormalizeContext): Rule | null {

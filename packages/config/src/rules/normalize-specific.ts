@@ -16,7 +16,7 @@ import type { OptionReader } from './option-reader';
 import { DEFAULT_SAVAPI_PRODUCT_ID, HASH_CATEGORY_DEFAULTS } from './scanner-defaults';
 import { isTreeObject, positionOf } from './ucl-view';
 
-/** Per-type options of one rule (scanners.md), defaults filled. */
+/** Per-type options of one rule (docs/scanners.md), defaults filled. */
 export function normalizeSpecific(type: ScannerType, r: OptionReader): RuleSpecificOptions {
   switch (type) {
     case 'clamav':

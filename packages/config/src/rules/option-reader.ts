@@ -8,8 +8,8 @@ import { isTreeArray, isTreeObject, positionOf } from './ucl-view';
 const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 
 /**
- * Typed access to one rule block: coerces values (semantics.md §2,
- * config-format.md §5), reports wrong types and repeated scalars, and
+ * Typed access to one rule block: coerces values (docs/semantics.md §2,
+ * docs/config-format.md §5), reports wrong types and repeated scalars, and
  * remembers which keys were read so the rest can be reported as unknown.
  */
 export class OptionReader {

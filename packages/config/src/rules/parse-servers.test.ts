@@ -1,6 +1,6 @@
 import { formatServerEntry, parseServers } from './parse-servers';
 
-describe('parseServers (semantics.md §10.1)', () => {
+describe('parseServers (docs/semantics.md §10.1)', () => {
   it('parses host:port, default port, priority and unix paths', () => {
     const r = parseServers('10.0.0.1:3311:5, av.example.com /var/run/clamd.sock ./rel.sock', 3310);
     expect(r.rejected).toEqual([]);

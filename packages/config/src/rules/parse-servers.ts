@@ -1,7 +1,7 @@
 import type { ServerEntry, ServerList, ServerStrategy } from '@avfleet/scanners';
 
 /**
- * `servers` grammar (semantics.md §10.1):
+ * `servers` grammar (docs/semantics.md §10.1):
  *   servers = [strategy ":"] entry { separator entry }
  *   entry   = host[:port[:priority]] | "[" ipv6 "]"[:port[:priority]] | unix-path | "service=" name "+" domain [":" priority]
  */

@@ -1,6 +1,6 @@
 import { ICAP_DEFAULTS, type ScannerType } from '@avfleet/scanners';
 
-/** Options every rule understands (semantics.md §2, interfaces.md §2 additions). */
+/** Options every rule understands (docs/semantics.md §2, docs/interfaces.md §2 additions). */
 export const COMMON_KEYS: readonly string[] = [
   'type', 'name', 'symbol', 'symbol_fail', 'symbol_encrypted', 'symbol_macro',
   'servers', 'default_port', 'timeout', 'retransmits',
@@ -15,7 +15,7 @@ export const COMMON_KEYS: readonly string[] = [
   'action_on', 'fail_action', 'fail_message', 'rate_limit', 'archive_limits_fail',
 ];
 
-/** Type-specific options (scanners.md). */
+/** Type-specific options (docs/scanners.md). */
 export const TYPE_KEYS: Readonly<Record<ScannerType, readonly string[]>> = {
   clamav: [],
   fprot: [],

@@ -2,7 +2,7 @@ import type { ActionName, RateLimit, VerdictTrigger } from './rule';
 import { ACTION_NAMES } from './rule';
 
 /**
- * Small value grammars of rule options: action names (semantics.md §8),
+ * Small value grammars of rule options: action names (docs/semantics.md §8),
  * `action_on`, and avfleet's `rate_limit` ("4/60s").
  */
 export const VERDICT_TRIGGERS: readonly VerdictTrigger[] = ['virus', 'encrypted', 'macro'];

@@ -90,7 +90,7 @@ export interface RuleCommon {
   readonly source: SourcePosition | null;
   /** Configuration section the rule came from (`external_services` for ICAP rules of the directory layout). */
   readonly section: 'antivirus' | 'external_services';
-  /** Upper bound of one scan: `timeout × (1 + retransmits)` seconds (semantics.md §9, D44). */
+  /** Upper bound of one scan: `timeout × (1 + retransmits)` seconds (docs/semantics.md §9, D44). */
   readonly maxScanTime: number;
 }
 
@@ -106,7 +106,7 @@ export type RuleOf<T extends ScannerType> = T extends ScannerType
 
 /**
  * The typed, validated rule model built from the parsed `antivirus` section
- * (semantics.md §1–§2, scanners.md summary). Every field is resolved: defaults
+ * (docs/semantics.md §1–§2, docs/scanners.md summary). Every field is resolved: defaults
  * are filled, sizes and timeouts are plain numbers, regexes are compiled.
  * Scanner types, server lists and the per-type options are @avfleet/scanners'
  * vocabulary: a rule's `specific` is what its client takes. A rule of any type.

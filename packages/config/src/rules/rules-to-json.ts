@@ -34,7 +34,7 @@ function stableStringify(v: unknown): string {
 
 /**
  * sha256 hex of the effective rules and symbol scores (jobs carry it;
- * interfaces.md §1). Positions are left out, so editing comments or moving a
+ * docs/interfaces.md §1). Positions are left out, so editing comments or moving a
  * block does not change it.
  */
 export function configDigest(rules: readonly Rule[], symbolScores: Record<string, SymbolScore>): string {

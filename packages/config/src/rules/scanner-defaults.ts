@@ -2,7 +2,7 @@ import { defaultCategorySymbols, HASH_CATEGORY_NAMES, type HashCategoryName, typ
 import type { CategorySymbol } from './rule';
 
 /**
- * Per-type rule defaults (scanners.md "Summary", the icap and hash-service
+ * Per-type rule defaults (docs/scanners.md "Summary", the icap and hash-service
  * sections): ports, timeouts, retransmits, caching, messages, symbols. The
  * defaults of the type-specific options (tmpdir, kaspersky_se, hash
  * thresholds and URLs, icap) are the clients' own, in @avfleet/scanners.
@@ -24,7 +24,7 @@ export interface ScannerDefaults {
 export const MESSAGE_VIRUS_FOUND = '${SCANNER}: virus found: "${VIRUS}"';
 export const MESSAGE_SPAM_FOUND = '${SCANNER}: spam message found: "${VIRUS}"';
 export const MESSAGE_ICAP_FOUND = '${SCANNER}: threat found with icap scanner: "${VIRUS}"';
-/** Message of a forced action when the template is empty (semantics.md §8). */
+/** Message of a forced action when the template is empty (docs/semantics.md §8). */
 export const MESSAGE_FALLBACK = 'Rejected';
 
 const socket = (defaultPort: number, timeout: number, retransmits: number): ScannerDefaults => ({

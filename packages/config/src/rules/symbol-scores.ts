@@ -5,7 +5,7 @@ import { DEFAULT_GROUP } from './scanner-defaults';
 import type { TreeObject, TreePositions } from './ucl-view';
 import { isTreeObject, positionOf } from './ucl-view';
 
-/** Score settings of one symbol (semantics.md §1, §7.5). */
+/** Score settings of one symbol (docs/semantics.md §1, §7.5). */
 export interface SymbolScore {
   readonly score: number;
   readonly description?: string;

@@ -1,6 +1,6 @@
 /**
  * Translate a PCRE pattern body into JavaScript `RegExp` source, or say where
- * and why it cannot be expressed (semantics.md §7.2, D39). Only syntax is
+ * and why it cannot be expressed (docs/semantics.md §7.2, D39). Only syntax is
  * changed; what JS cannot mean the same way is rejected, never approximated.
  */
 export class PcreTranslationError extends Error {

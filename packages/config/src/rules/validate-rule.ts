@@ -8,7 +8,7 @@ import { SCANNER_DEFAULTS } from './scanner-defaults';
 const ALL_TYPE_KEYS: ReadonlySet<string> = new Set(SCANNER_TYPES.flatMap((t) => TYPE_KEYS[t]));
 
 /**
- * Cross-option checks of a normalised rule (semantics.md §1–§3, D27, D30, D32):
+ * Cross-option checks of a normalised rule (docs/semantics.md §1–§3, D27, D30, D32):
  * required options, start-up warnings, unknown keys.
  */
 export function validateRule(rule: Rule, r: OptionReader): void {

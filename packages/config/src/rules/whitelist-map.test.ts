@@ -1,6 +1,6 @@
 import { parseWhitelistLine, parseWhitelistMap, whitelistHasIp, whitelistHasName } from './whitelist-map';
 
-describe('whitelist map (semantics.md §2, §7.3)', () => {
+describe('whitelist map (docs/semantics.md §2, §7.3)', () => {
   const map = parseWhitelistMap(
     [
       '# signatures we do not act on',

@@ -3,7 +3,7 @@ import { BlockList, isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The `whitelist` map (semantics.md §2, §7.3, D31): one entry per line, `#`
+ * The `whitelist` map (docs/semantics.md §2, §7.3, D31): one entry per line, `#`
  * comments (`\#` escapes), first whitespace-delimited word or a double-quoted
  * string. Entries that are IPv4/IPv6 addresses or CIDR ranges skip scanning
  * for mail from that client; every other entry is a threat name, compared

@@ -6,7 +6,7 @@ import type { UclObject } from './index';
 const FIXTURES = path.join(__dirname, 'fixtures');
 const readJson = (p: string): unknown => JSON.parse(fs.readFileSync(path.join(FIXTURES, p), 'utf8'));
 
-describe('config-format.md §6 examples', () => {
+describe('docs/config-format.md §6 examples', () => {
   it.each(['1', '2', '3', '4', '6'])('example %s parses to the printed JSON', (n) => {
     const res = parseUclFile(path.join(FIXTURES, `example${n}`, 'antivirus.conf'));
     expect(toJson(res.value)).toEqual(readJson(`example${n}/expected.json`));

@@ -22,7 +22,7 @@ export const DEFAULT_FAIL_MESSAGE = 'Virus scanner unavailable, please retry lat
 
 /**
  * Combines every verdict of every rule for one message into symbols, score and
- * action (semantics.md §7, §8, §11). Verdicts are processed in rule order as
+ * action (docs/semantics.md §7, §8, §11). Verdicts are processed in rule order as
  * configured, then part order, whatever order they arrive in, so the result is
  * deterministic.
  */
@@ -47,7 +47,7 @@ export function aggregateScan(input: AggregateInput): AggregateResult {
     perRule.set(v.rule.name, state);
   }
 
-  // fail_action (semantics.md §11): after the rules' own forced actions.
+  // fail_action (docs/semantics.md §11): after the rules' own forced actions.
   for (const { rule, hit, failTexts } of perRule.values()) {
     if (rule.failAction === null || hit || failTexts.length === 0) continue;
     preResults.push({

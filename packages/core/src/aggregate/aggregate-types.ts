@@ -1,9 +1,9 @@
 import type { ActionName, ActionThresholds, Rule } from '@avfleet/config';
 import type { Verdict } from '@avfleet/scanners';
 
-/** Shapes of the aggregation step (semantics.md §7, §8, §11). */
+/** Shapes of the aggregation step (docs/semantics.md §7, §8, §11). */
 
-/** A rule's threat-name whitelist (semantics.md §7.3): entries compared case-insensitively, whole string. */
+/** A rule's threat-name whitelist (docs/semantics.md §7.3): entries compared case-insensitively, whole string. */
 export interface Whitelist {
   hasName(text: string): boolean;
 }
@@ -66,7 +66,7 @@ export interface AggregateInput {
   maxOptionsBytes?: number;
 }
 
-/** A forced action set by a rule ("pre-result", semantics.md §8). */
+/** A forced action set by a rule ("pre-result", docs/semantics.md §8). */
 export interface PreResult {
   action: ActionName;
   message: string;

@@ -2,7 +2,7 @@ import type { AggregateResult } from './aggregate-types';
 import type { ScanJobResult } from '../contracts/scan-job-data';
 import type { ApiVerdict, PartSummary, ResultSymbol, ScanResult } from '../contracts/scan-result';
 
-/** Assemble the result JSON of interfaces.md §3 from the aggregation and the per-body verdicts. */
+/** Assemble the result JSON of docs/interfaces.md §3 from the aggregation and the per-body verdicts. */
 export function buildScanResult(input: {
   scanId: string;
   aggregate: AggregateResult;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { readWhitelistFile, whitelistHasIp, whitelistHasName, type Rule, type WhitelistMap } from '@avfleet/config';
 import type { Whitelist } from './aggregate-types';
 
-/** The sender-IP half of a rule's whitelist (semantics.md §2, D31). */
+/** The sender-IP half of a rule's whitelist (docs/semantics.md §2, D31). */
 export interface IpWhitelist {
   containsIp(ip: string): boolean;
 }
@@ -32,7 +32,7 @@ export const DEFAULT_WHITELIST_CHECK_MS = 5000;
 
 /**
  * One rule's map file, re-read when its modification time or size changes
- * (semantics.md §7.3: "reloaded when it changes"). The check is a `stat` done
+ * (docs/semantics.md §7.3: "reloaded when it changes"). The check is a `stat` done
  * on access, at most every `checkIntervalMs`; no watcher, nothing to close.
  * A failed re-read keeps the last good map and logs the error once.
  */

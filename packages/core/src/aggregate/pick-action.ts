@@ -3,7 +3,7 @@ import type { PreResult } from './aggregate-types';
 
 /**
  * The message's action from the forced actions ("pre-results") and the score
- * (semantics.md §8), deterministic:
+ * (docs/semantics.md §8), deterministic:
  *
  * 1. the first final pre-result (in rule order, then part order) is the
  *    result, with its message; the score is not changed;

@@ -4,7 +4,7 @@ import type { AggregateInput, RuleVerdictInput } from './aggregate-types';
 import { rejectThreshold } from './pick-action';
 
 /**
- * `dynamic_scan` for rules with `symbol_type = "postfilter"` (semantics.md §4,
+ * `dynamic_scan` for rules with `symbol_type = "postfilter"` (docs/semantics.md §4,
  * §9): such a rule runs after the normal checks, so besides the incoming
  * `Score` it also sees what the normal antivirus rules of this message scored
  * and forced. When that already exceeds twice the reject threshold, or a normal

@@ -2,7 +2,7 @@ import { messageVars, renderMessage } from './render-message';
 
 const VARS = { SCANNER: 'clamav', VIRUS: 'Eicar-Test-Signature' };
 
-describe('renderMessage (semantics.md §8, exact rules)', () => {
+describe('renderMessage (docs/semantics.md §8, exact rules)', () => {
   it.each([
     // the spec's table
     ['${SCANNER}: virus found: "${VIRUS}"', 'clamav: virus found: "Eicar-Test-Signature"'],

@@ -1,5 +1,5 @@
 /**
- * The action-message template (semantics.md §8, rules exact):
+ * The action-message template (docs/semantics.md §8, rules exact):
  *
  * - a variable is `$` + one or more of `A–Z a–z 0–9 _` (read greedily), or the
  *   same wrapped as `${…}`;

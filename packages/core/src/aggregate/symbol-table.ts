@@ -1,7 +1,7 @@
 import type { SymbolInsertion } from './verdicts-to-symbols';
 
 /**
- * Accumulates symbol insertions as Rspamd does (semantics.md §7.5): options
+ * Accumulates symbol insertions as Rspamd does (docs/semantics.md §7.5): options
  * de-duplicated in first-seen order and cut to `...` past a byte limit, every
  * insertion counted, weights summed up to the symbol's nshots. Past the cap
  * an insertion only raises the weight to its own when that is larger in

@@ -6,7 +6,7 @@ import { messageVars, renderMessage } from './render-message';
 
 /**
  * One verdict of one rule → symbol insertions and, maybe, a forced action
- * (semantics.md §7.1–§7.4, §8).
+ * (docs/semantics.md §7.1–§7.4, §8).
  */
 
 export interface SymbolInsertion {
@@ -44,7 +44,7 @@ export function verdictToSymbols(
       return { ...NOTHING, insertions: [{ symbol: verdict.symbol, weight: 1, option: verdict.option }] };
     case 'fail':
       if (verdict.weight !== undefined) {
-        // "Inserted directly" fails (scanners.md): no patterns, whitelist or file name.
+        // "Inserted directly" fails (docs/scanners.md): no patterns, whitelist or file name.
         const insertion = { symbol: rule.symbolFail, weight: verdict.weight, option: verdict.text };
         return { ...NOTHING, insertions: [insertion], failTexts: [verdict.text] };
       }
@@ -88,7 +88,7 @@ function applyTexts(
     const template = rule.message === '' ? DEFAULT_ACTION_MESSAGE : rule.message;
     preResult = {
       action: rule.action,
-      // ${VIRUS} lists every text, whitelisted ones included (semantics.md §8).
+      // ${VIRUS} lists every text, whitelisted ones included (docs/semantics.md §8).
       message: renderMessage(template, messageVars(rule.name, texts)),
       module: rule.name,
       least: rule.action !== 'reject',
@@ -97,7 +97,7 @@ function applyTexts(
   return { insertions, preResult, hit, failTexts: [] };
 }
 
-/** `|<file name>` under `show_attachments` (semantics.md §7.4), else empty. */
+/** `|<file name>` under `show_attachments` (docs/semantics.md §7.4), else empty. */
 function attachmentSuffix(rule: Rule, filename: string | null): string {
   if (!rule.showAttachments || filename === null || filename === '') return '';
   // Whole-message mode never adds a name; SAVAPI never gets the part.

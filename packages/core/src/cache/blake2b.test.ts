@@ -22,7 +22,7 @@ describe('blake2b', () => {
     expect(blake2bHex(Buffer.from('rspamd'))).toBe(RSPAMD_KEY_HEX);
   });
 
-  it('gives the spec test vector for the keyed EICAR digest (semantics.md §6.2)', () => {
+  it('gives the spec test vector for the keyed EICAR digest (docs/semantics.md §6.2)', () => {
     expect(EICAR.length).toBe(68);
     expect(blake2bHex(EICAR, Buffer.from(RSPAMD_KEY_HEX, 'hex'))).toBe(
       '5b1e840d22fad1555457e0b5927c2c1c2f6abc72ee7d26b0ceea8ce1a1110630cb01a1bb506dea22bbf93b31ecaa92ad4255c21e8111ea88868a7bfcfc405601',

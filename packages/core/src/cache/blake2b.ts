@@ -1,6 +1,6 @@
 /**
  * Keyed BLAKE2b (RFC 7693) in pure TypeScript, for Rspamd-compatible cache keys
- * (semantics.md §6.2). Node's built-in `blake2b512` cannot take a key.
+ * (docs/semantics.md §6.2). Node's built-in `blake2b512` cannot take a key.
  *
  * 64-bit words are held as (low, high) pairs of 32-bit unsigned integers.
  */

@@ -1,4 +1,4 @@
-/** Errors of the verdict cache, with stable codes (style.md §2). */
+/** Errors of the verdict cache, with stable codes (docs/errors.md). */
 export type CacheErrorCode = 'AVF_ERR_CACHE_KEY_CONTENT' | 'AVF_ERR_CACHE_KEY_DIGEST';
 
 export class CacheError extends Error {

@@ -28,7 +28,7 @@ describe('cacheKey', () => {
     expect(() => cacheKey(rule, 'abc', null, { rspamdCompat: false })).toThrow(CacheError);
   });
 
-  it("gives Rspamd's exact key in compat mode (semantics.md §6.2 test vector)", () => {
+  it("gives Rspamd's exact key in compat mode (docs/semantics.md §6.2 test vector)", () => {
     const key = cacheKey(rule, SHA, '26700', { rspamdCompat: true, content: EICAR });
     expect(key).toBe(
       'rs_clamav_5b1e840d22fad1555457e0b5927c2c1c2f6abc72ee7d26b0ceea8ce1a1110630cb01a1bb506dea22bbf93b31ecaa92ad4255c21e8111ea88868a7bfcfc405601',

@@ -3,7 +3,7 @@ import { blake2bHex } from './blake2b';
 import { CacheError } from './cache-errors';
 
 /**
- * Verdict cache keys (interfaces.md §5, semantics.md §6.2).
+ * Verdict cache keys (docs/interfaces.md §5, docs/semantics.md §6.2).
  *
  * - default: `<prefix><sigver>:<sha256 hex of the scanned bytes>`, sigver `0`
  *   when the scanner reports none — a signature update re-scans;

@@ -3,7 +3,7 @@ import { isHashServiceType, type Verdict } from '@avfleet/scanners';
 import { formatLuaNumber } from './lua-number';
 
 /**
- * The cached value format, shared with Rspamd (semantics.md §6.3–§6.4):
+ * The cached value format, shared with Rspamd (docs/semantics.md §6.3–§6.4):
  *
  *     <result> TAB <weight> [ TAB <file name> ]
  *
@@ -81,7 +81,7 @@ export function decodeCacheValue(value: string, options: DecodeOptions): Verdict
   if (first === '') return null;
   const pieces = first.split(NAME_SEPARATOR);
   const head = pieces[0] as string;
-  // Rows of semantics.md §6.4, in order: the first piece decides.
+  // Rows of docs/semantics.md §6.4, in order: the first piece decides.
   if (head === 'OK') return { kind: 'clean' };
   if (head === 'MACRO') return { kind: 'macro', text: CACHED_MACRO_TEXT };
   if (head === 'ENCRYPTED') return { kind: 'encrypted', text: CACHED_ENCRYPTED_TEXT };

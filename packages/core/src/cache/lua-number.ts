@@ -1,6 +1,6 @@
 /**
  * Numbers as Lua (LuaJIT, Lua 5.1) prints them — C's `printf('%.14g', n)`:
- * 1.0 → `1`, 0 → `0`, 0.5 → `0.5`, 1e15 → `1e+15` (semantics.md §6.3).
+ * 1.0 → `1`, 0 → `0`, 0.5 → `0.5`, 1e15 → `1e+15` (docs/semantics.md §6.3).
  * Rounds exact ties to even as glibc does (JavaScript's own `toPrecision`
  * rounds them up).
  */

@@ -3,7 +3,7 @@ import { decodeCacheValue, encodeCacheValue } from './cache-value';
 import type { DecodeOptions, EncodeOptions } from './cache-value';
 
 /**
- * The verdict cache over Redis (semantics.md §6). Never throws: a read error
+ * The verdict cache over Redis (docs/semantics.md §6). Never throws: a read error
  * (or a read slower than `readTimeoutMs`) is a miss, a write error is only
  * reported; both go to the optional observer (logs, metrics).
  */

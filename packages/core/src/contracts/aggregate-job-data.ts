@@ -12,7 +12,7 @@ export interface AggregateJobData {
   readonly messageKey: string;
   readonly meta: RequestMeta;
   readonly parts: readonly PartSummary[];
-  /** rule → reason for rules that did not run (interfaces.md §3). */
+  /** rule → reason for rules that did not run (docs/interfaces.md §3). */
   readonly skipped: Readonly<Record<string, string>>;
   /** Every (rule, part) a child scans, so a missing child result is noticed. */
   readonly expected: readonly { readonly rule: string; readonly partIndex: string | null }[];

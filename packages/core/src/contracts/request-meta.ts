@@ -1,4 +1,4 @@
-/** Rspamd's request headers plus avfleet's Score and Deadline (interfaces.md §3). */
+/** Rspamd's request headers plus avfleet's Score and Deadline (docs/interfaces.md §3). */
 export interface RequestMeta {
   readonly ip: string | null;
   readonly helo: string | null;

@@ -3,7 +3,7 @@ import type { Verdict } from '@avfleet/scanners';
 
 export type ScanState = 'queued' | 'running' | 'done';
 
-/** A verdict as the API shows it (interfaces.md §3 `parts[].verdicts`). */
+/** A verdict as the API shows it (docs/interfaces.md §3 `parts[].verdicts`). */
 export type ApiVerdict = Verdict & { readonly cached: boolean; readonly ms: number };
 
 export interface PartSummary {
@@ -25,7 +25,7 @@ export interface ResultSymbol {
   readonly description?: string;
 }
 
-/** The result JSON of interfaces.md §3. */
+/** The result JSON of docs/interfaces.md §3. */
 export interface ScanResult {
   readonly id: string;
   readonly state: ScanState;

@@ -4,7 +4,7 @@ import type { SplitMessage } from '../mime/mime-part';
 import type { RequestMeta } from '../contracts/request-meta';
 import type { IpWhitelist } from '../aggregate/load-whitelists';
 
-/** One body a rule wants verdicts for. `gated` bodies only take a cached verdict (semantics.md §4: cache first, then gates). */
+/** One body a rule wants verdicts for. `gated` bodies only take a cached verdict (docs/semantics.md §4: cache first, then gates). */
 export interface PlannedBody {
   readonly rule: Rule;
   readonly body: SelectedBody;

@@ -62,7 +62,7 @@ describe('detectType', () => {
     expect(detectType(Buffer.from('%PDF-1.5'))).toEqual({ ext: 'pdf', mime: 'application/pdf' });
   });
 
-  it('lists the av_check=false extensions of semantics.md §3.2', () => {
+  it('lists the av_check=false extensions of docs/semantics.md §3.2', () => {
     expect([...AV_CHECK_FALSE_EXTENSIONS].sort()).toEqual(
       ['png', 'gif', 'jpg', 'bmp', 'heic', 'webp', 'svg', 'psd', 'pcx', 'pic', 'tiff', 'ico', 'txt', 'html', 'csv', 'ics', 'vcf', 'eml'].sort(),
     );

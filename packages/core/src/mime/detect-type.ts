@@ -8,7 +8,7 @@ export interface DetectedType {
   readonly mime: string;
 }
 
-/** semantics.md §3.2: detected extensions not worth scanning by themselves. */
+/** docs/semantics.md §3.2: detected extensions not worth scanning by themselves. */
 export const AV_CHECK_FALSE_EXTENSIONS: ReadonlySet<string> = new Set([
   'png', 'gif', 'jpg', 'bmp', 'heic', 'webp', 'svg', 'psd', 'pcx', 'pic', 'tiff', 'ico',
   'txt', 'html', 'csv', 'ics', 'vcf',

@@ -4,7 +4,7 @@ import type { SplitterChunk } from '@zone-eu/mailsplit';
 /** A MIME node as mailsplit emits it. */
 export type MimeNode = Extract<SplitterChunk, { type: 'node' }>;
 
-/** What the headers of one MIME node say (semantics.md §3.2 terms). */
+/** What the headers of one MIME node say (docs/semantics.md §3.2 terms). */
 export interface MimeNodeInfo {
   readonly declaredType: string | null;
   readonly charset: string | null;

@@ -12,14 +12,14 @@ export type PartOrigin =
   | 'tnef';
 
 /**
- * One leaf of the message (interfaces.md §6.2): attached messages are opened,
+ * One leaf of the message (docs/interfaces.md §6.2): attached messages are opened,
  * their leaves appear with a path (`2.1`), the attached message itself never.
  */
 export interface MimePart {
   /** Depth-first leaf number: `1`, `2`, `2.1` (inside an attached message or a text part's uuencoded block). */
   readonly index: string;
   readonly origin: PartOrigin;
-  /** Decoded file name (RFC 2231/2047), precedence per semantics.md §3.2, or null. */
+  /** Decoded file name (RFC 2231/2047), precedence per docs/semantics.md §3.2, or null. */
   readonly filename: string | null;
   /** True when the file name came from `Content-Type` (name / filename parameter). */
   readonly filenameFromContentType: boolean;

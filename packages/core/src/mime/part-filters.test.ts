@@ -3,7 +3,7 @@ import { extFilterMatches, extensions, patternMatches, regexFilterMatches } from
 
 const pat = (source: string, flags = '', wholeText = false): CompiledPattern => ({ name: 'L', source, regex: new RegExp(source, flags), wholeText });
 
-describe('extensions() (semantics.md §3.3 examples)', () => {
+describe('extensions() (docs/semantics.md §3.3 examples)', () => {
   it.each([
     ['file.doc', ['doc', null]],
     ['archive.tar.gz', ['gz', 'tar']],
@@ -40,7 +40,7 @@ describe('filters', () => {
 });
 
 describe('the m{…} whole-text rule is the same for part filters and symbol patterns', () => {
-  it('needs the first match to cover the text (semantics.md §7.2), not any match', async () => {
+  it('needs the first match to cover the text (docs/semantics.md §7.2), not any match', async () => {
     const { matchPattern } = await import('../aggregate/match-patterns');
     const p = pat('a|ab', '', true);
     // The first match of /a|ab/ in "ab" is "a": it does not cover the text, so no match, in both places.

@@ -1,10 +1,10 @@
 import { patternMatches, type CompiledPattern } from '@avfleet/config';
 
-/** Rspamd's matching rule (semantics.md §7.2), the one the symbol patterns use too. */
+/** Rspamd's matching rule (docs/semantics.md §7.2), the one the symbol patterns use too. */
 export { patternMatches };
 
 /**
- * semantics.md §3.3: split on every `.`; e1 = last piece (lower-cased) when
+ * docs/semantics.md §3.3: split on every `.`; e1 = last piece (lower-cased) when
  * there are at least 2 pieces, e2 = second-to-last when at least 3.
  * `Invoice.PDF.exe` → [`exe`, `pdf`]; `noext` → [null, null]; `file.` → [``, null].
  */

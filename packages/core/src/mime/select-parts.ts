@@ -5,7 +5,7 @@ import type { MimePart, SplitMessage } from './mime-part';
 import { extFilterMatches, extensions, regexFilterMatches } from './part-filters';
 import type { PartFilters } from './part-filters';
 
-/** The 68-byte EICAR test file (semantics.md §3.4), no trailing newline. */
+/** The 68-byte EICAR test file (docs/semantics.md §3.4), no trailing newline. */
 export const EICAR_TEST_STRING = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 
 /** The rule options selection reads. */
@@ -14,7 +14,7 @@ export type SelectionRule = Pick<
   'scanMimeParts' | 'scanTextMime' | 'scanImageMime' | 'filters' | 'textPartMinWords' | 'maxSize' | 'minSize' | 'dynamicScan' | 'action' | 'eicarFakePattern'
 >;
 
-/** Message state `dynamic_scan` looks at (semantics.md §4). */
+/** Message state `dynamic_scan` looks at (docs/semantics.md §4). */
 export interface SelectionContext {
   /** The message's current score (the `Score` request header); 0 when absent. */
   readonly score?: number;
@@ -25,7 +25,7 @@ export interface SelectionContext {
 }
 
 export type GateName = 'max_size' | 'min_size' | 'text_part_min_words' | 'dynamic_scan';
-/** interfaces.md §3 `skipped` reasons this module can give (`whitelist_ip` is decided elsewhere). */
+/** docs/interfaces.md §3 `skipped` reasons this module can give (`whitelist_ip` is decided elsewhere). */
 export type SelectionSkip = 'size' | 'no_parts' | 'dynamic_scan';
 
 export interface SelectedBody {
@@ -52,7 +52,7 @@ export interface BodySelection {
   /** Bodies that pass every gate: look each up in the cache, scan on a miss. */
   readonly bodies: readonly SelectedBody[];
   /**
-   * Bodies selected but stopped by a gate. semantics.md §4: a cached verdict
+   * Bodies selected but stopped by a gate. docs/semantics.md §4: a cached verdict
    * for them is still applied; without one they produce nothing.
    */
   readonly gated: readonly GatedBody[];
@@ -77,7 +77,7 @@ function isFakeEicar(pattern: string | null, part: MimePart): boolean {
   return pattern !== null && part.size === Buffer.byteLength(pattern, 'utf8') && part.content.equals(Buffer.from(pattern, 'utf8'));
 }
 
-/** semantics.md §3.2, first "yes" wins. */
+/** docs/semantics.md §3.2, first "yes" wins. */
 export function isPartSelected(rule: SelectionRule, part: MimePart): boolean {
   const filters: PartFilters | null = rule.filters;
   if (filters) {
@@ -133,7 +133,7 @@ function messageGate(rule: SelectionRule, message: SplitMessage, ctx: SelectionC
   return null;
 }
 
-/** The four gates of semantics.md §4 in table order; null when the body may be scanned. */
+/** The four gates of docs/semantics.md §4 in table order; null when the body may be scanned. */
 export function gateFor(rule: SelectionRule, size: number, messageLevel: GateName | null): GateName | null {
   if (rule.maxSize !== null && size > rule.maxSize) return 'max_size';
   if (rule.minSize !== null && size < rule.minSize) return 'min_size';

@@ -42,7 +42,7 @@ describe('splitMessage', () => {
     ]);
   });
 
-  it('applies the attachment definition of semantics.md §3.2', async () => {
+  it('applies the attachment definition of docs/semantics.md §3.2', async () => {
     const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex');
     const m = await split(multipart([
       // name from Content-Type makes an attachment even when inline

@@ -238,7 +238,7 @@ async function walkMessage(state: WalkState, raw: Buffer, prefix: string, depthB
 }
 
 /**
- * Split a raw message into its leaf parts (interfaces.md §6.2): attached
+ * Split a raw message into its leaf parts (docs/interfaces.md §6.2): attached
  * messages are opened and their leaves numbered under the attachment's index
  * (`2.1`), uuencoded blocks in text parts and TNEF attachments become parts of
  * their own (`1.1`), content is decoded (base64, quoted-printable, uuencode).

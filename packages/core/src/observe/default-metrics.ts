@@ -26,7 +26,7 @@ export const EVENT_LOOP_SAMPLE_MS = 100;
 /**
  * prom-client's default process metrics (CPU, memory, file descriptors, event
  * loop lag, GC, heap) under `avfleet_`, minus OMITTED_DEFAULT_METRICS, so that
- * `promtool check metrics` has nothing to say about a scrape (interfaces.md §6.5).
+ * `promtool check metrics` has nothing to say about a scrape (docs/interfaces.md §6.5).
  */
 export function collectConventionalDefaultMetrics(registry: Registry): void {
   collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });

@@ -36,7 +36,7 @@ export interface FleetMetrics {
   readonly upstreamErrors: Counter<'rule' | 'server'>;
   /** Set at scrape time from the sources given to trackServersDown. */
   readonly serversDown: Gauge<'rule'>;
-  /** `state`: one of QUEUE_STATES. Only the processes serving `aggregate` set it (interfaces.md §6.5). */
+  /** `state`: one of QUEUE_STATES. Only the processes serving `aggregate` set it (docs/interfaces.md §6.5). */
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly jobsStalled: Counter<'queue'>;
   /** `limit`: one of ARCHIVE_LIMIT_LABELS (`corrupt` when a damaged archive, not a limit, cut the listing short). */

@@ -2,7 +2,7 @@
 export const AGGREGATE_QUEUE = 'aggregate';
 
 /**
- * Scan queues are named by the rule (interfaces.md §5). BullMQ forbids `:` in
+ * Scan queues are named by the rule (docs/interfaces.md §5). BullMQ forbids `:` in
  * queue names, and `aggregate` is taken by the aggregation queue.
  */
 export function scanQueueName(ruleName: string): string {

@@ -28,7 +28,7 @@ export interface PutPartOptions {
 }
 
 /**
- * Where raw messages and part bodies live (interfaces.md §5): a local folder
+ * Where raw messages and part bodies live (docs/interfaces.md §5): a local folder
  * or an S3 bucket, one interface. Every method validates its key (see
  * `part-key.ts`) and fails with a `StoreError`:
  * AVF_ERR_STORE_INVALID_KEY for a bad key/id/digest, AVF_ERR_STORE_NOT_FOUND

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { StoreError } from './store-error';
 
 /**
- * The store's logical keys (interfaces.md §5), the same for every backend:
+ * The store's logical keys (docs/interfaces.md §5), the same for every backend:
  *
  *   messages/YYYY/MM/DD/<id>.eml   raw messages, dated by the UTC day they were stored
  *   parts/<sha256>                 part bodies, content-addressed (64 lowercase hex)

@@ -4,7 +4,7 @@ import { zip } from '../archive-writers';
 import { buildMessage, EICAR, EXE, nestedZip, PDF } from './build-message';
 import { byName, loadConf, runPipeline, symbolOptions } from './run-pipeline';
 
-/** semantics.md §11 (fail handling, fail_action, force_actions) and D51 (archive limits), through the pipeline. */
+/** docs/semantics.md §11 (fail handling, fail_action, force_actions) and D51 (archive limits), through the pipeline. */
 
 const conf = (opts: string) => `clam { type = "clamav"; symbol = "CLAM_VIRUS"; servers = "127.0.0.1:3310"; ${opts} }`;
 const msg = buildMessage([{ filename: 'eicar.com', content: EICAR }, { filename: 'doc.pdf', type: 'application/pdf', content: PDF }]);

@@ -2,7 +2,7 @@ import { encrypted, fail, virus } from '@avfleet/scanners';
 import { buildMessage, EICAR, PDF, words } from './build-message';
 import { MemoryRedis, runPipeline, symbolOptions } from './run-pipeline';
 
-/** semantics.md §4 (gates) and §6 (cache), through the pipeline. */
+/** docs/semantics.md §4 (gates) and §6 (cache), through the pipeline. */
 
 const conf = (opts: string, name = 'clamav') => `${name} { servers = "127.0.0.1:3310"; ${opts} }`;
 const big = Buffer.alloc(5000, 0x41);

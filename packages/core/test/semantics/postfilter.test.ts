@@ -3,7 +3,7 @@ import { buildMessage, EICAR } from './build-message';
 import { runPipeline, symbolOptions } from './run-pipeline';
 
 /**
- * semantics.md §4/§9: a `symbol_type = "postfilter"` rule runs after the normal
+ * docs/semantics.md §4/§9: a `symbol_type = "postfilter"` rule runs after the normal
  * checks, so its `dynamic_scan` also sees what the normal antivirus rules scored
  * and forced; a normal rule only sees the incoming `Score`.
  */

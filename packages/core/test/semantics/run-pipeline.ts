@@ -22,7 +22,7 @@ import { EICAR } from './build-message';
  * queues or scanners: the real config loader, MIME split, part selection and
  * gates, verdict cache (over an in-memory client), archive-limit verdicts and
  * finishScan; a fake scanner decides the verdicts. Mirrors accept-message.ts
- * (cache first, then gates: semantics.md §4/§5) and scan-part.ts.
+ * (cache first, then gates: docs/semantics.md §4/§5) and scan-part.ts.
  */
 
 /** An in-memory stand-in for Redis GET/SETEX, shared between runs to test caching. */

@@ -4,7 +4,7 @@ import { buildMessage, EICAR, EXE, PDF, PNG, words, type PartSpec } from './buil
 import { runPipeline } from './run-pipeline';
 
 /**
- * semantics.md §3 — which bodies a rule scans. Each case: rule options, the
+ * docs/semantics.md §3 — which bodies a rule scans. Each case: rule options, the
  * message's parts, and the parts (by file name or index) sent to the scanner.
  */
 

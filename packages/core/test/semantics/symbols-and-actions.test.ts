@@ -5,7 +5,7 @@ import { clean, encrypted, fail, macro, virus, type Verdict } from '@avfleet/sca
 import { buildMessage, EICAR, EXE, PDF } from './build-message';
 import { byName, runPipeline, symbolOptions } from './run-pipeline';
 
-/** semantics.md §1 (symbol names), §7 (symbols, options, score) and §8 (actions), through the pipeline. */
+/** docs/semantics.md §1 (symbol names), §7 (symbols, options, score) and §8 (actions), through the pipeline. */
 
 const conf = (opts: string, block = 'clamav') => `${block} { servers = "127.0.0.1:3310"; ${opts} }`;
 const msg = buildMessage([

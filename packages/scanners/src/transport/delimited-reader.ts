@@ -1,7 +1,7 @@
 import { TransportError } from '../errors';
 
 /**
- * "Read until a delimiter" (scanners.md, common): bytes are buffered as they
+ * "Read until a delimiter" (docs/scanners.md, common): bytes are buffered as they
  * arrive; `readUntil(X)` resolves with the bytes *before* the first X (X is
  * consumed, not returned) and leaves whatever follows buffered for the next
  * read. If the stream ends (or fails) before X arrives, the read rejects.

@@ -28,7 +28,7 @@ const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ENOTFOUND', 
 
 /**
  * One connection for one attempt. A single timer armed at connect time bounds
- * the whole exchange (scanners.md: "one budget per attempt"), so a server that
+ * the whole exchange (docs/scanners.md: "one budget per attempt"), so a server that
  * drip-feeds bytes still times out. Incoming bytes are always collected, so a
  * reply that arrived before a write error stays readable (clamd's size-limit
  * reply followed by a reset).
@@ -147,7 +147,7 @@ export class SocketConnection {
   /**
    * Node destroys a socket right after a failed write, dropping bytes the kernel
    * has received but libuv has not read yet — such as clamd's size-limit reply
-   * sent just before its reset (test-infrastructure.md). This runs in the write
+   * sent just before its reset (docs/testing.md). This runs in the write
    * callback, before that destroy, and moves those bytes into the reader with
    * non-blocking reads on the still-open descriptor (Unix only; best effort).
    */

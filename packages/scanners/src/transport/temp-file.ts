@@ -7,7 +7,7 @@ import { fail, type FailVerdict } from '../verdict';
 
 /** Permissions of every temp file: owner read/write only (the issue demands private files). */
 export const TEMP_FILE_MODE = 0o600;
-/** Start of the FAIL text when the body cannot be stored (scanners.md "common", D2). */
+/** Start of the FAIL text when the body cannot be stored (docs/scanners.md "common", D2). */
 export const TEMP_FILE_FAIL_PREFIX = 'cannot store temporary file: ';
 
 /** The body could not be written to a temp file (code AVF_ERR_TEMP_FILE; `reason` is the system's text). */
@@ -27,7 +27,7 @@ export function tempFileFail(e: TempFileError): FailVerdict {
   return fail(e.message, 'error');
 }
 
-/** `<dir>/<32 random lowercase hex>.<ext>` (scanners.md "Temp files"). */
+/** `<dir>/<32 random lowercase hex>.<ext>` (docs/scanners.md "Temp files"). */
 export function tempFilePath(dir: string, ext: string): string {
   return path.join(dir, `${randomBytes(16).toString('hex')}.${ext}`);
 }

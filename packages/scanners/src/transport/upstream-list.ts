@@ -4,7 +4,7 @@ import { resolveSrvEntries, type SrvResolver } from './srv-resolver';
 
 /**
  * A pool of scanner servers with Rspamd's selection strategies and failure
- * marking (semantics.md §10). `ServerList` is a rule's parsed `servers`
+ * marking (docs/semantics.md §10). `ServerList` is a rule's parsed `servers`
  * (packages/config's parse-servers builds it; this is its one definition).
  */
 export type ServerStrategy = 'round-robin' | 'master-slave' | 'random' | 'hash';
@@ -19,7 +19,7 @@ export interface ServerList {
   readonly entries: readonly ServerEntry[];
 }
 
-/** Rspamd's `upstream_error_time`, `upstream_max_errors`, `upstream_revive_time` (semantics.md §10.3; the fleet settings AVFLEET_UPSTREAM_*). */
+/** Rspamd's `upstream_error_time`, `upstream_max_errors`, `upstream_revive_time` (docs/semantics.md §10.3; the fleet settings AVFLEET_UPSTREAM_*). */
 export interface UpstreamHealthOptions {
   readonly errorTimeSec: number;
   readonly maxErrors: number;
@@ -207,7 +207,7 @@ export class UpstreamList {
     return chosen;
   }
 
-  /** A failed connect/read/write/timeout on `u` (semantics.md §10.3). */
+  /** A failed connect/read/write/timeout on `u` (docs/semantics.md §10.3). */
   markFailure(u: Upstream): void {
     const now = this.now();
     if (this.listed > 1 && u.probing) {

@@ -3,7 +3,7 @@ import type { AttemptEvent, AttemptObserver } from '../scanner';
 import { fail, type FailVerdict } from '../verdict';
 import type { Upstream, UpstreamList } from './upstream-list';
 
-/** The exact FAIL texts of scanners.md ("Things common to all socket scanners"). */
+/** The exact FAIL texts of docs/scanners.md ("Things common to all socket scanners"). */
 export const FAIL_NO_UPSTREAM = 'no upstream available (DNS pending or all dead)';
 export const FAIL_NO_UPSTREAM_FOR_RETRY = 'no upstream available for retry';
 export const FAIL_RETRANSMITS_EXCEED = 'failed to scan and retransmits exceed';
@@ -29,7 +29,7 @@ export interface AttemptContext {
   /** Absolute deadline of this attempt (ms since epoch), for SocketConnection. */
   readonly deadlineMs: number;
   readonly signal?: AbortSignal;
-  /** The request was written completely: the server counts as healthy (semantics.md §10.3). */
+  /** The request was written completely: the server counts as healthy (docs/semantics.md §10.3). */
   markHealthy(): void;
 }
 
@@ -42,7 +42,7 @@ export type RetransmitOutcome<T> =
  * TransportError up to `retransmits` extra times (preferring another alive
  * server). A value returned by `attempt` is final (a FAIL verdict mapped from
  * a reply is never retried); any other thrown error ends the scan at once.
- * Exhaustion becomes the FAIL verdict worded as in scanners.md, with reason
+ * Exhaustion becomes the FAIL verdict worded as in docs/scanners.md, with reason
  * `timeout` when the last error was a timeout, else `error`.
  */
 export async function withRetransmits<T>(

@@ -170,7 +170,7 @@ export const metadefenderAdapter: ScannerConformanceAdapter = {
 
 // ---------------------------------------------------------------- icap
 
-/** The worked example of scanners.md (whole message, EICAR, user_agent Rspamd, no Allow, 127.0.0.1). */
+/** The worked example of docs/scanners.md (whole message, EICAR, user_agent Rspamd, no Allow, 127.0.0.1). */
 export const ICAP_WORKED_EXAMPLE =
   'RESPMOD icap://127.0.0.1/scan ICAP/1.0\r\n' +
   'Host: 127.0.0.1\r\n' +

@@ -8,7 +8,7 @@ import { AvastScanReply, isAvastGreeting } from './avast-reply';
 export type AvastClientOptions = TempFileScannerOptions;
 
 /**
- * Avast for Linux scan daemon (scanners.md "avast"): the body goes to a
+ * Avast for Linux scan daemon (docs/scanners.md "avast"): the body goes to a
  * private `<tmpdir>/<32 hex>.avtmp`, then greeting `220` → `SCAN <path>\r\n`
  * → result lines up to `200`, all `\r\n`-terminated. An I/O error anywhere
  * before `200` retries; attempts are `1 + retransmits` like every other

@@ -12,7 +12,7 @@ function run(lines: string[]): Verdict | null {
   return null;
 }
 
-describe('avast replies (scanners.md avast, D12, D13)', () => {
+describe('avast replies (docs/scanners.md avast, D12, D13)', () => {
   it('checks the greeting', () => {
     expect(isAvastGreeting('220 DAEMON')).toBe(true);
     expect(isAvastGreeting('220')).toBe(false);

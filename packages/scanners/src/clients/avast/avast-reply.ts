@@ -16,7 +16,7 @@ export function isAvastGreeting(line: string): boolean {
 
 /**
  * Collects the lines after `SCAN <path>` up to `200` and decides once
- * (scanners.md "avast", D12): any `[L]` → VIRUS(all names), else any `[E]` →
+ * (docs/scanners.md "avast", D12): any `[L]` → VIRUS(all names), else any `[E]` →
  * FAIL("error:<text>") of the first, else CLEAN. A short (≤ 4 bytes) or
  * unknown line ends the scan as FAIL("unhandled response: <line>") (D13);
  * empty lines are ignored. `feed` returns the verdict when done, else null.

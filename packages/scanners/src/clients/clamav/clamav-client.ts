@@ -26,7 +26,7 @@ const END_OF_STREAM = Buffer.alloc(4);
 const NUL = Buffer.from([0]);
 
 /**
- * ClamAV clamd over TCP or a unix socket with `zINSTREAM` (scanners.md "clamav"):
+ * ClamAV clamd over TCP or a unix socket with `zINSTREAM` (docs/scanners.md "clamav"):
  * one connection per attempt, the body streamed in length-prefixed chunks.
  */
 export class ClamavClient extends SocketScannerBase {

@@ -1,7 +1,7 @@
 import { clean, encrypted, fail, macro, virus } from '../../verdict';
 import { CLAMAV_SIZE_LIMIT_REPLY, isClamavSizeLimitReply, mapClamavReply, parseClamavVersion } from './clamav-reply';
 
-/** The real replies quoted in scanners.md "clamav" (text before the NUL) and their verdicts. */
+/** The real replies quoted in docs/scanners.md "clamav" (text before the NUL) and their verdicts. */
 describe('mapClamavReply', () => {
   it.each([
     ['stream: OK', clean()],

@@ -8,7 +8,7 @@ const FOUND = /stream: ([\s\S]+) FOUND/;
 
 /**
  * Maps one clamd INSTREAM reply (the text before the NUL) to a verdict, in the
- * order of the mapping table of scanners.md "clamav". Never throws.
+ * order of the mapping table of docs/scanners.md "clamav". Never throws.
  *
  * Where Rspamd emits nothing for an unparseable reply (defect), this answers
  * FAIL("unhandled response: <reply>"); the size-limit error is such a reply

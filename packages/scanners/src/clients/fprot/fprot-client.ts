@@ -12,7 +12,7 @@ export type FprotClientOptions = ScannerCommonOptions;
 const NEWLINE = Buffer.from('\n', 'latin1');
 
 /**
- * F-Prot `fpscand` (scanners.md "fprot"): `SCAN STREAM <id> SIZE <n>\n`, the
+ * F-Prot `fpscand` (docs/scanners.md "fprot"): `SCAN STREAM <id> SIZE <n>\n`, the
  * body and `\n` written at once, then one reply line. A server that answers
  * the header alone and closes (Rspamd's functional-test F-Prot server,
  * test/functional/util/dummy_fprot.py in rspamd/rspamd, does) has its reply

@@ -1,7 +1,7 @@
 import { clean, fail, virus } from '../../verdict';
 import { fprotRequestLine, mapFprotReply } from './fprot-reply';
 
-describe('mapFprotReply (scanners.md fprot)', () => {
+describe('mapFprotReply (docs/scanners.md fprot)', () => {
   it('maps the documented clean and infected replies', () => {
     expect(mapFprotReply('0 <clean> 4F2A1C0B7D')).toEqual(clean());
     expect(mapFprotReply('1 <infected: EICAR_Test_File> 4F2A1C0B7D->eicar.com')).toEqual(virus(['EICAR_Test_File']));

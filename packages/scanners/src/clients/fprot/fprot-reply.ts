@@ -5,7 +5,7 @@ const CLEAN = /^0 <clean>/;
 const DETECTED = /^[1-3] <[A-Za-z0-9\s]*?: (.*?)>/;
 
 /**
- * Maps one fpscand reply line (scanners.md "fprot", mapping table). Error codes
+ * Maps one fpscand reply line (docs/scanners.md "fprot", mapping table). Error codes
  * 4–255 and garbage become FAIL("unhandled response: <line>") where Rspamd only
  * logs them (D4).
  */

@@ -1,5 +1,5 @@
 /**
- * ICAP/HTTP header blocks (scanners.md "icap", Step 3, header parser): split
+ * ICAP/HTTP header blocks (docs/scanners.md "icap", Step 3, header parser): split
  * on CR/LF; a line starting `ICAP` is the ICAP status line, one starting
  * `HTTP` the HTTP status line; any other line with `:` is a header matched by
  * `/([A-Za-z0-9+-]*?):\s?(.+)/` (first match), name lower-cased, value the

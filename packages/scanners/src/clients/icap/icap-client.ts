@@ -16,7 +16,7 @@ const CRLF = '\r\n';
 export const ICAP_EXTENDED_AGENT = 'avfleet/0.1.0';
 
 /**
- * Generic ICAP antivirus client (RFC 3507, scanners.md "icap"): OPTIONS, then
+ * Generic ICAP antivirus client (RFC 3507, docs/scanners.md "icap"): OPTIONS, then
  * RESPMOD with the body as one chunk on the same connection (a new one when
  * the server says `Connection: close`), optionally over TLS. I/O errors at
  * any stage restart the exchange from OPTIONS on another server; exhaustion

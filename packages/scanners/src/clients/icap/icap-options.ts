@@ -1,6 +1,6 @@
 import type { ScannerCommonOptions } from '../../scanner-options';
 
-/** ICAP options (scanners.md "ICAP options and defaults"), camelCase, all resolved. */
+/** ICAP options (docs/scanners.md "ICAP options and defaults"), camelCase, all resolved. */
 export interface IcapSettings {
   /** Service name: the path of the ICAP URI (default `scan`). */
   readonly scheme: string;

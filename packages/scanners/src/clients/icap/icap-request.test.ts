@@ -17,7 +17,7 @@ const base: RespmodInput = {
   bodyLength: 68,
 };
 
-describe('ICAP requests (scanners.md icap, Steps 1-2)', () => {
+describe('ICAP requests (docs/scanners.md icap, Steps 1-2)', () => {
   it('builds OPTIONS, with and without User-Agent', () => {
     expect(buildOptionsRequest('127.0.0.1', 'scan', 'Rspamd').toString()).toBe(
       'OPTIONS icap://127.0.0.1/scan ICAP/1.0\r\nHost: 127.0.0.1\r\nUser-Agent: Rspamd\r\nConnection: keep-alive\r\nEncapsulated: null-body=0\r\n\r\n',

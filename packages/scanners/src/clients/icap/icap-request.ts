@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { SocketAddress } from '../../transport/socket-connection';
 
 /**
- * Bytes of the ICAP requests (scanners.md "icap", Steps 1–2). Each attempt
+ * Bytes of the ICAP requests (docs/scanners.md "icap", Steps 1–2). Each attempt
  * builds its own (D18). Lines end in CRLF.
  */
 

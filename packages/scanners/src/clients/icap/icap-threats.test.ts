@@ -5,7 +5,7 @@ const icap = (...headers: string[]) => parseIcapBlock(['ICAP/1.0 200 OK', ...hea
 const http = (status: string, ...headers: string[]) => parseIcapBlock([status, ...headers].join('\r\n'));
 const threats = (...names: string[]) => ({ kind: 'threats', names });
 
-describe('parseIcapBlock (scanners.md icap, header parser)', () => {
+describe('parseIcapBlock (docs/scanners.md icap, header parser)', () => {
   it('finds the status lines, lower-cases names, keeps the value after one optional space, last repeat wins', () => {
     const b = parseIcapBlock('ICAP/1.0 200 OK\r\nX-Virus-ID:  two spaces \r\nISTag: "a"\r\nistag: "b"\r\nHTTP/1.1 403 Forbidden\r\nno colon here\r\nEmpty:\r\n');
     expect(b.icapStatus).toBe('ICAP/1.0 200 OK');
@@ -23,7 +23,7 @@ describe('parseIcapBlock (scanners.md icap, header parser)', () => {
   });
 });
 
-describe('icapThreatCascade (scanners.md icap, Step 3, vendor table)', () => {
+describe('icapThreatCascade (docs/scanners.md icap, Step 3, vendor table)', () => {
   it.each([
     [icap('X-Infection-Found: Type=0; Resolution=2; Threat=Troj/DocDl-OYC;'), threats('Troj/DocDl-OYC')],
     [icap('X-Infection-Found: Type=0; Resolution=2; Threat={HEX}EICAR.TEST.3.UNOFFICIAL;'), threats('{HEX}EICAR.TEST.3.UNOFFICIAL')],

@@ -12,7 +12,7 @@ export function splitThreats(value: string): string[] {
 }
 
 /**
- * The threat cascade (scanners.md "icap", Step 3): the first branch that
+ * The threat cascade (docs/scanners.md "icap", Step 3): the first branch that
  * applies decides. `block.httpStatus` feeds rules 8–9 (set only for the
  * encapsulated HTTP response header block). Returns null when no threat.
  */

@@ -40,7 +40,7 @@ export const KASPERSKY_SE_DEFAULTS = {
 } as const satisfies Required<Pick<KasperskySeClientOptions, 'useHttps' | 'useFiles' | 'keepalive' | 'authString'>>;
 
 /**
- * Kaspersky Scan Engine in HTTP mode, KAV protocol 1 (scanners.md
+ * Kaspersky Scan Engine in HTTP mode, KAV protocol 1 (docs/scanners.md
  * "kaspersky_se"): `POST /scanmemory` with the bytes, or `POST /scanfile`
  * with a temp file path. Transport errors are retried on another server up
  * to `retransmits` times; any HTTP response is final.
@@ -115,7 +115,7 @@ export class KasperskySeClient implements Scanner {
     return { url: `${this.scheme}://${u.name}${path}`, host: hostHeader(u.address.host, u.address.port, this.scheme) };
   }
 
-  /** Request headers in the documented order (scanners.md "kaspersky_se", Request). */
+  /** Request headers in the documented order (docs/scanners.md "kaspersky_se", Request). */
   private headers(host: string, length: number, ctx: ScanContext): Record<string, string> {
     const h: Record<string, string> = {
       Connection: this.keepalive ? 'keep-alive' : 'close',

@@ -1,7 +1,7 @@
 import { clean, encrypted, fail, macro, virus } from '../../verdict';
 import { mapKasperskySeReply } from './kaspersky-se-reply';
 
-describe('mapKasperskySeReply (scanners.md kaspersky_se, Reply)', () => {
+describe('mapKasperskySeReply (docs/scanners.md kaspersky_se, Reply)', () => {
   it.each([
     ['CLEAN', clean()],
     ['DETECT EICAR-Test-File', virus(['EICAR-Test-File'])],

@@ -5,7 +5,7 @@ export const KASPERSKY_SE_ENCRYPTED_TEXT = 'File is encrypted: PASSWORD PROTECTE
 
 /**
  * Kaspersky Scan Engine (KAV protocol 1) HTTP reply → verdict
- * (scanners.md "kaspersky_se", Reply). Non-200 → `Bad HTTP code: <status>`
+ * (docs/scanners.md "kaspersky_se", Reply). Non-200 → `Bad HTTP code: <status>`
  * with weight 1. A 200 body has all trailing whitespace trimmed (D9) and is
  * tested in the documented order.
  */

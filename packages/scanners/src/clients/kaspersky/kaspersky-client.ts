@@ -9,7 +9,7 @@ export type KasperskyClientOptions = TempFileScannerOptions;
 
 /**
  * Kaspersky Anti-Virus for Linux Mail Server over its clamd-compatible socket
- * (scanners.md "kaspersky"): the body goes to a private temp file, then
+ * (docs/scanners.md "kaspersky"): the body goes to a private temp file, then
  * `nSCAN <path>\n` and one reply line.
  */
 export class KasperskyClient extends SocketScannerBase {

@@ -3,7 +3,7 @@ import { kasperskyRequestLine, mapKasperskyReply } from './kaspersky-reply';
 
 const PATH = '/tmp/9b1f0c3e5a7d4e2f8c6b0a1d3e5f7a9b.tmp';
 
-describe('mapKasperskyReply (scanners.md kaspersky, D7)', () => {
+describe('mapKasperskyReply (docs/scanners.md kaspersky, D7)', () => {
   it('maps the documented replies', () => {
     expect(mapKasperskyReply(`${PATH}: OK`, PATH)).toEqual(clean());
     expect(mapKasperskyReply('stream: OK', PATH)).toEqual(clean());

@@ -2,7 +2,7 @@ import { clean, fail, virus, type Verdict } from '../../verdict';
 import { parseClamdStyleReply } from '../shared/clamd-style-reply';
 
 /**
- * Maps the clamd-style reply to `nSCAN <path>` (scanners.md "kaspersky"):
+ * Maps the clamd-style reply to `nSCAN <path>` (docs/scanners.md "kaspersky"):
  * exactly `stream: OK` or `<path>: OK` is clean, `…: <name> FOUND` a virus,
  * anything else FAIL("unhandled response: <reply>") (D7 adds the reply).
  */

@@ -6,7 +6,7 @@ import { mapMetadefenderReply } from './metadefender-reply';
 
 export type MetadefenderClientOptions = HashLookupClientOptions;
 
-/** OPSWAT MetaDefender Cloud v4 lookup by SHA-256 (scanners.md "metadefender"): `GET <url>/<sha256>` with an `apikey` header. */
+/** OPSWAT MetaDefender Cloud v4 lookup by SHA-256 (docs/scanners.md "metadefender"): `GET <url>/<sha256>` with an `apikey` header. */
 export class MetadefenderClient implements Scanner {
   readonly type = 'metadefender';
   readonly thresholds: HashThresholds;

@@ -6,7 +6,7 @@ const H = '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f';
 const t = resolveThresholds({ apikey: 'k', timeoutSec: 5 }, 'METADEFENDER');
 const reply = (status: number, body: unknown) => ({ status, body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)) });
 
-describe('mapMetadefenderReply (scanners.md metadefender)', () => {
+describe('mapMetadefenderReply (docs/scanners.md metadefender)', () => {
   it('maps the HTTP level', () => {
     expect(mapMetadefenderReply(reply(404, { error: { code: 404003 } }), H, t)).toEqual(clean());
     expect(mapMetadefenderReply(reply(429, ''), H, t)).toEqual(fail('rate limit exceeded', 'rate_limit', 1));

@@ -4,7 +4,7 @@ import { categoryFromCounts, jsonNumber, type HashThresholds } from '../shared/h
 import { isObject, parseJsonReply } from '../shared/hash-lookup';
 
 /**
- * MetaDefender Cloud v4 hash reply → verdict (scanners.md "metadefender"):
+ * MetaDefender Cloud v4 hash reply → verdict (docs/scanners.md "metadefender"):
  * 404 → CLEAN; 429 → rate limit (not cached); other non-200 → `Bad HTTP code`;
  * `scan_results.total_detected_avs` / `total_avs` → category.
  */

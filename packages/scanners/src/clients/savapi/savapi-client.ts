@@ -10,7 +10,7 @@ import { SavapiScanReply, isSavapiGreeting, isSavapiProductAccepted } from './sa
 export type SavapiClientOptions = SavapiScannerOptions;
 
 /**
- * Avira SAVAPI (scanners.md "savapi"): the body goes to a private temp file,
+ * Avira SAVAPI (docs/scanners.md "savapi"): the body goes to a private temp file,
  * then greeting → `SET PRODUCT <id>` → `SCAN <path>` → `310`… lines (each
  * answered with a bare `\n`) → a terminal line → `QUIT`.
  *

@@ -1,7 +1,7 @@
 import { clean, fail, virus } from '../../verdict';
 import { SavapiScanReply, isSavapiGreeting, isSavapiProductAccepted, savapiDetectionName } from './savapi-reply';
 
-describe('savapi replies (scanners.md savapi, D6)', () => {
+describe('savapi replies (docs/scanners.md savapi, D6)', () => {
   it('recognises the greeting and the product acknowledgement', () => {
     expect(isSavapiGreeting('100 SAVAPI:4.0 Avira SAVAPI ready')).toBe(true);
     expect(isSavapiGreeting('500 Too many connections')).toBe(false);

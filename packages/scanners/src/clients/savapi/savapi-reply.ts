@@ -27,13 +27,13 @@ export function isSavapiProductAccepted(line: string): boolean {
   return line.includes('100 PRODUCT');
 }
 
-/** The name of a `310` line (scanners.md: greedy capture, first regex with `<<<`, then without), or null. */
+/** The name of a `310` line (docs/scanners.md: greedy capture, first regex with `<<<`, then without), or null. */
 export function savapiDetectionName(line: string): string | null {
   return WITH_MARKER.exec(line)?.[1] ?? WITHOUT_MARKER.exec(line)?.[1] ?? null;
 }
 
 /**
- * The lines after `SCAN` (scanners.md "savapi", D6): the leading code decides.
+ * The lines after `SCAN` (docs/scanners.md "savapi", D6): the leading code decides.
  * `2xx` ends clean (or with the names already collected), `319` ends the
  * detections, `310` adds a name, `4xx`/`5xx` and unknown non-empty lines end
  * as FAIL("unhandled response: <line>"); other codes are waited past.

@@ -4,7 +4,7 @@ import { category, clean, type Verdict } from '../../verdict';
 
 /**
  * What the two hash-lookup services (virustotal, metadefender) share
- * (scanners.md): thresholds, category symbols, the P/T → category decision,
+ * (docs/scanners.md): thresholds, category symbols, the P/T → category decision,
  * and the one digest per body.
  */
 export const HASH_CATEGORY_NAMES = ['clean', 'low', 'medium', 'high'] as const;

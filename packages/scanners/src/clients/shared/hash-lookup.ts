@@ -38,7 +38,7 @@ export interface HashRequest {
 
 /**
  * One lookup: digest the body, one GET with one deadline, map the reply.
- * Never retries (semantics.md §10.4). Transport errors become
+ * Never retries (docs/semantics.md §10.4). Transport errors become
  * `FAIL("HTTP error: <error>")` with weight 1 (D14).
  */
 export async function runHashLookup(

@@ -54,12 +54,12 @@ export abstract class SocketScannerBase implements Scanner {
     return out.ok ? out.value : out.verdict;
   }
 
-  /** Writes the body to a private temp file, scans its path, removes it (scanners.md "Temp files"). */
+  /** Writes the body to a private temp file, scans its path, removes it (docs/scanners.md "Temp files"). */
   protected withBodyFile(dir: string, ext: string, body: ScanBody, fn: (filePath: string) => Promise<Verdict>): Promise<Verdict> {
     return withTempFile(dir, ext, body, fn);
   }
 
-  /** Attempts allowed for this client; `1 + retransmits` (scanners.md, D11 for Avast). */
+  /** Attempts allowed for this client; `1 + retransmits` (docs/scanners.md, D11 for Avast). */
   protected retransmitOptions(ctx: ScanContext): RetransmitOptions {
     return retransmitOptionsFor(this.options, ctx);
   }

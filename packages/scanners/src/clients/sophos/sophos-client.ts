@@ -10,7 +10,7 @@ import { SOPHOS_REQUEST_TAIL, SophosReplyParser, sophosRequestHead } from './sop
 export type SophosClientOptions = ScannerCommonOptions;
 
 /**
- * Sophos SAVDI over SSSP/1.0 (scanners.md "sophos"): the whole request is
+ * Sophos SAVDI over SSSP/1.0 (docs/scanners.md "sophos"): the whole request is
  * written without waiting for the greeting, then the reply is parsed line by
  * line (D5). A REJ that SAVDI sends before closing on a request it refuses
  * (oversized body) is still read when the write breaks.

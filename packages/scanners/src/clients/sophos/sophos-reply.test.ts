@@ -12,7 +12,7 @@ function run(text: string): { verdict: Verdict | null; used: number } {
   return { verdict: null, used: lines.length };
 }
 
-describe('SophosReplyParser (scanners.md sophos, D5)', () => {
+describe('SophosReplyParser (docs/scanners.md sophos, D5)', () => {
   it('reads the documented clean dialogue', () => {
     expect(run('OK SSSP/1.0\nACC 5E8F2A1B/1\nACC 5E8F2A1B/2\nDONE OK 0000 The function call succeeded\n\nBYE').verdict).toEqual(clean());
   });

@@ -8,7 +8,7 @@ export const SOPHOS_PROTOCOL_ERROR_TEXT = 'SAVDI: Protocol error (REJ 1)';
 const IGNORED = [/^OK SSSP\//, /^ACC(\s|$)/, /^OK \d{4}(\s|$)/, /^(EVENT|TYPE|FILE)(\s|$)/, /^FAIL (?!0212)\d{4}(\s|$)/];
 
 /**
- * Reads SAVDI's side of an SSSP/1.0 exchange line by line (scanners.md
+ * Reads SAVDI's side of an SSSP/1.0 exchange line by line (docs/scanners.md
  * "sophos", "Do this", D5): collects every `VIRUS <name> <location>` and
  * finishes on `DONE`, `FAIL 0212` or `REJ`. Feed lines without their `\n`
  * (a trailing `\r` is tolerated); `feed` returns the verdict once the reply

@@ -6,7 +6,7 @@ import { mapVirustotalReply, virustotalRequestUrl } from './virustotal-reply';
 
 export type VirustotalClientOptions = HashLookupClientOptions;
 
-/** VirusTotal v2 file report by MD5 (scanners.md "virustotal"): only the hash leaves the host. */
+/** VirusTotal v2 file report by MD5 (docs/scanners.md "virustotal"): only the hash leaves the host. */
 export class VirustotalClient implements Scanner {
   readonly type = 'virustotal';
   readonly thresholds: HashThresholds;

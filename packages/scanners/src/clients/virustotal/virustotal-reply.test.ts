@@ -8,7 +8,7 @@ const H = '44d88612fea8a8f36de82e1278abb02f';
 const t = resolveThresholds({ apikey: 'k', timeoutSec: 5 }, 'VIRUSTOTAL');
 const reply = (status: number, body: unknown) => ({ status, body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)) });
 
-describe('mapVirustotalReply (scanners.md virustotal, current categories)', () => {
+describe('mapVirustotalReply (docs/scanners.md virustotal, current categories)', () => {
   it('maps the HTTP level', () => {
     expect(mapVirustotalReply(reply(404, ''), H, t)).toEqual(clean());
     expect(mapVirustotalReply(reply(204, ''), H, t)).toEqual(fail('rate limit exceeded', 'rate_limit', 1));

@@ -9,7 +9,7 @@ export function virustotalRequestUrl(baseUrl: string, apikey: string, md5: strin
 }
 
 /**
- * VirusTotal v2 reply → verdict (scanners.md "virustotal", current categories,
+ * VirusTotal v2 reply → verdict (docs/scanners.md "virustotal", current categories,
  * D15): 404 → CLEAN; 204 → rate limit (not cached); other non-200 →
  * `Bad HTTP code`; JSON `positives`/`total`/`response_code` → category.
  */
