@@ -123,17 +123,21 @@ describe('Postfix → Rspamd proxy (milter mode, self_scan = no) → avfleet', (
 
   it('with AVFLEET_API_TOKEN set, the proxy cannot authenticate in milter mode (401 behind it) and tempfails', async () => {
     producer = await startProducer({ AVFLEET_API_TOKEN: 'rspamd-proxy-cannot-send-this' });
-    const run = await send('clean');
-    expect([run.verdict, context(run)]).toEqual([TEMPFAIL_REPLY, expect.any(String)]);
-    // The refusal is avfleet's 401 (no Password header in what the proxy sends), not a scan.
-    const metrics = await (await fetch(`${producer.baseUrl}/metrics`)).text();
-    expect(metrics).toMatch(/avfleet_http_requests_total\{route="checkv2",status="401"\} 1\b/);
-    expect(metrics).not.toMatch(/avfleet_http_requests_total\{route="checkv2",status="200"\}/);
-    await producer.stop();
-    producer = null;
+    try {
+      const run = await send('clean');
+      expect([run.verdict, context(run)]).toEqual([TEMPFAIL_REPLY, expect.any(String)]);
+      // The refusal is avfleet's 401 (no Password header in what the proxy sends), not a scan.
+      const metrics = await (await fetch(`${producer.baseUrl}/metrics`)).text();
+      expect(metrics).toMatch(/avfleet_http_requests_total\{route="checkv2",status="401"\} 1\b/);
+      expect(metrics).not.toMatch(/avfleet_http_requests_total\{route="checkv2",status="200"\}/);
+    } finally {
+      await producer.stop();
+      producer = null;
+    }
   });
 
   it('once avfleet is back, the next message is scanned again (the proxy revives its only upstream)', async () => {
+    await producer?.stop();
     producer = await startProducer();
     const virus = await send('virus');
     expect([virus.verdict, context(virus)]).toEqual(['554 5.7.1 clamav: virus found: "Eicar-Test-Signature.UNOFFICIAL"', expect.any(String)]);
