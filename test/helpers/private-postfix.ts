@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { isProcessAlive, outputTail, requireExecutable } from './daemon-process';
+import { tcpPortAnswers } from './service-probes';
 import { waitUntil } from './wait-until';
 
 export interface PrivatePostfixOptions {
@@ -104,17 +104,6 @@ function masterPid(dir: string): number | null {
   }
 }
 
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
-}
-
 /**
  * Starts `postfix -c DIR start` (runs as root: Postfix then needs no
  * `alternate_config_directories` entry in /etc/postfix/main.cf) and waits for
@@ -152,7 +141,7 @@ export async function startPrivatePostfix(opts: PrivatePostfixOptions): Promise<
   }
   const timeoutMs = opts.readyTimeoutMs ?? 20_000;
   try {
-    await waitUntil(() => portAnswers(opts.smtpPort), {
+    await waitUntil(() => tcpPortAnswers(opts.smtpPort), {
       timeoutMs,
       failureMessage: () => `AVF_ERR_TEST_POSTFIX_START: Postfix (${dir}) did not listen on 127.0.0.1:${opts.smtpPort} within ${timeoutMs} ms; ${logPath}:\n${outputTail(logPath)}`,
     });

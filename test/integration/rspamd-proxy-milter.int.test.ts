@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
 import { EICAR_TEST_STRING } from '@avfleet/core';
+import { messageWithAttachment } from '../helpers/attachment-message';
 import { freePort, renderTestConfig, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
 import { startPrivatePostfix, type PrivatePostfix } from '../helpers/private-postfix';
 import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
@@ -44,21 +45,11 @@ let proxy: RspamdProxy | null = null;
 let postfix: PrivatePostfix | null = null;
 let seq = 0;
 
-/** A message with one attachment, unique per call (no verdict-cache hit from an earlier one). */
+/** A message with one attachment, unique per call (no verdict-cache hit from an earlier one), written to a file for swaks. */
 function messageFile(kind: 'clean' | 'virus'): string {
   const tag = `${kind}-${Date.now()}-${seq++}`;
-  const b = `b-${tag}`;
-  const attachment = kind === 'virus' ? EICAR_TEST_STRING : `just some bytes ${tag}`;
-  const text = [
-    'From: sender@example.org', 'To: rcpt@example.net', `Subject: proxy ${tag}`, `Message-ID: <${tag}@avfleet.test>`,
-    'MIME-Version: 1.0', `Content-Type: multipart/mixed; boundary="${b}"`, '',
-    `--${b}`, 'Content-Type: text/plain', '', `hello ${tag}`,
-    `--${b}`, 'Content-Type: application/octet-stream; name="file.com"', 'Content-Disposition: attachment; filename="file.com"',
-    'Content-Transfer-Encoding: base64', '', Buffer.from(attachment, 'latin1').toString('base64'),
-    `--${b}--`, '',
-  ].join('\r\n');
   const path = join(dir, `${tag}.eml`);
-  writeFileSync(path, text, 'latin1');
+  writeFileSync(path, messageWithAttachment(tag, kind === 'virus' ? EICAR_TEST_STRING : `just some bytes ${tag}`, `proxy ${tag}`), 'latin1');
   return path;
 }
 
