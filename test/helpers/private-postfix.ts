@@ -55,6 +55,9 @@ export function renderMainCf(opts: PrivatePostfixOptions): string {
     'local_transport = discard',
     'relay_transport = discard',
     'local_recipient_maps =',
+    // Real mail can carry many Received: lines (one corpus message has 93); Postfix's default
+    // of 50 would refuse it ("too many hops") before any milter sees it.
+    'hopcount_limit = 200',
     `smtpd_milters = ${opts.milter}`,
     'milter_protocol = 6',
     `milter_default_action = ${opts.milterDefaultAction ?? 'tempfail'}`,
