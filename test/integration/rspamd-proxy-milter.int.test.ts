@@ -191,4 +191,12 @@ describe('avfleet down and back under a running proxy', () => {
     const clean = await send('clean');
     expect([clean.verdict, context(clean)]).toEqual([expect.stringMatching(/^250 2\.0\.0 Ok: queued as [0-9A-Z]+$/), expect.any(String)]);
   });
+
+  it('with the proxy itself down, Postfix applies milter_default_action (tempfail: 451 before DATA)', async () => {
+    await proxy?.stop();
+    proxy = null;
+    const run = await send('virus');
+    expect([run.verdict, context(run)]).toEqual([TEMPFAIL_REPLY, expect.any(String)]);
+    expect(run.transcript).not.toMatch(/^ -> DATA$/m);
+  });
 });
