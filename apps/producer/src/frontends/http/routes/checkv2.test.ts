@@ -119,12 +119,13 @@ describe('/checkv2 as Rspamd 3.4\'s proxy speaks it (milter mode, avfleet as ups
    * The request as src/libserver/milter.c `rspamd_milter_to_http` builds it and
    * src/libserver/http/http_connection.c writes it to a loopback upstream: GET
    * (src/rspamd_proxy.c `proxy_send_master_message`), no Content-Type, `IP` with
-   * the client's port.
+   * the client's port. The header set is what Rspamd 3.4's proxy sent behind
+   * Debian's Postfix 3.7 in test/integration/rspamd-proxy-milter.int.test.ts's setup.
    */
   const proxyRequest = (method: string, ip: string): string => [
     `${method} /checkv2 HTTP/1.1`, 'Connection: close', 'Host: 127.0.0.1', `Content-Length: ${Buffer.byteLength(BODY)}`,
     'Hostname: localhost', 'Helo: client.example', 'From: <s@example.com>', 'Rcpt: <a@example.net>', 'Rcpt: <b@example.net>',
-    `IP: ${ip}`, 'Queue-ID: 4XkQ2', 'User-Agent: Postfix 3.7.11', 'MTA-Name: postfix/smtpd', 'Flags: milter,body_block', '', '',
+    `IP: ${ip}`, 'Queue-ID: 4XkQ2', 'User-Agent: Postfix 3.7.11', 'MTA-Name: mx.example', 'Flags: milter,body_block', 'Mailer: discard', '', '',
   ].join('\r\n');
 
   async function start(apiToken: string | null = null): Promise<{ port: number; fleet: ReturnType<typeof fakeFleet> }> {
