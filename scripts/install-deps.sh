@@ -29,8 +29,9 @@ redis_pid_file="$redis_dir/redis.pid"
 source "$repo_root/scripts/lib/stop-pid-file.sh"
 
 scan_packages=(clamav-daemon clamav redis-server)
-# The integration tests also run c-icap with virus_scan, rspamc (rspamd) and promtool (prometheus).
-test_packages=("${scan_packages[@]}" c-icap libc-icap-mod-virus-scan rspamd prometheus)
+# The integration tests also run c-icap with virus_scan, rspamc (rspamd) and promtool (prometheus),
+# and a private Postfix driven by swaks (the mail-path tests).
+test_packages=("${scan_packages[@]}" c-icap libc-icap-mod-virus-scan rspamd prometheus postfix swaks)
 
 usage() {
   sed -n '6,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -94,6 +95,8 @@ step_packages() {
   fi
   echo "avfleet: installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Postfix installs without its configuration dialog (the tests run private instances).
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${need[@]}"
   remove_policy

@@ -138,3 +138,15 @@ export function icapExchange(url: URL, request: Buffer, timeoutMs = 5000): Promi
     socket.on('close', () => finish());
   });
 }
+
+/** True when a TCP connection to host:port is accepted (the connection is closed at once). */
+export function tcpPortAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, host);
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}

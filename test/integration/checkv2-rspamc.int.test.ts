@@ -13,6 +13,7 @@ import { loadAntivirusConfig, resolveFleetSettings } from '@avfleet/config';
 import { EICAR_TEST_STRING, NOOP_LOGGER } from '@avfleet/core';
 import { startProducer, type RunningProducer } from '@avfleet/producer';
 import { startWorker, type RunningWorker } from '@avfleet/worker';
+import { messageWithAttachment } from '../helpers/attachment-message';
 import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 
@@ -33,19 +34,6 @@ const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnec
 let producer: RunningProducer | null = null;
 let worker: RunningWorker | null = null;
 let host = '';
-
-/** A message with one attachment; `tag` makes it unique (no cache hit from an earlier test). */
-function message(tag: string, attachment: string): string {
-  const b = `b-${tag}`;
-  return [
-    'From: sender@example.org', 'To: rcpt@example.org', `Subject: rspamc ${tag}`, `Message-ID: <${tag}@avfleet.test>`,
-    'MIME-Version: 1.0', `Content-Type: multipart/mixed; boundary="${b}"`, '',
-    `--${b}`, 'Content-Type: text/plain', '', `hello ${tag}`,
-    `--${b}`, 'Content-Type: application/octet-stream; name="file.com"', 'Content-Disposition: attachment; filename="file.com"',
-    'Content-Transfer-Encoding: base64', '', Buffer.from(attachment, 'latin1').toString('base64'),
-    `--${b}--`, '',
-  ].join('\r\n');
-}
 
 function writeMessage(name: string, text: string): string {
   const path = join(dir, name);
@@ -115,7 +103,7 @@ afterAll(() =>
 
 describeWithRspamc('rspamc against avfleet /checkv2', () => {
   it('reports CLAM_VIRUS with the EICAR name and the reject action', async () => {
-    const file = writeMessage('eicar.eml', message('eicar1', EICAR_TEST_STRING));
+    const file = writeMessage('eicar.eml', messageWithAttachment('eicar1', EICAR_TEST_STRING));
     const run = await rspamc(['-P', TOKEN, file]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -126,7 +114,7 @@ describeWithRspamc('rspamc against avfleet /checkv2', () => {
   });
 
   it('reports no action for a clean message', async () => {
-    const file = writeMessage('clean.eml', message('clean1', 'just some harmless bytes\n'));
+    const file = writeMessage('clean.eml', messageWithAttachment('clean1', 'just some harmless bytes\n'));
     const run = await rspamc(['-P', TOKEN, file]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Action: no action');
@@ -134,7 +122,7 @@ describeWithRspamc('rspamc against avfleet /checkv2', () => {
   });
 
   it('fails without -P when AVFLEET_API_TOKEN is set, and with a wrong one', async () => {
-    const file = writeMessage('eicar-noauth.eml', message('eicar2', EICAR_TEST_STRING));
+    const file = writeMessage('eicar-noauth.eml', messageWithAttachment('eicar2', EICAR_TEST_STRING));
     for (const args of [[file], ['-P', 'wrong', file]]) {
       const run = await rspamc(args);
       expect(run.code).not.toBe(0);
@@ -144,7 +132,7 @@ describeWithRspamc('rspamc against avfleet /checkv2', () => {
   });
 
   it('gives JSON with --json that parses, in Rspamd shape, and passes -i / --header through', async () => {
-    const file = writeMessage('eicar-json.eml', message('eicar3', EICAR_TEST_STRING));
+    const file = writeMessage('eicar-json.eml', messageWithAttachment('eicar3', EICAR_TEST_STRING));
     const run = await rspamc(['-P', TOKEN, '--json', '-i', '192.0.2.9', '--header', 'Queue-Id=QJSON1', file]);
     expect(run.code).toBe(0);
     const reply = JSON.parse(run.stdout) as Record<string, unknown> & { symbols: Record<string, { options?: string[] }>; scan_id: string };
@@ -157,7 +145,7 @@ describeWithRspamc('rspamc against avfleet /checkv2', () => {
   });
 
   it('answers the `symbols` command too', async () => {
-    const file = writeMessage('eicar-symbols.eml', message('eicar4', EICAR_TEST_STRING));
+    const file = writeMessage('eicar-symbols.eml', messageWithAttachment('eicar4', EICAR_TEST_STRING));
     const run = await rspamc(['-P', TOKEN, 'symbols', file]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('CLAM_VIRUS');
@@ -165,7 +153,7 @@ describeWithRspamc('rspamc against avfleet /checkv2', () => {
   });
 
   it('refuses rspamc -z (zstd) clearly instead of scanning compressed bytes', async () => {
-    const file = writeMessage('eicar-z.eml', message('eicar5', EICAR_TEST_STRING));
+    const file = writeMessage('eicar-z.eml', messageWithAttachment('eicar5', EICAR_TEST_STRING));
     const run = await rspamc(['-P', TOKEN, '-z', file]);
     expect(run.code).not.toBe(0);
     expect(run.stdout).toContain('HTTP error: 415');

@@ -225,7 +225,6 @@ describe('health, readiness, metrics, routing', () => {
   it.each([
     ['GET', '/scans', 'POST'],
     ['PUT', '/scans', 'POST'],
-    ['GET', '/checkv2', 'POST'],
     ['POST', '/healthz', 'GET, HEAD'],
     ['DELETE', `/scans/${newScanId()}`, 'GET, HEAD'],
   ])('answers 405 to %s %s with Allow', async (method, path, allow) => {
@@ -235,6 +234,38 @@ describe('health, readiness, metrics, routing', () => {
     expect(r.headers.allow).toBe(allow);
     expectError(r, 'AVF_ERR_METHOD_NOT_ALLOWED');
     expect(fleet.accepted).toHaveLength(0);
+  });
+
+  it('takes /checkv2 with any method, while /scans keeps POST only', async () => {
+    const { port, fleet } = await start();
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
+      const r = await call(port, method, '/checkv2', { body: MSG, headers: { 'content-length': String(Buffer.byteLength(MSG)) } });
+      expect([method, r.status]).toEqual([method, 200]);
+    }
+    expect(fleet.accepted).toHaveLength(6);
+    expect((await call(port, 'GET', '/scans', { body: MSG, headers: { 'content-length': String(Buffer.byteLength(MSG)) } })).status).toBe(405);
+  });
+
+  it('refuses a compressed or oversize /checkv2 whatever the method, typed exactly application/json', async () => {
+    const { port, fleet } = await start({ overrides: { maxMessageBytes: 10 } as Partial<HttpDeps> });
+    const headers = { 'content-length': String(Buffer.byteLength(MSG)) };
+    const big = await call(port, 'GET', '/checkv2', { body: MSG, headers });
+    expect(big.status).toBe(413);
+    expect(big.headers['content-type']).toBe('application/json');
+    expectError(big, 'AVF_ERR_TOO_LARGE');
+    const zstd = await call(port, 'GET', '/checkv2', { body: 'x', headers: { compression: 'zstd', 'content-length': '1' } });
+    expect(zstd.status).toBe(415);
+    expect(zstd.headers['content-type']).toBe('application/json');
+    expectError(zstd, 'AVF_ERR_UNSUPPORTED_ENCODING');
+    expect(fleet.accepted).toHaveLength(0);
+  });
+
+  it('keeps the other routes\' errors as they were (charset, IP without port)', async () => {
+    const { port } = await start();
+    const r = await call(port, 'POST', '/scans', { body: MSG, headers: { IP: '127.0.0.1:44294' } });
+    expect(r.status).toBe(400);
+    expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
+    expectError(r, 'AVF_ERR_BAD_REQUEST');
   });
 
   it.each(['/', '/scan', '/checkv3', '//scans', '/healthz/x'])('answers 404 JSON to unknown route %s', async (path) => {

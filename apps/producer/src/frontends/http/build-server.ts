@@ -6,7 +6,7 @@ import { isAuthorized } from './auth';
 import type { HttpDeps } from './http-deps';
 import { refuseDeclaredOversize, refuseEncodedBody } from './read-body';
 import { sendError } from './respond';
-import { checkv2 } from './routes/checkv2';
+import { CHECKV2_REPLY_HEADERS, checkv2 } from './routes/checkv2';
 import { getScan } from './routes/get-scan';
 import { postScans } from './routes/post-scans';
 
@@ -24,20 +24,27 @@ type Route = 'post_scans' | 'get_scan' | 'checkv2' | 'healthz' | 'readyz' | 'met
 
 interface RouteMatch {
   readonly route: Exclude<Route, 'other'>;
-  readonly methods: readonly string[];
+  /** The methods served; `any` for /checkv2, whose Rspamd counterpart never looks at the method. */
+  readonly methods: readonly string[] | 'any';
+  /** The request carries a message as its body. */
+  readonly takesBody: boolean;
   /** Needs the API token when one is set. */
   readonly guarded: boolean;
 }
 
 /** Path → route; null for an unknown path (404). */
 function matchRoute(path: string, opts: ServerOptions): RouteMatch | null {
-  if (path === '/healthz') return { route: 'healthz', methods: ['GET', 'HEAD'], guarded: false };
-  if (path === '/readyz') return { route: 'readyz', methods: ['GET', 'HEAD'], guarded: false };
-  if (path === '/metrics' && opts.serveMetrics) return { route: 'metrics', methods: ['GET', 'HEAD'], guarded: false };
+  if (path === '/healthz') return { route: 'healthz', methods: ['GET', 'HEAD'], takesBody: false, guarded: false };
+  if (path === '/readyz') return { route: 'readyz', methods: ['GET', 'HEAD'], takesBody: false, guarded: false };
+  if (path === '/metrics' && opts.serveMetrics) return { route: 'metrics', methods: ['GET', 'HEAD'], takesBody: false, guarded: false };
   if (opts.serveApi === false) return null;
-  if (path === '/scans') return { route: 'post_scans', methods: ['POST'], guarded: true };
-  if (path.startsWith('/scans/')) return { route: 'get_scan', methods: ['GET', 'HEAD'], guarded: true };
-  if (path === '/checkv2' || path === '/checkv2/') return { route: 'checkv2', methods: ['POST'], guarded: true };
+  if (path === '/scans') return { route: 'post_scans', methods: ['POST'], takesBody: true, guarded: true };
+  if (path.startsWith('/scans/')) return { route: 'get_scan', methods: ['GET', 'HEAD'], takesBody: false, guarded: true };
+  // Rspamd's normal worker scans /checkv2 whatever the method (src/worker.c
+  // `rspamd_worker_body_handler` → src/libserver/protocol.c
+  // `rspamd_protocol_handle_request` dispatches on the URL alone), and its proxy
+  // sends GET with a body to a local upstream (src/rspamd_proxy.c `proxy_send_master_message`).
+  if (path === '/checkv2' || path === '/checkv2/') return { route: 'checkv2', methods: 'any', takesBody: true, guarded: true };
   return null;
 }
 
@@ -66,15 +73,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps,
   let status = 500;
   try {
     const match = matchRoute(path, opts);
-    if (!match) throw new ApiError('AVF_ERR_NOT_FOUND', `no route ${method} ${path}; the API serves POST /scans, GET /scans/:id, POST /checkv2, GET /healthz, /readyz, /metrics`);
+    if (!match) throw new ApiError('AVF_ERR_NOT_FOUND', `no route ${method} ${path}; the API serves POST /scans, GET /scans/:id, /checkv2 (any method), GET /healthz, /readyz, /metrics`);
     route = match.route;
-    if (!match.methods.includes(method)) {
+    if (match.methods !== 'any' && !match.methods.includes(method)) {
       throw new ApiError('AVF_ERR_METHOD_NOT_ALLOWED', `${path} accepts ${match.methods.join(', ')} only`, { allow: match.methods.join(', ') });
     }
     if (match.guarded && !isAuthorized(req.headers, deps.apiToken)) {
       throw new ApiError('AVF_ERR_UNAUTHORIZED', 'missing or wrong API token: send "Authorization: Bearer TOKEN" or "Password: TOKEN" (rspamc -P TOKEN)', { 'www-authenticate': 'Bearer' });
     }
-    if (method === 'POST') {
+    if (match.takesBody) {
       refuseEncodedBody(req.headers);
       refuseDeclaredOversize(req.headers, deps.maxMessageBytes);
       if (expectsContinue) res.writeContinue();
@@ -95,7 +102,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps,
       case 'get_scan': status = await getScan(res, path.slice('/scans/'.length), deps); break;
     }
   } catch (err) {
-    status = sendError(res, err);
+    status = sendError(res, err, route === 'checkv2' ? CHECKV2_REPLY_HEADERS : {});
     if (status >= 500) deps.logger.error({ err, route }, 'request failed');
   } finally {
     deps.metrics.httpRequests.inc({ route, status: String(status) });

@@ -37,6 +37,26 @@ describe('readRequestMeta', () => {
   });
 
   it.each([
+    ['127.0.0.1:44294', '127.0.0.1'],
+    ['[2001:db8::1]:44294', '2001:db8::1'],
+    ['[::1]:25', '::1'],
+    ['2001:db8::1', '2001:db8::1'],
+    ['::1', '::1'],
+    ['192.0.2.9', '192.0.2.9'],
+    ['/var/spool/postfix/public/cleanup', null],
+  ])('in Rspamd form (/checkv2) reads IP %j as %j', (v, want) => {
+    expect(readRequestMeta({ ip: v }, ['IP', v], { rspamdIp: true }).ip).toBe(want);
+  });
+
+  it.each(['127.0.0.1:', '127.0.0.1:x', '[2001:db8::1]:', 'host.example:25', '999.0.0.1:25', '[nope]:25', 'unix:/x'])('in Rspamd form still refuses IP %j', (v) => {
+    expect(() => readRequestMeta({ ip: v }, ['IP', v], { rspamdIp: true })).toThrow(expect.objectContaining({ code: 'AVF_ERR_BAD_REQUEST' }));
+  });
+
+  it.each(['127.0.0.1:44294', '[2001:db8::1]:44294', '/tmp/s'])('without the Rspamd form refuses IP %j (a port is /checkv2 only)', (v) => {
+    expect(() => readRequestMeta({ ip: v }, ['IP', v])).toThrow(expect.objectContaining({ code: 'AVF_ERR_BAD_REQUEST' }));
+  });
+
+  it.each([
     [{ ip: 'not-an-ip' }, /IP/],
     [{ score: 'high' }, /Score/],
     [{ deadline: 'soon' }, /Deadline/],

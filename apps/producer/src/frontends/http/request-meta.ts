@@ -16,11 +16,34 @@ function num(name: string, v: string | null): number | null {
   return n;
 }
 
-/** `IP: 192.0.2.1`, `IP: [2001:db8::1]` or `IP: IPv6:2001:db8::1` → the bare address; anything else is a 400. */
-function ip(v: string | null): string | null {
+/** How the `IP` header is read: `/checkv2` takes it as Rspamd's proxy writes it, the other routes as documented for them. */
+export interface RequestMetaOptions {
+  /**
+   * Rspamd's form: `a.b.c.d:port` and `[v6]:port` (what its milter mode sends,
+   * src/libserver/milter.c `rspamd_milter_to_http` via
+   * src/libutil/addr.c `rspamd_inet_address_to_string_pretty`) → the address;
+   * a unix socket path (`/…`, the same function for an AF_UNIX client) → no IP.
+   */
+  readonly rspamdIp?: boolean;
+}
+
+const IPV4_WITH_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/;
+const BRACKETED_WITH_PORT = /^\[([^\]]*)\]:\d{1,5}$/;
+
+/**
+ * `IP: 192.0.2.1`, `IP: [2001:db8::1]` or `IP: IPv6:2001:db8::1` → the bare
+ * address; with `rspamdIp` also `192.0.2.1:44294`, `[2001:db8::1]:44294`
+ * (the port is dropped) and a unix socket path (→ null). Anything else is a 400.
+ */
+function ip(v: string | null, opts: RequestMetaOptions): string | null {
   if (v === null) return null;
-  const bare = v.replace(/^\[(.*)\]$/, '$1').replace(/^ipv6:/i, '');
-  if (isIP(bare) === 0) throw new ApiError('AVF_ERR_BAD_REQUEST', `header IP must be an IPv4 or IPv6 address, got '${v}'`);
+  let s = v;
+  if (opts.rspamdIp) {
+    if (s.startsWith('/')) return null;
+    s = s.replace(IPV4_WITH_PORT, '$1').replace(BRACKETED_WITH_PORT, '$1');
+  }
+  const bare = s.replace(/^\[(.*)\]$/, '$1').replace(/^ipv6:/i, '');
+  if (isIP(bare) === 0) throw new ApiError('AVF_ERR_BAD_REQUEST', `header IP must be an IPv4 or IPv6 address${opts.rspamdIp ? ' (a port is allowed)' : ''}, got '${v}'`);
   return bare;
 }
 
@@ -56,7 +79,7 @@ export function splitAddressList(value: string): string[] {
  * and `Settings-ID` are accepted and not applied (avfleet has no per-request
  * settings); Rspamd's other headers (Filename, Flags, Deliver-To, …) are ignored.
  */
-export function readRequestMeta(h: IncomingHttpHeaders, rawHeaders: readonly string[]): RequestMeta {
+export function readRequestMeta(h: IncomingHttpHeaders, rawHeaders: readonly string[], opts: RequestMetaOptions = {}): RequestMeta {
   const rcpt: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     if (rawHeaders[i].toLowerCase() === 'rcpt') rcpt.push(...splitAddressList(rawHeaders[i + 1]));
@@ -64,7 +87,7 @@ export function readRequestMeta(h: IncomingHttpHeaders, rawHeaders: readonly str
   const deadline = num('Deadline', one(h.deadline));
   if (deadline !== null && deadline < 0) throw new ApiError('AVF_ERR_BAD_REQUEST', `header Deadline must be a non-negative number of seconds, got ${deadline}`);
   return {
-    ip: ip(one(h.ip)),
+    ip: ip(one(h.ip), opts),
     helo: one(h.helo),
     hostname: one(h.hostname),
     from: one(h.from),

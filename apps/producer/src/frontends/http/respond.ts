@@ -14,11 +14,14 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError('AVF_ERR_INTERNAL', 'internal error; see the producer log', {}, { cause: err });
 }
 
-/** Errors are JSON: `{"error": {"code": "AVF_ERR_…", "message": "…"}}`. */
-export function sendError(res: ServerResponse, err: unknown): number {
+/**
+ * Errors are JSON: `{"error": {"code": "AVF_ERR_…", "message": "…"}}`.
+ * `headers` are added to the error's own (a route's fixed Content-Type).
+ */
+export function sendError(res: ServerResponse, err: unknown, headers: Readonly<Record<string, string>> = {}): number {
   const e = toApiError(err);
   const status = HTTP_STATUS[e.code];
-  if (!res.headersSent) sendJson(res, status, { error: { code: e.code, message: e.message } }, { ...e.headers });
+  if (!res.headersSent) sendJson(res, status, { error: { code: e.code, message: e.message } }, { ...e.headers, ...headers });
   else res.destroy();
   return status;
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { connect } from 'node:net';
 import type { ScanResult } from '@avfleet/core';
 import { buildServer } from '../build-server';
 import { fakeFleet, sampleResult } from '../../../../test/fake-http-deps';
@@ -84,5 +85,85 @@ describe('POST /checkv2', () => {
     server = buildServer(fleet.deps, { serveMetrics: false, thresholds: { reject: 15 } });
     const port = await listenEphemeral(server);
     expect((await call(port, 'POST', '/checkv2/', { body: 'Subject: x\r\n\r\ny' })).status).toBe(200);
+  });
+});
+
+/** Sends `head` + `body` as raw bytes (exactly what a peer writes) and reads the reply until the server closes. */
+function rawExchange(port: number, head: string, body: string): Promise<{ status: number; headers: Record<string, string>; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('error', reject);
+    sock.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const [headText, ...rest] = text.split('\r\n\r\n');
+      const [statusLine, ...lines] = headText.split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, json: JSON.parse(rest.join('\r\n\r\n')) });
+    });
+    sock.write(head + body);
+  });
+}
+
+describe('/checkv2 as Rspamd 3.4\'s proxy speaks it (milter mode, avfleet as upstream)', () => {
+  let server: Server | null = null;
+  afterEach(async () => {
+    if (server) await closeServer(server);
+    server = null;
+  });
+  const BODY = 'From: s@example.com\r\nMessage-ID: <p1@example.com>\r\n\r\nhello\r\n';
+
+  /**
+   * The request as src/libserver/milter.c `rspamd_milter_to_http` builds it and
+   * src/libserver/http/http_connection.c writes it to a loopback upstream: GET
+   * (src/rspamd_proxy.c `proxy_send_master_message`), no Content-Type, `IP` with
+   * the client's port. The header set is what Rspamd 3.4's proxy sent behind
+   * Debian's Postfix 3.7 in test/integration/rspamd-proxy-milter.int.test.ts's setup.
+   */
+  const proxyRequest = (method: string, ip: string): string => [
+    `${method} /checkv2 HTTP/1.1`, 'Connection: close', 'Host: 127.0.0.1', `Content-Length: ${Buffer.byteLength(BODY)}`,
+    'Hostname: localhost', 'Helo: client.example', 'From: <s@example.com>', 'Rcpt: <a@example.net>', 'Rcpt: <b@example.net>',
+    `IP: ${ip}`, 'Queue-ID: 4XkQ2', 'User-Agent: Postfix 3.7.11', 'MTA-Name: mx.example', 'Flags: milter,body_block', 'Mailer: discard', '', '',
+  ].join('\r\n');
+
+  async function start(apiToken: string | null = null): Promise<{ port: number; fleet: ReturnType<typeof fakeFleet> }> {
+    const fleet = fakeFleet({ finishAfterMs: 10, resultFor: (id) => sampleResult(id, 'virus') });
+    server = buildServer({ ...fleet.deps, apiToken }, { serveMetrics: false, thresholds: { reject: 15 } });
+    return { port: await listenEphemeral(server), fleet };
+  }
+
+  it.each(['GET', 'POST', 'PUT'])('scans the body of a %s, typed exactly application/json', async (method) => {
+    const { port, fleet } = await start();
+    const r = await rawExchange(port, proxyRequest(method, '127.0.0.1:44294'), BODY);
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('application/json');
+    expect(r.json).toMatchObject({ action: 'reject', messages: { smtp_message: 'clamav: virus found: "Eicar-Test-Signature.UNOFFICIAL"' } });
+    expect(fleet.accepted).toHaveLength(1);
+    expect(fleet.accepted[0].raw.toString()).toBe(BODY);
+    expect(fleet.accepted[0].meta).toEqual({
+      ip: '127.0.0.1', helo: 'client.example', hostname: 'localhost', from: '<s@example.com>', rcpt: ['<a@example.net>', '<b@example.net>'],
+      queueId: '4XkQ2', user: null, score: null, deadlineSec: null,
+    });
+  });
+
+  it.each([['[2001:db8::1]:44294', '2001:db8::1'], ['2001:db8::1', '2001:db8::1'], ['/var/run/client.sock', null]])('reads IP %j as %j', async (ip, want) => {
+    const { port, fleet } = await start();
+    expect((await rawExchange(port, proxyRequest('GET', ip), BODY)).status).toBe(200);
+    expect(fleet.accepted[0].meta.ip).toBe(want);
+  });
+
+  it('types its errors exactly application/json too, keeping avfleet\'s error body', async () => {
+    const { port, fleet } = await start('tok');
+    const r = await rawExchange(port, proxyRequest('GET', '127.0.0.1:1'), BODY);
+    expect(r.status).toBe(401);
+    expect(r.headers['content-type']).toBe('application/json');
+    expect(r.json).toEqual({ error: { code: 'AVF_ERR_UNAUTHORIZED', message: expect.any(String) } });
+    const bad = await rawExchange(port, proxyRequest('GET', 'not-an-ip').replace('Flags:', 'Password: tok\r\nFlags:'), BODY);
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toBe('application/json');
+    expect(bad.json).toEqual({ error: { code: 'AVF_ERR_BAD_REQUEST', message: expect.any(String) } });
+    expect(fleet.accepted).toHaveLength(0);
   });
 });

@@ -11,6 +11,14 @@ const CHECKV2_DEFAULT_WAIT_SEC = 8;
 /** Longest the unfinished result is read for after the default wait (8 + 1.5 s stays under rspamc's 10 s). */
 const PARTIAL_READ_MS = 1500;
 
+/**
+ * Every /checkv2 reply, errors included, is typed exactly `application/json`:
+ * Rspamd 3.4's proxy parses an upstream reply only when its Content-Type equals
+ * that string (src/rspamd_proxy.c `proxy_backend_parse_results`, compared with
+ * `rspamd_ftok_casecmp`), and otherwise keeps no result, so its milter mode tempfails.
+ */
+export const CHECKV2_REPLY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
+
 /** One symbol as Rspamd 3.4 writes it: options only when any, description only when configured. */
 export interface RspamdSymbol {
   readonly name: string;
@@ -66,13 +74,14 @@ export function toRspamdReply(result: ScanResult, messageId: string | null, time
 }
 
 /**
- * POST /checkv2: waits up to the Deadline header (else 8 s); what is not
+ * /checkv2 (any method: Rspamd's proxy sends GET with the message as body to a
+ * local upstream, POST to a remote one): waits up to the Deadline header (else 8 s); what is not
  * finished by then counts as `deadline` fail verdicts.
  */
 export async function checkv2(
   req: IncomingMessage, res: ServerResponse, deps: HttpDeps, thresholds: ActionThresholds, startedAt = Date.now(),
 ): Promise<number> {
-  const meta = readRequestMeta(req.headers, req.rawHeaders);
+  const meta = readRequestMeta(req.headers, req.rawHeaders, { rspamdIp: true });
   const raw = await readBody(req, deps.maxMessageBytes);
   const outcome = await deps.submitter.submit({ raw, meta, waitSec: meta.deadlineSec ?? CHECKV2_DEFAULT_WAIT_SEC, startedAt });
   let result: ScanResult | null = outcome.done ? outcome.result : null;
@@ -86,6 +95,6 @@ export async function checkv2(
       required_score: thresholds.reject ?? 15, symbols: {}, message: null, parts: [], skipped: {}, queue_id: meta.queueId, elapsed_ms: Date.now() - startedAt,
     };
   }
-  sendJson(res, 200, toRspamdReply(result, outcome.messageId, (Date.now() - startedAt) / 1000));
+  sendJson(res, 200, toRspamdReply(result, outcome.messageId, (Date.now() - startedAt) / 1000), { ...CHECKV2_REPLY_HEADERS });
   return 200;
 }
