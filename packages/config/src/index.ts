@@ -80,6 +80,7 @@ export type {
   FleetSettings,
   FolderStoreSettings,
   HostPort,
+  ListenAddress,
   LogLevel,
   RawSetting,
   ResolveFleetSettingsInput,

@@ -1,4 +1,4 @@
-import type { ActionThresholds, ArchiveLimits, HostPort, LogLevel, MimeLimitSettings, UpstreamLimits } from './fleet-settings';
+import type { ActionThresholds, ArchiveLimits, HostPort, ListenAddress, LogLevel, MimeLimitSettings, UpstreamLimits } from './fleet-settings';
 
 /**
  * Every fleet setting's default, in one frozen object (interfaces.md §2,
@@ -33,6 +33,10 @@ export interface FleetDefaults {
   readonly upstream: UpstreamLimits;
   readonly stalledIntervalSec: number;
   readonly lenient: boolean;
+  /** The clamd-protocol front end is off unless given an address. */
+  readonly clamdListen: ListenAddress | null;
+  /** Under Rspamd's default clamav `timeout` (5 s), so Rspamd reads the answer before it gives up. */
+  readonly clamdDeadlineSec: number;
 }
 
 /** Upper bound of AVFLEET_PRODUCER_PROCESSES. */
@@ -70,4 +74,6 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   upstream: { errorTimeSec: 10, maxErrors: 4, reviveTimeSec: 60 },
   stalledIntervalSec: 30,
   lenient: false,
+  clamdListen: null,
+  clamdDeadlineSec: 4,
 } satisfies FleetDefaults);
