@@ -4,6 +4,9 @@ import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import { DECODED_FACTS_MEMO, createFleetMetrics, listenOn, openIntake, thresholdsForReply, type Logger } from '@avfleet/core';
 import { buildServer } from './frontends/http/build-server';
 import type { HttpDeps } from './frontends/http/http-deps';
+import { DEFAULT_CLAMD_LIMITS } from './frontends/clamd/clamd-deps';
+import { startClamdServer, type ClamdServer } from './frontends/clamd/clamd-server';
+import { versionLine } from './frontends/clamd/version-line';
 
 export interface StartProducerOptions {
   readonly settings: FleetSettings;
@@ -35,9 +38,17 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   const replyThresholds = thresholdsForReply(settings.actions);
   const server = buildServer(deps, { serveMetrics: sameListener, thresholds: replyThresholds });
   const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, serveApi: false, thresholds: replyThresholds });
+  let clamd: ClamdServer | null = null;
   try {
     await listenOn(server, settings.listen.host, settings.listen.port, '--listen / --metrics-listen');
     if (opsServer) await listenOn(opsServer, settings.metricsListen.host, settings.metricsListen.port, '--listen / --metrics-listen');
+    // The clamd protocol (--clamd-listen), beside HTTP over the same submitter.
+    if (settings.clamdListen) {
+      clamd = await startClamdServer(settings.clamdListen, {
+        submitter: intake.submitter, logger, deadlineSec: settings.clamdDeadlineSec, versionLine: versionLine(),
+        limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: settings.maxMessageBytes },
+      });
+    }
   } catch (err) {
     // Nothing may keep the process alive after a failed start (the CLI reports the error and exits).
     await Promise.all([server, ...(opsServer ? [opsServer] : [])].filter((s) => s.listening).map(closeGracefully));
@@ -52,7 +63,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
     async close() {
       // No new connections; requests in flight are answered; keep-alive connections that
       // fall idle meanwhile are closed at once instead of after their keep-alive timeout.
-      await Promise.all([server, ...(opsServer ? [opsServer] : [])].map(closeGracefully));
+      await Promise.all([...[server, ...(opsServer ? [opsServer] : [])].map(closeGracefully), clamd?.close()]);
       await intake.close();
     },
   };
