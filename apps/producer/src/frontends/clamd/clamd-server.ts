@@ -2,6 +2,7 @@ import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { unlink } from 'node:fs/promises';
 import type { ListenAddress } from '@avfleet/config';
 import type { ClamdDeps } from './clamd-deps';
+import type { ClamdErrorCode } from './clamd-error-codes';
 import { serveClamdConnection, type ClamdConnection } from './clamd-session';
 
 export interface ClamdServer {
@@ -13,7 +14,7 @@ export interface ClamdServer {
 
 /** The listen failed; the message names the setting to change. */
 export class ClamdListenError extends Error {
-  readonly code = 'AVF_ERR_CLAMD_LISTEN';
+  readonly code: ClamdErrorCode = 'AVF_ERR_CLAMD_LISTEN';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ClamdListenError';

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { SUPPORTED_COMMANDS, parseCommand, type CommandForm } from './clamd-commands';
 import type { ClamdDeps } from './clamd-deps';
+import { withCode, type ClamdErrorCode } from './clamd-error-codes';
 import { ClamdFramer, type FramedInput } from './clamd-framer';
 import { CLAMD_REPLY, frameReply, replyText } from './clamd-reply';
 import { scanStream } from './scan-stream';
@@ -50,7 +51,7 @@ export function serveClamdConnection(socket: Socket, deps: ClamdDeps): ClamdConn
   const idleTimer = setTimeout(() => hostile('AVF_ERR_CLAMD_TIMEOUT', `no bytes for ${limits.idleTimeoutMs} ms`), limits.idleTimeoutMs);
   idleTimer.unref();
 
-  function hostile(code: string, why: string): void {
+  function hostile(code: ClamdErrorCode, why: string): void {
     if (closed) return;
     logger.info({ code, remote: socket.remoteAddress ?? 'unix', why }, 'clamd front end: connection closed');
     close();
@@ -147,7 +148,7 @@ export function serveClamdConnection(socket: Socket, deps: ClamdDeps): ClamdConn
     const { command: cmd, inSession } = parseCommand(text, form);
     if (session && !inSession) return reply(CLAMD_REPLY.INVALID_IN_SESSION, form, id, true);
     if (session && id !== null && id > limits.maxSessionCommands) {
-      return reply(`AVF_ERR_CLAMD_SESSION_LIMIT: more than ${limits.maxSessionCommands} commands in one IDSESSION; start a new session. ERROR`, form, id, true);
+      return reply(`${withCode('AVF_ERR_CLAMD_SESSION_LIMIT', `more than ${limits.maxSessionCommands} commands in one IDSESSION; start a new session.`)} ERROR`, form, id, true);
     }
     const last = session === null;
     switch (cmd.kind) {
@@ -169,7 +170,7 @@ export function serveClamdConnection(socket: Socket, deps: ClamdDeps): ClamdConn
         return finish();
       case 'path-scan':
         return reply(
-          `${replyText(cmd.path)}: AVF_ERR_CLAMD_PATH_SCAN: ${cmd.name} of a path is refused, clients get no filesystem access; send the file with INSTREAM. ERROR`,
+          `${replyText(cmd.path)}: ${withCode('AVF_ERR_CLAMD_PATH_SCAN', `${cmd.name} of a path is refused, clients get no filesystem access; send the file with INSTREAM.`)} ERROR`,
           form, id, last,
         );
       case 'unavailable':

@@ -1,5 +1,6 @@
 import { EMPTY_META, IntakeError } from '@avfleet/core';
 import type { ClamdDeps } from './clamd-deps';
+import { withCode } from './clamd-error-codes';
 import { CLAMD_REPLY, streamError } from './clamd-reply';
 import { looksLikeMail } from './looks-like-mail';
 import { resultToReply } from './result-to-reply';
@@ -21,7 +22,7 @@ export async function scanStream(body: Buffer, deps: ClamdDeps, startedAt = Date
       raw: body, meta: { ...EMPTY_META, deadlineSec: deps.deadlineSec }, waitSec: deps.deadlineSec, startedAt, shape,
     });
     if (outcome.done) return resultToReply(outcome.result);
-    return streamError(`AVF_ERR_CLAMD_DEADLINE: no verdict within AVFLEET_CLAMD_DEADLINE (${deps.deadlineSec} s); add workers, or raise it while it stays under the client's timeout`);
+    return streamError(withCode('AVF_ERR_CLAMD_DEADLINE', `no verdict within AVFLEET_CLAMD_DEADLINE (${deps.deadlineSec} s); add workers, or raise it while it stays under the client's timeout`));
   } catch (err) {
     if (err instanceof IntakeError) {
       const retry = err.retryAfterSec !== null ? ` (retry in ${err.retryAfterSec} s)` : '';
