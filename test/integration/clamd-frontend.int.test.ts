@@ -6,8 +6,10 @@
  *   test clamd finds the virus in the same bytes, OK where it finds nothing;
  * - Debian's `clamdscan --stream` (a config file pointing at avfleet);
  * - a real Rspamd whose antivirus rules (`type = "clamav"`) have `servers` =
- *   avfleet's clamd port, with `scan_mime_parts = true` and `false`, read with `rspamc`.
- * Needs clamdscan and rspamd (.ci/run installs them).
+ *   avfleet's clamd port, with `scan_mime_parts = true` and `false`, read with `rspamc`;
+ * - a second real mail path: swaks → a private Postfix → Debian's clamav-milter
+ *   (`ClamdSocket tcp:` avfleet's clamd port) → avfleet.
+ * Needs clamdscan, rspamd, postfix, swaks and clamav-milter (.ci/run installs them).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,10 +17,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EICAR_TEST_STRING } from '@avfleet/core';
 import { startRspamd, type StartedRspamd } from '../../scripts/parity/src/rspamd-instance';
+import { startClamavMilter, type ClamavMilter } from '../helpers/clamav-milter-instance';
 import { requireExecutable } from '../helpers/daemon-process';
 import { freePort } from '../helpers/fleet-processes';
 import { startFleetUnderTest, type FleetUnderTest } from '../helpers/fleet-under-test';
-import { repoRoot } from '../helpers/repo-root';
+import { startPrivatePostfix, type PrivatePostfix } from '../helpers/private-postfix';
+import { repoRoot, repoTmpPath } from '../helpers/repo-root';
 import { clamdCommand, clamdInstream } from '../helpers/service-probes';
 import { testServices } from '../helpers/test-services';
 
@@ -167,5 +171,42 @@ describe("a real Rspamd's antivirus module with avfleet as its clamd", () => {
     writeFileSync(clean, message('rsp-clean', 'harmless attachment bytes\n'), 'latin1');
     const symbols = await rspamc(clean);
     expect(Object.keys(symbols).filter((s) => s.startsWith('CLAM_'))).toEqual([]);
+  });
+});
+
+describe('Postfix → clamav-milter → avfleet (a second real mail path)', () => {
+  let milter: ClamavMilter | null = null;
+  let postfix: PrivatePostfix | null = null;
+
+  beforeAll(async () => {
+    milter = await startClamavMilter({ dir: join(dir, 'clamav-milter'), port: await freePort(), clamdSocket: `tcp:127.0.0.1:${clamdPort}` });
+    // Postfix's own folder must not be under /tmp's sticky, world-writable tree (its set-permissions check refuses that).
+    postfix = await startPrivatePostfix({ dir: repoTmpPath(`postfix-clamdfe-${process.pid}`), port: await freePort(), milter: milter.address });
+  });
+
+  afterAll(async () => {
+    await postfix?.stop();
+    await milter?.stop();
+    if (postfix) rmSync(postfix.dir, { recursive: true, force: true });
+  });
+
+  /** swaks' reply to the end of DATA (the milter's verdict as Postfix gives it). */
+  async function send(file: string): Promise<string> {
+    const swaks = requireExecutable('swaks', 'swaks');
+    const r = await run(swaks, ['--server', `127.0.0.1:${postfix!.port}`, '--to', 'user@example.org', '--from', 'a@example.org', '--data', file, '--timeout', '60']);
+    const lines = r.stdout.split('\n');
+    const dot = lines.findIndex((l) => /^ -> \.$/.test(l));
+    const reply = lines.slice(dot + 1).find((l) => /^(<-|<\*\*) +\d{3}/.test(l));
+    if (!reply) throw new Error(`no reply to the end of DATA in swaks output:\n${r.stdout}\n${r.stderr}`);
+    return reply.replace(/^(<-|<\*\*) +/, '');
+  }
+
+  it('a virus is rejected with 550 naming it, clean mail is accepted with 250', async () => {
+    const infected = join(dir, 'smtp-eicar.eml');
+    const clean = join(dir, 'smtp-clean.eml');
+    writeFileSync(infected, message('smtp-eicar', EICAR_TEST_STRING), 'latin1');
+    writeFileSync(clean, message('smtp-clean', 'harmless attachment bytes\n'), 'latin1');
+    expect(await send(infected)).toMatch(new RegExp(`^550 5\\.7\\.1 .*${EICAR_NAME.replace(/\./g, '\\.')}`));
+    expect(await send(clean)).toMatch(/^250 2\.0\.0 Ok: queued as /);
   });
 });
