@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { IntakeError } from '@avfleet/core';
 import type { ClamdServer } from './clamd-server';
-import { chunks, cleanV, eicarAware, exchange, failV, fakeSubmitter, resultWith, startTestServer, virusV, type FakeSubmitter } from './test-clamd-harness';
+import { chunks, cleanV, eicarAware, encryptedV, exchange, failV, fakeSubmitter, macroV, resultWith, startTestServer, virusV, type FakeSubmitter } from './test-clamd-harness';
 
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 
@@ -124,6 +124,17 @@ describe('FOUND / OK / ERROR mapping', () => {
     expect(await reply(() => done(resultWith({ alpha: virusV('Whitelisted.Name') }, {})))).toBe('stream: OK\0');
     const withFile = resultWith({ alpha: virusV('Shown.Name') }, { S: { name: 'S', score: 1, options: ['Shown.Name|a.exe'] } });
     expect(await reply(() => done(withFile))).toBe('stream: Shown.Name FOUND\0');
+  });
+
+  it('encrypted and macro verdicts are FOUND with clamd\'s heuristic name, after any virus name', async () => {
+    expect(await reply(() => done(resultWith({ a: encryptedV('File is encrypted: Heuristics.Encrypted.Zip') })))).toBe('stream: Heuristics.Encrypted.Zip FOUND\0');
+    expect(await reply(() => done(resultWith({ a: macroV('Heuristics.OLE2.ContainsMacros.VBA') })))).toBe('stream: Heuristics.OLE2.ContainsMacros.VBA FOUND\0');
+    // Cached verdicts carry Rspamd's generic texts: clamd's generic names.
+    expect(await reply(() => done(resultWith({ a: encryptedV('File is encrypted') })))).toBe('stream: Heuristics.Encrypted FOUND\0');
+    expect(await reply(() => done(resultWith({ a: macroV('File contains macros') })))).toBe('stream: Heuristics.OLE2.ContainsMacros FOUND\0');
+    expect(await reply(() => done(resultWith({ a: encryptedV('File is encrypted: Heuristics.Encrypted.Zip'), b: virusV('Real.Virus') })))).toBe('stream: Real.Virus FOUND\0');
+    // Whitelisted (no symbol): not found.
+    expect(await reply(() => done(resultWith({ a: encryptedV('File is encrypted') }, {})))).toBe('stream: OK\0');
   });
 
   it('ERROR when every verdict failed (the first fail text), OK when some rule answered', async () => {

@@ -18,6 +18,7 @@ function symbolsOf(verdicts: Record<string, ApiVerdict>): ScanResult['symbols'] 
     const name = `${rule.toUpperCase()}_${v.kind === 'fail' ? 'FAIL' : 'VIRUS'}`;
     if (v.kind === 'virus') out[name] = { name, score: 1, options: [...v.names] };
     if (v.kind === 'fail') out[name] = { name, score: 0, options: [v.text] };
+    if (v.kind === 'encrypted' || v.kind === 'macro') out[`${rule.toUpperCase()}_${v.kind.toUpperCase()}`] = { name, score: 1, options: [v.text] };
   }
   return out;
 }
@@ -25,6 +26,8 @@ function symbolsOf(verdicts: Record<string, ApiVerdict>): ScanResult['symbols'] 
 export const virusV = (...names: string[]): ApiVerdict => ({ kind: 'virus', names, cached: false, ms: 1 });
 export const cleanV = (): ApiVerdict => ({ kind: 'clean', cached: false, ms: 1 });
 export const failV = (text: string): ApiVerdict => ({ kind: 'fail', text, reason: 'error', cached: false, ms: 1 });
+export const encryptedV = (text: string): ApiVerdict => ({ kind: 'encrypted', text, cached: false, ms: 1 });
+export const macroV = (text: string): ApiVerdict => ({ kind: 'macro', text, cached: false, ms: 1 });
 
 /** A fake submitter: records submissions and answers with `answer` (a result, not done, or a thrown error). */
 export interface FakeSubmitter {
