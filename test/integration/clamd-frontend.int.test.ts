@@ -27,6 +27,7 @@ import { startPrivatePostfix, type PrivatePostfix } from '../helpers/private-pos
 import { repoRoot, repoTmpPath } from '../helpers/repo-root';
 import { clamdCommand, clamdInstream } from '../helpers/service-probes';
 import { testServices } from '../helpers/test-services';
+import { startSlowClamd } from '../simulators/slow-clamd';
 
 jest.setTimeout(120_000);
 
@@ -146,6 +147,30 @@ describe('the whole corpus over INSTREAM, a fleet whose rule scans whole message
       expect(entries.length - found).toBeGreaterThan(10);
     } finally {
       await whole.close();
+    }
+  });
+});
+
+describe('AVFLEET_CLAMD_DEADLINE', () => {
+  it('a scanner that never answers: the clamd client still gets an ERROR by the deadline', async () => {
+    const silent = await startSlowClamd({ scenario: 'silent' });
+    const port = await freePort();
+    const slow = await startFleetUnderTest({
+      testFile: 'clamd-frontend-deadline.int.test.ts',
+      conf: `clamav { type = "clamav"; scan_mime_parts = true; symbol = "CLAM_VIRUS"; servers = "${silent.host}:${silent.port}"; prefix = "\${PREFIX}dl_"; timeout = 8s; retransmits = 0; }\n`,
+      env: { AVFLEET_CLAMD_LISTEN: `127.0.0.1:${port}`, AVFLEET_CLAMD_DEADLINE: '2' },
+    });
+    try {
+      const started = Date.now();
+      const reply = await clamdInstream({ host: '127.0.0.1', port }, Buffer.from('a file nobody will scan in time'), 20_000);
+      const ms = Date.now() - started;
+      expect(reply).toMatch(/^stream: .+ ERROR$/);
+      // By the 2 s deadline, within 2× plus a second.
+      expect(ms).toBeLessThan(5000);
+      expect(ms).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await slow.close();
+      await silent.close();
     }
   });
 });
