@@ -72,6 +72,7 @@ describe('clamd front end under hostile input', () => {
     const { port } = started;
     const rand = prng(0xc1a3d);
     const startedAt = Date.now();
+    const heapBefore = process.memoryUsage().heapUsed;
     const CASES = 3000;
     const PARALLEL = 50;
     // A good client running the whole time: an IDSESSION that scans between the hostile waves.
@@ -87,5 +88,7 @@ describe('clamd front end under hostile input', () => {
     // Every submission the fuzz made was within the stream limit.
     expect(sub.submissions.every((s) => s.raw.length <= 4096)).toBe(true);
     expect(Date.now() - startedAt).toBeLessThan(60_000);
+    // Bounded memory: nothing of the hostile connections is kept (a generous bound: the heap is not compacted on demand).
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
   }, 90_000);
 });

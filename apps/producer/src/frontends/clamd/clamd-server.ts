@@ -54,7 +54,7 @@ function isStaleSocket(path: string): Promise<boolean> {
  */
 export async function startClamdServer(address: ListenAddress, deps: ClamdDeps): Promise<ClamdServer> {
   const connections = new Set<ClamdConnection>();
-  const server = createServer({ pauseOnConnect: false }, (socket) => {
+  const server = createServer({ noDelay: true }, (socket) => {
     if (connections.size >= deps.limits.maxConnections) {
       deps.logger.warn({ code: 'AVF_ERR_CLAMD_CONNECTIONS', max: deps.limits.maxConnections }, 'clamd front end: too many connections; one was closed');
       socket.destroy();
