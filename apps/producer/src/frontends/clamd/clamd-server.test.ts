@@ -209,6 +209,14 @@ describe('limits', () => {
     expect(Date.now() - started).toBeLessThan(6000);
   });
 
+  it('a scan that takes longer than the idle timeout is still answered (the wait is ours, not the client\'s)', async () => {
+    const port = await start(fakeSubmitter(async () => {
+      await new Promise((r) => setTimeout(r, 900));
+      return { done: true, result: resultWith({ clamav: virusV('Slow.Virus') }), messageId: null };
+    }), { idleTimeoutMs: 300 });
+    expect(await exchange(port, ['zIDSESSION\0', 'zINSTREAM\0', chunks('x'), 'zEND\0'])).toEqual({ text: '1: stream: Slow.Virus FOUND\0', closed: true });
+  });
+
   it('connections over the limit are closed at once; the others are served', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));

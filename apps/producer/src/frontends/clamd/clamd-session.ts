@@ -48,7 +48,11 @@ export function serveClamdConnection(socket: Socket, deps: ClamdDeps): ClamdConn
     resolveDone = resolve;
   });
 
-  const idleTimer = setTimeout(() => hostile('AVF_ERR_CLAMD_TIMEOUT', `no bytes for ${limits.idleTimeoutMs} ms`), limits.idleTimeoutMs);
+  // Idle means waiting for the client: while a scan runs (up to the deadline) the wait is ours, not the client's.
+  const idleTimer = setTimeout(function onIdle() {
+    if (busy) idleTimer.refresh();
+    else hostile('AVF_ERR_CLAMD_TIMEOUT', `no bytes for ${limits.idleTimeoutMs} ms`);
+  }, limits.idleTimeoutMs);
   idleTimer.unref();
 
   function hostile(code: ClamdErrorCode, why: string): void {
