@@ -6,6 +6,7 @@ import { buildServer } from './frontends/http/build-server';
 import type { HttpDeps } from './frontends/http/http-deps';
 import { DEFAULT_CLAMD_LIMITS } from './frontends/clamd/clamd-deps';
 import { startClamdServer, type ClamdServer } from './frontends/clamd/clamd-server';
+import { defaultStreamBudgetBytes } from './frontends/clamd/stream-budget';
 import { versionLine } from './frontends/clamd/version-line';
 
 export interface StartProducerOptions {
@@ -46,7 +47,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
     if (settings.clamdListen) {
       clamd = await startClamdServer(settings.clamdListen, {
         submitter: intake.submitter, logger, deadlineSec: settings.clamdDeadlineSec, versionLine: versionLine(),
-        limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: settings.maxMessageBytes },
+        limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: settings.maxMessageBytes, maxBufferedBytes: defaultStreamBudgetBytes(settings.maxMessageBytes) },
       });
     }
   } catch (err) {

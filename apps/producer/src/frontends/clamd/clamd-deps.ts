@@ -4,6 +4,8 @@ import type { Logger, MessageSubmitter } from '@avfleet/core';
 export interface ClamdLimits {
   /** Bytes of one INSTREAM body (AVFLEET_MAX_MESSAGE_BYTES): more is answered `INSTREAM size limit exceeded. ERROR`. */
   readonly maxStreamBytes: number;
+  /** Bytes of INSTREAM bodies all connections hold at once (defaultStreamBudgetBytes): more is a temporary ERROR. */
+  readonly maxBufferedBytes: number;
   /** Connections open at once; more are closed at once. */
   readonly maxConnections: number;
   /** A connection waiting for a command or for stream bytes that sends nothing for this long is closed (clamd's IdleTimeout). */
@@ -15,7 +17,7 @@ export interface ClamdLimits {
 }
 
 /** The defaults: clamd's IdleTimeout (30 s) and ReadTimeout (120 s), MaxConnectionQueueLength-like 200 connections. */
-export const DEFAULT_CLAMD_LIMITS: Omit<ClamdLimits, 'maxStreamBytes'> = Object.freeze({
+export const DEFAULT_CLAMD_LIMITS: Omit<ClamdLimits, 'maxStreamBytes' | 'maxBufferedBytes'> = Object.freeze({
   maxConnections: 200,
   idleTimeoutMs: 30_000,
   requestTimeoutMs: 120_000,

@@ -4,6 +4,8 @@ export type ClamdErrorCode =
   | 'AVF_ERR_CLAMD_DEADLINE'
   /** reply: a path scan was refused. */
   | 'AVF_ERR_CLAMD_PATH_SCAN'
+  /** reply: the streams of all connections hold the whole budget; retry. */
+  | 'AVF_ERR_CLAMD_BUSY'
   /** reply: too many commands in one IDSESSION. */
   | 'AVF_ERR_CLAMD_SESSION_LIMIT'
   /** log: a command line too long without its terminator. */

@@ -7,6 +7,8 @@ export type FramedInput =
   | { readonly kind: 'stream'; readonly body: Buffer }
   /** A chunk would take the stream past its limit (clamd: `INSTREAM size limit exceeded`). */
   | { readonly kind: 'stream-too-large' }
+  /** A chunk would take all connections' streams past the shared budget (StreamBudget). */
+  | { readonly kind: 'stream-over-budget' }
   /** A command longer than the bound without its terminator: the client is not speaking clamd. */
   | { readonly kind: 'command-too-long' };
 
@@ -27,7 +29,7 @@ const LF = 0x0a;
  */
 export class ClamdFramer {
   private buf: Buffer = Buffer.alloc(0);
-  private stream: { chunks: Buffer[]; bytes: number; remainingInChunk: number; quota: number } | null = null;
+  private stream: { chunks: Buffer[]; bytes: number; remainingInChunk: number; quota: number; reserve: (bytes: number) => boolean } | null = null;
 
   /** Bytes received and not yet framed (bounded by the caller pausing the socket while busy). */
   get buffered(): number {
@@ -44,9 +46,12 @@ export class ClamdFramer {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
   }
 
-  /** Switch to stream mode for one INSTREAM body of at most `maxBytes` bytes. */
-  beginStream(maxBytes: number): void {
-    this.stream = { chunks: [], bytes: 0, remainingInChunk: 0, quota: maxBytes };
+  /**
+   * Switch to stream mode for one INSTREAM body of at most `maxBytes` bytes. `reserve` is asked
+   * for each chunk's announced length before its bytes are kept (false: over the shared budget).
+   */
+  beginStream(maxBytes: number, reserve: (bytes: number) => boolean = () => true): void {
+    this.stream = { chunks: [], bytes: 0, remainingInChunk: 0, quota: maxBytes, reserve };
   }
 
   /**
@@ -104,6 +109,11 @@ export class ClamdFramer {
         this.stream = null;
         this.buf = Buffer.alloc(0);
         return { kind: 'stream-too-large' };
+      }
+      if (!s.reserve(length)) {
+        this.stream = null;
+        this.buf = Buffer.alloc(0);
+        return { kind: 'stream-over-budget' };
       }
       s.remainingInChunk = length;
     }

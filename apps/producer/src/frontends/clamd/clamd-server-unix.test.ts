@@ -9,7 +9,7 @@ import { ClamdListenError, startClamdServer } from './clamd-server';
 import { eicarAware } from './test-clamd-harness';
 
 const deps: ClamdDeps = {
-  submitter: eicarAware(), logger: NOOP_LOGGER, deadlineSec: 4, versionLine: 'avfleet 9.9.9', limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: 1024 },
+  submitter: eicarAware(), logger: NOOP_LOGGER, deadlineSec: 4, versionLine: 'avfleet 9.9.9', limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: 1024, maxBufferedBytes: 4096 },
 };
 
 function ping(path: string): Promise<string> {

@@ -235,6 +235,24 @@ describe('limits', () => {
     expect((await exchange(port, ['zPING\0'])).text).toBe('PONG\0');
   });
 
+  it('the streams of all connections share one byte budget: over it, a temporary ERROR; the bytes come back after the answer', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const sub = fakeSubmitter(async (s) => {
+      if (s.raw.length === 600) await gate;
+      return { done: true, result: resultWith({ clamav: cleanV() }), messageId: null };
+    });
+    const port = await start(sub, { maxStreamBytes: 800, maxBufferedBytes: 1000 });
+    const a = exchange(port, ['zINSTREAM\0', chunks(Buffer.alloc(600, 1))]);
+    await new Promise((r) => setTimeout(r, 200));
+    const b = await exchange(port, ['zINSTREAM\0', chunks(Buffer.alloc(300, 2), Buffer.alloc(300, 2))]);
+    expect(b).toEqual({ text: expect.stringMatching(/^stream: AVF_ERR_CLAMD_BUSY: .* ERROR\0$/) as unknown as string, closed: true });
+    release();
+    expect((await a).text).toBe('stream: OK\0');
+    // Everything was given back: a stream of the whole per-stream limit fits again.
+    expect((await exchange(port, ['zINSTREAM\0', chunks(Buffer.alloc(800, 3))])).text).toBe('stream: OK\0');
+  });
+
   it('shutdown lets a scan in flight answer', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));

@@ -3,8 +3,9 @@ import { SUPPORTED_COMMANDS, parseCommand, type CommandForm } from './clamd-comm
 import type { ClamdDeps } from './clamd-deps';
 import { withCode, type ClamdErrorCode } from './clamd-error-codes';
 import { ClamdFramer, type FramedInput } from './clamd-framer';
-import { CLAMD_REPLY, frameReply, replyText } from './clamd-reply';
+import { CLAMD_REPLY, frameReply, replyText, streamError } from './clamd-reply';
 import { scanStream } from './scan-stream';
+import type { StreamBudget } from './stream-budget';
 
 /** How long a closing connection may take to flush its last reply before it is cut off. */
 const END_GRACE_MS = 5000;
@@ -33,9 +34,20 @@ interface PendingStream {
  * scan runs the socket is paused, so a pipelining client cannot make us buffer more than one
  * read. Every way out closes this connection only.
  */
-export function serveClamdConnection(socket: Socket, deps: ClamdDeps): ClamdConnection {
+export function serveClamdConnection(socket: Socket, deps: ClamdDeps, budget: StreamBudget): ClamdConnection {
   const { limits, logger } = deps;
   const framer = new ClamdFramer();
+  /** Bytes of the current stream reserved in the shared budget, given back when its answer is sent or the connection ends. */
+  let reserved = 0;
+  const reserve = (bytes: number): boolean => {
+    if (!budget.take(bytes)) return false;
+    reserved += bytes;
+    return true;
+  };
+  const releaseReserved = (): void => {
+    budget.release(reserved);
+    reserved = 0;
+  };
   let session: { nextId: number } | null = null;
   let stream: PendingStream | null = null;
   let busy = false;
@@ -123,7 +135,15 @@ export function serveClamdConnection(socket: Socket, deps: ClamdDeps): ClamdConn
       case 'stream-too-large': {
         const s = stream as PendingStream;
         stream = null;
+        releaseReserved();
         return reply(CLAMD_REPLY.SIZE_LIMIT, s.form, s.id, true);
+      }
+      case 'stream-over-budget': {
+        const s = stream as PendingStream;
+        stream = null;
+        releaseReserved();
+        const text = withCode('AVF_ERR_CLAMD_BUSY', `streams in progress hold all ${budget.maxBytes} bytes the clamd front end may buffer; retry later`);
+        return reply(streamError(text), s.form, s.id, true);
       }
       case 'stream': {
         const s = stream as PendingStream;
@@ -132,6 +152,7 @@ export function serveClamdConnection(socket: Socket, deps: ClamdDeps): ClamdConn
         socket.pause();
         void scanStream(input.body, deps).then((text) => {
           busy = false;
+          releaseReserved();
           reply(text, s.form, s.id, session === null || draining);
           if (closed) return;
           if (peerEnded) return pump(true);
@@ -164,7 +185,7 @@ export function serveClamdConnection(socket: Socket, deps: ClamdDeps): ClamdConn
         return reply(`${deps.versionLine}| COMMANDS: ${SUPPORTED_COMMANDS.join(' ')}`, form, id, last);
       case 'instream':
         stream = { form, id };
-        framer.beginStream(limits.maxStreamBytes);
+        framer.beginStream(limits.maxStreamBytes, reserve);
         return;
       case 'idsession':
         session = { nextId: 1 };
@@ -200,6 +221,8 @@ export function serveClamdConnection(socket: Socket, deps: ClamdDeps): ClamdConn
   socket.on('close', () => {
     closed = true;
     stopTimers();
+    // A scan in flight gives its bytes back when it is answered (the body is held until then).
+    if (!busy) releaseReserved();
     resolveDone();
   });
 

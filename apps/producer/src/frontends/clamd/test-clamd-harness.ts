@@ -59,7 +59,7 @@ export async function startTestServer(
 ): Promise<{ server: ClamdServer; port: number }> {
   const deps: ClamdDeps = {
     submitter, logger: NOOP_LOGGER, deadlineSec: 4, versionLine: 'avfleet 9.9.9',
-    limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: 1024 * 1024, ...limits }, ...over,
+    limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: 1024 * 1024, maxBufferedBytes: 64 * 1024 * 1024, ...limits }, ...over,
   };
   const server = await startClamdServer({ kind: 'tcp', host: '127.0.0.1', port: 0 }, deps);
   return { server, port: (server.address as AddressInfo).port };
