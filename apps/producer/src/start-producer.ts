@@ -4,6 +4,10 @@ import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import { DECODED_FACTS_MEMO, createFleetMetrics, listenOn, openIntake, type Logger } from '@avfleet/core';
 import { buildServer } from './frontends/http/build-server';
 import type { HttpDeps } from './frontends/http/http-deps';
+import { DEFAULT_CLAMD_LIMITS } from './frontends/clamd/clamd-deps';
+import { startClamdServer, type ClamdServer } from './frontends/clamd/clamd-server';
+import { defaultStreamBudgetBytes } from './frontends/clamd/stream-budget';
+import { versionLine } from './frontends/clamd/version-line';
 
 export interface StartProducerOptions {
   readonly settings: FleetSettings;
@@ -34,9 +38,17 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   const sameListener = settings.metricsListen.host === settings.listen.host && settings.metricsListen.port === settings.listen.port;
   const server = buildServer(deps, { serveMetrics: sameListener, thresholds: settings.actions });
   const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, serveApi: false, thresholds: settings.actions });
+  let clamd: ClamdServer | null = null;
   try {
     await listenOn(server, settings.listen.host, settings.listen.port, '--listen / --metrics-listen');
     if (opsServer) await listenOn(opsServer, settings.metricsListen.host, settings.metricsListen.port, '--listen / --metrics-listen');
+    // The clamd protocol (--clamd-listen), beside HTTP over the same submitter.
+    if (settings.clamdListen) {
+      clamd = await startClamdServer(settings.clamdListen, {
+        submitter: intake.submitter, logger, deadlineSec: settings.clamdDeadlineSec, versionLine: versionLine(),
+        limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: settings.maxMessageBytes, maxBufferedBytes: defaultStreamBudgetBytes(settings.maxMessageBytes) },
+      });
+    }
   } catch (err) {
     // Nothing may keep the process alive after a failed start (the CLI reports the error and exits).
     await Promise.all([server, ...(opsServer ? [opsServer] : [])].filter((s) => s.listening).map(closeGracefully));
@@ -51,7 +63,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
     async close() {
       // No new connections; requests in flight are answered; keep-alive connections that
       // fall idle meanwhile are closed at once instead of after their keep-alive timeout.
-      await Promise.all([server, ...(opsServer ? [opsServer] : [])].map(closeGracefully));
+      await Promise.all([...[server, ...(opsServer ? [opsServer] : [])].map(closeGracefully), clamd?.close()]);
       await intake.close();
     },
   };

@@ -75,6 +75,7 @@ export type {
   FleetSettings,
   FolderStoreSettings,
   HostPort,
+  ListenAddress,
   LogLevel,
   RawSetting,
   ResolveFleetSettingsInput,

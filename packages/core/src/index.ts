@@ -6,7 +6,7 @@
 
 // intake: accept a message, plan its scan, probe the cache, answer by a deadline
 export { acceptMessage, createIntake } from './intake/accept-message';
-export type { AcceptedMessage, CacheProbe, IntakeDeps } from './intake/accept-message';
+export type { AcceptedMessage, CacheProbe, Intake, IntakeDeps } from './intake/accept-message';
 export { MAX_WAIT_SEC, createMessageSubmitter } from './intake/submit-message';
 export type { MessageSubmitter, Submission, SubmitDeps, SubmitOutcome } from './intake/submit-message';
 export { IntakeError, OUTAGE_RETRY_AFTER_SEC } from './intake/intake-error';
@@ -55,9 +55,9 @@ export type { RuleReadiness } from './observe/readiness';
 
 // MIME
 export {
-  DEFAULT_ARCHIVE_LIMITS, DEFAULT_MIME_LIMITS, EICAR_TEST_STRING, MimeError, detectType, extensions, listArchiveMembers, selectBodies, splitMessage,
+  DEFAULT_ARCHIVE_LIMITS, DEFAULT_MIME_LIMITS, EICAR_TEST_STRING, MimeError, detectType, extensions, listArchiveMembers, selectBodies, splitAs, splitAsSingleFile, splitMessage,
 } from './mime';
-export type { BodySelection, MimeLimits, MimePart, SelectedBody, SelectionContext, SplitMessage } from './mime';
+export type { BodyShape, BodySelection, MimeLimits, MimePart, SelectedBody, SelectionContext, SplitMessage } from './mime';
 export { ARCHIVE_LIMIT_NAMES, DECODED_FACTS_MEMO } from './mime';
 export type { ArchiveLimitName, ArchiveListing } from './mime';
 

@@ -26,7 +26,7 @@ describe('describeSettings', () => {
     expect(flags).toEqual({
       config: 'AVFLEET_CONFIG', redis: 'AVFLEET_REDIS_URL', store: 'AVFLEET_STORE', listen: 'AVFLEET_LISTEN',
       'metrics-listen': 'AVFLEET_METRICS_LISTEN', queues: 'AVFLEET_QUEUES', concurrency: 'AVFLEET_CONCURRENCY', lenient: 'AVFLEET_LENIENT_CONFIG',
-      processes: 'AVFLEET_PRODUCER_PROCESSES',
+      processes: 'AVFLEET_PRODUCER_PROCESSES', 'clamd-listen': 'AVFLEET_CLAMD_LISTEN',
     });
   });
 

@@ -67,6 +67,8 @@ const ROWS: SettingDescriptor[] = [
   { key: 'upstream_max_errors', env: 'AVFLEET_UPSTREAM_MAX_ERRORS', flag: null, valueName: 'N', default: String(D.upstream.maxErrors), meaning: 'errors per window that take a scanner server out of rotation', usedBy: ['worker', 'scan'] },
   { key: 'upstream_revive_time', env: 'AVFLEET_UPSTREAM_REVIVE_TIME', flag: null, valueName: 'SECONDS', default: `${D.upstream.reviveTimeSec} s`, meaning: 'how long a failed scanner server stays out (±40 % jitter)', usedBy: ['worker', 'scan'] },
   { key: 'stalled_interval', env: 'AVFLEET_STALLED_INTERVAL', flag: null, valueName: 'SECONDS', default: `${D.stalledIntervalSec} s`, meaning: "how often workers look for jobs of a crashed worker, and how long a job lock lasts (BullMQ's stalledInterval); at least 0.5 s", usedBy: ['worker', 'scan'] },
+  { key: 'clamd_listen', env: 'AVFLEET_CLAMD_LISTEN', flag: 'clamd-listen', valueName: 'HOST:PORT|unix:PATH', default: 'unset (off)', meaning: "clamd's protocol (INSTREAM, PING, VERSION, IDSESSION) for Exim, Rspamd's antivirus module, Amavis, Haraka, clamav-milter", usedBy: ['producer'] },
+  { key: 'clamd_deadline', env: 'AVFLEET_CLAMD_DEADLINE', flag: null, valueName: 'SECONDS', default: `${D.clamdDeadlineSec} s`, meaning: 'a clamd-protocol scan is answered by then (rules not finished: ERROR); keep it under the client\'s timeout', usedBy: ['producer'] },
   { key: 'lenient_config', env: 'AVFLEET_LENIENT_CONFIG', flag: 'lenient', valueName: null, default: String(D.lenient), meaning: "drop invalid rules with a warning and carry on (Rspamd's behaviour) instead of refusing to start", usedBy: ['producer', 'worker', 'scan', 'cli'] },
 ];
 const SETTINGS: readonly SettingDescriptor[] = Object.freeze(ROWS.map((row) => Object.freeze(row)));

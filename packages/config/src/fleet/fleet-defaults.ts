@@ -1,5 +1,5 @@
 import { UPSTREAM_HEALTH_DEFAULTS, type UpstreamHealthOptions } from '@avfleet/scanners';
-import type { ActionThresholds, ArchiveLimits, HostPort, LogLevel, MimeLimitSettings } from './fleet-settings';
+import type { ActionThresholds, ArchiveLimits, HostPort, ListenAddress, LogLevel, MimeLimitSettings } from './fleet-settings';
 
 /**
  * Every fleet setting's default, in one frozen object (docs/interfaces.md §2,
@@ -34,6 +34,10 @@ export interface FleetDefaults {
   readonly upstream: UpstreamHealthOptions;
   readonly stalledIntervalSec: number;
   readonly lenient: boolean;
+  /** The clamd-protocol front end is off unless given an address. */
+  readonly clamdListen: ListenAddress | null;
+  /** Under Rspamd's default clamav `timeout` (5 s), so Rspamd reads the answer before it gives up. */
+  readonly clamdDeadlineSec: number;
 }
 
 /** Upper bound of AVFLEET_PRODUCER_PROCESSES. */
@@ -71,4 +75,6 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   upstream: { ...UPSTREAM_HEALTH_DEFAULTS },
   stalledIntervalSec: 30,
   lenient: false,
+  clamdListen: null,
+  clamdDeadlineSec: 4,
 } satisfies FleetDefaults);

@@ -8,6 +8,9 @@ export interface HostPort {
   readonly port: number;
 }
 
+/** Where a listener binds: `HOST:PORT`, or `unix:PATH` for a unix socket. */
+export type ListenAddress = ({ readonly kind: 'tcp' } & HostPort) | { readonly kind: 'unix'; readonly path: string };
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -100,4 +103,8 @@ export interface FleetSettings {
   readonly stalledIntervalSec: number;
   /** Drop invalid rules with a warning instead of refusing to start (Rspamd's behaviour). */
   readonly lenient: boolean;
+  /** The clamd-protocol front end's address (apps/producer/src/frontends/clamd); null = off. */
+  readonly clamdListen: ListenAddress | null;
+  /** Seconds a clamd-protocol scan may take before it is answered with what is known (the submission's Deadline). */
+  readonly clamdDeadlineSec: number;
 }

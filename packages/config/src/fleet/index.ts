@@ -10,6 +10,7 @@ export type {
   FleetSettings,
   FolderStoreSettings,
   HostPort,
+  ListenAddress,
   LogLevel,
   S3StoreSettings,
   StoreSettings,

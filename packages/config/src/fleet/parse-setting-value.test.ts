@@ -1,4 +1,4 @@
-import { parseDurationSeconds, parseHostPort, parseByteSize, parseActionThresholds } from './parse-setting-value';
+import { parseDurationSeconds, parseHostPort, parseListenAddress, parseByteSize, parseActionThresholds } from './parse-setting-value';
 import type { RawSetting } from './read-env';
 
 const raw = (value: string): RawSetting => ({ key: 'x', value, origin: 'X', position: null, baseDir: '/' });
@@ -19,6 +19,14 @@ describe('setting value parsers', () => {
     expect(parseHostPort(raw('[2001:db8::7]:3310'))).toEqual({ host: '2001:db8::7', port: 3310 });
     expect(parseHostPort(raw(':80'))).toEqual({ host: '0.0.0.0', port: 80 });
     expect(() => parseHostPort(raw('::1:80'))).toThrow(/X must be HOST:PORT/);
+  });
+
+  it('listen addresses: HOST:PORT or unix:/ABSOLUTE/PATH', () => {
+    expect(parseListenAddress(raw('127.0.0.1:3310'))).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 3310 });
+    expect(parseListenAddress(raw('[::1]:3310'))).toEqual({ kind: 'tcp', host: '::1', port: 3310 });
+    expect(parseListenAddress(raw('unix:/run/avfleet/clamd.sock'))).toEqual({ kind: 'unix', path: '/run/avfleet/clamd.sock' });
+    expect(() => parseListenAddress(raw('unix:relative.sock'))).toThrow(/X must be HOST:PORT or unix:/);
+    expect(() => parseListenAddress(raw('3310'))).toThrow(/X must be HOST:PORT or unix:/);
   });
 
   it('byte sizes are binary', () => {

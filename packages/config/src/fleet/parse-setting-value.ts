@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
 import { ACTION_NAMES } from '../rules/rule';
-import type { ActionThresholds, HostPort, LogLevel, ThresholdAction } from './fleet-settings';
+import type { ActionThresholds, HostPort, ListenAddress, LogLevel, ThresholdAction } from './fleet-settings';
 import { LOG_LEVELS } from './fleet-settings';
 import type { RawSetting } from './read-env';
 
@@ -89,6 +89,21 @@ export function parseHostPort(raw: RawSetting): HostPort {
   if (!m || port > 65535) throw invalidSetting(raw, 'HOST:PORT (e.g. 127.0.0.1:11333, [::1]:11333 or :11333)');
   const host = m[1] ?? (m[2] === '' ? '0.0.0.0' : m[2]);
   return { host, port };
+}
+
+/** `HOST:PORT` (as parseHostPort), or `unix:PATH` with an absolute PATH. */
+export function parseListenAddress(raw: RawSetting): ListenAddress {
+  const s = raw.value.trim();
+  if (s.startsWith('unix:')) {
+    const path = s.slice('unix:'.length);
+    if (!path.startsWith('/') || /[\0\n]/.test(path)) throw invalidSetting(raw, 'HOST:PORT or unix:/ABSOLUTE/PATH (e.g. 127.0.0.1:3310 or unix:/run/avfleet/clamd.sock)');
+    return { kind: 'unix', path };
+  }
+  try {
+    return { kind: 'tcp', ...parseHostPort(raw) };
+  } catch {
+    throw invalidSetting(raw, 'HOST:PORT or unix:/ABSOLUTE/PATH (e.g. 127.0.0.1:3310 or unix:/run/avfleet/clamd.sock)');
+  }
 }
 
 export function parseLogLevel(raw: RawSetting): LogLevel {

@@ -57,6 +57,8 @@ describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
       logLevel: 'info',
       upstream: { errorTimeSec: 10, maxErrors: 4, reviveTimeSec: 60 },
       lenient: false,
+      clamdListen: null,
+      clamdDeadlineSec: 4,
     });
     expect(Object.isFrozen(s)).toBe(true);
     expect(Object.isFrozen(s.store)).toBe(true);
@@ -70,6 +72,16 @@ describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
     expect(resolve({ role: 'scan' }).metricsListen).toEqual({ host: '127.0.0.1', port: 11333 });
     expect(resolve({ role: 'worker', env, flags: { listen: '0.0.0.0:8080' } }).metricsListen).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(resolve({ role: 'worker', env, flags: { 'metrics-listen': ':9100' } }).metricsListen).toEqual({ host: '0.0.0.0', port: 9100 });
+  });
+
+  it('clamd front end: off by default; --clamd-listen or AVFLEET_CLAMD_LISTEN turns it on; AVFLEET_CLAMD_DEADLINE bounds its answers', () => {
+    const env = { AVFLEET_CONFIG: '/etc/av.conf' };
+    expect(resolve({ role: 'producer', env }).clamdListen).toBeNull();
+    expect(resolve({ role: 'producer', env, flags: { 'clamd-listen': '127.0.0.1:3311' } }).clamdListen).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 3311 });
+    expect(resolve({ role: 'producer', env: { ...env, AVFLEET_CLAMD_LISTEN: 'unix:/run/av.sock' } }).clamdListen).toEqual({ kind: 'unix', path: '/run/av.sock' });
+    expect(resolve({ role: 'producer', env: { ...env, AVFLEET_CLAMD_DEADLINE: '9.5' } }).clamdDeadlineSec).toBe(9.5);
+    expect(errorOf(() => resolve({ role: 'producer', env: { ...env, AVFLEET_CLAMD_LISTEN: 'clamd' } })).message).toMatch(/AVFLEET_CLAMD_LISTEN must be HOST:PORT or unix:/);
+    expect(errorOf(() => resolve({ role: 'producer', env: { ...env, AVFLEET_CLAMD_DEADLINE: '0' } })).message).toMatch(/AVFLEET_CLAMD_DEADLINE must be a positive/);
   });
 
   it('producer and worker require --config; scan and cli do not', () => {

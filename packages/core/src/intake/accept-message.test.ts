@@ -106,3 +106,28 @@ describe('acceptMessage with a folder store', () => {
     expect(messageStoredAtEnqueue).toEqual([true, true]);
   });
 });
+
+describe('acceptMessage with shape file', () => {
+  it('scans the bytes as one part, not split, stored under their own SHA-256', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'avfleet-intake-file-'));
+    const store = new FolderObjectStore(dir);
+    const flows: FlowJob[] = [];
+    const flow = { add: async (job: FlowJob) => { flows.push(job); return {}; } } as unknown as FlowProducer;
+    const deps: IntakeDeps = {
+      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, resultTtlSec: 60, logger: NOOP_LOGGER, probe: null,
+    };
+    try {
+      const raw = message([['a.bin', randomBytes(500)], ['b.bin', randomBytes(700)]]);
+      const asMessage = await acceptMessage(raw, META, deps);
+      const asFile = await acceptMessage(raw, META, deps, Date.now(), 'file');
+      expect(asMessage.jobs).toBe(2);
+      expect(asFile.jobs).toBe(1);
+      expect(asFile.messageId).toBeNull();
+      const child = flows[1]?.children?.[0]?.data as ScanJobData;
+      expect(child).toMatchObject({ partIndex: '1', sha256: sha256(raw), key: partKey(sha256(raw)), filename: null, size: raw.length });
+      expect((await store.get(child.key)).equals(raw)).toBe(true);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});

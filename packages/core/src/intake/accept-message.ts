@@ -5,8 +5,8 @@ import type { RequestMeta } from '../contracts/request-meta';
 import type { PartSummary, ScanResult } from '../contracts/scan-result';
 import { newScanId } from '../contracts/scan-id';
 import { MimeError } from '../mime/mime-error';
-import { splitMessage } from '../mime/split-message';
-import type { MimeLimits, SplitMessage } from '../mime/mime-part';
+import { splitAs } from '../mime/split-message';
+import type { BodyShape, MimeLimits, SplitMessage } from '../mime/mime-part';
 import type { RuleVerdictCache } from '../cache/rule-verdict-cache';
 import type { ObjectStore } from '../store/object-store';
 import { partKey } from '../store/part-key';
@@ -59,13 +59,15 @@ export interface AcceptedMessage {
  * cached is aggregated here and answered without a flow (and without storing
  * it: D56). Otherwise the raw message and the bodies that must really be
  * scanned (once each, under their SHA-256) are in the object store before any
- * job exists.
+ * job exists. `shape` `file`: the bytes are one file, not split (splitAsSingleFile).
  */
-export async function acceptMessage(raw: Buffer, meta: RequestMeta, deps: IntakeDeps, now = Date.now()): Promise<AcceptedMessage> {
+export async function acceptMessage(
+  raw: Buffer, meta: RequestMeta, deps: IntakeDeps, now = Date.now(), shape: BodyShape = 'message',
+): Promise<AcceptedMessage> {
   const scanId = newScanId(now);
   let message: SplitMessage;
   try {
-    message = await splitMessage(raw, deps.mimeLimits);
+    message = await splitAs(shape, raw, deps.mimeLimits);
   } catch (err) {
     // Past the MIME limits: a per-message failure (every rule fails with reason `limits`), not a server error.
     if (!(err instanceof MimeError) || !deps.aggregator) throw err;
@@ -155,9 +157,14 @@ function limitFailsOf(bodies: readonly PlannedBody[], message: SplitMessage): { 
   return fails.length > 0 ? { limitFails: fails } : {};
 }
 
-/** Intake as front ends see it: `accept(raw, meta)` bound to these dependencies. */
-export function createIntake(deps: IntakeDeps): { accept(raw: Buffer, meta: RequestMeta): Promise<AcceptedMessage> } {
-  return { accept: (raw, meta) => acceptMessage(raw, meta, deps) };
+/** Intake as front ends see it: `accept(raw, meta, shape)` bound to these dependencies. */
+export interface Intake {
+  /** `shape` (default `message`): split the bytes as a mail message, or take them as one file. */
+  accept(raw: Buffer, meta: RequestMeta, shape?: BodyShape): Promise<AcceptedMessage>;
+}
+
+export function createIntake(deps: IntakeDeps): Intake {
+  return { accept: (raw, meta, shape) => acceptMessage(raw, meta, deps, Date.now(), shape) };
 }
 
 /** Cached verdicts for the planned bodies (null = miss, or no lookup possible here). Redis errors are misses. */

@@ -23,6 +23,16 @@ function deps(over: Partial<SubmitDeps> = {}): SubmitDeps {
 const raw = Buffer.from('Subject: x\r\n\r\nbody\r\n');
 
 describe('createMessageSubmitter: the protocol-neutral entry point', () => {
+  it('hands the shape to intake: message unless the front end says file', async () => {
+    const shapes: unknown[] = [];
+    const s = createMessageSubmitter(deps({
+      intake: { accept: async (_raw, _meta, shape) => { shapes.push(shape); return { scanId: 's1', receivedAt: Date.now(), jobs: 1, messageId: null, result: null }; } },
+    }));
+    await s.submit({ raw, meta: EMPTY_META, waitSec: 1 });
+    await s.submit({ raw, meta: EMPTY_META, waitSec: 1, shape: 'file' });
+    expect(shapes).toEqual(['message', 'file']);
+  });
+
   it('answers the verdict when it comes within the wait, else the id to ask later', async () => {
     const s = createMessageSubmitter(deps());
     expect(await s.submit({ raw, meta: EMPTY_META, waitSec: 5 })).toEqual({ done: true, result: result('s1'), messageId: '<m@x>' });

@@ -2,7 +2,8 @@ import type { RequestMeta } from '../contracts/request-meta';
 import type { ScanResult } from '../contracts/scan-result';
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
-import type { AcceptedMessage } from './accept-message';
+import type { BodyShape } from '../mime/mime-part';
+import type { Intake } from './accept-message';
 import { IntakeError } from './intake-error';
 import { INTAKE_TIMEOUT_MS, guarded, within } from './within';
 
@@ -23,6 +24,11 @@ export interface Submission {
   readonly waitSec: number;
   /** When the request arrived (ms): a Deadline in `meta` counts from here. Default: now. */
   readonly startedAt?: number;
+  /**
+   * `message` (default): RFC 5322 bytes, split into MIME parts and selected by each rule.
+   * `file`: one file (not mail), scanned whole as a single nameless attachment (splitAsSingleFile).
+   */
+  readonly shape?: BodyShape;
 }
 
 /** The verdict, or the id to ask for it later; `messageId` is the message's Message-ID header. */
@@ -31,7 +37,7 @@ export type SubmitOutcome = ({ done: true; result: ScanResult } | { done: false;
 /** What `submitMessage` needs; each piece is narrow so a front end's tests can build it from fakes. */
 export interface SubmitDeps {
   /** split → select → cache → store → enqueue (acceptMessage bound to its dependencies). */
-  readonly intake: { accept(raw: Buffer, meta: RequestMeta): Promise<AcceptedMessage> };
+  readonly intake: Intake;
   /** Waits for a finished result (ResultWaiter). */
   readonly waiter: { wait(scanId: string, waitMs: number): Promise<ScanResult | null> };
   /** Seconds a caller should wait before retrying because too many jobs wait, or 0 (Backpressure). */
@@ -71,7 +77,7 @@ export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
     }
   }
 
-  async function submit({ raw, meta, waitSec, startedAt = Date.now() }: Submission): Promise<SubmitOutcome> {
+  async function submit({ raw, meta, waitSec, startedAt = Date.now(), shape = 'message' }: Submission): Promise<SubmitOutcome> {
     const deadlineAt = meta.deadlineSec !== null ? startedAt + meta.deadlineSec * 1000 : null;
     const bound = (): number => (deadlineAt === null ? storeMs : Math.max(1, Math.min(storeMs, deadlineAt - Date.now())));
     if (raw.length === 0) throw new IntakeError('AVF_ERR_EMPTY_BODY', 'the message is empty: send the raw message (RFC 5322 bytes)');
@@ -80,7 +86,7 @@ export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
       deps.metrics.rejectedRequests.inc({ reason: 'queue_full' });
       throw new IntakeError('AVF_ERR_QUEUE_FULL', 'too many scan jobs are waiting (AVFLEET_MAX_WAITING); retry later', retryAfter);
     }
-    const accepted = await guarded(deps.intake.accept(raw, meta), bound(), 'Redis or the object store');
+    const accepted = await guarded(deps.intake.accept(raw, meta, shape), bound(), 'Redis or the object store');
     const notDone: SubmitOutcome = { done: false, scanId: accepted.scanId, messageId: accepted.messageId };
     const wait = Math.min(waitSec, MAX_WAIT_SEC);
     if (wait <= 0) return notDone;

@@ -1,7 +1,7 @@
-export { splitMessage } from './split-message';
+export { splitAs, splitAsSingleFile, splitMessage } from './split-message';
 export { DECODED_FACTS_MEMO, DecodedFactsMemo } from './decoded-facts-memo';
 export type { DecodedFacts } from './decoded-facts-memo';
-export type { MimeLimits, MimePart, MessageHeaderSummary, OpenedContainer, PartOrigin, SplitMessage } from './mime-part';
+export type { BodyShape, MimeLimits, MimePart, MessageHeaderSummary, OpenedContainer, PartOrigin, SplitMessage } from './mime-part';
 export { DEFAULT_MIME_LIMITS } from './mime-part';
 export { MimeError } from './mime-error';
 export type { MimeErrorCode } from './mime-error';

@@ -68,7 +68,15 @@ export interface MessageHeaderSummary {
   readonly from: string | null;
 }
 
+/**
+ * What the bytes handed to intake are: a mail `message` (split into its MIME leaves), or one
+ * `file` (a clamd client's stream that is not mail): a single nameless attachment, no MIME split.
+ */
+export type BodyShape = 'message' | 'file';
+
 export interface SplitMessage {
+  /** `file`: one part holding every byte; message-level text gates (text_part_min_words) do not apply. */
+  readonly shape: BodyShape;
   readonly parts: readonly MimePart[];
   /** Word counts of every text part (including those of attached messages), in part order. */
   readonly textWordCounts: readonly number[];

@@ -24,7 +24,7 @@ const attachment = (name: string, over: Partial<MimePart> = {}): MimePart => par
 const textPart = (words: number): MimePart => part({ declaredType: 'text/plain', isText: true, words, detectedExt: 'txt', detectedType: 'text/plain' });
 const inlineImage = part({ declaredType: 'image/png', isImage: true, detectedExt: 'png', detectedType: 'image/png', filename: 'logo.png', hasContentId: true });
 const message = (parts: MimePart[]): SplitMessage => ({
-  parts: parts.map((p, i) => ({ ...p, index: String(i + 1) })), textWordCounts: parts.filter((p) => p.isText).map((p) => p.words ?? 0),
+  shape: 'message', parts: parts.map((p, i) => ({ ...p, index: String(i + 1) })), textWordCounts: parts.filter((p) => p.isText).map((p) => p.words ?? 0),
   containers: [], headers: { messageId: null, subject: null, from: null }, rawSize: 100,
 });
 const CTX = { rejectThreshold: 15 };

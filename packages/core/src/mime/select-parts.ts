@@ -126,7 +126,8 @@ function partBody(rule: SelectionRule, part: MimePart): SelectedBody {
 /** Message-level gates: text_part_min_words, then dynamic_scan; null when neither applies. */
 function messageGate(rule: SelectionRule, message: SplitMessage, ctx: SelectionContext): GateName | null {
   const minWords = rule.textPartMinWords;
-  if (minWords !== null && minWords > 0 && !message.textWordCounts.some((w) => w >= minWords)) return 'text_part_min_words';
+  // A file has no message text to count (SplitMessage.shape): the gate is about a message's text.
+  if (message.shape === 'message' && minWords !== null && minWords > 0 && !message.textWordCounts.some((w) => w >= minWords)) return 'text_part_min_words';
   if (rule.dynamicScan && rule.action !== 'reject') {
     if ((ctx.score ?? 0) > 2 * ctx.rejectThreshold || ctx.forcedRejectAlready === true) return 'dynamic_scan';
   }

@@ -8,7 +8,7 @@ import { DECODABLE_IMAGE_EXTENSIONS, detectType } from './detect-type';
 import { MimeError } from './mime-error';
 import { decodeHeaderWords, readNodeInfo } from './mime-node-info';
 import type { MimeNode, MimeNodeInfo } from './mime-node-info';
-import type { MessageHeaderSummary, MimeLimits, MimePart, OpenedContainer, PartOrigin, SplitMessage } from './mime-part';
+import type { BodyShape, MessageHeaderSummary, MimeLimits, MimePart, OpenedContainer, PartOrigin, SplitMessage } from './mime-part';
 import { DEFAULT_MIME_LIMITS } from './mime-part';
 import { DECODED_FACTS_MEMO, encodedBodyKey, type DecodedFacts } from './decoded-facts-memo';
 import { PartBytes } from './part-bytes';
@@ -247,5 +247,24 @@ async function walkMessage(state: WalkState, raw: Buffer, prefix: string, depthB
 export async function splitMessage(raw: Buffer, limits: Partial<MimeLimits> = {}): Promise<SplitMessage> {
   const state: WalkState = { limits: { ...DEFAULT_MIME_LIMITS, ...limits }, parts: [], containers: [], textWordCounts: [] };
   const headers = await walkMessage(state, raw, '', 0);
-  return { parts: state.parts, textWordCounts: state.textWordCounts, containers: state.containers, headers, rawSize: raw.length };
+  return { shape: 'message', parts: state.parts, textWordCounts: state.textWordCounts, containers: state.containers, headers, rawSize: raw.length };
+}
+
+/** A file is one nameless attachment: its type and archive listing come from its bytes alone. */
+const FILE_INFO: MimeNodeInfo = { ...DERIVED_INFO, disposition: 'attachment' };
+
+/**
+ * One file as a message of one part (`1`), without a MIME split: every rule sees all of its
+ * bytes, and part filters apply as to an attachment without a name (detected type, archive
+ * members). No uuencode or TNEF parts are derived from it, and it has no headers and no text.
+ */
+export function splitAsSingleFile(raw: Buffer, limits: Partial<MimeLimits> = {}): SplitMessage {
+  const state: WalkState = { limits: { ...DEFAULT_MIME_LIMITS, ...limits }, parts: [], containers: [], textWordCounts: [] };
+  buildPart(state, { index: '1', origin: 'mime', info: FILE_INFO, content: raw, filename: null });
+  return { shape: 'file', parts: state.parts, textWordCounts: [], containers: [], headers: { messageId: null, subject: null, from: null }, rawSize: raw.length };
+}
+
+/** The bytes as the given shape: a message split into its leaves, or one file. */
+export function splitAs(shape: BodyShape, raw: Buffer, limits: Partial<MimeLimits> = {}): Promise<SplitMessage> {
+  return shape === 'file' ? Promise.resolve(splitAsSingleFile(raw, limits)) : splitMessage(raw, limits);
 }
