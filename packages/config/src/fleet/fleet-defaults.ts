@@ -1,4 +1,4 @@
-import type { ActionThresholds, ArchiveLimits, HostPort, LogLevel, MimeLimitSettings, UpstreamLimits } from './fleet-settings';
+import type { ActionThresholds, ArchiveLimits, HostPort, LogLevel, MilterSettings, MimeLimitSettings, UpstreamLimits } from './fleet-settings';
 
 /**
  * Every fleet setting's default, in one frozen object (interfaces.md §2,
@@ -33,6 +33,8 @@ export interface FleetDefaults {
   readonly upstream: UpstreamLimits;
   readonly stalledIntervalSec: number;
   readonly lenient: boolean;
+  /** Off (no listener); the deadline stays well below Postfix's milter_content_timeout (300 s). */
+  readonly milter: MilterSettings & { readonly listen: null };
 }
 
 /** Upper bound of AVFLEET_PRODUCER_PROCESSES. */
@@ -70,4 +72,5 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   upstream: { errorTimeSec: 10, maxErrors: 4, reviveTimeSec: 60 },
   stalledIntervalSec: 30,
   lenient: false,
+  milter: { listen: null, deadlineSec: 60, addHeaders: true, maxConnections: 256 },
 } satisfies FleetDefaults);

@@ -64,6 +64,21 @@ export interface UpstreamLimits {
   readonly reviveTimeSec: number;
 }
 
+/** Where a front end listens: a TCP address, or a unix-domain socket (an absolute path). */
+export type ListenAddress = ({ readonly kind: 'tcp' } & HostPort) | { readonly kind: 'unix'; readonly path: string };
+
+/** The milter front end (docs/interfaces.md is the HTTP contract; README "Postfix and Sendmail (milter)"). */
+export interface MilterSettings {
+  /** Where it listens (--milter-listen); null = no milter front end. */
+  readonly listen: ListenAddress | null;
+  /** Seconds from the end of a message to the verdict: what is not finished by then is a `deadline` fail (below Postfix's milter_content_timeout). */
+  readonly deadlineSec: number;
+  /** Add `X-Virus-Scanned` and `X-Avfleet-Symbols` to accepted messages. */
+  readonly addHeaders: boolean;
+  /** Milter connections at once (one per SMTP session of the MTA); more are closed at once. */
+  readonly maxConnections: number;
+}
+
 export type FleetRole = 'producer' | 'worker' | 'scan' | 'cli';
 
 export interface FleetSettings {
@@ -96,4 +111,5 @@ export interface FleetSettings {
   readonly stalledIntervalSec: number;
   /** Drop invalid rules with a warning instead of refusing to start (Rspamd's behaviour). */
   readonly lenient: boolean;
+  readonly milter: MilterSettings;
 }

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors';
 import { ACTION_NAMES } from '../rules/rule';
-import type { ActionThresholds, HostPort, LogLevel, ThresholdAction } from './fleet-settings';
+import { isAbsolute } from 'node:path';
+import type { ActionThresholds, HostPort, ListenAddress, LogLevel, ThresholdAction } from './fleet-settings';
 import { LOG_LEVELS } from './fleet-settings';
 import type { RawSetting } from './read-env';
 
@@ -89,6 +90,21 @@ export function parseHostPort(raw: RawSetting): HostPort {
   if (!m || port > 65535) throw invalidSetting(raw, 'HOST:PORT (e.g. 127.0.0.1:11333, [::1]:11333 or :11333)');
   const host = m[1] ?? (m[2] === '' ? '0.0.0.0' : m[2]);
   return { host, port };
+}
+
+/** `HOST:PORT` (as parseHostPort) or `unix:/absolute/path` (a unix-domain socket). */
+export function parseListenAddress(raw: RawSetting): ListenAddress {
+  const s = raw.value.trim();
+  if (s.toLowerCase().startsWith('unix:')) {
+    const path = s.slice('unix:'.length);
+    if (!isAbsolute(path) || path.includes('\0')) throw invalidSetting(raw, 'HOST:PORT or unix:/absolute/path (e.g. 127.0.0.1:11332 or unix:/run/avfleet/milter.sock)');
+    return { kind: 'unix', path };
+  }
+  try {
+    return { kind: 'tcp', ...parseHostPort(raw) };
+  } catch {
+    throw invalidSetting(raw, 'HOST:PORT or unix:/absolute/path (e.g. 127.0.0.1:11332 or unix:/run/avfleet/milter.sock)');
+  }
 }
 
 export function parseLogLevel(raw: RawSetting): LogLevel {

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { ConfigError } from '../errors';
 import { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES, deepFreeze } from './fleet-defaults';
-import type { FleetRole, FleetSettings, HostPort, StoreSettings } from './fleet-settings';
+import type { FleetRole, FleetSettings, HostPort, ListenAddress, StoreSettings } from './fleet-settings';
 import {
   parseActionThresholds,
   parseBooleanSetting,
@@ -10,6 +10,7 @@ import {
   parseStalledInterval,
   parseHostPort,
   parseIntInRange,
+  parseListenAddress,
   parseLogLevel,
   parseName,
   parsePath,
@@ -113,6 +114,12 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
     },
     stalledIntervalSec: take('stalled_interval', parseStalledInterval, D.stalledIntervalSec),
     lenient: take('lenient_config', parseBooleanSetting, D.lenient),
+    milter: {
+      listen: take<ListenAddress | null>('milter_listen', parseListenAddress, D.milter.listen),
+      deadlineSec: take('milter_deadline', (r) => parseDurationSetting(r, false), D.milter.deadlineSec),
+      addHeaders: take('milter_headers', parseBooleanSetting, D.milter.addHeaders),
+      maxConnections: take('milter_max_connections', parsePositiveInt, D.milter.maxConnections),
+    },
   };
 
   if (problems.length === 1) throw problems[0];
