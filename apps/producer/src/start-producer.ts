@@ -4,6 +4,7 @@ import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import { DECODED_FACTS_MEMO, createFleetMetrics, listenOn, openIntake, thresholdsForReply, type Logger } from '@avfleet/core';
 import { buildServer } from './frontends/http/build-server';
 import type { HttpDeps } from './frontends/http/http-deps';
+import { startMilterServer, type RunningMilter } from './frontends/milter/milter-server';
 
 export interface StartProducerOptions {
   readonly settings: FleetSettings;
@@ -19,7 +20,7 @@ export interface RunningProducer {
   close(): Promise<void>;
 }
 
-/** Composition root of a producer: core's intake (Redis, store, queues) → the HTTP front end. */
+/** Composition root of a producer: core's intake (Redis, store, queues) → the HTTP front end, and the milter when --milter-listen is set. */
 export async function startProducer(opts: StartProducerOptions): Promise<RunningProducer> {
   const { settings, config, logger } = opts;
   const registry = opts.registry ?? new Registry();
@@ -35,9 +36,16 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   const replyThresholds = thresholdsForReply(settings.actions);
   const server = buildServer(deps, { serveMetrics: sameListener, thresholds: replyThresholds });
   const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, serveApi: false, thresholds: replyThresholds });
+  let milter: RunningMilter | null = null;
   try {
     await listenOn(server, settings.listen.host, settings.listen.port, '--listen / --metrics-listen');
     if (opsServer) await listenOn(opsServer, settings.metricsListen.host, settings.metricsListen.port, '--listen / --metrics-listen');
+    if (settings.milter.listen) {
+      milter = await startMilterServer({
+        listen: settings.milter.listen, maxConnections: settings.milter.maxConnections, deadlineSec: settings.milter.deadlineSec,
+        addHeaders: settings.milter.addHeaders, maxMessageBytes: settings.maxMessageBytes, submitter: intake.submitter, logger,
+      });
+    }
   } catch (err) {
     // Nothing may keep the process alive after a failed start (the CLI reports the error and exits).
     await Promise.all([server, ...(opsServer ? [opsServer] : [])].filter((s) => s.listening).map(closeGracefully));
@@ -52,7 +60,8 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
     async close() {
       // No new connections; requests in flight are answered; keep-alive connections that
       // fall idle meanwhile are closed at once instead of after their keep-alive timeout.
-      await Promise.all([server, ...(opsServer ? [opsServer] : [])].map(closeGracefully));
+      // Milter connections: verdicts in flight are written, idle connections closed.
+      await Promise.all([...[server, ...(opsServer ? [opsServer] : [])].map(closeGracefully), ...(milter ? [milter.close()] : [])]);
       await intake.close();
     },
   };
