@@ -1,0 +1,175 @@
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { requireExecutable } from './daemon-process';
+import { repoTmpPath } from './repo-root';
+
+const run = promisify(execFile);
+
+/** One SMTP listener of the private Postfix and the milter its smtpd asks. */
+export interface SmtpListener {
+  readonly port: number;
+  /** Postfix's smtpd_milters value for this listener, e.g. `inet:127.0.0.1:11332`. */
+  readonly milter: string;
+}
+
+export interface PrivatePostfix {
+  readonly dir: string;
+  /** The last lines of Postfix's own log (maillog_file), for failure messages. */
+  logTail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `postfix -c DIR` refuses a directory that the default /etc/postfix/main.cf does not list
+ * in alternate_config_directories (docs/testing.md): add DIR there, creating the file on a
+ * machine where the package was installed with "No configuration".
+ */
+function allowConfigDirectory(dir: string): void {
+  const main = '/etc/postfix/main.cf';
+  const text = existsSync(main) ? readFileSync(main, 'utf8') : '';
+  const line = /^alternate_config_directories\s*=(.*)$/m.exec(text);
+  const listed = line ? (line[1] ?? '').split(/[\s,]+/).filter((d) => d !== '') : [];
+  if (listed.includes(dir)) return;
+  const next = `alternate_config_directories = ${[...listed, dir].join(' ')}`;
+  writeFileSync(main, line ? text.replace(line[0], next) : `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${next}\n`);
+}
+
+/** Debian's master.cf.dist with every service out of chroot and one smtpd per listener, each with its own smtpd_milters. */
+function masterCf(listeners: readonly SmtpListener[]): string {
+  const dist = readFileSync('/usr/share/postfix/master.cf.dist', 'utf8');
+  const out: string[] = [];
+  for (const line of dist.split('\n')) {
+    const f = line.split(/\s+/);
+    if (line.startsWith('#') || /^\s/.test(line) || f.length < 8) {
+      out.push(line);
+      continue;
+    }
+    if (f[0] === 'smtp' && f[1] === 'inet') continue;
+    f[4] = 'n';
+    out.push(f.join('  '));
+  }
+  for (const l of listeners) out.push(`127.0.0.1:${l.port}  inet  n  -  n  -  -  smtpd`, `  -o smtpd_milters=${l.milter}`);
+  return `${out.join('\n')}\n`;
+}
+
+function waitForBanner(port: number, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  const attempt = (resolve: () => void, reject: (e: Error) => void): void => {
+    const s = createConnection(port, '127.0.0.1');
+    s.once('data', (d) => {
+      s.destroy();
+      if (d.toString().startsWith('220')) resolve();
+      else reject(new Error(`Postfix on ${port} greeted with ${d.toString().trim()}`));
+    });
+    s.once('error', () => {
+      s.destroy();
+      if (Date.now() > end) reject(new Error(`AVF_ERR_TEST_POSTFIX: nothing answers on 127.0.0.1:${port} after ${timeoutMs} ms`));
+      else setTimeout(() => attempt(resolve, reject), 100);
+    });
+  };
+  return new Promise(attempt);
+}
+
+/**
+ * A private Postfix (docs/testing.md "Postfix"): its own main.cf, master.cf, queue and log
+ * under `<repo>/.tmp/postfix-<name>`, SMTP on the given loopback ports, accepted mail
+ * discarded, `milter_protocol = 6`. Needs root (Postfix's daemons switch to the `postfix`
+ * user) and the Debian package `postfix`.
+ */
+export async function startPrivatePostfix(opts: {
+  readonly name: string;
+  readonly listeners: readonly SmtpListener[];
+  /** What smtpd does when the milter cannot be reached. */
+  readonly defaultAction: 'tempfail' | 'accept';
+  readonly contentTimeoutSec: number;
+}): Promise<PrivatePostfix> {
+  const postfix = requireExecutable('postfix', 'postfix');
+  if (process.getuid?.() !== 0) {
+    throw new Error('AVF_ERR_TEST_POSTFIX: a private Postfix needs root (its daemons switch to the postfix user); run the integration tests as root, as CI does');
+  }
+  const dir = repoTmpPath(`postfix-${opts.name}`);
+  await run(postfix, ['-c', dir, 'stop']).catch(() => undefined); // a run killed before its teardown
+  rmSync(dir, { recursive: true, force: true });
+  for (const sub of ['queue', 'data']) {
+    mkdirSync(join(dir, sub), { recursive: true });
+  }
+  const { stdout: uid } = await run('id', ['-u', 'postfix']);
+  for (const sub of ['queue', 'data']) chownSync(join(dir, sub), Number(uid.trim()), 0);
+  allowConfigDirectory(dir);
+  writeFileSync(
+    join(dir, 'main.cf'),
+    [
+      'compatibility_level = 3.6',
+      `queue_directory = ${dir}/queue`,
+      `data_directory = ${dir}/data`,
+      `maillog_file_prefixes = ${dir}`,
+      `maillog_file = ${dir}/maillog`,
+      'inet_interfaces = 127.0.0.1',
+      'inet_protocols = ipv4',
+      'mynetworks = 127.0.0.0/8',
+      'myhostname = avfleet-test.localdomain',
+      'mydestination =',
+      'local_recipient_maps =',
+      'default_transport = discard',
+      'local_transport = discard',
+      'smtpd_relay_restrictions = permit_mynetworks, reject',
+      'milter_protocol = 6',
+      `milter_default_action = ${opts.defaultAction}`,
+      `milter_content_timeout = ${opts.contentTimeoutSec}s`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(join(dir, 'master.cf'), masterCf(opts.listeners));
+  const logTail = (lines = 30): string => {
+    try {
+      return readFileSync(join(dir, 'maillog'), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no maillog)';
+    }
+  };
+  try {
+    await run(postfix, ['-c', dir, 'start']);
+    await Promise.all(opts.listeners.map((l) => waitForBanner(l.port, 15_000)));
+  } catch (err) {
+    await run(postfix, ['-c', dir, 'stop']).catch(() => undefined);
+    throw new Error(`AVF_ERR_TEST_POSTFIX: the private Postfix in ${dir} did not start: ${(err as Error).message}\n${logTail()}`);
+  }
+  return {
+    dir,
+    logTail,
+    async stop() {
+      await run(postfix, ['-c', dir, 'stop']).catch(() => undefined);
+    },
+  };
+}
+
+/** What swaks saw: the reply to the end of DATA (or to the first command the server refused). */
+export interface SwaksOutcome {
+  /** The last server reply line of the transaction, e.g. `550 5.7.1 clamav: virus found: …`. */
+  readonly reply: string;
+  readonly transcript: string;
+}
+
+/** Sends `raw` through SMTP with Debian's swaks and returns the reply to the end of DATA. */
+export async function sendWithSwaks(port: number, raw: Buffer, from = 'a@example.org', to = 'b@example.net'): Promise<SwaksOutcome> {
+  const swaks = requireExecutable('swaks', 'swaks');
+  const file = repoTmpPath(`swaks-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.eml`);
+  mkdirSync(repoTmpPath(), { recursive: true });
+  writeFileSync(file, raw);
+  try {
+    const { stdout } = await run(swaks, ['--server', `127.0.0.1:${port}`, '--from', from, '--to', to, '--data', `@${file}`, '--timeout', '120'], { maxBuffer: 16 * 1024 * 1024 }).catch(
+      (err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }),
+    );
+    // The reply to the end of DATA follows the ` -> .` line; a refusal before DATA is the first `<**` line.
+    const lines = stdout.split('\n');
+    const dot = lines.findIndex((l) => /^ -> \.$/.test(l.trimEnd()));
+    const after = dot >= 0 ? lines.slice(dot + 1) : lines;
+    const reply = after.find((l) => /^<(-|\*\*) +\d{3} /.test(l)) ?? lines.find((l) => l.startsWith('<** ')) ?? '';
+    return { reply: reply.replace(/^<(-|\*\*) +/, '').trim(), transcript: stdout };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}

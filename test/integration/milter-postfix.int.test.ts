@@ -1,0 +1,128 @@
+import { EICAR_TEST_STRING } from '@avfleet/core';
+import { freePort } from '../helpers/fleet-processes';
+import { startFleetUnderTest, type FleetUnderTest } from '../helpers/fleet-under-test';
+import { sendWithSwaks, startPrivatePostfix, type PrivatePostfix } from '../helpers/start-postfix';
+
+/**
+ * The mail path for real (issue 15, Deliver 3 and 5): Debian's Postfix with
+ * `smtpd_milters = inet:127.0.0.1:<avfleet's milter port>`, `milter_protocol = 6`, driven
+ * by Debian's swaks. One private Postfix, three SMTP listeners, each with its own milter:
+ * a fleet whose clamav rule scans with the test clamd; a fleet whose only rule's scanner is
+ * down, with `fail_action = "soft reject"`; and a port where no milter listens
+ * (`milter_default_action = tempfail`).
+ */
+
+jest.setTimeout(120_000);
+
+const EICAR_NAME = 'Eicar-Test-Signature.UNOFFICIAL';
+
+const clamavRule = `
+clamav {
+  scan_mime_parts = true;
+  scan_text_mime = false;
+  scan_image_mime = false;
+  symbol = "CLAM_VIRUS";
+  symbol_fail = "CLAM_VIRUS_FAIL";
+  type = "clamav";
+  action = "reject";
+  message = '\${SCANNER}: virus found: "\${VIRUS}"';
+  servers = "\${CLAMD}";
+  timeout = 10;
+  prefix = "\${PREFIX}clamav_";
+}`;
+
+const downRule = (server: string): string => `
+down {
+  type = "clamav";
+  scan_mime_parts = false;
+  symbol = "DOWN_VIRUS";
+  symbol_fail = "DOWN_FAIL";
+  servers = "${server}";
+  timeout = 1;
+  retransmits = 1;
+  fail_action = "soft reject";
+  prefix = "\${PREFIX}down_";
+}`;
+
+function message(tag: string, attachment: Buffer | null): Buffer {
+  const boundary = `b-${tag}`;
+  const lines = [
+    'From: Sender <a@example.org>',
+    'To: b@example.net',
+    `Subject: milter ${tag}`,
+    `Message-ID: <${tag}.${Date.now()}@avfleet.test>`,
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=us-ascii',
+    '',
+    `Hello, this is ${tag}.`,
+    '',
+  ];
+  if (attachment) {
+    lines.push(`--${boundary}`, 'Content-Type: application/octet-stream; name="file.bin"', 'Content-Disposition: attachment; filename="file.bin"', 'Content-Transfer-Encoding: base64', '', attachment.toString('base64'), '');
+  }
+  lines.push(`--${boundary}--`, '');
+  return Buffer.from(lines.join('\r\n'), 'latin1');
+}
+
+let clean: FleetUnderTest | undefined;
+let softReject: FleetUnderTest | undefined;
+let postfix: PrivatePostfix | undefined;
+const ports = { clean: 0, softReject: 0, noMilter: 0 };
+
+beforeAll(async () => {
+  const [cleanMilter, softMilter, deadMilter, deadScanner] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  [ports.clean, ports.softReject, ports.noMilter] = await Promise.all([freePort(), freePort(), freePort()]);
+  clean = await startFleetUnderTest({ testFile: 'milter-postfix-clamav', conf: clamavRule, env: { AVFLEET_MILTER_LISTEN: `127.0.0.1:${cleanMilter}` } });
+  softReject = await startFleetUnderTest({ testFile: 'milter-postfix-down', conf: downRule(`127.0.0.1:${deadScanner}`), env: { AVFLEET_MILTER_LISTEN: `127.0.0.1:${softMilter}` } });
+  postfix = await startPrivatePostfix({
+    name: 'milter',
+    defaultAction: 'tempfail',
+    contentTimeoutSec: 300,
+    listeners: [
+      { port: ports.clean, milter: `inet:127.0.0.1:${cleanMilter}` },
+      { port: ports.softReject, milter: `inet:127.0.0.1:${softMilter}` },
+      { port: ports.noMilter, milter: `inet:127.0.0.1:${deadMilter}` },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await postfix?.stop();
+  await clean?.close();
+  await softReject?.close();
+});
+
+const explain = (transcript: string): string => `swaks:\n${transcript}\nPostfix:\n${postfix?.logTail() ?? ''}`;
+
+describe('Postfix → avfleet milter', () => {
+  it('rejects a message carrying EICAR with 550 5.7.1 and the rule message naming the virus', async () => {
+    const { reply, transcript } = await sendWithSwaks(ports.clean, message('eicar', Buffer.from(EICAR_TEST_STRING, 'latin1')));
+    expect({ reply, log: reply.startsWith('550') ? '' : explain(transcript) }).toEqual({ reply: `550 5.7.1 clamav: virus found: "${EICAR_NAME}"`, log: '' });
+  });
+
+  it('accepts a clean message with 250', async () => {
+    const { reply, transcript } = await sendWithSwaks(ports.clean, message('clean', Buffer.from('just some bytes\n')));
+    expect({ code: reply.slice(0, 3), log: reply.startsWith('250') ? '' : explain(transcript) }).toEqual({ code: '250', log: '' });
+    expect(reply).toMatch(/^250 2\.0\.0 Ok: queued as \w+/);
+  });
+
+  it('several messages on one SMTP session (and so one milter connection): each gets its own answer', async () => {
+    for (const [tag, att, code] of [['a', null, '250'], ['b', Buffer.from(EICAR_TEST_STRING, 'latin1'), '550'], ['c', null, '250']] as const) {
+      const { reply, transcript } = await sendWithSwaks(ports.clean, message(`seq-${tag}`, att));
+      expect({ tag, code: reply.slice(0, 3), log: reply.startsWith(code) ? '' : explain(transcript) }).toEqual({ tag, code, log: '' });
+    }
+  });
+
+  it('defers with 451 4.7.1 when the only rule cannot reach its scanner and has fail_action = "soft reject"', async () => {
+    const { reply, transcript } = await sendWithSwaks(ports.softReject, message('down', null));
+    expect({ code: reply.slice(0, 9), log: reply.startsWith('451 4.7.1') ? '' : explain(transcript) }).toEqual({ code: '451 4.7.1', log: '' });
+  });
+
+  it("defers by Postfix's milter_default_action (tempfail → 451) when avfleet's milter does not answer", async () => {
+    const { reply, transcript } = await sendWithSwaks(ports.noMilter, message('nomilter', null));
+    expect({ reply, log: reply.startsWith('451') ? '' : explain(transcript) }).toEqual({ reply: '451 4.7.1 Service unavailable - try again later', log: '' });
+  });
+});
