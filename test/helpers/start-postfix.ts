@@ -74,8 +74,8 @@ function waitForBanner(port: number, timeoutMs: number): Promise<void> {
 }
 
 /**
- * A private Postfix (docs/testing.md "Postfix"): its own main.cf, master.cf, queue and log
- * under `<repo>/.tmp/postfix-<name>`, SMTP on the given loopback ports, accepted mail
+ * A private Postfix (docs/testing.md "Postfix"): its own main.cf and master.cf (`etc/`), queue
+ * and log under `<repo>/.tmp/postfix-<name>`, SMTP on the given loopback ports, accepted mail
  * discarded, `milter_protocol = 6`. Needs root (Postfix's daemons switch to the `postfix`
  * user) and the Debian package `postfix`.
  */
@@ -91,16 +91,19 @@ export async function startPrivatePostfix(opts: {
     throw new Error('AVF_ERR_TEST_POSTFIX: a private Postfix needs root (its daemons switch to the postfix user); run the integration tests as root, as CI does');
   }
   const dir = repoTmpPath(`postfix-${opts.name}`);
-  await run(postfix, ['-c', dir, 'stop']).catch(() => undefined); // a run killed before its teardown
+  await run(postfix, ['-c', join(dir, 'etc'), 'stop']).catch(() => undefined); // a run killed before its teardown
   rmSync(dir, { recursive: true, force: true });
-  for (const sub of ['queue', 'data']) {
+  // Configuration apart from the queue: postfix-script checks that everything under the configuration directory is root's.
+  const etc = join(dir, 'etc');
+  for (const sub of ['etc', 'queue', 'data']) {
     mkdirSync(join(dir, sub), { recursive: true });
   }
+  // The queue directory stays root's (postfix-script makes its subdirectories); the data directory is postfix's.
   const { stdout: uid } = await run('id', ['-u', 'postfix']);
-  for (const sub of ['queue', 'data']) chownSync(join(dir, sub), Number(uid.trim()), 0);
-  allowConfigDirectory(dir);
+  chownSync(join(dir, 'data'), Number(uid.trim()), 0);
+  allowConfigDirectory(etc);
   writeFileSync(
-    join(dir, 'main.cf'),
+    join(etc, 'main.cf'),
     [
       'compatibility_level = 3.6',
       `queue_directory = ${dir}/queue`,
@@ -119,10 +122,13 @@ export async function startPrivatePostfix(opts: {
       'milter_protocol = 6',
       `milter_default_action = ${opts.defaultAction}`,
       `milter_content_timeout = ${opts.contentTimeoutSec}s`,
+      // Headers a milter adds are logged (`QUEUEID: milter-header-warning: header X-…: … from …`), so a test can see them.
+      `milter_header_checks = regexp:${etc}/milter_header_checks`,
       '',
     ].join('\n'),
   );
-  writeFileSync(join(dir, 'master.cf'), masterCf(opts.listeners));
+  writeFileSync(join(etc, 'master.cf'), masterCf(opts.listeners));
+  writeFileSync(join(etc, 'milter_header_checks'), '/^X-/ WARN added by a milter\n');
   const logTail = (lines = 30): string => {
     try {
       return readFileSync(join(dir, 'maillog'), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -131,17 +137,17 @@ export async function startPrivatePostfix(opts: {
     }
   };
   try {
-    await run(postfix, ['-c', dir, 'start']);
+    await run(postfix, ['-c', etc, 'start']);
     await Promise.all(opts.listeners.map((l) => waitForBanner(l.port, 15_000)));
   } catch (err) {
-    await run(postfix, ['-c', dir, 'stop']).catch(() => undefined);
+    await run(postfix, ['-c', etc, 'stop']).catch(() => undefined);
     throw new Error(`AVF_ERR_TEST_POSTFIX: the private Postfix in ${dir} did not start: ${(err as Error).message}\n${logTail()}`);
   }
   return {
     dir,
     logTail,
     async stop() {
-      await run(postfix, ['-c', dir, 'stop']).catch(() => undefined);
+      await run(postfix, ['-c', etc, 'stop']).catch(() => undefined);
     },
   };
 }
@@ -163,12 +169,33 @@ export async function sendWithSwaks(port: number, raw: Buffer, from = 'a@example
     const { stdout } = await run(swaks, ['--server', `127.0.0.1:${port}`, '--from', from, '--to', to, '--data', `@${file}`, '--timeout', '120'], { maxBuffer: 16 * 1024 * 1024 }).catch(
       (err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }),
     );
-    // The reply to the end of DATA follows the ` -> .` line; a refusal before DATA is the first `<**` line.
+    // The reply to the end of DATA follows the ` -> .` line; without one, the server refused an earlier command (`<**`).
     const lines = stdout.split('\n');
     const dot = lines.findIndex((l) => /^ -> \.$/.test(l.trimEnd()));
-    const after = dot >= 0 ? lines.slice(dot + 1) : lines;
-    const reply = after.find((l) => /^<(-|\*\*) +\d{3} /.test(l)) ?? lines.find((l) => l.startsWith('<** ')) ?? '';
+    const reply = (dot >= 0 ? lines.slice(dot + 1).find((l) => /^<(-|\*\*) +\d{3} /.test(l)) : lines.find((l) => l.startsWith('<** '))) ?? '';
     return { reply: reply.replace(/^<(-|\*\*) +/, '').trim(), transcript: stdout };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/**
+ * Sends the file `raw` `count` times over ONE SMTP session with Postfix's own smtp-source
+ * (`-d`: the next message over the same connection), so Postfix's smtpd passes them all over
+ * one milter connection. Returns smtp-source's output (it reports non-2xx replies).
+ */
+export async function sendManyInOneSession(port: number, raw: Buffer, count: number): Promise<{ ok: boolean; output: string }> {
+  const smtpSource = requireExecutable('smtp-source', 'postfix');
+  const file = repoTmpPath(`smtp-source-${process.pid}-${Date.now()}.eml`);
+  mkdirSync(repoTmpPath(), { recursive: true });
+  // smtp-source appends CRLF to each line itself.
+  writeFileSync(file, raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+  try {
+    const { stdout, stderr } = await run(smtpSource, ['-d', '-m', String(count), '-F', file, '-f', 'a@example.org', '-t', 'b@example.net', `127.0.0.1:${port}`]);
+    return { ok: true, output: `${stdout}${stderr}` };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}${e.message}` };
   } finally {
     rmSync(file, { force: true });
   }

@@ -1,7 +1,7 @@
 import { EICAR_TEST_STRING } from '@avfleet/core';
 import { freePort } from '../helpers/fleet-processes';
 import { startFleetUnderTest, type FleetUnderTest } from '../helpers/fleet-under-test';
-import { sendWithSwaks, startPrivatePostfix, type PrivatePostfix } from '../helpers/start-postfix';
+import { sendManyInOneSession, sendWithSwaks, startPrivatePostfix, type PrivatePostfix } from '../helpers/start-postfix';
 
 /**
  * The mail path for real (issue 15, Deliver 3 and 5): Debian's Postfix with
@@ -107,13 +107,28 @@ describe('Postfix → avfleet milter', () => {
     const { reply, transcript } = await sendWithSwaks(ports.clean, message('clean', Buffer.from('just some bytes\n')));
     expect({ code: reply.slice(0, 3), log: reply.startsWith('250') ? '' : explain(transcript) }).toEqual({ code: '250', log: '' });
     expect(reply).toMatch(/^250 2\.0\.0 Ok: queued as \w+/);
+    // The milter's header, exactly as written (one space after the colon: SMFIP_HDR_LEADSPC).
+    const queueId = /queued as (\w+)/.exec(reply)?.[1];
+    expect(postfix!.logTail(100000)).toMatch(new RegExp(`${queueId}: milter-header-warning: header X-Virus-Scanned: avfleet from localhost`));
   });
 
-  it('several messages on one SMTP session (and so one milter connection): each gets its own answer', async () => {
+  it('messages one after another, clean and infected, each get their own answer', async () => {
     for (const [tag, att, code] of [['a', null, '250'], ['b', Buffer.from(EICAR_TEST_STRING, 'latin1'), '550'], ['c', null, '250']] as const) {
       const { reply, transcript } = await sendWithSwaks(ports.clean, message(`seq-${tag}`, att));
       expect({ tag, code: reply.slice(0, 3), log: reply.startsWith(code) ? '' : explain(transcript) }).toEqual({ tag, code, log: '' });
     }
+  });
+
+  it('several messages in one SMTP session, so over one milter connection, are each scanned and get the headers', async () => {
+    const before = postfix!.logTail(100000).split('\n').length;
+    const run = await sendManyInOneSession(ports.clean, message('many-clean', Buffer.from('other bytes\n')), 4);
+    // Postfix logs a session's commands when it ends.
+    await new Promise((r) => setTimeout(r, 500));
+    const log = postfix!.logTail(100000).split('\n').slice(before);
+    const scanned = new Set(log.filter((l) => / header X-Virus-Scanned: avfleet from /.test(l)).map((l) => /: ([0-9A-F]+): milter-header-warning: /.exec(l)?.[1]));
+    const sessions = log.filter((l) => /smtpd\[\d+\]: disconnect from/.test(l)).map((l) => / data=\S+/.exec(l)?.[0]);
+    const why = scanned.size === 4 ? '' : `smtp-source: ${run.output}\nPostfix:\n${log.join('\n')}`;
+    expect({ ok: run.ok, sessions, scanned: scanned.size, why }).toEqual({ ok: true, sessions: [' data=4'], scanned: 4, why: '' });
   });
 
   it('defers with 451 4.7.1 when the only rule cannot reach its scanner and has fail_action = "soft reject"', async () => {
