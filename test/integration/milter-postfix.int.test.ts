@@ -2,14 +2,16 @@ import { EICAR_TEST_STRING } from '@avfleet/core';
 import { freePort } from '../helpers/fleet-processes';
 import { startFleetUnderTest, type FleetUnderTest } from '../helpers/fleet-under-test';
 import { sendManyInOneSession, sendWithSwaks, startPrivatePostfix, type PrivatePostfix } from '../helpers/start-postfix';
+import { startSlowClamd, type SlowClamd } from '../simulators/slow-clamd';
 
 /**
  * The mail path for real (issue 15, Deliver 3 and 5): Debian's Postfix with
  * `smtpd_milters = inet:127.0.0.1:<avfleet's milter port>`, `milter_protocol = 6`, driven
  * by Debian's swaks. One private Postfix, three SMTP listeners, each with its own milter:
  * a fleet whose clamav rule scans with the test clamd; a fleet whose only rule's scanner is
- * down, with `fail_action = "soft reject"`; and a port where no milter listens
- * (`milter_default_action = tempfail`).
+ * down, with `fail_action = "soft reject"`; a fleet with the clamav rule and a rule whose
+ * scanner answers only after 8 s, with `AVFLEET_MILTER_DEADLINE` = 2 s; and a port where no
+ * milter listens (`milter_default_action = tempfail`).
  */
 
 jest.setTimeout(120_000);
@@ -44,6 +46,21 @@ down {
   prefix = "\${PREFIX}down_";
 }`;
 
+/** A scanner slower than the milter deadline. */
+const SLOW_SCANNER_MS = 8_000;
+const MILTER_DEADLINE_SEC = 2;
+
+const slowRule = (server: string): string => `
+slow {
+  type = "clamav";
+  scan_mime_parts = false;
+  symbol = "SLOW_VIRUS";
+  symbol_fail = "SLOW_FAIL";
+  servers = "${server}";
+  timeout = 30;
+  prefix = "\${PREFIX}slow_";
+}`;
+
 function message(tag: string, attachment: Buffer | null): Buffer {
   const boundary = `b-${tag}`;
   const lines = [
@@ -69,14 +86,21 @@ function message(tag: string, attachment: Buffer | null): Buffer {
 
 let clean: FleetUnderTest | undefined;
 let softReject: FleetUnderTest | undefined;
+let slow: FleetUnderTest | undefined;
+let slowScanner: SlowClamd | undefined;
 let postfix: PrivatePostfix | undefined;
-const ports = { clean: 0, softReject: 0, noMilter: 0 };
+const ports = { clean: 0, softReject: 0, slow: 0, noMilter: 0 };
 
 beforeAll(async () => {
-  const [cleanMilter, softMilter, deadMilter, deadScanner] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  [ports.clean, ports.softReject, ports.noMilter] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [cleanMilter, softMilter, slowMilter, deadMilter, deadScanner] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  [ports.clean, ports.softReject, ports.slow, ports.noMilter] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  slowScanner = await startSlowClamd({ delayMs: SLOW_SCANNER_MS });
   clean = await startFleetUnderTest({ testFile: 'milter-postfix-clamav', conf: clamavRule, env: { AVFLEET_MILTER_LISTEN: `127.0.0.1:${cleanMilter}` } });
   softReject = await startFleetUnderTest({ testFile: 'milter-postfix-down', conf: downRule(`127.0.0.1:${deadScanner}`), env: { AVFLEET_MILTER_LISTEN: `127.0.0.1:${softMilter}` } });
+  slow = await startFleetUnderTest({
+    testFile: 'milter-postfix-slow', conf: clamavRule + slowRule(`127.0.0.1:${slowScanner.port}`),
+    env: { AVFLEET_MILTER_LISTEN: `127.0.0.1:${slowMilter}`, AVFLEET_MILTER_DEADLINE: String(MILTER_DEADLINE_SEC) },
+  });
   postfix = await startPrivatePostfix({
     name: 'milter',
     defaultAction: 'tempfail',
@@ -84,6 +108,7 @@ beforeAll(async () => {
     listeners: [
       { port: ports.clean, milter: `inet:127.0.0.1:${cleanMilter}` },
       { port: ports.softReject, milter: `inet:127.0.0.1:${softMilter}` },
+      { port: ports.slow, milter: `inet:127.0.0.1:${slowMilter}` },
       { port: ports.noMilter, milter: `inet:127.0.0.1:${deadMilter}` },
     ],
   });
@@ -93,6 +118,8 @@ afterAll(async () => {
   await postfix?.stop();
   await clean?.close();
   await softReject?.close();
+  await slow?.close();
+  await slowScanner?.close();
 });
 
 const explain = (transcript: string): string => `swaks:\n${transcript}\nPostfix:\n${postfix?.logTail() ?? ''}`;
@@ -134,6 +161,15 @@ describe('Postfix → avfleet milter', () => {
   it('defers with 451 4.7.1 when the only rule cannot reach its scanner and has fail_action = "soft reject"', async () => {
     const { reply, transcript } = await sendWithSwaks(ports.softReject, message('down', null));
     expect({ code: reply.slice(0, 9), log: reply.startsWith('451 4.7.1') ? '' : explain(transcript) }).toEqual({ code: '451 4.7.1', log: '' });
+  });
+
+  it('answers by AVFLEET_MILTER_DEADLINE with what it has when a scanner is slower: the fast rule rejects EICAR', async () => {
+    const started = Date.now();
+    const { reply, transcript } = await sendWithSwaks(ports.slow, message('slow', Buffer.from(EICAR_TEST_STRING, 'latin1')));
+    const ms = Date.now() - started;
+    expect({ reply, log: reply.startsWith('550') ? '' : explain(transcript) }).toEqual({ reply: `550 5.7.1 clamav: virus found: "${EICAR_NAME}"`, log: '' });
+    // The slow scanner would take 8 s; the answer comes by the deadline (limit 2× + 1 s, docs/testing.md).
+    expect(ms).toBeLessThan(2 * MILTER_DEADLINE_SEC * 1000 + 1000);
   });
 
   it("defers by Postfix's milter_default_action (tempfail → 451) when avfleet's milter does not answer", async () => {

@@ -1,23 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { NOOP_LOGGER } from '@avfleet/core';
+import { seededRandom as prng } from '../../../../../test/helpers/mutate-message';
 import { decodeCommand } from './decode-command';
 import { FakeSubmitter, done, resultOf } from './fake-submitter';
 import { MilterError } from './milter-error';
 import { startMilterServer, type RunningMilter } from './milter-server';
 import { PacketReader } from './packet-reader';
 import { MtaClient, mta, nulParts } from './test-mta';
-
-/** A deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALID = [
   mta.optneg(), mta.macro('C', { j: 'x' }), mta.connect('h', '4', 1, '192.0.2.1'), mta.helo('h'), mta.mail('<a@x>'), mta.rcpt('<b@y>'),
