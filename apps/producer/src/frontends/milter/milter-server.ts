@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { ListenAddress } from '@avfleet/config';
 import { MilterError } from './milter-error';
@@ -69,9 +69,11 @@ export async function startMilterServer(opts: MilterServerOptions): Promise<Runn
   const ownsSocketFile = opts.listen.kind === 'unix' && !cluster.isWorker;
   if (opts.listen.kind === 'unix' && ownsSocketFile) await removeStaleSocket(opts.listen.path);
   await listen(server, opts.listen);
+  // The MTA connects as its own user (Postfix: `postfix`): let it write to the socket; restrict access with the folder's permissions.
+  if (opts.listen.kind === 'unix' && ownsSocketFile) chmodSync(opts.listen.path, 0o666);
   const bound = server.address();
   const port = typeof bound === 'object' && bound !== null ? bound.port : null;
-  const endpoint = opts.listen.kind === 'unix' ? `unix:${opts.listen.path}` : `inet:${opts.listen.host}:${port}`;
+  const endpoint = opts.listen.kind === 'unix' ? `unix:${opts.listen.path}` : opts.listen.host.includes(':') ? `inet6:[${opts.listen.host}]:${port}` : `inet:${opts.listen.host}:${port}`;
   opts.logger.info({ milter: endpoint, maxConnections: opts.maxConnections, deadlineSec: opts.deadlineSec }, 'milter listening');
 
   return {
