@@ -65,6 +65,8 @@ export class MilterSession {
   ) {
     this.reader = new PacketReader(deps.maxPacketBytes ?? MAX_PACKET_BYTES);
     this.log = deps.logger.child({ milterPeer: socket.remoteAddress ?? 'unix' });
+    // Replies are small and the MTA waits for each: send them at once (no Nagle delay).
+    socket.setNoDelay(true);
     socket.setTimeout(deps.idleTimeoutMs ?? IDLE_TIMEOUT_MS, () => {
       if (!this.awaitingVerdict) this.drop('idle timeout');
     });
@@ -247,16 +249,19 @@ export class MilterSession {
     }
   }
 
+  /** The end-of-message answer in one write: header packets then the final reply (no small write waits for an ACK). */
   private writeEndOfMessage(reply: EndOfMessageReply): void {
     if (reply.kind === 'reply') {
       this.write(replyCodeReply(reply.smtp));
       return;
     }
+    const packets: Buffer[] = [];
     if ((this.negotiated.actions & SMFIF_ADDHDRS) !== 0) {
       const lead = (this.negotiated.protocol & SMFIP.HDR_LEADSPC) !== 0 ? ' ' : '';
-      for (const h of reply.headers) this.write(addHeaderReply(h.name, `${lead}${h.value}`));
+      for (const h of reply.headers) packets.push(addHeaderReply(h.name, `${lead}${h.value}`));
     }
-    this.write(continueReply());
+    packets.push(continueReply());
+    this.write(Buffer.concat(packets));
   }
 
   private write(packet: Buffer): void {
