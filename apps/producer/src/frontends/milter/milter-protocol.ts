@@ -63,16 +63,3 @@ export const SMFIP = {
   NR_BODY: 0x80000,
   HDR_LEADSPC: 0x100000,
 } as const;
-
-/** The no-reply flag of each command that may have one; the others always get a reply or never do. */
-export const NO_REPLY_FLAG: Readonly<Partial<Record<string, number>>> = {
-  [SMFIC.CONNECT]: SMFIP.NR_CONN,
-  [SMFIC.HELO]: SMFIP.NR_HELO,
-  [SMFIC.MAIL]: SMFIP.NR_MAIL,
-  [SMFIC.RCPT]: SMFIP.NR_RCPT,
-  [SMFIC.DATA]: SMFIP.NR_DATA,
-  [SMFIC.UNKNOWN]: SMFIP.NR_UNKN,
-  [SMFIC.HEADER]: SMFIP.NR_HDR,
-  [SMFIC.EOH]: SMFIP.NR_EOH,
-  [SMFIC.BODY]: SMFIP.NR_BODY,
-};

@@ -6,7 +6,7 @@ import { clientHostname, clientIp, envelopeAddress, metaOf, queueIdOf, type Enve
 import { MessageBuilder } from './message-builder';
 import { MilterError } from './milter-error';
 import { IDLE_TIMEOUT_MS, MAX_PACKET_BYTES, MAX_RECIPIENTS, PACKET_TIMEOUT_MS } from './milter-limits';
-import { MILTER_VERSION, NO_REPLY_FLAG, SMFIC, SMFIF_ADDHDRS, SMFIP } from './milter-protocol';
+import { MILTER_VERSION, SMFIF_ADDHDRS, SMFIP } from './milter-protocol';
 import { negotiate, type Negotiated } from './negotiate';
 import { PacketReader, type MilterPacket } from './packet-reader';
 import {
@@ -36,6 +36,12 @@ export interface MilterSessionDeps {
 
 /** Before SMFIC_OPTNEG: protocol 6, every event sent and every reply expected. */
 const UNNEGOTIATED: Negotiated = { version: MILTER_VERSION, actions: SMFIF_ADDHDRS, protocol: 0 };
+
+/** The SMFIP_NR_* flag of each event that may go unanswered (Postfix src/milter/milter8.c, skip_reply). */
+const NO_REPLY_FLAG: Readonly<Partial<Record<MilterCommand['kind'], number>>> = {
+  connect: SMFIP.NR_CONN, helo: SMFIP.NR_HELO, mail: SMFIP.NR_MAIL, rcpt: SMFIP.NR_RCPT, data: SMFIP.NR_DATA,
+  unknown: SMFIP.NR_UNKN, header: SMFIP.NR_HDR, eoh: SMFIP.NR_EOH, body: SMFIP.NR_BODY,
+};
 
 const emptyEnvelope = (): Envelope => ({ ip: null, hostname: null, helo: null, from: null, rcpt: [], queueId: null });
 
@@ -191,15 +197,9 @@ export class MilterSession {
     this.continueUnlessNoReply(cmd.kind);
   }
 
-  private static readonly COMMAND_OF: Readonly<Partial<Record<MilterCommand['kind'], string>>> = {
-    connect: SMFIC.CONNECT, helo: SMFIC.HELO, mail: SMFIC.MAIL, rcpt: SMFIC.RCPT, data: SMFIC.DATA,
-    header: SMFIC.HEADER, eoh: SMFIC.EOH, body: SMFIC.BODY, unknown: SMFIC.UNKNOWN,
-  };
-
   /** SMFIR_CONTINUE, unless the negotiated SMFIP_NR_* flag of this command says the MTA expects no reply. */
   private continueUnlessNoReply(kind: MilterCommand['kind']): void {
-    const command = MilterSession.COMMAND_OF[kind];
-    const flag = command === undefined ? undefined : NO_REPLY_FLAG[command];
+    const flag = NO_REPLY_FLAG[kind];
     if (flag !== undefined && (this.negotiated.protocol & flag) !== 0) return;
     this.write(continueReply());
   }
