@@ -1,3 +1,4 @@
+import { createConnection } from 'node:net';
 import { IntakeError, NOOP_LOGGER } from '@avfleet/core';
 import { FakeSubmitter, done, resultOf } from './fake-submitter';
 import { startMilterServer, type RunningMilter } from './milter-server';
@@ -194,6 +195,30 @@ describe('a milter session over a real socket', () => {
     expect(nulParts((await good.next(1))[0]!)[0]).toMatch(/^550 5\.7\.1 clamav: virus found/);
     good.close();
   });
+
+  it('closes a connection that sends events needing replies and never reads them, before the replies pile up', async () => {
+    await start();
+    const good = await MtaClient.open(server.port!);
+    await negotiated(good);
+    const deaf = createConnection(server.port!, '127.0.0.1');
+    await new Promise<void>((resolve) => deaf.once('connect', () => resolve()));
+    deaf.pause(); // never reads
+    let closed = false;
+    deaf.on('close', () => (closed = true));
+    deaf.on('error', () => undefined);
+    // No option negotiation: every HELO (7 bytes) gets SMFIR_CONTINUE (5 bytes). The kernel's socket
+    // buffers take the first megabytes of unread replies; then the milter's own buffer fills.
+    const burst = Buffer.concat(Array.from({ length: 10_000 }, () => mta.helo('x')));
+    for (let sent = 0; sent < 200 * 1024 * 1024 && !closed; sent += burst.length) {
+      if (!deaf.write(burst)) await new Promise<void>((resolve) => (deaf.once('drain', () => resolve()), deaf.once('close', () => resolve())));
+    }
+    const end = Date.now() + 10_000;
+    while (!closed && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(closed).toBe(true);
+    good.send(...message({ queueId: 'G', from: 'a@x', rcpt: ['b@y'], headers: [['Subject', ' s']], body: ['x\r\n'] }));
+    expect((await good.next(2)).map((p) => p.command)).toEqual(['h', 'c']);
+    good.close();
+  }, 60_000);
 
   it('closes an idle connection after the idle timeout, and connections past the limit at once', async () => {
     await start({ idleTimeoutMs: 300, maxConnections: 2 });

@@ -5,7 +5,7 @@ import { addHeaderReply, continueReply, optnegReply, replyCodeReply } from './en
 import { clientHostname, clientIp, envelopeAddress, metaOf, queueIdOf, type Envelope } from './envelope-meta';
 import { MessageBuilder } from './message-builder';
 import { MilterError } from './milter-error';
-import { IDLE_TIMEOUT_MS, MAX_PACKET_BYTES, MAX_RECIPIENTS, PACKET_TIMEOUT_MS } from './milter-limits';
+import { IDLE_TIMEOUT_MS, MAX_PACKET_BYTES, MAX_RECIPIENTS, MAX_UNREAD_REPLY_BYTES, PACKET_TIMEOUT_MS } from './milter-limits';
 import { MILTER_VERSION, SMFIF_ADDHDRS, SMFIP } from './milter-protocol';
 import { negotiate, type Negotiated } from './negotiate';
 import { PacketReader, type MilterPacket } from './packet-reader';
@@ -265,7 +265,12 @@ export class MilterSession {
   }
 
   private write(packet: Buffer): void {
-    if (!this.socket.destroyed && this.socket.writable) this.socket.write(packet);
+    if (this.socket.destroyed || !this.socket.writable) return;
+    if (this.socket.writableLength + packet.length > MAX_UNREAD_REPLY_BYTES) {
+      this.drop('the peer does not read its replies');
+      return;
+    }
+    this.socket.write(packet);
   }
 
   private fail(err: unknown): void {
