@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { requireExecutable } from './daemon-process';
-import { repoTmpPath } from './repo-root';
+import { repoRoot, repoTmpPath } from './repo-root';
 
 const run = promisify(execFile);
 
@@ -34,7 +36,8 @@ function allowConfigDirectory(dir: string): void {
   const listed = line ? (line[1] ?? '').split(/[\s,]+/).filter((d) => d !== '') : [];
   if (listed.includes(dir)) return;
   const next = `alternate_config_directories = ${[...listed, dir].join(' ')}`;
-  writeFileSync(main, line ? text.replace(line[0], next) : `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${next}\n`);
+  const out = line ? text.replace(line[0], next) : `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${next}`;
+  writeFileSync(main, out.endsWith('\n') ? out : `${out}\n`);
 }
 
 /** Debian's master.cf.dist with every service out of chroot and one smtpd per listener, each with its own smtpd_milters. */
@@ -75,7 +78,7 @@ function waitForBanner(port: number, timeoutMs: number): Promise<void> {
 
 /**
  * A private Postfix (docs/testing.md "Postfix"): its own main.cf and master.cf (`etc/`), queue
- * and log under `<repo>/.tmp/postfix-<name>`, SMTP on the given loopback ports, accepted mail
+ * and log under `$TMPDIR/avfleet-postfix-<name>-<checkout>`, SMTP on the given loopback ports, accepted mail
  * discarded, `milter_protocol = 6`. Needs root (Postfix's daemons switch to the `postfix`
  * user) and the Debian package `postfix`.
  */
@@ -90,7 +93,11 @@ export async function startPrivatePostfix(opts: {
   if (process.getuid?.() !== 0) {
     throw new Error('AVF_ERR_TEST_POSTFIX: a private Postfix needs root (its daemons switch to the postfix user); run the integration tests as root, as CI does');
   }
-  const dir = repoTmpPath(`postfix-${opts.name}`);
+  // Under the system's temporary folder, not the checkout: Postfix's daemons run as `postfix` and must
+  // reach the queue, which they cannot under a checkout in /root. One folder per checkout and name, so
+  // /etc/postfix/main.cf lists a bounded set.
+  const checkout = createHash('sha256').update(repoRoot()).digest('hex').slice(0, 10);
+  const dir = join(tmpdir(), `avfleet-postfix-${opts.name}-${checkout}`);
   await run(postfix, ['-c', join(dir, 'etc'), 'stop']).catch(() => undefined); // a run killed before its teardown
   rmSync(dir, { recursive: true, force: true });
   // Configuration apart from the queue: postfix-script checks that everything under the configuration directory is root's.
