@@ -2,6 +2,7 @@ import { EICAR_TEST_STRING } from '@avfleet/core';
 import { freePort } from '../helpers/fleet-processes';
 import { startFleetUnderTest, type FleetUnderTest } from '../helpers/fleet-under-test';
 import { sendManyInOneSession, sendWithSwaks, startPrivatePostfix, type PrivatePostfix } from '../helpers/start-postfix';
+import { waitUntil } from '../helpers/wait-until';
 import { startSlowClamd, type SlowClamd } from '../simulators/slow-clamd';
 
 /**
@@ -134,9 +135,11 @@ describe('Postfix → avfleet milter', () => {
     const { reply, transcript } = await sendWithSwaks(ports.clean, message('clean', Buffer.from('just some bytes\n')));
     expect({ code: reply.slice(0, 3), log: reply.startsWith('250') ? '' : explain(transcript) }).toEqual({ code: '250', log: '' });
     expect(reply).toMatch(/^250 2\.0\.0 Ok: queued as \w+/);
-    // The milter's header, exactly as written (one space after the colon: SMFIP_HDR_LEADSPC).
+    // The milter's header, exactly as written (one space after the colon: SMFIP_HDR_LEADSPC). Postfix logs through
+    // postlogd, a moment after it answers.
     const queueId = /queued as (\w+)/.exec(reply)?.[1];
-    expect(postfix!.logTail(100000)).toMatch(new RegExp(`${queueId}: milter-header-warning: header X-Virus-Scanned: avfleet from localhost`));
+    const logged = new RegExp(`${queueId}: milter-header-warning: header X-Virus-Scanned: avfleet from localhost`);
+    await waitUntil(async () => logged.test(postfix!.logTail(100000)), { timeoutMs: 10_000, failureMessage: () => `no X-Virus-Scanned for ${queueId}:\n${postfix!.logTail()}` });
   });
 
   it('messages one after another, clean and infected, each get their own answer', async () => {
@@ -149,11 +152,15 @@ describe('Postfix → avfleet milter', () => {
   it('several messages in one SMTP session, so over one milter connection, are each scanned and get the headers', async () => {
     const before = postfix!.logTail(100000).split('\n').length;
     const run = await sendManyInOneSession(ports.clean, message('many-clean', Buffer.from('other bytes\n')), 4);
-    // Postfix logs a session's commands when it ends.
-    await new Promise((r) => setTimeout(r, 500));
-    const log = postfix!.logTail(100000).split('\n').slice(before);
-    const scanned = new Set(log.filter((l) => / header X-Virus-Scanned: avfleet from /.test(l)).map((l) => /: ([0-9A-F]+): milter-header-warning: /.exec(l)?.[1]));
-    const sessions = log.filter((l) => /smtpd\[\d+\]: disconnect from/.test(l)).map((l) => / data=\S+/.exec(l)?.[0]);
+    // Postfix logs through postlogd, a moment after it answers; the session's commands when it ends.
+    const read = () => {
+      const log = postfix!.logTail(100000).split('\n').slice(before);
+      const scanned = new Set(log.filter((l) => / header X-Virus-Scanned: avfleet from /.test(l)).map((l) => /: ([0-9A-F]+): milter-header-warning: /.exec(l)?.[1]));
+      const sessions = log.filter((l) => /smtpd\[\d+\]: disconnect from/.test(l)).map((l) => / data=\S+/.exec(l)?.[0]);
+      return { log, scanned, sessions };
+    };
+    await waitUntil(async () => read().scanned.size >= 4 && read().sessions.length >= 1, { timeoutMs: 10_000, failureMessage: () => '' }).catch(() => undefined);
+    const { log, scanned, sessions } = read();
     const why = scanned.size === 4 ? '' : `smtp-source: ${run.output}\nPostfix:\n${log.join('\n')}`;
     expect({ ok: run.ok, sessions, scanned: scanned.size, why }).toEqual({ ok: true, sessions: [' data=4'], scanned: 4, why: '' });
   });
