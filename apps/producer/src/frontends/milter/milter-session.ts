@@ -183,7 +183,7 @@ export class MilterSession {
         return;
       case 'quit':
         this.queue.length = 0;
-        this.socket.end();
+        this.endSoon();
         return;
       case 'quit_nc':
         this.envelope = emptyEnvelope();
