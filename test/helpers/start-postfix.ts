@@ -126,6 +126,8 @@ export async function startPrivatePostfix(opts: {
       'default_transport = discard',
       'local_transport = discard',
       'smtpd_relay_restrictions = permit_mynetworks, reject',
+      // Test messages may carry long Received: chains (Postfix refuses more than 50 hops by default).
+      'hopcount_limit = 1000',
       'milter_protocol = 6',
       `milter_default_action = ${opts.defaultAction}`,
       `milter_content_timeout = ${opts.contentTimeoutSec}s`,
