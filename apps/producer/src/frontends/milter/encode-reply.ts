@@ -21,8 +21,6 @@ export function optnegReply(version: number, actions: number, protocol: number):
 }
 
 export const continueReply = (): Buffer => encodePacket(SMFIR.CONTINUE);
-export const acceptReply = (): Buffer => encodePacket(SMFIR.ACCEPT);
-export const tempfailReply = (): Buffer => encodePacket(SMFIR.TEMPFAIL);
 
 /** SMFIR_REPLYCODE: an SMTP reply such as `550 5.7.1 text` (the caller sanitises the text). */
 export const replyCodeReply = (reply: string): Buffer => encodePacket(SMFIR.REPLYCODE, nulTerminated(reply));

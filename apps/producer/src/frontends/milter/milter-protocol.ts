@@ -26,14 +26,12 @@ export const SMFIC = {
   UNKNOWN: 'U',
 } as const;
 
-/** Replies to the MTA (SMFIR_*). */
+/** The replies to the MTA avfleet sends (SMFIR_*): it ends every message with CONTINUE or REPLYCODE. */
 export const SMFIR = {
   ADDHEADER: 'h',
-  ACCEPT: 'a',
   CONTINUE: 'c',
   OPTNEG: 'O',
   REPLYCODE: 'y',
-  TEMPFAIL: 't',
 } as const;
 
 /** Actions a milter may take at the end of a message (SMFIF_*): avfleet only adds headers. */

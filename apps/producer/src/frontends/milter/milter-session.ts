@@ -81,11 +81,6 @@ export class MilterSession {
     socket.on('close', () => this.clearPacketTimer());
   }
 
-  /** True while a verdict is awaited for this connection. */
-  get busy(): boolean {
-    return this.awaitingVerdict;
-  }
-
   /** Graceful stop: close now when idle, else right after the verdict in flight is written. */
   close(): void {
     this.closing = true;
