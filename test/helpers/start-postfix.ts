@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -24,20 +24,53 @@ export interface PrivatePostfix {
   stop(): Promise<void>;
 }
 
+/** Runs `edit` while holding a lock folder, so test files started at once do not lose each other's edit of /etc/postfix/main.cf. */
+async function withMainCfLock(edit: () => void): Promise<void> {
+  const lock = join(tmpdir(), 'avfleet-postfix-main-cf.lock');
+  const end = Date.now() + 20_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock left by a killed run is taken over after 30 s.
+      const age = (() => {
+        try {
+          return Date.now() - statSync(lock).mtimeMs;
+        } catch {
+          return 0;
+        }
+      })();
+      if (age > 30_000) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > end) throw new Error(`AVF_ERR_TEST_POSTFIX: ${lock} is held; remove it if no test runs`);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  try {
+    edit();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /**
  * `postfix -c DIR` refuses a directory that the default /etc/postfix/main.cf does not list
  * in alternate_config_directories (docs/testing.md): add DIR there, creating the file on a
  * machine where the package was installed with "No configuration".
  */
-function allowConfigDirectory(dir: string): void {
-  const main = '/etc/postfix/main.cf';
-  const text = existsSync(main) ? readFileSync(main, 'utf8') : '';
-  const line = /^alternate_config_directories\s*=(.*)$/m.exec(text);
-  const listed = line ? (line[1] ?? '').split(/[\s,]+/).filter((d) => d !== '') : [];
-  if (listed.includes(dir)) return;
-  const next = `alternate_config_directories = ${[...listed, dir].join(' ')}`;
-  const out = line ? text.replace(line[0], next) : `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${next}`;
-  writeFileSync(main, out.endsWith('\n') ? out : `${out}\n`);
+function allowConfigDirectory(dir: string): Promise<void> {
+  return withMainCfLock(() => {
+    const main = '/etc/postfix/main.cf';
+    const text = existsSync(main) ? readFileSync(main, 'utf8') : '';
+    const line = /^alternate_config_directories\s*=(.*)$/m.exec(text);
+    const listed = line ? (line[1] ?? '').split(/[\s,]+/).filter((d) => d !== '') : [];
+    if (listed.includes(dir)) return;
+    const next = `alternate_config_directories = ${[...listed, dir].join(' ')}`;
+    const out = line ? text.replace(line[0], next) : `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${next}`;
+    const tmp = `${main}.avfleet-${process.pid}`;
+    writeFileSync(tmp, out.endsWith('\n') ? out : `${out}\n`);
+    renameSync(tmp, main);
+  });
 }
 
 /** Debian's master.cf.dist with every service out of chroot and one smtpd per listener, each with its own smtpd_milters. */
@@ -108,7 +141,7 @@ export async function startPrivatePostfix(opts: {
   // The queue directory stays root's (postfix-script makes its subdirectories); the data directory is postfix's.
   const { stdout: uid } = await run('id', ['-u', 'postfix']);
   chownSync(join(dir, 'data'), Number(uid.trim()), 0);
-  allowConfigDirectory(etc);
+  await allowConfigDirectory(etc);
   writeFileSync(
     join(etc, 'main.cf'),
     [
