@@ -8,6 +8,7 @@ import { DEFAULT_CLAMD_LIMITS } from './frontends/clamd/clamd-deps';
 import { startClamdServer, type ClamdServer } from './frontends/clamd/clamd-server';
 import { defaultStreamBudgetBytes } from './frontends/clamd/stream-budget';
 import { versionLine } from './frontends/clamd/version-line';
+import { startMilterServer, type RunningMilter } from './frontends/milter/milter-server';
 
 export interface StartProducerOptions {
   readonly settings: FleetSettings;
@@ -23,7 +24,7 @@ export interface RunningProducer {
   close(): Promise<void>;
 }
 
-/** Composition root of a producer: core's intake (Redis, store, queues) → the HTTP front end. */
+/** Composition root of a producer: core's intake (Redis, store, queues) → the HTTP front end, and the milter when --milter-listen is set. */
 export async function startProducer(opts: StartProducerOptions): Promise<RunningProducer> {
   const { settings, config, logger } = opts;
   const registry = opts.registry ?? new Registry();
@@ -39,18 +40,30 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   const server = buildServer(deps, { serveMetrics: sameListener, thresholds: settings.actions });
   const opsServer = sameListener ? null : buildServer(deps, { serveMetrics: true, serveApi: false, thresholds: settings.actions });
   let clamd: ClamdServer | null = null;
+  let milter: RunningMilter | null = null;
+  // The other front ends close first (verdicts in flight are written), then HTTP.
+  const closeFrontEnds = async (): Promise<void> => {
+    await Promise.all([clamd?.close(), milter?.close()]);
+  };
   try {
     await listenOn(server, settings.listen.host, settings.listen.port, '--listen / --metrics-listen');
     if (opsServer) await listenOn(opsServer, settings.metricsListen.host, settings.metricsListen.port, '--listen / --metrics-listen');
-    // The clamd protocol (--clamd-listen), beside HTTP over the same submitter.
+    // The clamd protocol (--clamd-listen) and the milter (--milter-listen), beside HTTP over the same submitter.
     if (settings.clamdListen) {
       clamd = await startClamdServer(settings.clamdListen, {
         submitter: intake.submitter, logger, deadlineSec: settings.clamdDeadlineSec, versionLine: versionLine(),
         limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: settings.maxMessageBytes, maxBufferedBytes: defaultStreamBudgetBytes(settings.maxMessageBytes) },
       });
     }
+    if (settings.milter.listen) {
+      milter = await startMilterServer({
+        listen: settings.milter.listen, maxConnections: settings.milter.maxConnections, deadlineSec: settings.milter.deadlineSec,
+        addHeaders: settings.milter.addHeaders, maxMessageBytes: settings.maxMessageBytes, submitter: intake.submitter, logger,
+      });
+    }
   } catch (err) {
     // Nothing may keep the process alive after a failed start (the CLI reports the error and exits).
+    await closeFrontEnds();
     await Promise.all([server, ...(opsServer ? [opsServer] : [])].filter((s) => s.listening).map(closeGracefully));
     await intake.close();
     throw err;
@@ -63,7 +76,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
     async close() {
       // No new connections; requests in flight are answered; keep-alive connections that
       // fall idle meanwhile are closed at once instead of after their keep-alive timeout.
-      await Promise.all([...[server, ...(opsServer ? [opsServer] : [])].map(closeGracefully), clamd?.close()]);
+      await Promise.all([...[server, ...(opsServer ? [opsServer] : [])].map(closeGracefully), closeFrontEnds()]);
       await intake.close();
     },
   };

@@ -77,6 +77,7 @@ export type {
   HostPort,
   ListenAddress,
   LogLevel,
+  MilterSettings,
   RawSetting,
   ResolveFleetSettingsInput,
   S3StoreSettings,

@@ -12,6 +12,7 @@ describe('describeSettings', () => {
         'AVFLEET_API_TOKEN', 'AVFLEET_ACTIONS', 'AVFLEET_CACHE_RSPAMD_COMPAT', 'AVFLEET_ARCHIVE_MAX_DEPTH',
         'AVFLEET_ARCHIVE_MAX_MEMBERS', 'AVFLEET_ARCHIVE_MAX_BYTES', 'AVFLEET_ARCHIVE_MAX_RATIO', 'LOG_LEVEL',
         'AVFLEET_UPSTREAM_ERROR_TIME', 'AVFLEET_UPSTREAM_MAX_ERRORS', 'AVFLEET_UPSTREAM_REVIVE_TIME', 'AVFLEET_STALLED_INTERVAL', 'AVFLEET_LENIENT_CONFIG',
+        'AVFLEET_MILTER_LISTEN', 'AVFLEET_MILTER_DEADLINE', 'AVFLEET_MILTER_HEADERS', 'AVFLEET_MILTER_MAX_CONNECTIONS',
       ]),
     );
     expect(new Set(envs).size).toBe(envs.length);
@@ -26,7 +27,7 @@ describe('describeSettings', () => {
     expect(flags).toEqual({
       config: 'AVFLEET_CONFIG', redis: 'AVFLEET_REDIS_URL', store: 'AVFLEET_STORE', listen: 'AVFLEET_LISTEN',
       'metrics-listen': 'AVFLEET_METRICS_LISTEN', queues: 'AVFLEET_QUEUES', concurrency: 'AVFLEET_CONCURRENCY', lenient: 'AVFLEET_LENIENT_CONFIG',
-      processes: 'AVFLEET_PRODUCER_PROCESSES', 'clamd-listen': 'AVFLEET_CLAMD_LISTEN',
+      processes: 'AVFLEET_PRODUCER_PROCESSES', 'clamd-listen': 'AVFLEET_CLAMD_LISTEN', 'milter-listen': 'AVFLEET_MILTER_LISTEN',
     });
   });
 

@@ -1,5 +1,5 @@
 import { UPSTREAM_HEALTH_DEFAULTS, type UpstreamHealthOptions } from '@avfleet/scanners';
-import type { ActionThresholds, ArchiveLimits, HostPort, ListenAddress, LogLevel, MimeLimitSettings } from './fleet-settings';
+import type { ActionThresholds, ArchiveLimits, HostPort, ListenAddress, LogLevel, MilterSettings, MimeLimitSettings } from './fleet-settings';
 
 /**
  * Every fleet setting's default, in one frozen object (docs/interfaces.md §2,
@@ -38,6 +38,8 @@ export interface FleetDefaults {
   readonly clamdListen: ListenAddress | null;
   /** Under Rspamd's default clamav `timeout` (5 s), so Rspamd reads the answer before it gives up. */
   readonly clamdDeadlineSec: number;
+  /** Off (no listener); the deadline stays well below Postfix's milter_content_timeout (300 s). */
+  readonly milter: MilterSettings & { readonly listen: null };
 }
 
 /** Upper bound of AVFLEET_PRODUCER_PROCESSES. */
@@ -77,4 +79,5 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   lenient: false,
   clamdListen: null,
   clamdDeadlineSec: 4,
+  milter: { listen: null, deadlineSec: 60, addHeaders: true, maxConnections: 256 },
 } satisfies FleetDefaults);

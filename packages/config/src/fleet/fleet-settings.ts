@@ -70,6 +70,18 @@ export interface MimeLimitSettings {
   readonly maxHeaderBytes: number;
 }
 
+/** The milter front end (docs/interfaces.md is the HTTP contract; README "Postfix and Sendmail (milter)"). */
+export interface MilterSettings {
+  /** Where it listens (--milter-listen); null = no milter front end. */
+  readonly listen: ListenAddress | null;
+  /** Seconds from the end of a message to the verdict: what is not finished by then is a `deadline` fail (below Postfix's milter_content_timeout). */
+  readonly deadlineSec: number;
+  /** Add `X-Virus-Scanned` and `X-Avfleet-Symbols` to accepted messages. */
+  readonly addHeaders: boolean;
+  /** Milter connections at once (one per SMTP session of the MTA); more are closed at once. */
+  readonly maxConnections: number;
+}
+
 export type FleetRole = 'producer' | 'worker' | 'scan' | 'cli';
 
 export interface FleetSettings {
@@ -107,4 +119,5 @@ export interface FleetSettings {
   readonly clamdListen: ListenAddress | null;
   /** Seconds a clamd-protocol scan may take before it is answered with what is known (the submission's Deadline). */
   readonly clamdDeadlineSec: number;
+  readonly milter: MilterSettings;
 }

@@ -12,6 +12,7 @@ export type {
   HostPort,
   ListenAddress,
   LogLevel,
+  MilterSettings,
   S3StoreSettings,
   StoreSettings,
   ThresholdAction,

@@ -59,6 +59,7 @@ describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
       lenient: false,
       clamdListen: null,
       clamdDeadlineSec: 4,
+      milter: { listen: null, deadlineSec: 60, addHeaders: true, maxConnections: 256 },
     });
     expect(Object.isFrozen(s)).toBe(true);
     expect(Object.isFrozen(s.store)).toBe(true);
@@ -108,6 +109,15 @@ describe('precedence: flag > environment > settings file > default', () => {
 
   it('treats an empty environment variable as unset', () => {
     expect(resolve({ env: { AVFLEET_CONCURRENCY: '', AVFLEET_API_TOKEN: '' } })).toMatchObject({ concurrency: 8, apiToken: null });
+  });
+
+  it('the milter: off by default; --milter-listen and AVFLEET_MILTER_* (HOST:PORT or unix:PATH)', () => {
+    expect(resolve().milter.listen).toBeNull();
+    expect(resolve({ flags: { 'milter-listen': '127.0.0.1:11332' } }).milter.listen).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 11332 });
+    expect(resolve({ env: { AVFLEET_MILTER_LISTEN: ':11332' } }).milter.listen).toEqual({ kind: 'tcp', host: '0.0.0.0', port: 11332 });
+    expect(resolve({ env: { AVFLEET_MILTER_LISTEN: 'unix:/run/avfleet/milter.sock' } }).milter.listen).toEqual({ kind: 'unix', path: '/run/avfleet/milter.sock' });
+    const s = resolve({ env: { AVFLEET_MILTER_DEADLINE: '1.5m', AVFLEET_MILTER_HEADERS: 'off', AVFLEET_MILTER_MAX_CONNECTIONS: '20' } });
+    expect(s.milter).toEqual({ listen: null, deadlineSec: 90, addHeaders: false, maxConnections: 20 });
   });
 
   it('--lenient switch and AVFLEET_LENIENT_CONFIG', () => {
@@ -169,6 +179,11 @@ describe('validation errors name the source and what is expected', () => {
     ['listen', { AVFLEET_LISTEN: '127.0.0.1' }, /AVFLEET_LISTEN must be HOST:PORT .*got '127.0.0.1'/],
     ['listen port', { AVFLEET_LISTEN: 'localhost:70000' }, /AVFLEET_LISTEN must be HOST:PORT/],
     ['metrics', { AVFLEET_METRICS_LISTEN: 'x:y' }, /AVFLEET_METRICS_LISTEN must be HOST:PORT/],
+    ['milter listen', { AVFLEET_MILTER_LISTEN: 'unix:relative.sock' }, /AVFLEET_MILTER_LISTEN must be HOST:PORT or unix:\/absolute\/path/],
+    ['milter listen port', { AVFLEET_MILTER_LISTEN: '127.0.0.1' }, /AVFLEET_MILTER_LISTEN must be HOST:PORT or unix:/],
+    ['milter deadline', { AVFLEET_MILTER_DEADLINE: '0' }, /AVFLEET_MILTER_DEADLINE must be a positive number of seconds/],
+    ['milter headers', { AVFLEET_MILTER_HEADERS: 'some' }, /AVFLEET_MILTER_HEADERS must be true or false/],
+    ['milter connections', { AVFLEET_MILTER_MAX_CONNECTIONS: '0' }, /AVFLEET_MILTER_MAX_CONNECTIONS must be a positive integer/],
     ['queues', { AVFLEET_QUEUES: ' , ' }, /AVFLEET_QUEUES must be a comma-separated list/],
     ['queues colon', { AVFLEET_QUEUES: 'a:b' }, /AVFLEET_QUEUES must be a comma-separated list/],
     ['prefix', { AVFLEET_QUEUE_PREFIX: 'a b' }, /AVFLEET_QUEUE_PREFIX must be a queue prefix without spaces/],

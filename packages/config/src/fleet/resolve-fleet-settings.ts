@@ -116,6 +116,12 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
     lenient: take('lenient_config', parseBooleanSetting, D.lenient),
     clamdListen: take<ListenAddress | null>('clamd_listen', parseListenAddress, D.clamdListen),
     clamdDeadlineSec: take('clamd_deadline', (r) => parseDurationSetting(r, false), D.clamdDeadlineSec),
+    milter: {
+      listen: take<ListenAddress | null>('milter_listen', parseListenAddress, D.milter.listen),
+      deadlineSec: take('milter_deadline', (r) => parseDurationSetting(r, false), D.milter.deadlineSec),
+      addHeaders: take('milter_headers', parseBooleanSetting, D.milter.addHeaders),
+      maxConnections: take('milter_max_connections', parsePositiveInt, D.milter.maxConnections),
+    },
   };
 
   if (problems.length === 1) throw problems[0];
