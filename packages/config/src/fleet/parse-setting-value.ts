@@ -96,13 +96,13 @@ export function parseListenAddress(raw: RawSetting): ListenAddress {
   const s = raw.value.trim();
   if (s.startsWith('unix:')) {
     const path = s.slice('unix:'.length);
-    if (!path.startsWith('/') || /[\0\n]/.test(path)) throw invalidSetting(raw, 'HOST:PORT or unix:/ABSOLUTE/PATH (e.g. 127.0.0.1:3310 or unix:/run/avfleet/clamd.sock)');
+    if (!path.startsWith('/') || /[\0\n]/.test(path)) throw invalidSetting(raw, 'HOST:PORT or unix:/ABSOLUTE/PATH (e.g. 127.0.0.1:11332 or unix:/run/avfleet/avfleet.sock)');
     return { kind: 'unix', path };
   }
   try {
     return { kind: 'tcp', ...parseHostPort(raw) };
   } catch {
-    throw invalidSetting(raw, 'HOST:PORT or unix:/ABSOLUTE/PATH (e.g. 127.0.0.1:3310 or unix:/run/avfleet/clamd.sock)');
+    throw invalidSetting(raw, 'HOST:PORT or unix:/ABSOLUTE/PATH (e.g. 127.0.0.1:11332 or unix:/run/avfleet/avfleet.sock)');
   }
 }
 

@@ -179,7 +179,7 @@ describe('validation errors name the source and what is expected', () => {
     ['listen', { AVFLEET_LISTEN: '127.0.0.1' }, /AVFLEET_LISTEN must be HOST:PORT .*got '127.0.0.1'/],
     ['listen port', { AVFLEET_LISTEN: 'localhost:70000' }, /AVFLEET_LISTEN must be HOST:PORT/],
     ['metrics', { AVFLEET_METRICS_LISTEN: 'x:y' }, /AVFLEET_METRICS_LISTEN must be HOST:PORT/],
-    ['milter listen', { AVFLEET_MILTER_LISTEN: 'unix:relative.sock' }, /AVFLEET_MILTER_LISTEN must be HOST:PORT or unix:\/absolute\/path/],
+    ['milter listen', { AVFLEET_MILTER_LISTEN: 'unix:relative.sock' }, /AVFLEET_MILTER_LISTEN must be HOST:PORT or unix:\/ABSOLUTE\/PATH/],
     ['milter listen port', { AVFLEET_MILTER_LISTEN: '127.0.0.1' }, /AVFLEET_MILTER_LISTEN must be HOST:PORT or unix:/],
     ['milter deadline', { AVFLEET_MILTER_DEADLINE: '0' }, /AVFLEET_MILTER_DEADLINE must be a positive number of seconds/],
     ['milter headers', { AVFLEET_MILTER_HEADERS: 'some' }, /AVFLEET_MILTER_HEADERS must be true or false/],
