@@ -62,7 +62,8 @@ export interface ProcessGroup {
   /**
    * Count the CPU of children that ended during the phase (cutime + cstime of the listed
    * pids): for a master whose short-lived children come and go (Postfix). A child that was
-   * running at the start and ended before the stop is then counted whole.
+   * running at the start and ended before the stop is in its parent's cutime whole; its CPU
+   * before the start is taken off again.
    */
   reaped?: boolean;
 }
@@ -80,6 +81,7 @@ export interface GroupUsage {
  */
 export class ProcessMeter {
   private readonly startCpu = new Map<number, number>();
+  private readonly startPids = new Map<string, number[]>();
   private readonly sampled = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -87,7 +89,9 @@ export class ProcessMeter {
 
   start(): void {
     for (const g of this.groups) {
-      for (const pid of g.pids()) {
+      const pids = g.pids();
+      this.startPids.set(g.name, pids);
+      for (const pid of pids) {
         this.startCpu.set(pid, cpuSeconds(pid, g.reaped) ?? 0);
         if (g.resetPeak) resetPeakRss(pid);
       }
@@ -117,6 +121,12 @@ export class ProcessMeter {
         cpu += Math.max(0, (cpuSeconds(pid, g.reaped) ?? 0) - (this.startCpu.get(pid) ?? 0));
         const hwm = g.resetPeak ? statusBytes(pid, 'VmHWM') : null;
         peak = Math.max(peak, hwm ?? this.sampled.get(pid) ?? 0);
+      }
+      if (g.reaped) {
+        for (const pid of this.startPids.get(g.name) ?? []) {
+          if (!pids.includes(pid)) cpu -= this.startCpu.get(pid) ?? 0;
+        }
+        cpu = Math.max(0, cpu);
       }
       out[g.name] = { cpuSec: round(cpu, 2), peakRssBytes: peak, processes: pids.length };
     }
