@@ -1,13 +1,19 @@
 import { spawn } from 'node:child_process';
 import { childPids, ProcessMeter, type ProcessGroup } from './proc-stats';
 
-/** A child that burns `burnMs` of CPU, then sleeps `sleepMs`, then exits; resolves when it is started and when it has exited (and was reaped). */
-function busyChild(burnMs: number, sleepMs: number): { exited: Promise<void> } {
-  const child = spawn(process.execPath, ['-e', `const end = Date.now() + ${burnMs}; while (Date.now() < end); setTimeout(() => {}, ${sleepMs});`], { stdio: 'ignore' });
-  return { exited: new Promise((resolve) => child.once('exit', () => resolve())) };
+/**
+ * A child that burns `burnMs` of CPU time (its own, so a busy machine does not shorten it),
+ * says so on stdout, sleeps `sleepMs` and exits; `burnt` resolves after the burn, `exited`
+ * once it has ended and been reaped.
+ */
+function busyChild(burnMs: number, sleepMs: number): { burnt: Promise<void>; exited: Promise<void> } {
+  const code = `for (let u = process.cpuUsage(); u.user + u.system < ${burnMs * 1000}; u = process.cpuUsage()); process.stdout.write('burnt'); setTimeout(() => {}, ${sleepMs});`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'ignore'] });
+  return {
+    burnt: new Promise((resolve) => child.stdout.once('data', () => resolve())),
+    exited: new Promise((resolve) => child.once('exit', () => resolve())),
+  };
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('ProcessMeter with reaped children (the Postfix group of the mail-path phase)', () => {
   const self = (): number[] => [process.pid, ...childPids(process.pid)];
@@ -25,7 +31,7 @@ describe('ProcessMeter with reaped children (the Postfix group of the mail-path 
 
   it("takes a child's CPU from before the start off again when it ends during the phase", async () => {
     const child = busyChild(600, 400);
-    await sleep(700); // the burn is over; the child sleeps
+    await child.burnt; // the child now sleeps
     const meter = new ProcessMeter([{ name: 'reaped', pids: self, reaped: true }]);
     meter.start();
     await child.exited;
