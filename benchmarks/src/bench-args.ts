@@ -1,8 +1,8 @@
 /** The phases `npm run bench` can run, in the order it runs them. */
-export const ALL_PHASES = ['limit', 'fleet-folder', 'fleet-s3', 'rspamd', 'scale-out', 'memory', 'soak'] as const;
+export const ALL_PHASES = ['limit', 'fleet-folder', 'fleet-s3', 'rspamd', 'mail-path', 'scale-out', 'memory', 'soak'] as const;
 export type Phase = (typeof ALL_PHASES)[number];
 /** What runs without `--phases`: everything but the hour-long soak (which only runs when named). */
-export const DEFAULT_PHASES: readonly Phase[] = ['limit', 'fleet-folder', 'fleet-s3', 'rspamd', 'scale-out', 'memory'];
+export const DEFAULT_PHASES: readonly Phase[] = ['limit', 'fleet-folder', 'fleet-s3', 'rspamd', 'mail-path', 'scale-out', 'memory'];
 
 export interface BenchArgs {
   messages: number;
@@ -16,6 +16,8 @@ export interface BenchArgs {
   producerProcesses: number;
   limitConnections: number[];
   scaleWorkers: number[];
+  /** Messages of the mail-path phase (default 150: the corpus's first 150). */
+  mailMessages: number;
   /** Messages per scale-out point (default 150; null: the whole corpus). */
   scaleMessages: number | null;
   simLatencyMs: number;
@@ -36,6 +38,9 @@ Generates a seeded corpus in a temporary folder, then measures (one table + JSON
   fleet-folder  producer + worker processes, folder store: cold, then warm
   fleet-s3      the same with the S3 store (s3rver)
   rspamd        Rspamd's antivirus module against the same clamd (rspamc): cold, warm
+  mail-path     SMTP (nodemailer, --concurrency sessions) into a private Postfix whose milter is
+                avfleet's (producer --milter-listen + worker), then Debian's clamav-milter, same clamd:
+                cold, warm each; needs root, postfix and clamav-milter
   scale-out     1, 2, 4, 8 worker processes against a 50 ms clamd simulator
   memory        one message with a 50 MB attachment through producer + worker: peak RSS growth
 Only when named in --phases (long):
@@ -45,11 +50,12 @@ Only when named in --phases (long):
   --seed TEXT               corpus seed (default avfleet-bench-1)
   --phases LIST             comma-separated subset of: ${ALL_PHASES.join(',')}
                             (default ${DEFAULT_PHASES.join(',')})
-  --concurrency N           messages in flight from the client (default 4)
+  --concurrency N           messages in flight from the client, SMTP sessions in mail-path (default 4)
   --worker-concurrency N    AVFLEET_CONCURRENCY of the fleet phases' worker (default 4)
   --producer-processes N    AVFLEET_PRODUCER_PROCESSES of the fleet-folder/fleet-s3 producer (default 1)
   --limit-connections LIST  default 1,2,4
   --scale-workers LIST      default 1,2,4,8
+  --mail-messages N         messages of the mail-path phase (default 150: the corpus's first 150)
   --scale-messages N        messages per scale-out point (default 150: the corpus's first 150)
   --sim-latency-ms N        simulated scan time (default 50)
   --memory-mb N             attachment size of the memory phase in MB (default 50)
@@ -81,6 +87,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     producerProcesses: 1,
     limitConnections: [1, 2, 4],
     scaleWorkers: [1, 2, 4, 8],
+    mailMessages: 150,
     scaleMessages: 150,
     simLatencyMs: 50,
     memoryMb: 50,
@@ -113,6 +120,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--producer-processes': a.producerProcesses = int(value(), flag); break;
       case '--limit-connections': a.limitConnections = list(value(), flag); break;
       case '--scale-workers': a.scaleWorkers = list(value(), flag); break;
+      case '--mail-messages': a.mailMessages = int(value(), flag); break;
       case '--scale-messages': a.scaleMessages = int(value(), flag); break;
       case '--sim-latency-ms': a.simLatencyMs = int(value(), flag); break;
       case '--memory-mb': a.memoryMb = int(value(), flag); break;

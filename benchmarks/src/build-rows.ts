@@ -66,7 +66,8 @@ export function limitRow(l: LimitResult, limits: readonly LimitResult[]): TableR
 
 export function passRow(p: PassResult, limits: readonly LimitResult[]): TableRow {
   const msgMs = limitMessageMs(limits);
-  const front = p.cpuSec.producer !== undefined ? 'producer' : 'rspamd';
+  // The front: avfleet's producer, Rspamd's process group, or clamav-milter (mail path).
+  const front = ['producer', 'rspamd', 'clamav-milter'].find((k) => p.cpuSec[k] !== undefined) ?? 'producer';
   const extra = p.extra ?? {};
   const wm = extra.workerMetrics as { meanScanMs: number | null } | null | undefined;
   const producerMs = p.cpuSec.producer !== undefined ? `producer ${((p.cpuSec.producer * 1000) / Math.max(1, p.messages)).toFixed(0)} ms CPU/msg` : '';

@@ -11,6 +11,7 @@ import type { ProcessGroup } from './measure/proc-stats';
 import { RedisMeter } from './measure/redis-meter';
 import { runFleetPasses } from './phases/fleet-phase';
 import { runLimitPhase, type LimitResult } from './phases/limit-phase';
+import { runMailPathPhase } from './phases/mail-path-phase';
 import { measurePass, type PassResult } from './phases/measure-pass';
 import { runMemoryPhase, type MemoryResult } from './phases/memory-phase';
 import { driveRspamc } from './phases/rspamc-driver';
@@ -144,6 +145,18 @@ export async function runBench(args: BenchArgs, log: (line: string) => void): Pr
         r.extra = { note: 'latency: rspamc scan_time' };
         passes.push(r);
         log(`${r.label}: ${r.messagesPerSec} msg/s, p50 ${r.latencyMs.p50} ms, ${r.errors} errors, ${r.wrongVerdicts} wrong (${r.seconds} s)`);
+      }
+    }
+
+    if (args.phases.includes('mail-path') && clamdTarget) {
+      const mailCorpus: Corpus = args.mailMessages < corpus.messages.length ? { ...corpus, messages: corpus.messages.slice(0, args.mailMessages) } : corpus;
+      const results = await runMailPathPhase({
+        corpus: mailCorpus, workDir: join(work, 'mail-path'), scanner: clamdTarget, redis, redisUrl: args.redisUrl, redisPid, prefix: `${runId}-mp`,
+        workerConcurrency: args.workerConcurrency, smtpConcurrency: args.concurrency, reloadScanner: reload, extraGroups: [...clamdGroup, client], log,
+      });
+      for (const r of results) {
+        passes.push(r);
+        log(`${r.label}: ${r.messagesPerSec} msg/s, p50 ${r.latencyMs.p50} ms, ${String(r.extra?.note)}, ${r.errors} errors, ${r.wrongVerdicts} wrong (${r.seconds} s)`);
       }
     }
 

@@ -8,6 +8,8 @@ import { waitUntil } from './wait-until';
 export interface ClamavMilter {
   /** `inet:127.0.0.1:PORT`, for Postfix's smtpd_milters. */
   readonly address: string;
+  /** The milter process (it runs in the foreground), for CPU and memory figures. */
+  readonly pid: number;
   readonly logPath: string;
   stop(): Promise<void>;
 }
@@ -50,7 +52,7 @@ export async function startClamavMilter(opts: { dir: string; port: number; clamd
     await stop();
     throw err;
   }
-  return { address: `inet:127.0.0.1:${opts.port}`, logPath, stop };
+  return { address: `inet:127.0.0.1:${opts.port}`, pid: handle.pid, logPath, stop };
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -114,3 +114,27 @@ describe('bench memory and soak phases', () => {
     expect(Object.keys(s.trends).sort()).toEqual(['producerRss', 'redisKeys', 'redisUsed', 'workerRss']);
   });
 });
+
+describe('bench mail-path phase (5 messages)', () => {
+  it('sends the corpus through Postfix into avfleet and clamav-milter: every virus refused, nothing deferred, both paths measured', async () => {
+    const args = parseBenchArgs(['--messages', '5', '--seed', 'smoke-5', '--phases', 'mail-path', '--concurrency', '2', '--worker-concurrency', '2']);
+    const report = await runBench(args, () => undefined);
+    expect(report.passes.map((p) => p.label)).toEqual([
+      'mail cold: Postfix -> avfleet milter (smtp x2)', 'mail warm: Postfix -> avfleet milter (smtp x2)',
+      'mail cold: Postfix -> clamav-milter (smtp x2)', 'mail warm: Postfix -> clamav-milter (smtp x2)',
+    ]);
+    for (const p of report.passes) {
+      expect(p).toMatchObject({ messages: 5, errors: 0, wrongVerdicts: 0 });
+      // smoke-5 holds one EICAR message (above).
+      expect(p.extra?.replies).toEqual({ '2xx': 4, '4xx': 0, '5xx': 1, none: 0 });
+      expect(p.cpuSec).toHaveProperty('postfix');
+    }
+    const [avfleetCold, , milterCold] = report.passes;
+    expect(avfleetCold!.cpuSec.producer).toBeGreaterThan(0);
+    expect(avfleetCold!.cpuSec.worker).toBeGreaterThan(0);
+    expect(milterCold!.cpuSec).toHaveProperty('clamav-milter');
+    expect(milterCold!.cpuSec).not.toHaveProperty('producer');
+    expect(report.passes.reduce((s, p) => s + (p.cpuSec.postfix ?? 0), 0)).toBeGreaterThan(0);
+    expect(report.table).toContain('mail cold: Postfix -> clamav-milter');
+  });
+});

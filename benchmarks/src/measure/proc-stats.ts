@@ -3,13 +3,16 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 /** Clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every mainstream Linux). */
 const CLK_TCK = 100;
 
-/** CPU seconds (user + system) a process has used so far, or null when it is gone. */
-export function cpuSeconds(pid: number): number | null {
+/**
+ * CPU seconds (user + system) a process has used so far, or null when it is gone; with
+ * `reaped`, plus the CPU of its children that ended and were waited for (cutime + cstime).
+ */
+export function cpuSeconds(pid: number, reaped = false): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the `(comm)`, which may hold spaces: state is field 3, utime 14, stime 15.
+    // Fields after the `(comm)`, which may hold spaces: state is field 3, utime 14, stime 15, cutime 16, cstime 17.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+    return (Number(rest[11]) + Number(rest[12]) + (reaped ? Number(rest[13]) + Number(rest[14]) : 0)) / CLK_TCK;
   } catch {
     return null;
   }
@@ -56,6 +59,13 @@ export interface ProcessGroup {
   pids: () => number[];
   /** Reset VmHWM at the start (only for processes the bench owns). */
   resetPeak?: boolean;
+  /**
+   * Count the CPU of children that ended during the phase (cutime + cstime of the listed
+   * pids): for a master whose short-lived children come and go (Postfix). A child that was
+   * running at the start and ended before the stop is in its parent's cutime whole; its CPU
+   * before the start is taken off again.
+   */
+  reaped?: boolean;
 }
 
 export interface GroupUsage {
@@ -71,6 +81,7 @@ export interface GroupUsage {
  */
 export class ProcessMeter {
   private readonly startCpu = new Map<number, number>();
+  private readonly startPids = new Map<string, number[]>();
   private readonly sampled = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -78,8 +89,10 @@ export class ProcessMeter {
 
   start(): void {
     for (const g of this.groups) {
-      for (const pid of g.pids()) {
-        this.startCpu.set(pid, cpuSeconds(pid) ?? 0);
+      const pids = g.pids();
+      this.startPids.set(g.name, pids);
+      for (const pid of pids) {
+        this.startCpu.set(pid, cpuSeconds(pid, g.reaped) ?? 0);
         if (g.resetPeak) resetPeakRss(pid);
       }
     }
@@ -105,9 +118,15 @@ export class ProcessMeter {
       let peak = 0;
       const pids = g.pids();
       for (const pid of pids) {
-        cpu += Math.max(0, (cpuSeconds(pid) ?? 0) - (this.startCpu.get(pid) ?? 0));
+        cpu += Math.max(0, (cpuSeconds(pid, g.reaped) ?? 0) - (this.startCpu.get(pid) ?? 0));
         const hwm = g.resetPeak ? statusBytes(pid, 'VmHWM') : null;
         peak = Math.max(peak, hwm ?? this.sampled.get(pid) ?? 0);
+      }
+      if (g.reaped) {
+        for (const pid of this.startPids.get(g.name) ?? []) {
+          if (!pids.includes(pid)) cpu -= this.startCpu.get(pid) ?? 0;
+        }
+        cpu = Math.max(0, cpu);
       }
       out[g.name] = { cpuSec: round(cpu, 2), peakRssBytes: peak, processes: pids.length };
     }

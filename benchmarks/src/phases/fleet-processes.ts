@@ -20,6 +20,8 @@ export interface FleetOptions {
   logLevel?: string;
   /** Settings that override the bench's (e.g. AVFLEET_MAX_MESSAGE_BYTES). */
   env?: Record<string, string>;
+  /** Extra producer flags (e.g. `--milter-listen 127.0.0.1:PORT`). */
+  producerArgs?: string[];
 }
 
 export interface RunningFleet {
@@ -92,7 +94,7 @@ export async function startFleet(o: FleetOptions): Promise<RunningFleet> {
   const metricsPorts: number[] = [];
   for (let i = 0; i < o.workers; i++) metricsPorts.push(await freePort());
   const started = await Promise.allSettled([
-    startFleetProcess({ ...common, role: 'producer', listen, logFile: join(o.workDir, 'producer.log') }),
+    startFleetProcess({ ...common, role: 'producer', listen, logFile: join(o.workDir, 'producer.log'), ...(o.producerArgs ? { args: o.producerArgs } : {}) }),
     ...metricsPorts.map((port, i) => startFleetProcess({ ...common, role: 'worker', listen: `127.0.0.1:${port}`, logFile: join(o.workDir, `worker-${i + 1}.log`) })),
   ]);
   const processes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
