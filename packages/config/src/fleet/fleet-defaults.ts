@@ -1,5 +1,5 @@
 import { UPSTREAM_HEALTH_DEFAULTS, type UpstreamHealthOptions } from '@avfleet/scanners';
-import type { ActionThresholds, ArchiveLimits, HostPort, LogLevel, MimeLimitSettings } from './fleet-settings';
+import type { ActionThresholds, ArchiveLimits, HostPort, LogLevel, MimeLimitSettings, StoreMode } from './fleet-settings';
 
 /**
  * Every fleet setting's default, in one frozen object (interfaces.md §2,
@@ -13,6 +13,9 @@ export interface FleetDefaults {
   /** A folder; `~` expands to the home directory. */
   readonly store: string;
   readonly s3Region: string;
+  readonly storeMode: StoreMode;
+  readonly storeRetentionSec: number;
+  readonly storeSetLifecycle: boolean;
   readonly listen: HostPort;
   /** The worker's metrics address (the producer serves metrics on its `--listen`). */
   readonly workerMetricsListen: HostPort;
@@ -36,6 +39,9 @@ export interface FleetDefaults {
   readonly lenient: boolean;
 }
 
+/** Shortest AVFLEET_STORE_RETENTION: a message's objects are written before its jobs exist, and must outlive that gap. */
+export const MIN_STORE_RETENTION_SEC = 60;
+
 /** Upper bound of AVFLEET_PRODUCER_PROCESSES. */
 export const MAX_PRODUCER_PROCESSES = 64;
 
@@ -53,6 +59,9 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   redisUrl: 'redis://127.0.0.1:6379/0',
   store: '~/.local/state/avfleet/store',
   s3Region: 'us-east-1',
+  storeMode: 'private',
+  storeRetentionSec: 3 * 86400,
+  storeSetLifecycle: false,
   listen: { host: '127.0.0.1', port: 11333 },
   workerMetricsListen: { host: '127.0.0.1', port: 9464 },
   queues: null,
