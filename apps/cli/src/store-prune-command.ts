@@ -1,5 +1,5 @@
 import { parseDurationSeconds, resolveFleetSettings } from '@avfleet/config';
-import { createObjectStore, fleetStoreInput, isPrunable, oldestPendingScanMs, openRedisConnections, pruneStore } from '@avfleet/core';
+import { createObjectStore, fleetStoreInput, isPrunable, oldestPendingScanMs, openOneShotRedis, pruneStore } from '@avfleet/core';
 import type { CommandArgs } from './command-args';
 import { reportSettingsFailure } from './report-config-failure';
 import { UsageError } from './usage-error';
@@ -26,7 +26,7 @@ export async function runStorePrune(args: CommandArgs): Promise<number> {
     args.io.stderr('avfleet store prune: the S3 store keeps objects as long as the bucket\'s lifecycle rules say; set an expiry rule on messages/ and parts/ instead (README, "The object store")\n');
     return 2;
   }
-  const { bull, commands } = openRedisConnections(settings.redisUrl);
+  const commands = openOneShotRedis(settings.redisUrl);
   try {
     let pending: number | null;
     try {
@@ -43,6 +43,6 @@ export async function runStorePrune(args: CommandArgs): Promise<number> {
     args.io.stdout(`removed ${removed} objects older than ${olderThan as string} (${report.messages} messages, ${report.parts} parts, ${report.bytes} bytes)\n`);
     return 0;
   } finally {
-    await Promise.allSettled([bull.quit(), commands.quit()]);
+    commands.disconnect();
   }
 }

@@ -41,7 +41,7 @@ export type { IpWhitelist, LoadWhitelistsOptions, RuleWhitelists, WhitelistLogge
 export { AGGREGATE_QUEUE, resultKey, scanQueueName, sigverKey } from './queue/queue-names';
 export { oldestPendingScanMs } from './queue/oldest-pending-scan';
 export { buildScanFlow } from './queue/build-scan-flow';
-export { checkEvictionPolicy, openRedisConnections } from './queue/redis-connections';
+export { checkEvictionPolicy, openOneShotRedis, openRedisConnections } from './queue/redis-connections';
 
 // observe: logs, metrics, the ops listener
 export { NOOP_LOGGER, REDACTED_PATHS, createLogger } from './observe/logger';
