@@ -352,3 +352,32 @@ describe('FolderObjectStore prune runs', () => {
     await expect(store.prune({ cutoff: new Date(), maxEntries: 0 })).rejects.toBeInstanceOf(RangeError);
   });
 });
+
+describe('FolderObjectStore prune racing a re-use', () => {
+  it('a part a scan re-uses while the prune is removing it survives (the prune re-reads its age after moving it aside)', async () => {
+    const dir = path.join(await makeTmp(), 'store');
+    const store = new FolderObjectStore(dir);
+    const body = randomBytes(30);
+    const { key } = await store.putPart(sha256(body), body);
+    await age(store.pathFor(key), 10 * DAY);
+    const realRename = fs.rename.bind(fs);
+    let raced = false;
+    // The re-use lands after the prune read the old age, just before it moves the part aside.
+    const rename = jest.spyOn(fs, 'rename').mockImplementation(async (from, to) => {
+      if (!raced && String(from) === store.pathFor(key)) {
+        raced = true;
+        expect(await store.putPart(sha256(body), body)).toEqual({ key, created: false });
+      }
+      return realRename(from, to);
+    });
+    try {
+      const r = await store.prune({ cutoff: new Date(Date.now() - 7 * DAY) });
+      expect(raced).toBe(true);
+      expect(r.parts).toBe(0);
+    } finally {
+      rename.mockRestore();
+    }
+    expect((await store.get(key)).equals(body)).toBe(true);
+    expect(await listFiles(dir)).toEqual([path.join('parts', key.slice(6, 8), key.slice(6))]); // nothing left aside
+  });
+});

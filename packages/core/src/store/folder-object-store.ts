@@ -58,7 +58,9 @@ async function writeAll(fd: number, data: Buffer): Promise<void> {
  * hit: a `putPart` that finds the part present sets its access time to now
  * (its mtime, the reported `lastModified`, stays), so a part a new scan
  * re-uses is not pruned; when that touch fails (the part vanished under a
- * concurrent prune, or is not ours) the part is written again.
+ * concurrent prune, or is not ours) the part is written again. A prune moves
+ * an expired part aside before removing it and reads its age again, so a
+ * re-use racing the prune keeps the part either way.
  */
 export class FolderObjectStore implements ObjectStore {
   readonly kind = 'folder' as const;
@@ -251,17 +253,46 @@ export class FolderObjectStore implements ObjectStore {
       if (!st) continue;
       const age = kind === 'part' && !isTemp ? Math.max(st.mtimeMs, st.atimeMs) : st.mtimeMs;
       if (age >= cutoff) continue;
-      try {
-        await fs.unlink(full);
-      } catch (err) {
-        if (errnoCode(err) === 'ENOENT') continue;
-        throw err;
+      if (kind === 'part' && !isTemp) {
+        if (!(await this.removePartUnlessReused(folder, entry.name, cutoff))) continue;
+      } else {
+        try {
+          await fs.unlink(full);
+        } catch (err) {
+          if (errnoCode(err) === 'ENOENT') continue;
+          throw err;
+        }
       }
       if (isTemp) continue;
       report.bytes += st.size;
       if (kind === 'part') report.parts += 1;
       else report.messages += 1;
     }
+  }
+
+  /**
+   * Removes an expired part unless a scan re-used it meanwhile: the part is
+   * first moved aside (atomically), then its age is read again; a `putPart`
+   * that refreshed it in between is seen and the part goes back (the same
+   * bytes as any copy written meanwhile), and one that comes after the move
+   * finds no part and writes it anew. True when it was removed.
+   */
+  private async removePartUnlessReused(folder: string, name: string, cutoff: number): Promise<boolean> {
+    const full = path.join(folder, name);
+    const aside = path.join(folder, `.${name}.prune.${this.tmpTag}.${(this.tmpCount++).toString(36)}.tmp`);
+    try {
+      await fs.rename(full, aside);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return false;
+      throw err;
+    }
+    const st = await fs.lstat(aside);
+    if (Math.max(st.mtimeMs, st.atimeMs) >= cutoff) {
+      await fs.rename(aside, full);
+      return false;
+    }
+    await fs.unlink(aside);
+    return true;
   }
 
   /** mkdir -p with the mode's folder bits set exactly on every folder made (existing ones are left as they are). */
