@@ -238,6 +238,20 @@ describe('FolderObjectStore permissions', () => {
     expect(seen.every((s) => s.name.startsWith('.') && s.name.endsWith('.tmp'))).toBe(true);
   });
 
+  it('group: keeps the set-group-ID bit new folders inherit, so objects keep the store folder\'s group', async () => {
+    const root = path.join(await makeTmp(), 'shared-store');
+    await fs.mkdir(root);
+    await fs.chmod(root, 0o2750);
+    const store = new FolderObjectStore(root, { mode: 'group' });
+    const key = await store.putMessage('g1', Buffer.from('g'), new Date('2024-06-01T00:00:00Z'));
+    for (const d of ['messages', 'messages/2024', 'messages/2024/06', 'messages/2024/06/01']) {
+      expect({ d, mode: ((await fs.stat(path.join(root, d))).mode & 0o7777).toString(8) }).toEqual({ d, mode: '2750' });
+    }
+    const st = await fs.stat(store.pathFor(key));
+    expect((st.mode & 0o7777).toString(8)).toBe('640');
+    expect(st.gid).toBe((await fs.stat(root)).gid);
+  });
+
   it('leaves an existing folder as it is and reports it when more open than the mode', async () => {
     const root = path.join(await makeTmp(), 'old-store');
     await fs.mkdir(path.join(root, 'parts'), { recursive: true, mode: 0o755 });

@@ -295,7 +295,11 @@ export class FolderObjectStore implements ObjectStore {
     return true;
   }
 
-  /** mkdir -p with the mode's folder bits set exactly on every folder made (existing ones are left as they are). */
+  /**
+   * mkdir -p with the mode's folder bits set exactly on every folder made
+   * (existing ones are left as they are). A set-group-ID bit a new folder
+   * inherited from its parent stays, so objects keep the store's group.
+   */
   private async makeDirs(dir: string): Promise<void> {
     const first = await fs.mkdir(dir, { recursive: true, mode: this.perms.dir });
     if (first === undefined) return;
@@ -305,7 +309,10 @@ export class FolderObjectStore implements ObjectStore {
       made.push(d);
       if (d === first || path.dirname(d) === d) break;
     }
-    for (const d of made) await fs.chmod(d, this.perms.dir);
+    for (const d of made) {
+      const inherited = (await fs.lstat(d)).mode & SETGID;
+      await fs.chmod(d, this.perms.dir | inherited);
+    }
   }
 
   private pathOf(parsed: ParsedObjectKey): string {
@@ -379,6 +386,9 @@ export class FolderObjectStore implements ObjectStore {
 const READ_CHUNK_BYTES = 256 * 1024;
 
 const DAY_MS = 24 * 3600_000;
+
+/** S_ISGID on a folder: new entries take the folder's group. */
+const SETGID = 0o2000;
 
 /** Part fan-out folders: `parts/00` … `parts/ff`. */
 const FANOUTS = 256;
