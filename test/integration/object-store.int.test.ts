@@ -188,3 +188,83 @@ describe('MinioObjectStore when the endpoint does not answer', () => {
     });
   });
 });
+
+describe('bucket lifecycle (S3 retention)', () => {
+  it('s3rver has no lifecycle support: the check says it cannot tell, without throwing', async () => {
+    const store = s3Store(newBucketName('lifecycle'));
+    await store.ping();
+    const check = await store.checkLifecycle();
+    expect(check.known).toBe(false);
+    expect(check.known ? '' : check.error).toMatch(/NotImplemented|not implemented/i);
+  });
+
+  /** A bucket endpoint that keeps a lifecycle configuration as S3 does (GET/PUT ?lifecycle), for the XML both ways. */
+  async function lifecycleServer(initial: string | null): Promise<{ url: string; puts: string[]; close(): Promise<void> }> {
+    const { createServer: createHttpServer } = await import('node:http');
+    let config = initial;
+    const puts: string[] = [];
+    const srv = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const lifecycle = (req.url ?? '').includes('lifecycle');
+        if (req.method === 'HEAD') return void res.writeHead(200).end();
+        if (req.method === 'GET' && lifecycle) {
+          if (config === null) {
+            res.writeHead(404, { 'Content-Type': 'application/xml' });
+            return void res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchLifecycleConfiguration</Code><Message>The lifecycle configuration does not exist</Message></Error>');
+          }
+          res.writeHead(200, { 'Content-Type': 'application/xml' });
+          return void res.end(config);
+        }
+        if (req.method === 'PUT' && lifecycle) {
+          config = Buffer.concat(chunks).toString('utf8');
+          puts.push(config);
+          return void res.writeHead(200).end();
+        }
+        res.writeHead(501).end();
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    return { url: `http://127.0.0.1:${port}`, puts, close: () => new Promise<void>((r) => srv.close(() => r())) };
+  }
+
+  function storeAt(url: string, keyPrefix: string): MinioObjectStore {
+    return new MinioObjectStore({ bucket: 'mail-store', endpoint: url, accessKey: 'k', secretKey: 's', region: 'us-east-1', keyPrefix });
+  }
+
+  it('no configuration: both prefixes uncovered; adding the rules keeps the bucket\'s other rules and then covers both', async () => {
+    const srv = await lifecycleServer(null);
+    try {
+      const store = storeAt(srv.url, 'avf');
+      expect(await store.checkLifecycle()).toEqual({ known: true, uncovered: ['avf/messages/', 'avf/parts/'] });
+      await store.addExpirationRules(3);
+      expect(srv.puts).toHaveLength(1);
+      expect(srv.puts[0]).toContain('<Prefix>avf/messages/</Prefix>');
+      expect(srv.puts[0]).toContain('<Prefix>avf/parts/</Prefix>');
+      expect(srv.puts[0]).toContain('<Days>3</Days>');
+      expect(await store.checkLifecycle()).toEqual({ known: true, uncovered: [] });
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('one rule on the whole bucket (a single <Rule>) covers both; one on messages/ only leaves parts/', async () => {
+    const rule = (prefix: string): string =>
+      `<Rule><ID>r</ID><Status>Enabled</Status><Filter><Prefix>${prefix}</Prefix></Filter><Expiration><Days>7</Days></Expiration></Rule>`;
+    const xml = (rules: string): string => `<?xml version="1.0" encoding="UTF-8"?><LifecycleConfiguration>${rules}</LifecycleConfiguration>`;
+    const whole = await lifecycleServer(xml(rule('')));
+    const partial = await lifecycleServer(xml(rule('messages/')));
+    try {
+      expect(await storeAt(whole.url, '').checkLifecycle()).toEqual({ known: true, uncovered: [] });
+      expect(await storeAt(partial.url, '').checkLifecycle()).toEqual({ known: true, uncovered: ['parts/'] });
+      await storeAt(partial.url, '').addExpirationRules(3);
+      expect(partial.puts[0]).toContain('<Prefix>messages/</Prefix><');
+      expect((partial.puts[0].match(/<Rule>/g) ?? []).length).toBe(3); // the operator's rule kept, ours added
+    } finally {
+      await whole.close();
+      await partial.close();
+    }
+  });
+});

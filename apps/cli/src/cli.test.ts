@@ -103,9 +103,10 @@ describe('avfleet dispatch', () => {
     expect((await run('store', 'prune')).err).toMatch(/needs --older-than DURATION/);
     expect((await run('store', 'prune', '--older-than', 'week')).err).toMatch(/got 'week'/);
     const dir = mkdtempSync(join(tmpdir(), 'avf-prune-'));
-    const pruned = await run('store', 'prune', '--older-than', '7d', '--store', dir);
-    expect(pruned.code).toBe(0);
-    expect(pruned.out).toMatch(/removed 0 objects older than 7d/);
+    // It keeps what scans in progress need, so it reads the fleet's Redis first and refuses to guess without it.
+    const pruned = await run('store', 'prune', '--older-than', '7d', '--store', dir, '--redis', 'redis://127.0.0.1:1/0');
+    expect(pruned.code).toBe(1);
+    expect(pruned.err).toMatch(/cannot read the scans in progress from Redis .*check AVFLEET_REDIS_URL/);
   });
 
   it('config check/dump need exactly one PATH', async () => {

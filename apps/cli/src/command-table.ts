@@ -25,7 +25,7 @@ export interface CommandDef {
   run(args: CommandArgs): Promise<number>;
 }
 
-const STORE_KEYS = ['settings', 'store', 's3_endpoint', 's3_access_key', 's3_secret_key', 's3_region'];
+const STORE_KEYS = ['settings', 'store', 's3_endpoint', 's3_access_key', 's3_secret_key', 's3_region', 'redis_url', 'queue_prefix'];
 
 export const COMMANDS: readonly CommandDef[] = [
   {
@@ -82,7 +82,7 @@ export const COMMANDS: readonly CommandDef[] = [
     words: ['store', 'prune'],
     synopsis: '--older-than DURATION [--store DIR]',
     summary: 'delete stored messages and parts older than DURATION (folder store)',
-    details: 'DURATION is a number with s, m, h, d or w (e.g. 7d). S3 stores use the bucket lifecycle instead.',
+    details: 'DURATION is a number with s, m, h, d or w (e.g. 7d). The fleet prunes on its own (AVFLEET_STORE_RETENTION); this is the same run by hand, and it keeps what scans in progress still need (it reads Redis). S3 stores use the bucket lifecycle instead.',
     ownFlags: [{ name: 'older-than', valueName: 'DURATION', description: 'age limit, e.g. 7d, 12h' }],
     settings: describeSettings().filter((s) => STORE_KEYS.includes(s.key)),
     run: runStorePrune,

@@ -4,8 +4,8 @@ import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
   AGGREGATE_QUEUE, ResultStore, RuleVerdictCache, VerdictCache, aggregationContextOf, buildOpsServer, checkEvictionPolicy, createAggregator,
-  createFleetMetrics, createObjectStore, createScanPart, listenOn, loadWhitelists, openRedisConnections, publishSignatureVersions, readinessCheck,
-  ruleToScannerOptions, sampleQueueDepths, scanQueueName, type AggregateJobData, type Logger, type ScanJobData, type ScanJobResult,
+  createFleetMetrics, createScanPart, listenOn, loadWhitelists, openFleetStore, openRedisConnections, publishSignatureVersions, readinessCheck,
+  ruleToScannerOptions, sampleQueueDepths, scanQueueName, startStoreRetention, type AggregateJobData, type Logger, type ScanJobData, type ScanJobResult,
 } from '@avfleet/core';
 import { createScanner, type Scanner } from '@avfleet/scanners';
 import { selectQueues } from './select-queues';
@@ -41,7 +41,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const metrics = createFleetMetrics(registry);
   const { bull, commands } = openRedisConnections(settings.redisUrl);
   await checkEvictionPolicy(commands, logger);
-  const store = createObjectStore(settings.store);
+  const store = openFleetStore(settings, logger);
   const whitelists = loadWhitelists(config.rules, { logger });
 
   const scanners = new Map<string, Scanner>();
@@ -73,6 +73,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     served.push(name);
   }
   const queuesToSample: Queue[] = [];
+  let stopPruning = (): void => undefined;
   if (selection.aggregate) {
     const aggregator = createAggregator({
       context: aggregationContextOf(config, settings.actions, whitelists.names),
@@ -88,6 +89,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     served.push(AGGREGATE_QUEUE);
     // One exporter of queue depths per queue set (docs/interfaces.md §6.5): the workers serving `aggregate`.
     for (const q of [AGGREGATE_QUEUE, ...config.rules.map((r) => scanQueueName(r.name))]) queuesToSample.push(new Queue(q, connection));
+    // Folder-store retention: the workers serving `aggregate` prune, one of them per interval (docs/architecture.md, store/).
+    stopPruning = startStoreRetention({ store, settings, redis: commands, metrics, logger });
   }
   for (const w of workers) {
     w.on('stalled', () => metrics.jobsStalled.inc({ queue: w.name }));
@@ -111,6 +114,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     async close() {
       stopSampling();
       stopPublishing();
+      stopPruning();
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(queuesToSample.map((q) => q.close()));
       await Promise.all([...scanners.values()].map((s) => s.close?.()));

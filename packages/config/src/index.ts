@@ -59,6 +59,8 @@ export {
   FLEET_DEFAULTS,
   formatActionThresholds,
   LOG_LEVELS,
+  MIN_STORE_RETENTION_SEC,
+  STORE_MODES,
   parseDurationSeconds,
   readSettingSources,
   readSettingsFile,
@@ -86,6 +88,7 @@ export type {
   SettingSources,
   SettingsFile,
   SettingsFileEntry,
+  StoreMode,
   StoreSettings,
   ThresholdAction,
 } from './fleet';

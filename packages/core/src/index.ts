@@ -39,13 +39,16 @@ export type { IpWhitelist, LoadWhitelistsOptions, RuleWhitelists, WhitelistLogge
 
 // queue: names, options, flows, Redis connections
 export { AGGREGATE_QUEUE, resultKey, scanQueueName, sigverKey } from './queue/queue-names';
+export { oldestPendingScanMs } from './queue/oldest-pending-scan';
 export { buildScanFlow } from './queue/build-scan-flow';
-export { checkEvictionPolicy, openRedisConnections } from './queue/redis-connections';
+export { checkEvictionPolicy, openOneShotRedis, openRedisConnections } from './queue/redis-connections';
 
 // observe: logs, metrics, the ops listener
 export { NOOP_LOGGER, REDACTED_PATHS, createLogger } from './observe/logger';
 export type { Logger } from './observe/logger';
-export { ARCHIVE_LIMIT_LABELS, MESSAGE_LATENCY_BUCKETS, QUEUE_STATES, SCAN_DURATION_BUCKETS, SCAN_VERDICT_LABELS, createFleetMetrics } from './observe/fleet-metrics';
+export {
+  ARCHIVE_LIMIT_LABELS, MESSAGE_LATENCY_BUCKETS, QUEUE_STATES, SCAN_DURATION_BUCKETS, SCAN_VERDICT_LABELS, STORE_PRUNE_OUTCOMES, createFleetMetrics,
+} from './observe/fleet-metrics';
 export type { FleetMetrics, FleetMetricsOptions, ServersDownSource } from './observe/fleet-metrics';
 export { READINESS_TIMEOUT_MS, buildOpsServer, listenOn, opsRouteOf, sendJson, serveOpsRoute } from './observe/ops-server';
 export type { OpsRoute, OpsSources, Readiness } from './observe/ops-server';
@@ -64,8 +67,9 @@ export type { ArchiveLimitName, ArchiveListing } from './mime';
 // object store
 export {
   FolderObjectStore, MinioObjectStore, StoreError, createObjectStore, isStoreError, messageKey, partKey,
+  STORE_PERMISSIONS, fleetStoreInput, isPrunable, openFleetStore, pruneCutoff, pruneStore, startStoreRetention,
 } from './store';
-export type { ObjectStore, ObjectStoreSettings, PutPartResult, StoredObjectInfo, StoreErrorCode } from './store';
+export type { ObjectStore, ObjectStoreSettings, PruneReport, PutPartResult, StoredObjectInfo, StoreErrorCode } from './store';
 
 // verdict cache
 export { RuleVerdictCache, VerdictCache, cacheKey, decodeCacheValue, decodeOptionsFor, encodeCacheValue, encodeOptionsFor } from './cache';

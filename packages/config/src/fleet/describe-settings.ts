@@ -1,4 +1,4 @@
-import { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES } from './fleet-defaults';
+import { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES, MIN_STORE_RETENTION_SEC } from './fleet-defaults';
 import type { ActionThresholds, FleetRole, HostPort } from './fleet-settings';
 
 /**
@@ -43,6 +43,9 @@ const ROWS: SettingDescriptor[] = [
   { key: 's3_access_key', env: 'AVFLEET_S3_ACCESS_KEY', flag: null, valueName: 'KEY', default: 'unset (anonymous)', meaning: 'S3 access key', usedBy: ALL },
   { key: 's3_secret_key', env: 'AVFLEET_S3_SECRET_KEY', flag: null, valueName: 'KEY', default: 'unset (anonymous)', meaning: 'S3 secret key', usedBy: ALL },
   { key: 's3_region', env: 'AVFLEET_S3_REGION', flag: null, valueName: 'REGION', default: D.s3Region, meaning: 'S3 region', usedBy: ALL },
+  { key: 'store_mode', env: 'AVFLEET_STORE_MODE', flag: null, valueName: 'MODE', default: D.storeMode, meaning: 'folder store permissions: private (files 0600, folders 0700) or group (0640/0750: the folder\'s group may read); every avfleet process runs as the folder\'s owner', usedBy: ALL },
+  { key: 'store_retention', env: 'AVFLEET_STORE_RETENTION', flag: null, valueName: 'DURATION', default: `${D.storeRetentionSec / 86400}d`, meaning: `how long stored messages and parts are kept (at least ${MIN_STORE_RETENTION_SEC}s; 0 or off keeps them until avfleet store prune): workers serving aggregate prune a folder store; for S3 the expiration days of the lifecycle rule`, usedBy: ALL },
+  { key: 'store_set_lifecycle', env: 'AVFLEET_STORE_SET_LIFECYCLE', flag: null, valueName: 'BOOL', default: String(D.storeSetLifecycle), meaning: 'S3: at start-up, add the expiration rule on messages/ and parts/ when the bucket has none', usedBy: ['producer', 'worker'] },
   { key: 'listen', env: 'AVFLEET_LISTEN', flag: 'listen', valueName: 'HOST:PORT', default: hostPort(D.listen), meaning: "producer HTTP API (Rspamd's normal-worker port, so rspamc needs no -h)", usedBy: ['producer', 'scan'] },
   { key: 'metrics_listen', env: 'AVFLEET_METRICS_LISTEN', flag: 'metrics-listen', valueName: 'HOST:PORT', default: `producer: its --listen; worker: ${hostPort(D.workerMetricsListen)}`, meaning: '/metrics, /healthz, /readyz', usedBy: ['producer', 'worker'] },
   { key: 'queues', env: 'AVFLEET_QUEUES', flag: 'queues', valueName: 'LIST', default: 'every rule and aggregate', meaning: 'comma-separated rule names (block names) and/or aggregate to serve', usedBy: ['worker'] },

@@ -1,5 +1,5 @@
 import { UPSTREAM_HEALTH_DEFAULTS, type UpstreamHealthOptions } from '@avfleet/scanners';
-import type { ActionThresholds, ArchiveLimits, HostPort, ListenAddress, LogLevel, MilterSettings, MimeLimitSettings } from './fleet-settings';
+import type { ActionThresholds, ArchiveLimits, HostPort, ListenAddress, LogLevel, MilterSettings, MimeLimitSettings, StoreMode } from './fleet-settings';
 
 /**
  * Every fleet setting's default, in one frozen object (docs/interfaces.md §2,
@@ -13,6 +13,9 @@ export interface FleetDefaults {
   /** A folder; `~` expands to the home directory. */
   readonly store: string;
   readonly s3Region: string;
+  readonly storeMode: StoreMode;
+  readonly storeRetentionSec: number;
+  readonly storeSetLifecycle: boolean;
   readonly listen: HostPort;
   /** The worker's metrics address (the producer serves metrics on its `--listen`). */
   readonly workerMetricsListen: HostPort;
@@ -42,6 +45,9 @@ export interface FleetDefaults {
   readonly milter: MilterSettings & { readonly listen: null };
 }
 
+/** Shortest AVFLEET_STORE_RETENTION: a message's objects are written before its jobs exist, and must outlive that gap. */
+export const MIN_STORE_RETENTION_SEC = 60;
+
 /** Upper bound of AVFLEET_PRODUCER_PROCESSES. */
 export const MAX_PRODUCER_PROCESSES = 64;
 
@@ -59,6 +65,9 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   redisUrl: 'redis://127.0.0.1:6379/0',
   store: '~/.local/state/avfleet/store',
   s3Region: 'us-east-1',
+  storeMode: 'private',
+  storeRetentionSec: 3 * 86400,
+  storeSetLifecycle: false,
   listen: { host: '127.0.0.1', port: 11333 },
   workerMetricsListen: { host: '127.0.0.1', port: 9464 },
   queues: null,

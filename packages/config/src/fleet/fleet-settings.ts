@@ -48,6 +48,10 @@ export interface S3StoreSettings {
 
 export type StoreSettings = FolderStoreSettings | S3StoreSettings;
 
+/** Who may read a folder store (AVFLEET_STORE_MODE): `private` 0600/0700, `group` 0640/0750 (packages/core's store-mode). */
+export const STORE_MODES = ['private', 'group'] as const;
+export type StoreMode = (typeof STORE_MODES)[number];
+
 /** Bounds for listing archive members (AVFLEET_ARCHIVE_*; packages/core's mime/archive-listing applies them). */
 export interface ArchiveLimits {
   /** Archives inside archives followed at most this deep (the outer archive is depth 1). */
@@ -91,6 +95,12 @@ export interface FleetSettings {
   readonly settingsFile: string | null;
   readonly redisUrl: string;
   readonly store: StoreSettings;
+  /** Permissions of what a folder store creates. */
+  readonly storeMode: StoreMode;
+  /** How long stored messages and parts are kept (AVFLEET_STORE_RETENTION), in seconds; null = kept until `avfleet store prune`. */
+  readonly storeRetentionSec: number | null;
+  /** Create the S3 bucket's expiration rule at start-up when it has none (AVFLEET_STORE_SET_LIFECYCLE). */
+  readonly storeSetLifecycle: boolean;
   readonly listen: HostPort;
   readonly metricsListen: HostPort;
   /** Queue names to serve; null = every rule plus `aggregate`. */

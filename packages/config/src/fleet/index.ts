@@ -1,7 +1,7 @@
 /** Fleet settings (docs/interfaces.md §2): re-exported by packages/config/src/index.ts. */
-export { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES } from './fleet-defaults';
+export { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES, MIN_STORE_RETENTION_SEC } from './fleet-defaults';
 export type { FleetDefaults } from './fleet-defaults';
-export { LOG_LEVELS } from './fleet-settings';
+export { LOG_LEVELS, STORE_MODES } from './fleet-settings';
 export type {
   ActionThresholds,
   ArchiveLimits,
@@ -14,6 +14,7 @@ export type {
   LogLevel,
   MilterSettings,
   S3StoreSettings,
+  StoreMode,
   StoreSettings,
   ThresholdAction,
 } from './fleet-settings';

@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors';
 import { ACTION_NAMES } from '../rules/rule';
-import type { ActionThresholds, HostPort, ListenAddress, LogLevel, ThresholdAction } from './fleet-settings';
-import { LOG_LEVELS } from './fleet-settings';
+import { MIN_STORE_RETENTION_SEC } from './fleet-defaults';
+import type { ActionThresholds, HostPort, ListenAddress, LogLevel, StoreMode, ThresholdAction } from './fleet-settings';
+import { LOG_LEVELS, STORE_MODES } from './fleet-settings';
 import type { RawSetting } from './read-env';
 
 /** Parsers for one setting's text; each throws AVF_ERR_CONFIG_SETTINGS naming where the value came from. */
@@ -69,6 +70,25 @@ export function parseStalledInterval(raw: RawSetting): number {
   const n = parseDurationSeconds(raw.value);
   if (n === null || n < 0.5) throw invalidSetting(raw, 'a number of seconds, at least 0.5 (e.g. 30 or 2)');
   return n;
+}
+
+/** AVFLEET_STORE_RETENTION: a duration of at least MIN_STORE_RETENTION_SEC, or 0/off/none for no automatic pruning (null). */
+export function parseStoreRetention(raw: RawSetting): number | null {
+  const s = raw.value.trim().toLowerCase();
+  if (['off', 'none', 'false', 'no'].includes(s)) return null;
+  const n = parseDurationSeconds(s);
+  if (n === 0) return null;
+  if (n === null || n < MIN_STORE_RETENTION_SEC) {
+    throw invalidSetting(raw, `a duration of at least ${MIN_STORE_RETENTION_SEC}s (e.g. 3d, 12h), or off to keep objects until avfleet store prune`);
+  }
+  return n;
+}
+
+export function parseStoreMode(raw: RawSetting): StoreMode {
+  const s = raw.value.trim().toLowerCase();
+  const mode = STORE_MODES.find((m) => m === s);
+  if (!mode) throw invalidSetting(raw, `one of ${STORE_MODES.join(', ')}`);
+  return mode;
 }
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };

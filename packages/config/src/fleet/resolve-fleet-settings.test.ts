@@ -39,6 +39,9 @@ describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
       settingsFile: null,
       redisUrl: 'redis://127.0.0.1:6379/0',
       store: { kind: 'folder', dir: '/home/tester/.local/state/avfleet/store' },
+      storeMode: 'private',
+      storeRetentionSec: 3 * 86400,
+      storeSetLifecycle: false,
       listen: { host: '127.0.0.1', port: 11333 },
       metricsListen: { host: '127.0.0.1', port: 9464 },
       queues: null,
@@ -64,6 +67,17 @@ describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
     expect(Object.isFrozen(s)).toBe(true);
     expect(Object.isFrozen(s.store)).toBe(true);
     expect(Object.isFrozen(FLEET_DEFAULTS.actions)).toBe(true);
+  });
+
+  it('store mode, retention and lifecycle: parsed, off means null, too short or unknown refused naming the variable', () => {
+    const s = resolve({ env: { AVFLEET_STORE_MODE: 'Group', AVFLEET_STORE_RETENTION: '12h', AVFLEET_STORE_SET_LIFECYCLE: 'yes' } });
+    expect([s.storeMode, s.storeRetentionSec, s.storeSetLifecycle]).toEqual(['group', 12 * 3600, true]);
+    for (const off of ['0', 'off', 'OFF', 'none']) expect(resolve({ env: { AVFLEET_STORE_RETENTION: off } }).storeRetentionSec).toBeNull();
+    expect(resolve({ env: { AVFLEET_STORE_RETENTION: '60' } }).storeRetentionSec).toBe(60);
+    for (const bad of ['59s', '1m30x', '-1d', 'week']) {
+      expect(errorOf(() => resolve({ env: { AVFLEET_STORE_RETENTION: bad } })).message).toMatch(/AVFLEET_STORE_RETENTION must be a duration of at least 60s/);
+    }
+    expect(errorOf(() => resolve({ env: { AVFLEET_STORE_MODE: 'shared' } })).message).toMatch(/AVFLEET_STORE_MODE must be one of private, group, got 'shared'/);
   });
 
   it('metrics listen: producer and scan use their --listen, worker 127.0.0.1:9464', () => {

@@ -16,7 +16,7 @@ import { readinessCheck } from '../observe/readiness';
 import { AGGREGATE_QUEUE, scanQueueName } from '../queue/queue-names';
 import { checkEvictionPolicy, openRedisConnections } from '../queue/redis-connections';
 import { SignatureVersions } from '../scan/signature-versions';
-import { createObjectStore } from '../store/create-object-store';
+import { openFleetStore } from '../store/open-fleet-store';
 import { createIntake } from './accept-message';
 import { ResultWaiter } from './await-result';
 import { Backpressure } from './backpressure';
@@ -53,7 +53,7 @@ export interface OpenedIntake {
 export async function openIntake({ settings, config, logger, metrics }: OpenIntakeOptions): Promise<OpenedIntake> {
   const { bull, commands } = openRedisConnections(settings.redisUrl);
   await checkEvictionPolicy(commands, logger);
-  const store = createObjectStore(settings.store);
+  const store = openFleetStore(settings, logger);
   const whitelists = loadWhitelists(config.rules, { logger });
   const connection = { connection: bull, prefix: settings.queuePrefix };
   // Enqueueing fails at once while Redis is down (no offline queue, no retry of a command in flight):

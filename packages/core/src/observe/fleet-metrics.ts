@@ -17,6 +17,9 @@ export const ARCHIVE_LIMIT_LABELS = ['depth', 'members', 'bytes', 'ratio', 'corr
 /** Queue states sampled into avfleet_queue_jobs. */
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
+/** `outcome` of avfleet_store_prune_runs_total. */
+export const STORE_PRUNE_OUTCOMES = ['complete', 'cut_short', 'failed'] as const;
+
 /** Where avfleet_upstream_servers_down is read at scrape time: `[rule, servers marked down]` pairs. */
 export type ServersDownSource = () => Iterable<readonly [rule: string, down: number]>;
 
@@ -44,6 +47,11 @@ export interface FleetMetrics {
   /** `route`: a fixed route name, never the path (which holds the scan id). */
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly rejectedRequests: Counter<'reason'>;
+  /** `kind`: `message` or `part`. Only the worker whose prune run removed them counts them. */
+  readonly storePrunedObjects: Counter<'kind'>;
+  readonly storePrunedBytes: Counter<string>;
+  /** `outcome`: one of STORE_PRUNE_OUTCOMES. */
+  readonly storePruneRuns: Counter<'outcome'>;
   /** `result`: `hit` or `miss`; read at scrape time from the memo given to trackAttachmentMemo (the producer's). */
   readonly attachmentMemoLookups: Counter<'result'>;
   /** Makes avfleet_attachment_memo_lookups_total follow `memo`'s totals (a producer passes DECODED_FACTS_MEMO). */
@@ -119,6 +127,9 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     }),
     httpRequests: new Counter({ name: 'avfleet_http_requests_total', help: 'HTTP requests by route and status code.', labelNames: ['route', 'status'], registers: r }),
     rejectedRequests: new Counter({ name: 'avfleet_rejected_requests_total', help: 'Scan requests refused before enqueueing, by reason.', labelNames: ['reason'], registers: r }),
+    storePrunedObjects: new Counter({ name: 'avfleet_store_pruned_objects_total', help: 'Objects removed from a folder store by retention, by kind (message, part).', labelNames: ['kind'], registers: r }),
+    storePrunedBytes: new Counter({ name: 'avfleet_store_pruned_bytes_total', help: 'Bytes of the objects removed from a folder store by retention.', registers: r }),
+    storePruneRuns: new Counter({ name: 'avfleet_store_prune_runs_total', help: 'Prune runs of a folder store by outcome: complete, cut_short (work bound reached), failed.', labelNames: ['outcome'], registers: r }),
     attachmentMemoLookups: memoLookups,
     trackServersDown(source) {
       downSources.push(source);

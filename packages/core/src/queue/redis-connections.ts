@@ -24,6 +24,13 @@ export function openRedisConnections(url: string): { bull: Redis; commands: Redi
   return { bull, commands };
 }
 
+/** One connection for a command-line run: a few commands, no reconnecting after a failure (the command reports it and exits). */
+export function openOneShotRedis(url: string): Redis {
+  const redis = new Redis(url, { connectTimeout: 5000, commandTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  return redis;
+}
+
 /** BullMQ loses jobs when Redis evicts keys: warn loudly unless maxmemory-policy is noeviction. */
 export async function checkEvictionPolicy(redis: Redis, logger: Logger): Promise<void> {
   try {

@@ -2,11 +2,14 @@ import { FolderObjectStore } from './folder-object-store';
 import { MinioObjectStore } from './minio-object-store';
 import type { ObjectStore } from './object-store';
 import { StoreError } from './store-error';
+import type { StoreMode } from './store-mode';
 
 /** A local folder (`--store DIR`, the single-machine default). */
 export interface FolderStoreInput {
   readonly kind: 'folder';
   readonly dir: string;
+  /** Permissions of what the store creates. @defaultValue `private` */
+  readonly mode?: StoreMode;
 }
 
 /**
@@ -33,6 +36,8 @@ export interface S3StoreInput {
   readonly region?: string;
   /** Silence allowed before an answer. @defaultValue 5000 */
   readonly requestTimeoutMs?: number;
+  /** See MinioObjectStoreOptions.refreshPartsOlderThanMs. @defaultValue null */
+  readonly refreshPartsOlderThanMs?: number | null;
 }
 
 export type ObjectStoreSettings = FolderStoreInput | S3StoreInput;
@@ -55,7 +60,7 @@ export function s3EndpointUrl(s: S3StoreInput): string {
 export function createObjectStore(settings: ObjectStoreSettings): ObjectStore {
   switch (settings.kind) {
     case 'folder':
-      return new FolderObjectStore(settings.dir);
+      return new FolderObjectStore(settings.dir, { mode: settings.mode });
     case 's3':
       return new MinioObjectStore({
         bucket: settings.bucket,
@@ -65,6 +70,7 @@ export function createObjectStore(settings: ObjectStoreSettings): ObjectStore {
         region: settings.region,
         keyPrefix: settings.keyPrefix,
         requestTimeoutMs: settings.requestTimeoutMs,
+        refreshPartsOlderThanMs: settings.refreshPartsOlderThanMs,
       });
     default: {
       const kind: never = settings;

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, promises as fs, close, fsync, lstat, open, readFile, rename, write } from 'node:fs';
+import { constants as fsConstants, promises as fs, close, fchmod, fsync, lstat, open, readFile, rename, write } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ObjectStore, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
+import type { ObjectStore, PruneOptions, PruneReport, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
 import { assertPartDigest, isMessageId, isSha256Hex, messageKey, parseObjectKey, partKey } from './part-key';
 import type { ParsedObjectKey } from './part-key';
 import { StoreError } from './store-error';
+import { DEFAULT_STORE_MODE, STORE_PERMISSIONS, type StoreMode, type StorePermissions } from './store-mode';
 
 /*
  * The hot path (read, write, stat) uses the callback API, promisified: for a page-cached
@@ -22,6 +23,7 @@ const fsyncCb = promisify(fsync);
 const closeCb = promisify(close);
 const renameCb = promisify(rename);
 const lstatCb = promisify(lstat);
+const fchmodCb = promisify(fchmod);
 
 /** Writes all of `data` at the current position of `fd` (a write may take fewer bytes than asked). */
 async function writeAll(fd: number, data: Buffer): Promise<void> {
@@ -45,10 +47,20 @@ async function writeAll(fd: number, data: Buffer): Promise<void> {
  * a write does not `mkdir` a folder this store already made; when a prune (here
  * or in another process) has removed it meanwhile, the write makes it again.
  *
- * Retention is `prune(olderThanMs)` (`avfleet store prune --older-than 7d`).
- * A part's age counts from its last write or dedup hit: a `putPart` that finds
- * the part present sets its access time to now (its mtime, the reported
- * `lastModified`, stays), so a part still being referenced is not pruned.
+ * Privacy: every file (objects and temp files) is created with the mode's
+ * file bits and every folder the store makes with its folder bits, set
+ * exactly whatever the process umask (`private`: 0600/0700, `group`:
+ * 0640/0750; store-mode.ts). Folders that already exist are never chmod'ed:
+ * `auditModes` reports the ones more open than the mode, for a start-up warning.
+ *
+ * Retention is `prune({ cutoff })` (the fleet's pruner, prune-store.ts, and
+ * `avfleet store prune`). A part's age counts from its last write or dedup
+ * hit: a `putPart` that finds the part present sets its access time to now
+ * (its mtime, the reported `lastModified`, stays), so a part a new scan
+ * re-uses is not pruned; when that touch fails (the part vanished under a
+ * concurrent prune, or is not ours) the part is written again. A prune moves
+ * an expired part aside before removing it and reads its age again, so a
+ * re-use racing the prune keeps the part either way.
  */
 export class FolderObjectStore implements ObjectStore {
   readonly kind = 'folder' as const;
@@ -59,12 +71,18 @@ export class FolderObjectStore implements ObjectStore {
   /** `<pid>.<random>` of this store's temp names; a counter tells its writes apart. */
   private readonly tmpTag = `${process.pid}.${randomBytes(6).toString('hex')}`;
   private tmpCount = 0;
+  readonly mode: StoreMode;
+  private readonly perms: StorePermissions;
+  /** The part fan-out folder the next bounded prune starts at (a run cut short carries on there). */
+  private partsCursor = 0;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: { readonly mode?: StoreMode } = {}) {
     if (typeof dir !== 'string' || dir.trim() === '') {
       throw new StoreError('AVF_ERR_STORE_UNAVAILABLE', 'folder store needs a folder path: set AVFLEET_STORE or --store to a directory');
     }
     this.dir = path.resolve(dir);
+    this.mode = options.mode ?? DEFAULT_STORE_MODE;
+    this.perms = STORE_PERMISSIONS[this.mode];
   }
 
   /** Where the object for `key` lives on disk (validates the key). */
@@ -85,7 +103,10 @@ export class FolderObjectStore implements ObjectStore {
     const existing = await this.lstatOrNull(file, key);
     if (existing) {
       // Refresh the access time only: prune keeps parts in use; lastModified (mtime) stays.
-      await fs.utimes(file, new Date(), existing.mtime).catch(() => undefined);
+      const touched = await fs.utimes(file, new Date(), existing.mtime).then(() => true, () => false);
+      if (touched) return { key, created: false };
+      // Gone under a concurrent prune, or not ours to touch: a fresh copy keeps it for this scan.
+      await this.writeAtomic(file, data, key);
       return { key, created: false };
     }
     await this.writeAtomic(file, data, key);
@@ -133,66 +154,170 @@ export class FolderObjectStore implements ObjectStore {
 
   async ping(): Promise<void> {
     try {
-      await fs.mkdir(this.dir, { recursive: true });
+      await this.makeDirs(this.dir);
       await fs.access(this.dir, fsConstants.R_OK | fsConstants.W_OK | fsConstants.X_OK);
     } catch (err) {
       throw this.toStoreError(err, 'open', null);
     }
   }
 
-  async prune(olderThanMs: number, now: Date = new Date()): Promise<number> {
-    if (!Number.isFinite(olderThanMs) || olderThanMs < 0) {
-      throw new RangeError(`prune: olderThanMs must be a non-negative number of milliseconds, got ${olderThanMs}`);
-    }
-    const cutoff = now.getTime() - olderThanMs;
+  /**
+   * Removes messages and parts last written (parts: or re-used) before
+   * `cutoff`, and temp files left behind that long. Messages go oldest day
+   * first; parts one fan-out folder at a time from where the last bounded run
+   * stopped. Work is bounded by `maxEntries` (checked between folders, so a
+   * run finishes the folder in hand); `complete` says whether the walk got
+   * through everything.
+   */
+  async prune(options: PruneOptions): Promise<PruneReport> {
+    const cutoff = options.cutoff.getTime();
+    if (!Number.isFinite(cutoff)) throw new RangeError(`prune: cutoff must be a valid date, got ${String(options.cutoff)}`);
+    const maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
+    if (!(maxEntries > 0)) throw new RangeError(`prune: maxEntries must be positive, got ${maxEntries}`);
+    const report = { messages: 0, parts: 0, bytes: 0, examined: 0, complete: false };
     this.knownDirs.clear(); // emptied folders go
     try {
-      const messages = await this.pruneTree(path.join(this.dir, 'messages'), cutoff, 'message', true);
-      const parts = await this.pruneTree(path.join(this.dir, 'parts'), cutoff, 'part', false);
-      return messages + parts;
+      const messagesDone = await this.pruneMessages(cutoff, maxEntries, report);
+      const partsDone = messagesDone && (await this.pruneParts(cutoff, maxEntries, report));
+      report.complete = messagesDone && partsDone;
+      return report;
     } catch (err) {
       throw this.toStoreError(err, 'prune', null);
+    }
+  }
+
+  /**
+   * Folders at or below the store's own folder that give more than the mode
+   * allows (made by an older avfleet, or by hand): the store's folder and its
+   * `messages/` and `parts/`. Nothing is changed; the caller warns.
+   */
+  async auditModes(): Promise<Array<{ readonly path: string; readonly mode: number }>> {
+    const out: Array<{ path: string; mode: number }> = [];
+    for (const p of [this.dir, path.join(this.dir, 'messages'), path.join(this.dir, 'parts')]) {
+      const st = await fs.lstat(p).catch(() => null);
+      if (st && (st.mode & 0o777 & ~this.perms.dir) !== 0) out.push({ path: p, mode: st.mode & 0o777 });
+    }
+    return out;
+  }
+
+  /** Day folders oldest first; stops at the first day that starts more than a day after the cutoff (all later ones are newer). */
+  private async pruneMessages(cutoff: number, maxEntries: number, report: PruneReport): Promise<boolean> {
+    const root = path.join(this.dir, 'messages');
+    for (const year of await sortedDirs(root)) {
+      for (const month of await sortedDirs(path.join(root, year))) {
+        for (const day of await sortedDirs(path.join(root, year, month))) {
+          const dayStart = Date.UTC(Number(year), Number(month) - 1, Number(day));
+          if (dayStart - DAY_MS > cutoff) return true;
+          if (report.examined >= maxEntries) return false;
+          const folder = path.join(root, year, month, day);
+          await this.pruneFolder(folder, cutoff, 'message', report);
+          await fs.rmdir(folder).catch(() => undefined); // only succeeds when empty
+        }
+        await fs.rmdir(path.join(root, year, month)).catch(() => undefined);
+      }
+      await fs.rmdir(path.join(root, year)).catch(() => undefined);
+    }
+    return true;
+  }
+
+  /** The 256 fan-out folders, starting at the cursor; the cursor moves past each folder done. */
+  private async pruneParts(cutoff: number, maxEntries: number, report: PruneReport): Promise<boolean> {
+    const root = path.join(this.dir, 'parts');
+    await this.pruneFolder(root, cutoff, 'part', report); // stale temp files of older layouts
+    for (let n = 0; n < FANOUTS; n++) {
+      if (report.examined >= maxEntries) return false;
+      const name = this.partsCursor.toString(16).padStart(2, '0');
+      await this.pruneFolder(path.join(root, name), cutoff, 'part', report);
+      this.partsCursor = (this.partsCursor + 1) % FANOUTS;
+    }
+    return true;
+  }
+
+  /** Removes old objects of `kind` (and stale temp files) in one folder; foreign files stay. */
+  private async pruneFolder(folder: string, cutoff: number, kind: 'message' | 'part', report: PruneReport): Promise<void> {
+    let dir;
+    try {
+      dir = await fs.opendir(folder, { bufferSize: 256 });
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return;
+      throw err;
+    }
+    for await (const entry of dir) {
+      if (!entry.isFile()) continue;
+      const isTemp = entry.name.startsWith('.') && entry.name.endsWith('.tmp');
+      const isObject = kind === 'part' ? isSha256Hex(entry.name) : entry.name.endsWith('.eml') && isMessageId(entry.name.slice(0, -4));
+      if (!isTemp && !isObject) continue; // not ours: leave it
+      report.examined += 1;
+      const full = path.join(folder, entry.name);
+      const st = await fs.lstat(full).catch(() => null);
+      if (!st) continue;
+      const age = kind === 'part' && !isTemp ? Math.max(st.mtimeMs, st.atimeMs) : st.mtimeMs;
+      if (age >= cutoff) continue;
+      if (kind === 'part' && !isTemp) {
+        if (!(await this.removePartUnlessReused(folder, entry.name, cutoff))) continue;
+      } else {
+        try {
+          await fs.unlink(full);
+        } catch (err) {
+          if (errnoCode(err) === 'ENOENT') continue;
+          throw err;
+        }
+      }
+      if (isTemp) continue;
+      report.bytes += st.size;
+      if (kind === 'part') report.parts += 1;
+      else report.messages += 1;
+    }
+  }
+
+  /**
+   * Removes an expired part unless a scan re-used it meanwhile: the part is
+   * first moved aside (atomically), then its age is read again; a `putPart`
+   * that refreshed it in between is seen and the part goes back (the same
+   * bytes as any copy written meanwhile), and one that comes after the move
+   * finds no part and writes it anew. True when it was removed.
+   */
+  private async removePartUnlessReused(folder: string, name: string, cutoff: number): Promise<boolean> {
+    const full = path.join(folder, name);
+    const aside = path.join(folder, `.${name}.prune.${this.tmpTag}.${(this.tmpCount++).toString(36)}.tmp`);
+    try {
+      await fs.rename(full, aside);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return false;
+      throw err;
+    }
+    const st = await fs.lstat(aside);
+    if (Math.max(st.mtimeMs, st.atimeMs) >= cutoff) {
+      await fs.rename(aside, full);
+      return false;
+    }
+    await fs.unlink(aside);
+    return true;
+  }
+
+  /**
+   * mkdir -p with the mode's folder bits set exactly on every folder made
+   * (existing ones are left as they are). A set-group-ID bit a new folder
+   * inherited from its parent stays, so objects keep the store's group.
+   */
+  private async makeDirs(dir: string): Promise<void> {
+    const first = await fs.mkdir(dir, { recursive: true, mode: this.perms.dir });
+    if (first === undefined) return;
+    // Created: `first` and every folder below it on the way to `dir`.
+    const made: string[] = [];
+    for (let d = dir; ; d = path.dirname(d)) {
+      made.push(d);
+      if (d === first || path.dirname(d) === d) break;
+    }
+    for (const d of made) {
+      const inherited = (await fs.lstat(d)).mode & SETGID;
+      await fs.chmod(d, this.perms.dir | inherited);
     }
   }
 
   private pathOf(parsed: ParsedObjectKey): string {
     if (parsed.kind === 'part') return path.join(this.dir, 'parts', parsed.sha256.slice(0, 2), parsed.sha256);
     return path.join(this.dir, 'messages', parsed.year, parsed.month, parsed.day, `${parsed.id}.eml`);
-  }
-
-  /** Removes old objects (and stale temp files) below `root`; returns the objects removed. */
-  private async pruneTree(root: string, cutoff: number, kind: 'message' | 'part', removeEmptyDirs: boolean): Promise<number> {
-    let entries;
-    try {
-      entries = await fs.readdir(root, { withFileTypes: true });
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return 0;
-      throw err;
-    }
-    let removed = 0;
-    for (const entry of entries) {
-      const full = path.join(root, entry.name);
-      if (entry.isDirectory()) {
-        removed += await this.pruneTree(full, cutoff, kind, removeEmptyDirs);
-        if (removeEmptyDirs) await fs.rmdir(full).catch(() => undefined); // only succeeds when empty
-        continue;
-      }
-      if (!entry.isFile()) continue;
-      const isTemp = entry.name.startsWith('.') && entry.name.endsWith('.tmp');
-      const isObject = kind === 'part' ? isSha256Hex(entry.name) : entry.name.endsWith('.eml') && isMessageId(entry.name.slice(0, -4));
-      if (!isTemp && !isObject) continue; // not ours: leave it
-      const st = await fs.lstat(full).catch(() => null);
-      if (!st) continue;
-      const age = kind === 'part' && !isTemp ? Math.max(st.mtimeMs, st.atimeMs) : st.mtimeMs;
-      if (age >= cutoff) continue;
-      try {
-        await fs.unlink(full);
-        if (!isTemp) removed += 1;
-      } catch (err) {
-        if (errnoCode(err) !== 'ENOENT') throw err;
-      }
-    }
-    return removed;
   }
 
   private async writeAtomic(file: string, data: Buffer, key: string): Promise<void> {
@@ -202,19 +327,20 @@ export class FolderObjectStore implements ObjectStore {
       // A prune may have removed an empty day folder (since this store made it, or between mkdir and open): make it again and retry.
       for (let attempt = 0; ; attempt++) {
         if (!this.knownDirs.has(dir)) {
-          await fs.mkdir(dir, { recursive: true });
+          await this.makeDirs(dir);
           if (this.knownDirs.size >= MAX_KNOWN_DIRS) this.knownDirs.clear();
           this.knownDirs.add(dir);
         }
         let fd: number;
         try {
-          fd = await openCb(tmp, 'wx', 0o644);
+          fd = await openCb(tmp, 'wx', this.perms.file);
         } catch (err) {
           this.knownDirs.delete(dir);
           if (errnoCode(err) === 'ENOENT' && attempt < 3) continue;
           throw err;
         }
         try {
+          await fchmodCb(fd, this.perms.file); // exact, whatever the umask
           await writeAll(fd, data);
           await fsyncCb(fd);
         } finally {
@@ -258,6 +384,25 @@ export class FolderObjectStore implements ObjectStore {
 
 /** Read size of getStream: a quarter of the reads (and their CPU) of the 64 KiB default, a bounded buffer per open stream. */
 const READ_CHUNK_BYTES = 256 * 1024;
+
+const DAY_MS = 24 * 3600_000;
+
+/** S_ISGID on a folder: new entries take the folder's group. */
+const SETGID = 0o2000;
+
+/** Part fan-out folders: `parts/00` … `parts/ff`. */
+const FANOUTS = 256;
+
+/** Names of the sub-folders of `dir`, sorted; none when `dir` is missing. */
+async function sortedDirs(dir: string): Promise<string[]> {
+  try {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
+    throw err;
+  }
+}
 
 /** Bound on the remembered folders (a long-running store sees one new day folder a day). */
 const MAX_KNOWN_DIRS = 1024;

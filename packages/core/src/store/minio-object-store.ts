@@ -4,7 +4,13 @@ import { isS3NotFound, mapS3Error, s3ErrorCode } from './map-s3-error';
 import type { ObjectStore, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
 import { assertPartDigest, messageKey, parseObjectKey, partKey } from './part-key';
 import { StoreError } from './store-error';
+import { avfleetLifecycleRules, rulesOf, uncoveredPrefixes, type LifecycleConfigLike } from './bucket-lifecycle';
 import { createTimedTransport } from './timed-transport';
+
+/** What `checkLifecycle` found: the prefixes without an expiration rule, or that the bucket could not say. */
+export type LifecycleCheck =
+  | { readonly known: true; readonly uncovered: readonly string[] }
+  | { readonly known: false; readonly error: string };
 
 export interface MinioObjectStoreOptions {
   readonly bucket: string;
@@ -20,6 +26,13 @@ export interface MinioObjectStoreOptions {
   readonly requestTimeoutMs?: number;
   /** Silence allowed while a body is read (a `getStream` left unread that long errors). @defaultValue 60000 */
   readonly bodyIdleTimeoutMs?: number;
+  /**
+   * A `putPart` that finds the part written longer ago than this writes it
+   * again, so the bucket's expiration rule (which counts from the last write)
+   * does not remove a part a new scan re-uses. Half the retention; null never.
+   * @defaultValue null
+   */
+  readonly refreshPartsOlderThanMs?: number | null;
 }
 
 export const MINIO_OBJECT_STORE_DEFAULTS = {
@@ -70,7 +83,7 @@ function parseEndpoint(endpoint: string): URL {
  * `requestTimeoutMs` of silence, so an unreachable store fails fast with
  * AVF_ERR_STORE_UNAVAILABLE. The client's own retries are off (they log to
  * the console); callers retry (BullMQ) or answer 503 (producer).
- * Retention is the bucket's lifecycle rules: there is no `prune`.
+ * Retention is the bucket's lifecycle rules (bucket-lifecycle.ts): there is no `prune`.
  */
 export class MinioObjectStore implements ObjectStore {
   readonly kind = 's3' as const;
@@ -81,6 +94,7 @@ export class MinioObjectStore implements ObjectStore {
   /** '' or a prefix ending in `/` put before every logical key. */
   readonly keyPrefix: string;
   private readonly client: Client;
+  private readonly refreshPartsOlderThanMs: number | null;
   private bucketReady: Promise<void> | null = null;
 
   constructor(options: MinioObjectStoreOptions) {
@@ -94,6 +108,7 @@ export class MinioObjectStore implements ObjectStore {
     this.endpoint = `${url.protocol}//${url.host}`;
     this.region = options.region || MINIO_OBJECT_STORE_DEFAULTS.region;
     this.keyPrefix = normalizeKeyPrefix(options.keyPrefix);
+    this.refreshPartsOlderThanMs = options.refreshPartsOlderThanMs ?? null;
     const useSSL = url.protocol === 'https:';
     try {
       this.client = new Client({
@@ -124,9 +139,46 @@ export class MinioObjectStore implements ObjectStore {
   async putPart(sha256: string, data: Buffer, options?: PutPartOptions): Promise<PutPartResult> {
     const key = partKey(sha256);
     assertPartDigest(sha256, data, options);
-    if (await this.stat(key)) return { key, created: false };
+    const existing = await this.stat(key);
+    if (existing) {
+      const age = Date.now() - existing.lastModified.getTime();
+      // Re-written when old, so the expiration rule counts from this re-use.
+      if (this.refreshPartsOlderThanMs !== null && age > this.refreshPartsOlderThanMs) await this.putObject(key, data, 'application/octet-stream');
+      return { key, created: false };
+    }
     await this.putObject(key, data, 'application/octet-stream');
     return { key, created: true };
+  }
+
+  /** Reads the bucket's lifecycle configuration: which avfleet prefixes no expiration rule covers. Never throws. */
+  async checkLifecycle(): Promise<LifecycleCheck> {
+    try {
+      return { known: true, uncovered: uncoveredPrefixes(await this.readLifecycle(), this.keyPrefix) };
+    } catch (err) {
+      return { known: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** Adds avfleet's expiration rules (`days` after the last write) to the bucket's, keeping every other rule. */
+  async addExpirationRules(days: number): Promise<void> {
+    await this.ensureBucket();
+    const ours = avfleetLifecycleRules(this.keyPrefix, days);
+    const others = rulesOf(await this.readLifecycle()).filter((r) => !ours.some((o) => o.ID === r.ID));
+    try {
+      await this.client.setBucketLifecycle(this.bucket, { Rule: [...others, ...ours] as never });
+    } catch (err) {
+      throw mapS3Error(err, this.ctx('set lifecycle of', undefined));
+    }
+  }
+
+  /** The bucket's lifecycle configuration; null when it has none. */
+  private async readLifecycle(): Promise<LifecycleConfigLike | null> {
+    try {
+      return ((await this.client.getBucketLifecycle(this.bucket)) as LifecycleConfigLike | null) ?? null;
+    } catch (err) {
+      if (s3ErrorCode(err) === 'NoSuchLifecycleConfiguration') return null;
+      throw mapS3Error(err, this.ctx('read lifecycle of', undefined));
+    }
   }
 
   async get(key: string): Promise<Buffer> {

@@ -57,9 +57,28 @@ export interface ObjectStore {
   /** Resolves when the store answers; throws StoreError AVF_ERR_STORE_UNAVAILABLE otherwise (for /readyz and 503). */
   ping(): Promise<void>;
   /**
-   * Folder store only (an S3 bucket uses the operator's lifecycle rules):
-   * removes messages and parts older than `olderThanMs` before `now`; returns
-   * how many objects were removed.
+   * Folder store only (an S3 bucket expires objects by its lifecycle rule):
+   * removes objects last written or re-used before `cutoff`, within a bound
+   * on the work done. prune-store.ts decides the cutoff.
    */
-  prune?(olderThanMs: number, now?: Date): Promise<number>;
+  prune?(options: PruneOptions): Promise<PruneReport>;
+}
+
+export interface PruneOptions {
+  /** Objects whose age (mtime; for a part the later of mtime and atime) is before this go. */
+  readonly cutoff: Date;
+  /** Stop after about this many store entries examined (the folder in hand is finished first). @defaultValue no bound */
+  readonly maxEntries?: number;
+}
+
+/** What one prune did. */
+export interface PruneReport {
+  messages: number;
+  parts: number;
+  /** Bytes of the objects removed. */
+  bytes: number;
+  /** Store entries looked at. */
+  examined: number;
+  /** false when `maxEntries` cut the walk short (the next run carries on). */
+  complete: boolean;
 }

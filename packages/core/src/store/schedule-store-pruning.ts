@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { FleetMetrics } from '../observe/fleet-metrics';
+import type { Logger } from '../observe/logger';
+import { pruneStore, type PrunableStore, type PruneRun } from './prune-store';
+
+/** The Redis commands the schedule needs (ioredis). */
+export interface PruneLockClient {
+  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<'OK' | null>;
+}
+
+export interface ScheduleStorePruningDeps {
+  readonly store: PrunableStore;
+  readonly redis: PruneLockClient;
+  readonly queuePrefix: string;
+  /** AVFLEET_STORE_RETENTION in ms (> 0). */
+  readonly retentionMs: number;
+  readonly oldestPendingMs: () => Promise<number | null>;
+  readonly metrics: Pick<FleetMetrics, 'storePrunedObjects' | 'storePrunedBytes' | 'storePruneRuns'>;
+  readonly logger: Logger;
+  /** @defaultValue pruneIntervalMs(retentionMs) */
+  readonly intervalMs?: number;
+}
+
+/** How often the fleet prunes: a tenth of the retention, from 5 s to 1 h (1 h for the 3-day default). */
+export function pruneIntervalMs(retentionMs: number): number {
+  return Math.min(3600_000, Math.max(5000, Math.round(retentionMs / 10)));
+}
+
+/** Redis key of the fleet-wide prune lock. */
+export function pruneLockKey(queuePrefix: string): string {
+  return `${queuePrefix}:store-prune:lock`;
+}
+
+/**
+ * Automatic retention of a folder store, run by the workers serving
+ * `aggregate`. Every interval each of them asks for the fleet-wide lock
+ * (`SET NX` with the interval as its TTL, never released early): one prune
+ * per interval in the whole fleet, however many workers there are. A run is
+ * bounded (PRUNE_MAX_ENTRIES), counted (avfleet_store_pruned_*) and logged
+ * once. Returns a stop function.
+ */
+export function scheduleStorePruning(deps: ScheduleStorePruningDeps): () => void {
+  const intervalMs = deps.intervalMs ?? pruneIntervalMs(deps.retentionMs);
+  const key = pruneLockKey(deps.queuePrefix);
+  const token = `${process.pid}.${randomBytes(6).toString('hex')}`;
+  let running = false;
+  let stopped = false;
+
+  const tick = async (): Promise<void> => {
+    if (running || stopped) return;
+    running = true;
+    const started = Date.now();
+    try {
+      if ((await deps.redis.set(key, token, 'PX', intervalMs, 'NX')) !== 'OK') return; // another process has this interval
+      const run: PruneRun = await pruneStore(deps.store, { retentionMs: deps.retentionMs, oldestPendingMs: deps.oldestPendingMs });
+      const { report } = run;
+      deps.metrics.storePrunedObjects.inc({ kind: 'message' }, report.messages);
+      deps.metrics.storePrunedObjects.inc({ kind: 'part' }, report.parts);
+      deps.metrics.storePrunedBytes.inc(report.bytes);
+      deps.metrics.storePruneRuns.inc({ outcome: report.complete ? 'complete' : 'cut_short' });
+      deps.logger.info(
+        {
+          cutoff: run.cutoff.toISOString(), messages: report.messages, parts: report.parts, bytes: report.bytes,
+          examined: report.examined, complete: report.complete, ms: Date.now() - started,
+        },
+        'store pruned',
+      );
+    } catch (err) {
+      deps.metrics.storePruneRuns.inc({ outcome: 'failed' });
+      deps.logger.warn(
+        { code: 'AVF_WARN_STORE_PRUNE_FAILED', err: err instanceof Error ? err.message : String(err) },
+        'store prune failed; it is tried again next interval (check the store folder and Redis)',
+      );
+    } finally {
+      running = false;
+    }
+  };
+
+  // The first try soon after start (spread over a few seconds), then every interval.
+  const first = setTimeout(() => void tick(), Math.floor(Math.random() * Math.min(intervalMs, 5000)));
+  const timer = setInterval(() => void tick(), intervalMs);
+  first.unref();
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearTimeout(first);
+    clearInterval(timer);
+  };
+}
