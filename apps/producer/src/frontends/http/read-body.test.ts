@@ -143,3 +143,31 @@ describe('compressed bodies', () => {
     expect((await call(port, 'POST', '/scans', { body: 'Subject: y\r\n\r\nz', headers: { 'content-encoding': 'identity' } })).status).toBe(200);
   });
 });
+
+describe('declared but unsent bodies (issue 16, row 3)', () => {
+  it('holds the bytes that arrived, not the declared Content-Length', async () => {
+    const big = 50 * 1024 * 1024;
+    const bigFleet = fakeFleet({ overrides: { maxMessageBytes: big } });
+    const bigServer = buildServer(bigFleet.deps, { serveMetrics: false, thresholds: { reject: 15 } });
+    const bigPort = await listenEphemeral(bigServer);
+    const sockets: Socket[] = [];
+    try {
+      const before = process.memoryUsage().arrayBuffers;
+      for (let i = 0; i < 20; i++) {
+        const s = connect(bigPort, '127.0.0.1');
+        s.on('error', () => undefined);
+        sockets.push(s);
+        s.write(`POST /scans HTTP/1.1\r\nHost: x\r\nContent-Length: ${big}\r\n\r\nS`);
+      }
+      // Let the server read every header and the first byte.
+      await new Promise((r) => setTimeout(r, 300));
+      const grown = process.memoryUsage().arrayBuffers - before;
+      // 20 × 50 MiB = 1000 MiB if the declared length were allocated; a few MiB of socket buffers otherwise.
+      expect(grown).toBeLessThan(64 * 1024 * 1024);
+      expect(bigFleet.accepted).toHaveLength(0);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await closeServer(bigServer);
+    }
+  });
+});
