@@ -36,6 +36,8 @@ export interface FakeFleetOptions {
   readonly results?: { load(scanId: string): Promise<ScanResult | null> };
   /** Longest a fake Redis or store call may take before the submission is refused (default 300 ms). */
   readonly storeTimeoutMs?: number;
+  /** The submitter's cap on wait and Deadline (default MAX_WAIT_SEC). */
+  readonly maxWaitSec?: number;
   readonly overrides?: Partial<HttpDeps>;
 }
 
@@ -98,6 +100,7 @@ export function fakeFleet(opts: FakeFleetOptions = {}): FakeFleet {
     metrics,
     logger: NOOP_LOGGER,
     storeTimeoutMs: opts.storeTimeoutMs ?? 300,
+    ...(opts.maxWaitSec !== undefined ? { maxWaitSec: opts.maxWaitSec } : {}),
   };
   const parentJob = (id: string): Promise<{ getState(): Promise<string> } | undefined> => {
     const state = jobStates.get(id);

@@ -7,7 +7,7 @@
 // intake: accept a message, plan its scan, probe the cache, answer by a deadline
 export { acceptMessage, createIntake } from './intake/accept-message';
 export type { AcceptedMessage, CacheProbe, Intake, IntakeDeps } from './intake/accept-message';
-export { MAX_WAIT_SEC, createMessageSubmitter } from './intake/submit-message';
+export { MAX_REQUESTED_SEC, MAX_WAIT_SEC, createMessageSubmitter } from './intake/submit-message';
 export type { MessageSubmitter, Submission, SubmitDeps, SubmitOutcome } from './intake/submit-message';
 export { IntakeError, OUTAGE_RETRY_AFTER_SEC } from './intake/intake-error';
 export type { IntakeErrorCode } from './intake/intake-error';

@@ -70,4 +70,29 @@ describe('createMessageSubmitter: the protocol-neutral entry point', () => {
     expect(out).toEqual({ done: true, result: partial, messageId: '<m@x>' });
     expect(Date.now() - started).toBeLessThan(2 * 500 + 1000);
   });
+
+  it('caps a Deadline past the cap (Deadline 3e6): every timer by the cap, no TimeoutOverflowWarning, the scan jobs see the cap', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => { warnings.push(w); };
+    process.on('warning', onWarning);
+    try {
+      const metas: { deadlineSec: number | null }[] = [];
+      const partial = { ...result('s1'), state: 'partial' } as unknown as ScanResult;
+      const s = createMessageSubmitter(deps({
+        maxWaitSec: 1,
+        intake: { accept: async (_raw, meta) => { metas.push(meta); return { scanId: 's1', receivedAt: Date.now(), jobs: 1, messageId: null, result: null }; } },
+        waiter: { wait: (_id, ms) => new Promise((resolve) => setTimeout(() => resolve(null), ms)) },
+        partialResult: async () => partial,
+      }));
+      const started = Date.now();
+      const out = await s.submit({ raw, meta: { ...EMPTY_META, deadlineSec: 3e6 }, waitSec: 3e6, startedAt: started });
+      expect(out).toMatchObject({ done: true, result: partial });
+      expect(Date.now() - started).toBeLessThan(2 * 1000 + 1000);
+      expect(metas).toEqual([expect.objectContaining({ deadlineSec: 1 })]);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_WAIT_SEC } from '@avfleet/core';
+import { MAX_REQUESTED_SEC, MAX_WAIT_SEC } from '@avfleet/core';
 import { ApiError } from '../api-error';
 import type { HttpDeps } from '../http-deps';
 import { readBody } from '../read-body';
@@ -12,7 +12,9 @@ function parseWait(url: URL): number {
   const w = url.searchParams.get('wait');
   if (w === null) return DEFAULT_WAIT_SEC;
   const n = w.trim() === '' ? Number.NaN : Number(w);
-  if (!Number.isFinite(n) || n < 0) throw new ApiError('AVF_ERR_BAD_REQUEST', `wait must be a non-negative number of seconds, got '${w}'`);
+  if (!Number.isFinite(n) || n < 0 || n > MAX_REQUESTED_SEC) {
+    throw new ApiError('AVF_ERR_BAD_REQUEST', `wait must be a number of seconds from 0 to ${MAX_REQUESTED_SEC} (longer than ${MAX_WAIT_SEC} is capped to ${MAX_WAIT_SEC}), got '${w}'`);
+  }
   return Math.min(n, MAX_WAIT_SEC);
 }
 
