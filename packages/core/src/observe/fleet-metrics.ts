@@ -43,7 +43,10 @@ export interface FleetMetrics {
   readonly archiveLimitHits: Counter<'limit'>;
   /** `route`: a fixed route name, never the path (which holds the scan id). */
   readonly httpRequests: Counter<'route' | 'status'>;
+  /** `reason`: `queue_full` (AVFLEET_MAX_WAITING) or `busy` (AVFLEET_MAX_INFLIGHT_BYTES). */
   readonly rejectedRequests: Counter<'reason'>;
+  /** Bytes of messages the producer holds while they arrive and until answered (InflightBudget). */
+  readonly inflightBytes: Gauge<string>;
   /** `result`: `hit` or `miss`; read at scrape time from the memo given to trackAttachmentMemo (the producer's). */
   readonly attachmentMemoLookups: Counter<'result'>;
   /** Makes avfleet_attachment_memo_lookups_total follow `memo`'s totals (a producer passes DECODED_FACTS_MEMO). */
@@ -119,6 +122,7 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     }),
     httpRequests: new Counter({ name: 'avfleet_http_requests_total', help: 'HTTP requests by route and status code.', labelNames: ['route', 'status'], registers: r }),
     rejectedRequests: new Counter({ name: 'avfleet_rejected_requests_total', help: 'Scan requests refused before enqueueing, by reason.', labelNames: ['reason'], registers: r }),
+    inflightBytes: new Gauge({ name: 'avfleet_inflight_bytes', help: 'Bytes of messages held while they arrive and until answered (AVFLEET_MAX_INFLIGHT_BYTES).', registers: r }),
     attachmentMemoLookups: memoLookups,
     trackServersDown(source) {
       downSources.push(source);

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { busyError, type InflightBudget, type Reservation } from '@avfleet/core';
 import { ApiError } from './api-error';
 
 /** A 413 closes the connection: the rest of an oversize upload is never read into memory. */
@@ -91,4 +92,34 @@ export function readBody(req: IncomingMessage, maxBytes: number, onBytes: (bytes
     req.on('error', onError);
     req.on('aborted', onAborted);
   });
+}
+
+/** The budget's refusal as HTTP: 503 with Retry-After, and the connection closed (the rest of the body is not read). */
+function busy(budget: InflightBudget): ApiError {
+  const e = busyError(budget);
+  return new ApiError(e.code, e.message, { ...CLOSE, 'retry-after': String(e.retryAfterSec) }, { cause: e });
+}
+
+/** 503 before reading anything when the declared length cannot fit beside the bodies held now (the in-flight budget). */
+export function refuseDeclaredOverBudget(headers: IncomingHttpHeaders, budget: InflightBudget): void {
+  const declared = declaredLength(headers);
+  if (declared !== null && budget.wouldRefuse(declared)) throw busy(budget);
+}
+
+/**
+ * readBody with every chunk reserved in the producer's in-flight budget as it arrives
+ * (AVFLEET_MAX_INFLIGHT_BYTES): past it, 503 + Retry-After. The caller releases the
+ * reservation once the request is answered.
+ */
+export async function readBudgetedBody(req: IncomingMessage, maxBytes: number, budget: InflightBudget): Promise<{ raw: Buffer; reservation: Reservation }> {
+  const reservation = budget.open();
+  try {
+    const raw = await readBody(req, maxBytes, (bytes) => {
+      if (!reservation.take(bytes)) throw busy(budget);
+    });
+    return { raw, reservation };
+  } catch (err) {
+    reservation.release();
+    throw err;
+  }
 }
