@@ -95,4 +95,18 @@ describe('createMessageSubmitter: the protocol-neutral entry point', () => {
       process.off('warning', onWarning);
     }
   });
+
+  it('aborts the accept it refused (its bound passed), so the accept leaves nothing behind', async () => {
+    let seen: AbortSignal | undefined;
+    const s = createMessageSubmitter(deps({ intake: { accept: (_raw, _meta, _shape, signal) => { seen = signal; return new Promise(() => undefined); } } }));
+    const err = await s.submit({ raw, meta: EMPTY_META, waitSec: 1 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'AVF_ERR_UNAVAILABLE' });
+    expect(seen?.aborted).toBe(true);
+    expect(seen?.reason).toBe(err);
+  });
+
+  it('once enqueued, answers with the scan id (never a refusal) when the result cannot be awaited', async () => {
+    const s = createMessageSubmitter(deps({ waiter: { wait: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) } }));
+    expect(await s.submit({ raw, meta: EMPTY_META, waitSec: 5 })).toEqual({ done: false, scanId: 's1', messageId: '<m@x>' });
+  });
 });

@@ -100,7 +100,13 @@ export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
       deps.metrics.rejectedRequests.inc({ reason: 'queue_full' });
       throw new IntakeError('AVF_ERR_QUEUE_FULL', 'too many scan jobs are waiting (AVFLEET_MAX_WAITING); retry later', retryAfter);
     }
-    const accepted = await guarded(deps.intake.accept(raw, meta, shape), bound(), 'Redis or the object store');
+    // Refused (past the bound, or Redis or the store failed): the accept is aborted, so whatever
+    // it still does leaves nothing behind — never enqueued, or enqueued and cancelled (acceptMessage).
+    const refused = new AbortController();
+    const accepted = await guarded(deps.intake.accept(raw, meta, shape, refused.signal), bound(), 'Redis or the object store').catch((err: unknown) => {
+      refused.abort(err);
+      throw err;
+    });
     const notDone: SubmitOutcome = { done: false, scanId: accepted.scanId, messageId: accepted.messageId };
     const wait = Math.min(waitSec, maxWaitSec);
     if (wait <= 0) return notDone;
@@ -110,7 +116,16 @@ export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
     let endAt = startedAt + wait * 1000;
     if (deadlineAt !== null) endAt = Math.min(endAt, deadlineAt - Math.min(PARTIAL_RESERVE_MS, (deadlineAt - startedAt) / 5));
     const waitMs = Math.max(0, endAt - Date.now());
-    const result = await guarded(deps.waiter.wait(accepted.scanId, waitMs), waitMs + storeMs, 'Redis (scan result)');
+    // Enqueued: from here on the answer is the verdict or the scan id, never a refusal (a 503 would
+    // make the client resubmit a message whose result will appear).
+    let result: ScanResult | null;
+    try {
+      result = await guarded(deps.waiter.wait(accepted.scanId, waitMs), waitMs + storeMs, 'Redis (scan result)');
+    } catch (err) {
+      if (!(err instanceof IntakeError)) throw err;
+      deps.logger.warn({ scanId: accepted.scanId, code: err.code }, 'the result could not be awaited; answering with the scan id');
+      return notDone;
+    }
     if (result) return { done: true, result, messageId: accepted.messageId };
     if (deadlineAt !== null) {
       const partial = await readPartial(accepted.scanId, Math.max(PARTIAL_MIN_MS, deadlineAt - Date.now()));
