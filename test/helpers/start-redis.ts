@@ -21,6 +21,10 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port; resolves once it answers PING. */
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and every command waits, as in a stalled Redis. */
+  pause(): void;
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void;
   /** Stops it and removes its folder. */
   dispose(): Promise<void>;
   /** The server's output so far, for failure messages. */
@@ -88,7 +92,14 @@ export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
     running: () => handle !== null && handle.exitStatus() === undefined,
     stop,
     start,
+    pause: () => {
+      if (handle) process.kill(handle.pid, 'SIGSTOP');
+    },
+    resume: () => {
+      if (handle) process.kill(handle.pid, 'SIGCONT');
+    },
     async dispose() {
+      if (handle) process.kill(handle.pid, 'SIGCONT');
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,12 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
-import { DECODED_FACTS_MEMO, createFleetMetrics, listenOn, openIntake, type Logger } from '@avfleet/core';
+import { DECODED_FACTS_MEMO, InflightBudget, createFleetMetrics, listenOn, openIntake, type Logger } from '@avfleet/core';
 import { buildServer } from './frontends/http/build-server';
 import type { HttpDeps } from './frontends/http/http-deps';
 import { DEFAULT_CLAMD_LIMITS } from './frontends/clamd/clamd-deps';
 import { startClamdServer, type ClamdServer } from './frontends/clamd/clamd-server';
-import { defaultStreamBudgetBytes } from './frontends/clamd/stream-budget';
 import { versionLine } from './frontends/clamd/version-line';
 import { startMilterServer, type RunningMilter } from './frontends/milter/milter-server';
 
@@ -31,9 +30,11 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   const metrics = createFleetMetrics(registry);
   metrics.trackAttachmentMemo(DECODED_FACTS_MEMO);
   const intake = await openIntake({ settings, config, logger, metrics });
+  // One byte budget for every front end that buffers a message (AVFLEET_MAX_INFLIGHT_BYTES).
+  const inflight = new InflightBudget(settings.maxInflightBytes, metrics);
   const deps: HttpDeps = {
     submitter: intake.submitter, scanStatus: intake.scanStatus, readiness: intake.readiness,
-    metrics, logger, apiToken: settings.apiToken, maxMessageBytes: settings.maxMessageBytes,
+    metrics, logger, apiToken: settings.apiToken, maxMessageBytes: settings.maxMessageBytes, inflight,
     ...(opts.metricsText ? { metricsText: opts.metricsText } : {}),
   };
   const sameListener = settings.metricsListen.host === settings.listen.host && settings.metricsListen.port === settings.listen.port;
@@ -51,14 +52,14 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
     // The clamd protocol (--clamd-listen) and the milter (--milter-listen), beside HTTP over the same submitter.
     if (settings.clamdListen) {
       clamd = await startClamdServer(settings.clamdListen, {
-        submitter: intake.submitter, logger, deadlineSec: settings.clamdDeadlineSec, versionLine: versionLine(),
-        limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: settings.maxMessageBytes, maxBufferedBytes: defaultStreamBudgetBytes(settings.maxMessageBytes) },
+        submitter: intake.submitter, logger, deadlineSec: settings.clamdDeadlineSec, versionLine: versionLine(), inflight,
+        limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: settings.maxMessageBytes },
       });
     }
     if (settings.milter.listen) {
       milter = await startMilterServer({
         listen: settings.milter.listen, maxConnections: settings.milter.maxConnections, deadlineSec: settings.milter.deadlineSec,
-        addHeaders: settings.milter.addHeaders, maxMessageBytes: settings.maxMessageBytes, submitter: intake.submitter, logger,
+        addHeaders: settings.milter.addHeaders, maxMessageBytes: settings.maxMessageBytes, inflight, submitter: intake.submitter, logger,
       });
     }
   } catch (err) {

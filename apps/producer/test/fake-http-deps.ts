@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import {
-  NOOP_LOGGER, createFleetMetrics, createMessageSubmitter, newScanId, scanStatusOf, type AcceptedMessage, type Readiness, type RequestMeta, type ScanResult, type SubmitDeps,
+  InflightBudget, NOOP_LOGGER, createFleetMetrics, createMessageSubmitter, newScanId, scanStatusOf, type AcceptedMessage, type Readiness, type RequestMeta, type ScanResult, type SubmitDeps,
 } from '@avfleet/core';
 import type { HttpDeps } from '../src/frontends/http/http-deps';
 
@@ -36,6 +36,10 @@ export interface FakeFleetOptions {
   readonly results?: { load(scanId: string): Promise<ScanResult | null> };
   /** Longest a fake Redis or store call may take before the submission is refused (default 300 ms). */
   readonly storeTimeoutMs?: number;
+  /** The in-flight byte budget (default 1 GiB). */
+  readonly inflightBytes?: number;
+  /** The submitter's cap on wait and Deadline (default MAX_WAIT_SEC). */
+  readonly maxWaitSec?: number;
   readonly overrides?: Partial<HttpDeps>;
 }
 
@@ -98,6 +102,7 @@ export function fakeFleet(opts: FakeFleetOptions = {}): FakeFleet {
     metrics,
     logger: NOOP_LOGGER,
     storeTimeoutMs: opts.storeTimeoutMs ?? 300,
+    ...(opts.maxWaitSec !== undefined ? { maxWaitSec: opts.maxWaitSec } : {}),
   };
   const parentJob = (id: string): Promise<{ getState(): Promise<string> } | undefined> => {
     const state = jobStates.get(id);
@@ -111,6 +116,7 @@ export function fakeFleet(opts: FakeFleetOptions = {}): FakeFleet {
     logger: NOOP_LOGGER,
     apiToken: null,
     maxMessageBytes: 1024 * 1024,
+    inflight: new InflightBudget(opts.inflightBytes ?? 1024 * 1024 * 1024, metrics),
     readiness: opts.readiness ?? (() => Promise.resolve({ ok: true, redis: 'ok', store: 'ok' })),
     ...opts.overrides,
   };

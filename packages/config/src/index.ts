@@ -54,6 +54,7 @@ export type { TreeObject, TreePositions, TreeValue } from './rules/ucl-view';
 
 // fleet settings
 export {
+  defaultInflightBytes,
   describeSettings,
   expandPath,
   FLEET_DEFAULTS,

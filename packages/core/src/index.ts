@@ -7,9 +7,11 @@
 // intake: accept a message, plan its scan, probe the cache, answer by a deadline
 export { acceptMessage, createIntake } from './intake/accept-message';
 export type { AcceptedMessage, CacheProbe, Intake, IntakeDeps } from './intake/accept-message';
-export { MAX_WAIT_SEC, createMessageSubmitter } from './intake/submit-message';
+export { MAX_REQUESTED_SEC, MAX_WAIT_SEC, createMessageSubmitter } from './intake/submit-message';
 export type { MessageSubmitter, Submission, SubmitDeps, SubmitOutcome } from './intake/submit-message';
 export { IntakeError, OUTAGE_RETRY_AFTER_SEC } from './intake/intake-error';
+export { BUSY_RETRY_AFTER_SEC, InflightBudget, busyError } from './intake/inflight-budget';
+export type { Reservation } from './intake/inflight-budget';
 export type { IntakeErrorCode } from './intake/intake-error';
 export { INTAKE_TIMEOUT_MS, guarded, within } from './intake/within';
 export { ResultWaiter } from './intake/await-result';

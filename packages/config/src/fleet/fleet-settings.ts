@@ -112,6 +112,11 @@ export interface FleetSettings {
   readonly maxWaiting: number;
   readonly resultTtlSec: number;
   readonly maxMessageBytes: number;
+  /**
+   * Bytes of messages one producer process holds while they arrive and until they are answered,
+   * over every front end (AVFLEET_MAX_INFLIGHT_BYTES; default defaultInflightBytes): more is refused as busy.
+   */
+  readonly maxInflightBytes: number;
   /** null = no authentication. */
   readonly apiToken: string | null;
   readonly actions: ActionThresholds;

@@ -26,6 +26,7 @@ export { readSettingsFile } from './read-settings-file';
 export type { SettingsFile, SettingsFileEntry } from './read-settings-file';
 export { parseDurationSeconds } from './parse-setting-value';
 export { expandPath } from './parse-store-setting';
+export { defaultInflightBytes } from './inflight-default';
 export { resolveFleetSettings } from './resolve-fleet-settings';
 export type { ResolveFleetSettingsInput } from './resolve-fleet-settings';
 export { redactSettings } from './redact-settings';

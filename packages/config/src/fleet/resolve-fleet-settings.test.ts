@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors';
 import { FLEET_DEFAULTS } from './fleet-defaults';
+import { defaultInflightBytes } from './inflight-default';
 import type { FleetRole } from './fleet-settings';
 import { resolveFleetSettings } from './resolve-fleet-settings';
 import type { SettingFlags } from './read-env';
@@ -52,6 +53,7 @@ describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
       resultTtlSec: 3600,
       stalledIntervalSec: 30,
       maxMessageBytes: 52428800,
+      maxInflightBytes: defaultInflightBytes(52428800),
       apiToken: null,
       actions: { reject: 15, 'add header': 6, greylist: 4 },
       cacheRspamdCompat: false,
@@ -318,5 +320,24 @@ describe('AVFLEET_PRODUCER_PROCESSES', () => {
 
   it('names the flag when the bad value came from --processes', () => {
     expect(errorOf(() => processes({ flags: { processes: '100' } })).message).toBe("--processes must be a whole number from 1 to 64, got '100'");
+  });
+});
+
+describe('AVFLEET_MAX_INFLIGHT_BYTES', () => {
+  it('defaults to an eighth of memory, at most 1 GiB, at least two of the largest messages', () => {
+    const GiB = 1024 ** 3;
+    expect(defaultInflightBytes(50 * 1024 ** 2, 64 * GiB)).toBe(GiB);
+    expect(defaultInflightBytes(50 * 1024 ** 2, 2 * GiB)).toBe(GiB / 4);
+    expect(defaultInflightBytes(50 * 1024 ** 2, 512 * 1024 ** 2)).toBe(100 * 1024 ** 2);
+    expect(resolve({ env: { AVFLEET_MAX_MESSAGE_BYTES: '600M' } }).maxInflightBytes).toBeGreaterThanOrEqual(1200 * 1024 ** 2);
+  });
+
+  it('takes a byte size', () => {
+    expect(resolve({ env: { AVFLEET_MAX_INFLIGHT_BYTES: '256M' } }).maxInflightBytes).toBe(256 * 1024 ** 2);
+  });
+
+  it('refuses less than one message of the largest size, naming both settings', () => {
+    const err = errorOf(() => resolve({ env: { AVFLEET_MAX_INFLIGHT_BYTES: '10M', AVFLEET_MAX_MESSAGE_BYTES: '20M' } }));
+    expect(err.message).toMatch(/AVFLEET_MAX_INFLIGHT_BYTES must be at least AVFLEET_MAX_MESSAGE_BYTES/);
   });
 });

@@ -21,6 +21,7 @@ import {
   parseQueueList,
   parseRedisUrl,
 } from './parse-setting-value';
+import { defaultInflightBytes } from './inflight-default';
 import { expandPath, parseStoreSetting } from './parse-store-setting';
 import { readSettingSources } from './read-env';
 import type { RawSetting, SettingFlags } from './read-env';
@@ -59,6 +60,7 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
   }
   const D = FLEET_DEFAULTS;
 
+  const maxMessageBytes = take('max_message_bytes', parseByteSize, D.maxMessageBytes);
   const configPath = take<string | null>('config', (r) => expandPath(parsePath(r), homeDir, r.baseDir), D.configPath);
   if (configPath === null && (input.role === 'producer' || input.role === 'worker')) {
     problems.push(new ConfigError('AVF_ERR_CONFIG_SETTINGS', `avfleet ${input.role} needs --config PATH (or AVFLEET_CONFIG): the antivirus.conf to serve`));
@@ -96,7 +98,8 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
     queuePrefix: take('queue_prefix', (r) => parseName(r, 'a queue prefix'), D.queuePrefix),
     maxWaiting: take('max_waiting', parsePositiveInt, D.maxWaiting),
     resultTtlSec: take('result_ttl', (r) => parseDurationSetting(r, true), D.resultTtlSec),
-    maxMessageBytes: take('max_message_bytes', parseByteSize, D.maxMessageBytes),
+    maxMessageBytes,
+    maxInflightBytes: take<number | null>('max_inflight_bytes', (r) => parseInflightBytes(r, maxMessageBytes), null) ?? defaultInflightBytes(maxMessageBytes),
     apiToken: take<string | null>('api_token', (r) => parseName(r, 'a token'), D.apiToken),
     actions: take('actions', parseActionThresholds, D.actions),
     cacheRspamdCompat: take('cache_rspamd_compat', parseBooleanSetting, D.cacheRspamdCompat),
@@ -134,4 +137,17 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
     throw new ConfigError('AVF_ERR_CONFIG_SETTINGS', problems.map((p) => p.format()).join('\n'), null, { cause: problems });
   }
   return deepFreeze(settings);
+}
+
+/** AVFLEET_MAX_INFLIGHT_BYTES: a byte size that holds at least one message of the largest size. */
+function parseInflightBytes(raw: RawSetting, maxMessageBytes: number): number {
+  const n = parseByteSize(raw);
+  if (n < maxMessageBytes) {
+    throw new ConfigError(
+      'AVF_ERR_CONFIG_SETTINGS',
+      `${raw.origin} must be at least AVFLEET_MAX_MESSAGE_BYTES (${maxMessageBytes}), or no message of the largest size could ever be received; got '${raw.value}'`,
+      raw.position,
+    );
+  }
+  return n;
 }

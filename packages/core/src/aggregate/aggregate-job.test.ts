@@ -10,7 +10,7 @@ const config = buildAntivirusConfig(parseUcl(`clamav {
   servers = "127.0.0.1:3310";
 }`, { filename: 'antivirus.conf' }).value);
 
-/** Redis GET and SET … EX … [NX] over a map. */
+/** Redis GET, SET … EX … [NX] and ResultStore's script over a map. */
 class MemoryRedis {
   readonly values = new Map<string, string>();
   async get(key: string): Promise<string | null> {
@@ -20,6 +20,13 @@ class MemoryRedis {
     if (args.includes('NX') && this.values.has(key)) return null;
     this.values.set(key, value);
     return 'OK';
+  }
+  /** ResultStore's save-unless-cancelled script: KEYS result, cancel mark; ARGV value, ttl, mode. */
+  async eval(_script: string, _keys: number, key: string, cancelled: string, value: string, _ttl: string, mode: string): Promise<number> {
+    if (this.values.has(cancelled)) return 0;
+    if (mode === 'NX' && this.values.has(key)) return 0;
+    this.values.set(key, value);
+    return 1;
   }
 }
 

@@ -1,8 +1,25 @@
 import type { Redis } from 'ioredis';
 import type { ScanResult } from '../contracts/scan-result';
-import { resultKey } from '../queue/queue-names';
+import { cancelledKey, resultKey } from '../queue/queue-names';
 
-/** Finished results in Redis under `<queuePrefix>:result:<id>`, kept for AVFLEET_RESULT_TTL seconds. */
+/**
+ * Saves a result unless the scan is cancelled, atomically (a script): KEYS[1] the result,
+ * KEYS[2] the cancel mark; ARGV[1] the JSON, ARGV[2] the TTL, ARGV[3] `NX` or ``.
+ */
+const SAVE_UNLESS_CANCELLED = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[3] == 'NX' then
+  if redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then return 1 end
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
+
+/**
+ * Finished results in Redis under `<queuePrefix>:result:<id>`, kept for AVFLEET_RESULT_TTL seconds.
+ * A cancelled scan (`cancel`: its submission was refused) never gets one: the mark and the
+ * result are checked and written atomically, and cancelling removes a result saved before.
+ */
 export class ResultStore {
   /** Whole seconds, at least 1 (Redis refuses `EX 0`). */
   private readonly ttlSec: number;
@@ -15,14 +32,25 @@ export class ResultStore {
     this.ttlSec = Math.max(1, Math.round(ttlSec));
   }
 
+  /** Saves the result; a cancelled scan's is not saved. */
   async save(result: ScanResult): Promise<void> {
-    await this.redis.set(resultKey(this.queuePrefix, result.id), JSON.stringify(result), 'EX', this.ttlSec);
+    await this.saveUnlessCancelled(result, '');
   }
 
-  /** Saves only when no result exists yet: a re-run aggregation cannot replace the first answer. */
+  /** Saves only when no result exists yet (a re-run aggregation cannot replace the first answer) and the scan is not cancelled. */
   async saveOnce(result: ScanResult): Promise<boolean> {
-    const ok = await this.redis.set(resultKey(this.queuePrefix, result.id), JSON.stringify(result), 'EX', this.ttlSec, 'NX');
-    return ok === 'OK';
+    return this.saveUnlessCancelled(result, 'NX');
+  }
+
+  /** Marks the scan cancelled (for the TTL) and removes any result it has: none is ever readable after. */
+  async cancel(scanId: string): Promise<void> {
+    await this.redis.multi().set(cancelledKey(this.queuePrefix, scanId), '1', 'EX', this.ttlSec).del(resultKey(this.queuePrefix, scanId)).exec();
+  }
+
+  private async saveUnlessCancelled(result: ScanResult, mode: 'NX' | ''): Promise<boolean> {
+    const keys = [resultKey(this.queuePrefix, result.id), cancelledKey(this.queuePrefix, result.id)];
+    const saved = await this.redis.eval(SAVE_UNLESS_CANCELLED, 2, ...keys, JSON.stringify(result), String(this.ttlSec), mode);
+    return saved === 1;
   }
 
   async load(scanId: string): Promise<ScanResult | null> {

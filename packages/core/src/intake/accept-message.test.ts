@@ -55,7 +55,7 @@ describe('acceptMessage with a folder store', () => {
       },
     } as unknown as FlowProducer;
     return {
-      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, resultTtlSec: 60, logger: NOOP_LOGGER, probe: null,
+      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, resultTtlSec: 60, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
     };
   }
 
@@ -95,6 +95,36 @@ describe('acceptMessage with a folder store', () => {
     expect(await store.exists(stored[0]!)).toBe(false);
   });
 
+  it('a submission refused before the enqueue (signal aborted) stores nothing and enqueues nothing', async () => {
+    const refused = new AbortController();
+    refused.abort(new Error('refused'));
+    await expect(acceptMessage(message([['a.bin', randomBytes(100)]]), META, deps(), Date.now(), 'message', refused.signal)).rejects.toThrow('refused');
+    expect(flows).toHaveLength(0);
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+
+  it('a submission refused while its flow is being added cancels the scan once the flow exists', async () => {
+    const refused = new AbortController();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const cancelled: string[] = [];
+    const slowFlow = { add: async (job: FlowJob) => { await gate; flows.push(job); return {}; } } as unknown as FlowProducer;
+    const accepting = acceptMessage(message([['a.bin', randomBytes(100)]]), META, { ...deps(), flow: slowFlow, cancels: { cancel: async (id) => { cancelled.push(id); } } }, Date.now(), 'message', refused.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    refused.abort(new Error('refused'));
+    release();
+    await expect(accepting).rejects.toThrow('refused');
+    expect(flows).toHaveLength(1);
+    expect(cancelled).toEqual([(flows[0]!.data as { scanId: string }).scanId]);
+  });
+
+  it('without a refusal nothing is cancelled', async () => {
+    const cancelled: string[] = [];
+    await acceptMessage(message([['a.bin', randomBytes(100)]]), META, { ...deps(), cancels: { cancel: async (id) => { cancelled.push(id); } } }, Date.now(), 'message', new AbortController().signal);
+    expect(flows).toHaveLength(1);
+    expect(cancelled).toEqual([]);
+  });
+
   it('writes into a day folder again after it was removed behind the store', async () => {
     const raw = message([['a.bin', randomBytes(100)]]);
     const first = await acceptMessage(raw, META, deps());
@@ -114,7 +144,7 @@ describe('acceptMessage with shape file', () => {
     const flows: FlowJob[] = [];
     const flow = { add: async (job: FlowJob) => { flows.push(job); return {}; } } as unknown as FlowProducer;
     const deps: IntakeDeps = {
-      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, resultTtlSec: 60, logger: NOOP_LOGGER, probe: null,
+      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, resultTtlSec: 60, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
     };
     try {
       const raw = message([['a.bin', randomBytes(500)], ['b.bin', randomBytes(700)]]);

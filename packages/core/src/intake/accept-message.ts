@@ -12,6 +12,7 @@ import type { ObjectStore } from '../store/object-store';
 import { partKey } from '../store/part-key';
 import { buildScanFlow } from '../queue/build-scan-flow';
 import type { Aggregator, FinishedWithoutFlow } from '../aggregate/aggregate-job';
+import type { ResultStore } from '../aggregate/result-store';
 import type { IpWhitelist } from '../aggregate/load-whitelists';
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
@@ -42,6 +43,11 @@ export interface IntakeDeps {
   readonly probe?: CacheProbe | null;
   /** Finishes messages answered without a flow (every verdict cached, or past the MIME limits); absent: they get a flow or an error. */
   readonly aggregator?: Pick<Aggregator, 'finishWithoutFlow'>;
+  /**
+   * Marks a scan cancelled so that no result is ever stored for it (ResultStore.cancel): used when
+   * the submission was refused while its flow was being added or its result saved.
+   */
+  readonly cancels: Pick<ResultStore, 'cancel'>;
 }
 
 export interface AcceptedMessage {
@@ -60,11 +66,25 @@ export interface AcceptedMessage {
  * it: D56). Otherwise the raw message and the bodies that must really be
  * scanned (once each, under their SHA-256) are in the object store before any
  * job exists. `shape` `file`: the bytes are one file, not split (splitAsSingleFile).
+ *
+ * `signal` aborts when the submission was refused (its bound passed; README, "Failure
+ * behaviour": answered 503 → never enqueued, or enqueued and cancelled). Checked before the
+ * store writes and before the enqueue: aborted there, what was stored is removed and nothing is
+ * enqueued. Aborted while the flow was being added or a result saved, the scan is cancelled
+ * once that settles (`cancels`): it may still run, but no result ever appears for it.
  */
 export async function acceptMessage(
-  raw: Buffer, meta: RequestMeta, deps: IntakeDeps, now = Date.now(), shape: BodyShape = 'message',
+  raw: Buffer, meta: RequestMeta, deps: IntakeDeps, now = Date.now(), shape: BodyShape = 'message', signal?: AbortSignal,
 ): Promise<AcceptedMessage> {
   const scanId = newScanId(now);
+  /** After a step that cannot be undone (an enqueue, a saved result): a refused submission cancels the scan. */
+  const cancelIfRefused = async (): Promise<void> => {
+    if (!signal?.aborted) return;
+    await deps.cancels.cancel(scanId).catch((err: unknown) => {
+      deps.logger.error({ scanId, err: err instanceof Error ? err.message : String(err) }, 'a refused submission could not be cancelled; its result may appear');
+    });
+    throw signal.reason;
+  };
   let message: SplitMessage;
   try {
     message = await splitAs(shape, raw, deps.mimeLimits);
@@ -76,7 +96,10 @@ export async function acceptMessage(
     const job: FinishedWithoutFlow = {
       v: JOB_SCHEMA_VERSION, scanId, configDigest: deps.config.digest, receivedAt: now, meta, parts: [], skipped, expected: [], preResolved,
     };
-    return { scanId, receivedAt: now, jobs: 0, messageId: null, result: await deps.aggregator.finishWithoutFlow(job) };
+    signal?.throwIfAborted();
+    const result = await deps.aggregator.finishWithoutFlow(job);
+    await cancelIfRefused();
+    return { scanId, receivedAt: now, jobs: 0, messageId: null, result };
   }
   // Archive listings cut short by a limit (D51): a metric by limit and a log line per part.
   for (const part of message.parts) {
@@ -120,8 +143,12 @@ export async function acceptMessage(
   };
   const messageId = message.headers.messageId;
 
+  // Refused meanwhile (the cache probe waited on a slow Redis): nothing is stored or enqueued.
+  signal?.throwIfAborted();
   if (toScan.length === 0 && deps.aggregator) {
-    return { scanId, receivedAt: now, jobs: 0, messageId, result: await deps.aggregator.finishWithoutFlow(parent) };
+    const result = await deps.aggregator.finishWithoutFlow(parent);
+    await cancelIfRefused();
+    return { scanId, receivedAt: now, jobs: 0, messageId, result };
   }
 
   // A flow is needed: the raw message and every body to scan go to the store before any job exists.
@@ -141,12 +168,16 @@ export async function acceptMessage(
   const deadlineMs = meta.deadlineSec !== null ? now + meta.deadlineSec * 1000 : null;
   const children = toScan.map((p) => scanJob(scanId, p, p.body.partIndex === null ? messageKey : partKey(p.body.sha256), deps.config.digest, deadlineMs, meta));
   try {
+    // Refused while storing: not enqueued.
+    signal?.throwIfAborted();
     await deps.flow.add(buildScanFlow({ ...parent, messageKey }, children, deps.resultTtlSec));
   } catch (err) {
     // Not enqueued: the caller gets an error (503) and will resubmit; do not keep an orphan copy.
     await deps.store.delete(messageKey).catch(() => undefined);
     throw err;
   }
+  // Refused while the flow was being added: it exists now, so it is cancelled.
+  await cancelIfRefused();
   deps.logger.debug({ scanId, queueId: meta.queueId, jobs: children.length, cached: preResolved.length, skipped }, 'message accepted');
   return { scanId, receivedAt: now, jobs: children.length, messageId, result: null };
 }
@@ -159,12 +190,15 @@ function limitFailsOf(bodies: readonly PlannedBody[], message: SplitMessage): { 
 
 /** Intake as front ends see it: `accept(raw, meta, shape)` bound to these dependencies. */
 export interface Intake {
-  /** `shape` (default `message`): split the bytes as a mail message, or take them as one file. */
-  accept(raw: Buffer, meta: RequestMeta, shape?: BodyShape): Promise<AcceptedMessage>;
+  /**
+   * `shape` (default `message`): split the bytes as a mail message, or take them as one file.
+   * `signal`: aborted when the submission was refused (acceptMessage: nothing is left behind).
+   */
+  accept(raw: Buffer, meta: RequestMeta, shape?: BodyShape, signal?: AbortSignal): Promise<AcceptedMessage>;
 }
 
 export function createIntake(deps: IntakeDeps): Intake {
-  return { accept: (raw, meta, shape) => acceptMessage(raw, meta, deps, Date.now(), shape) };
+  return { accept: (raw, meta, shape, signal) => acceptMessage(raw, meta, deps, Date.now(), shape, signal) };
 }
 
 /** Cached verdicts for the planned bodies (null = miss, or no lookup possible here). Redis errors are misses. */

@@ -8,7 +8,9 @@ export type IntakeErrorCode =
   /** More scan jobs wait than AVFLEET_MAX_WAITING: retry after `retryAfterSec`. */
   | 'AVF_ERR_QUEUE_FULL'
   /** Redis or the object store did not answer in time, or is down: retry after `retryAfterSec`. */
-  | 'AVF_ERR_UNAVAILABLE';
+  | 'AVF_ERR_UNAVAILABLE'
+  /** Messages being received hold the whole AVFLEET_MAX_INFLIGHT_BYTES (inflight-budget.ts): retry after `retryAfterSec`. */
+  | 'AVF_ERR_BUSY';
 
 /** Seconds a client is told to wait after an outage (Redis or the store). */
 export const OUTAGE_RETRY_AFTER_SEC = 5;

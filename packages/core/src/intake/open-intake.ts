@@ -83,6 +83,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
       sigvers: new SignatureVersions(commands, settings.queuePrefix, config.rules.map((r) => r.name)),
     },
     aggregator,
+    cancels: results,
   });
   const submitter = createMessageSubmitter({
     intake, waiter, backpressure: new Backpressure(scanQueues, settings.maxWaiting), metrics, logger,

@@ -70,4 +70,43 @@ describe('createMessageSubmitter: the protocol-neutral entry point', () => {
     expect(out).toEqual({ done: true, result: partial, messageId: '<m@x>' });
     expect(Date.now() - started).toBeLessThan(2 * 500 + 1000);
   });
+
+  it('caps a Deadline past the cap (Deadline 3e6): every timer by the cap, no TimeoutOverflowWarning, the scan jobs see the cap', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => { warnings.push(w); };
+    process.on('warning', onWarning);
+    try {
+      const metas: { deadlineSec: number | null }[] = [];
+      const partial = { ...result('s1'), state: 'partial' } as unknown as ScanResult;
+      const s = createMessageSubmitter(deps({
+        maxWaitSec: 1,
+        intake: { accept: async (_raw, meta) => { metas.push(meta); return { scanId: 's1', receivedAt: Date.now(), jobs: 1, messageId: null, result: null }; } },
+        waiter: { wait: (_id, ms) => new Promise((resolve) => setTimeout(() => resolve(null), ms)) },
+        partialResult: async () => partial,
+      }));
+      const started = Date.now();
+      const out = await s.submit({ raw, meta: { ...EMPTY_META, deadlineSec: 3e6 }, waitSec: 3e6, startedAt: started });
+      expect(out).toMatchObject({ done: true, result: partial });
+      expect(Date.now() - started).toBeLessThan(2 * 1000 + 1000);
+      expect(metas).toEqual([expect.objectContaining({ deadlineSec: 1 })]);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('aborts the accept it refused (its bound passed), so the accept leaves nothing behind', async () => {
+    let seen: AbortSignal | undefined;
+    const s = createMessageSubmitter(deps({ intake: { accept: (_raw, _meta, _shape, signal) => { seen = signal; return new Promise(() => undefined); } } }));
+    const err = await s.submit({ raw, meta: EMPTY_META, waitSec: 1 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'AVF_ERR_UNAVAILABLE' });
+    expect(seen?.aborted).toBe(true);
+    expect(seen?.reason).toBe(err);
+  });
+
+  it('once enqueued, answers with the scan id (never a refusal) when the result cannot be awaited', async () => {
+    const s = createMessageSubmitter(deps({ waiter: { wait: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) } }));
+    expect(await s.submit({ raw, meta: EMPTY_META, waitSec: 5 })).toEqual({ done: false, scanId: 's1', messageId: '<m@x>' });
+  });
 });

@@ -7,8 +7,17 @@ import type { Intake } from './accept-message';
 import { IntakeError } from './intake-error';
 import { INTAKE_TIMEOUT_MS, guarded, within } from './within';
 
-/** Longest wait a caller may ask for. */
+/**
+ * Longest a submission waits, on every route and front end: a longer `wait` or Deadline
+ * is capped to it (README, Limits). Every timer of a submission stays under it (and so
+ * far under Node's 2^31 ms timer limit).
+ */
 export const MAX_WAIT_SEC = 300;
+/**
+ * A `wait` or Deadline over this (one year) is nonsense, not a long wait: front ends refuse it
+ * (HTTP 400). Up to it a value is taken and capped to MAX_WAIT_SEC.
+ */
+export const MAX_REQUESTED_SEC = 365 * 86_400;
 /** Time kept back before a Deadline to read the partial result and answer. */
 const PARTIAL_RESERVE_MS = 300;
 /** Floor for the partial-result read when the deadline is (nearly) spent. */
@@ -48,6 +57,8 @@ export interface SubmitDeps {
   readonly logger: Logger;
   /** Longest a Redis or store call may take before the submission is refused as unavailable (default INTAKE_TIMEOUT_MS). */
   readonly storeTimeoutMs?: number;
+  /** The cap on `waitSec` and on a Deadline (default MAX_WAIT_SEC; tests shorten it). */
+  readonly maxWaitSec?: number;
 }
 
 /** The protocol-neutral entry point: submit a message and get its verdict by a deadline. */
@@ -67,6 +78,7 @@ export interface MessageSubmitter {
  */
 export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
   const storeMs = deps.storeTimeoutMs ?? INTAKE_TIMEOUT_MS;
+  const maxWaitSec = deps.maxWaitSec ?? MAX_WAIT_SEC;
 
   async function readPartial(scanId: string, ms: number): Promise<ScanResult | null> {
     try {
@@ -77,7 +89,9 @@ export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
     }
   }
 
-  async function submit({ raw, meta, waitSec, startedAt = Date.now(), shape = 'message' }: Submission): Promise<SubmitOutcome> {
+  async function submit({ raw, meta: asked, waitSec, startedAt = Date.now(), shape = 'message' }: Submission): Promise<SubmitOutcome> {
+    // A Deadline past the cap is the cap, for every timer here and for the scan jobs' own deadline.
+    const meta = asked.deadlineSec !== null && asked.deadlineSec > maxWaitSec ? { ...asked, deadlineSec: maxWaitSec } : asked;
     const deadlineAt = meta.deadlineSec !== null ? startedAt + meta.deadlineSec * 1000 : null;
     const bound = (): number => (deadlineAt === null ? storeMs : Math.max(1, Math.min(storeMs, deadlineAt - Date.now())));
     if (raw.length === 0) throw new IntakeError('AVF_ERR_EMPTY_BODY', 'the message is empty: send the raw message (RFC 5322 bytes)');
@@ -86,9 +100,15 @@ export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
       deps.metrics.rejectedRequests.inc({ reason: 'queue_full' });
       throw new IntakeError('AVF_ERR_QUEUE_FULL', 'too many scan jobs are waiting (AVFLEET_MAX_WAITING); retry later', retryAfter);
     }
-    const accepted = await guarded(deps.intake.accept(raw, meta, shape), bound(), 'Redis or the object store');
+    // Refused (past the bound, or Redis or the store failed): the accept is aborted, so whatever
+    // it still does leaves nothing behind — never enqueued, or enqueued and cancelled (acceptMessage).
+    const refused = new AbortController();
+    const accepted = await guarded(deps.intake.accept(raw, meta, shape, refused.signal), bound(), 'Redis or the object store').catch((err: unknown) => {
+      refused.abort(err);
+      throw err;
+    });
     const notDone: SubmitOutcome = { done: false, scanId: accepted.scanId, messageId: accepted.messageId };
-    const wait = Math.min(waitSec, MAX_WAIT_SEC);
+    const wait = Math.min(waitSec, maxWaitSec);
     if (wait <= 0) return notDone;
     // Answered from the verdict cache without a flow.
     if (accepted.result) return { done: true, result: accepted.result, messageId: accepted.messageId };
@@ -96,7 +116,16 @@ export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
     let endAt = startedAt + wait * 1000;
     if (deadlineAt !== null) endAt = Math.min(endAt, deadlineAt - Math.min(PARTIAL_RESERVE_MS, (deadlineAt - startedAt) / 5));
     const waitMs = Math.max(0, endAt - Date.now());
-    const result = await guarded(deps.waiter.wait(accepted.scanId, waitMs), waitMs + storeMs, 'Redis (scan result)');
+    // Enqueued: from here on the answer is the verdict or the scan id, never a refusal (a 503 would
+    // make the client resubmit a message whose result will appear).
+    let result: ScanResult | null;
+    try {
+      result = await guarded(deps.waiter.wait(accepted.scanId, waitMs), waitMs + storeMs, 'Redis (scan result)');
+    } catch (err) {
+      if (!(err instanceof IntakeError)) throw err;
+      deps.logger.warn({ scanId: accepted.scanId, code: err.code }, 'the result could not be awaited; answering with the scan id');
+      return notDone;
+    }
     if (result) return { done: true, result, messageId: accepted.messageId };
     if (deadlineAt !== null) {
       const partial = await readPartial(accepted.scanId, Math.max(PARTIAL_MIN_MS, deadlineAt - Date.now()));

@@ -46,12 +46,15 @@ export interface FleetMetrics {
   readonly archiveLimitHits: Counter<'limit'>;
   /** `route`: a fixed route name, never the path (which holds the scan id). */
   readonly httpRequests: Counter<'route' | 'status'>;
+  /** `reason`: `queue_full` (AVFLEET_MAX_WAITING) or `busy` (AVFLEET_MAX_INFLIGHT_BYTES). */
   readonly rejectedRequests: Counter<'reason'>;
   /** `kind`: `message` or `part`. Only the worker whose prune run removed them counts them. */
   readonly storePrunedObjects: Counter<'kind'>;
   readonly storePrunedBytes: Counter<string>;
   /** `outcome`: one of STORE_PRUNE_OUTCOMES. */
   readonly storePruneRuns: Counter<'outcome'>;
+  /** Bytes of messages the producer holds while they arrive and until answered (InflightBudget). */
+  readonly inflightBytes: Gauge<string>;
   /** `result`: `hit` or `miss`; read at scrape time from the memo given to trackAttachmentMemo (the producer's). */
   readonly attachmentMemoLookups: Counter<'result'>;
   /** Makes avfleet_attachment_memo_lookups_total follow `memo`'s totals (a producer passes DECODED_FACTS_MEMO). */
@@ -130,6 +133,7 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     storePrunedObjects: new Counter({ name: 'avfleet_store_pruned_objects_total', help: 'Objects removed from a folder store by retention, by kind (message, part).', labelNames: ['kind'], registers: r }),
     storePrunedBytes: new Counter({ name: 'avfleet_store_pruned_bytes_total', help: 'Bytes of the objects removed from a folder store by retention.', registers: r }),
     storePruneRuns: new Counter({ name: 'avfleet_store_prune_runs_total', help: 'Prune runs of a folder store by outcome: complete, cut_short (work bound reached), failed.', labelNames: ['outcome'], registers: r }),
+    inflightBytes: new Gauge({ name: 'avfleet_inflight_bytes', help: 'Bytes of messages held while they arrive and until answered (AVFLEET_MAX_INFLIGHT_BYTES).', registers: r }),
     attachmentMemoLookups: memoLookups,
     trackServersDown(source) {
       downSources.push(source);

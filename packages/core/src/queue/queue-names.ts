@@ -20,6 +20,15 @@ export function resultKey(queuePrefix: string, scanId: string): string {
   return `${queuePrefix}:result:${scanId}`;
 }
 
+/**
+ * Redis key marking a scan cancelled: its submission was refused (503) after its flow may
+ * have been added. Kept for AVFLEET_RESULT_TTL seconds; no result is ever stored under it
+ * (packages/core/src/aggregate/result-store.ts).
+ */
+export function cancelledKey(queuePrefix: string, scanId: string): string {
+  return `${queuePrefix}:cancelled:${scanId}`;
+}
+
 /** Redis key where workers publish a rule's current signature version. */
 export function sigverKey(queuePrefix: string, ruleName: string): string {
   return `${queuePrefix}:sigver:${ruleName}`;

@@ -3,13 +3,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NOOP_LOGGER } from '@avfleet/core';
+import { InflightBudget, NOOP_LOGGER } from '@avfleet/core';
 import { DEFAULT_CLAMD_LIMITS, type ClamdDeps } from './clamd-deps';
 import { ClamdListenError, startClamdServer } from './clamd-server';
 import { eicarAware } from './test-clamd-harness';
 
 const deps: ClamdDeps = {
-  submitter: eicarAware(), logger: NOOP_LOGGER, deadlineSec: 4, versionLine: 'avfleet 9.9.9', limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: 1024, maxBufferedBytes: 4096 },
+  submitter: eicarAware(), logger: NOOP_LOGGER, deadlineSec: 4, versionLine: 'avfleet 9.9.9', inflight: new InflightBudget(4096), limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: 1024 },
 };
 
 function ping(path: string): Promise<string> {

@@ -69,7 +69,7 @@ describe('clamd front end under hostile input', () => {
     const sub = eicarAware();
     // The shared budget is one stream's worth (above what 50 hostile connections can hold at once, about 25 KB):
     // after the fuzz a full-size stream fits only if every hostile connection gave its bytes back.
-    const started = await startTestServer(sub, { maxStreamBytes: 65536, maxBufferedBytes: 65536, idleTimeoutMs: 1000, requestTimeoutMs: 2000, maxConnections: 500 });
+    const started = await startTestServer(sub, { maxStreamBytes: 65536, inflightBytes: 65536, idleTimeoutMs: 1000, requestTimeoutMs: 2000, maxConnections: 500 });
     server = started.server;
     const { port } = started;
     const rand = prng(0xc1a3d);

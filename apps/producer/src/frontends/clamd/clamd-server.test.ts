@@ -242,7 +242,7 @@ describe('limits', () => {
       if (s.raw.length === 600) await gate;
       return { done: true, result: resultWith({ clamav: cleanV() }), messageId: null };
     });
-    const port = await start(sub, { maxStreamBytes: 800, maxBufferedBytes: 1000 });
+    const port = await start(sub, { maxStreamBytes: 800, inflightBytes: 1000 });
     const a = exchange(port, ['zINSTREAM\0', chunks(Buffer.alloc(600, 1))]);
     await new Promise((r) => setTimeout(r, 200));
     const b = await exchange(port, ['zINSTREAM\0', chunks(Buffer.alloc(300, 2), Buffer.alloc(300, 2))]);

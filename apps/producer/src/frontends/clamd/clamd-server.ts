@@ -4,7 +4,6 @@ import type { ListenAddress } from '@avfleet/config';
 import type { ClamdDeps } from './clamd-deps';
 import type { ClamdErrorCode } from './clamd-error-codes';
 import { serveClamdConnection, type ClamdConnection } from './clamd-session';
-import { StreamBudget } from './stream-budget';
 
 export interface ClamdServer {
   /** The bound TCP address, or the unix socket's path. */
@@ -55,14 +54,13 @@ function isStaleSocket(path: string): Promise<boolean> {
  */
 export async function startClamdServer(address: ListenAddress, deps: ClamdDeps): Promise<ClamdServer> {
   const connections = new Set<ClamdConnection>();
-  const budget = new StreamBudget(deps.limits.maxBufferedBytes);
   const server = createServer({ noDelay: true }, (socket) => {
     if (connections.size >= deps.limits.maxConnections) {
       deps.logger.warn({ code: 'AVF_ERR_CLAMD_CONNECTIONS', max: deps.limits.maxConnections }, 'clamd front end: too many connections; one was closed');
       socket.destroy();
       return;
     }
-    const conn = serveClamdConnection(socket, deps, budget);
+    const conn = serveClamdConnection(socket, deps);
     connections.add(conn);
     void conn.done.then(() => connections.delete(conn));
   });

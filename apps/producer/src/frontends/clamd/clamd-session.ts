@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net';
+import type { Reservation } from '@avfleet/core';
 import { SUPPORTED_COMMANDS, parseCommand, type CommandForm } from './clamd-commands';
 import type { ClamdDeps } from './clamd-deps';
 import { withCode, type ClamdErrorCode } from './clamd-error-codes';
 import { ClamdFramer, type FramedInput } from './clamd-framer';
 import { CLAMD_REPLY, frameReply, replyText, streamError } from './clamd-reply';
 import { scanStream } from './scan-stream';
-import type { StreamBudget } from './stream-budget';
 
 /** How long a closing connection may take to flush its last reply before it is cut off. */
 const END_GRACE_MS = 5000;
@@ -34,19 +34,18 @@ interface PendingStream {
  * scan runs the socket is paused, so a pipelining client cannot make us buffer more than one
  * read. Every way out closes this connection only.
  */
-export function serveClamdConnection(socket: Socket, deps: ClamdDeps, budget: StreamBudget): ClamdConnection {
-  const { limits, logger } = deps;
+export function serveClamdConnection(socket: Socket, deps: ClamdDeps): ClamdConnection {
+  const { limits, logger, inflight: budget } = deps;
   const framer = new ClamdFramer();
-  /** Bytes of the current stream reserved in the shared budget, given back when its answer is sent or the connection ends. */
-  let reserved = 0;
+  /** The current stream's bytes in the shared budget, given back when its answer is sent or the connection ends. */
+  let reserved: Reservation | null = null;
   const reserve = (bytes: number): boolean => {
-    if (!budget.take(bytes)) return false;
-    reserved += bytes;
-    return true;
+    reserved ??= budget.open();
+    return reserved.take(bytes);
   };
   const releaseReserved = (): void => {
-    budget.release(reserved);
-    reserved = 0;
+    reserved?.release();
+    reserved = null;
   };
   let session: { nextId: number } | null = null;
   let stream: PendingStream | null = null;
@@ -142,7 +141,7 @@ export function serveClamdConnection(socket: Socket, deps: ClamdDeps, budget: St
         const s = stream as PendingStream;
         stream = null;
         releaseReserved();
-        const text = withCode('AVF_ERR_CLAMD_BUSY', `streams in progress hold all ${budget.maxBytes} bytes the clamd front end may buffer; retry later`);
+        const text = withCode('AVF_ERR_CLAMD_BUSY', `messages being received hold all ${budget.maxBytes} bytes this producer may buffer (AVFLEET_MAX_INFLIGHT_BYTES); retry later`);
         return reply(streamError(text), s.form, s.id, true);
       }
       case 'stream': {

@@ -1,5 +1,5 @@
 import { connect, type AddressInfo } from 'node:net';
-import { NOOP_LOGGER, type ApiVerdict, type ScanResult, type Submission, type SubmitOutcome } from '@avfleet/core';
+import { InflightBudget, NOOP_LOGGER, type ApiVerdict, type ScanResult, type Submission, type SubmitOutcome } from '@avfleet/core';
 import { DEFAULT_CLAMD_LIMITS, type ClamdDeps, type ClamdLimits } from './clamd-deps';
 import { startClamdServer, type ClamdServer } from './clamd-server';
 
@@ -55,11 +55,11 @@ export const eicarAware = (): FakeSubmitter =>
   }));
 
 export async function startTestServer(
-  submitter: FakeSubmitter, limits: Partial<ClamdLimits> = {}, over: Partial<ClamdDeps> = {},
+  submitter: FakeSubmitter, { inflightBytes = 64 * 1024 * 1024, ...limits }: Partial<ClamdLimits> & { inflightBytes?: number } = {}, over: Partial<ClamdDeps> = {},
 ): Promise<{ server: ClamdServer; port: number }> {
   const deps: ClamdDeps = {
-    submitter, logger: NOOP_LOGGER, deadlineSec: 4, versionLine: 'avfleet 9.9.9',
-    limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: 1024 * 1024, maxBufferedBytes: 64 * 1024 * 1024, ...limits }, ...over,
+    submitter, logger: NOOP_LOGGER, deadlineSec: 4, versionLine: 'avfleet 9.9.9', inflight: new InflightBudget(inflightBytes),
+    limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: 1024 * 1024, ...limits }, ...over,
   };
   const server = await startClamdServer({ kind: 'tcp', host: '127.0.0.1', port: 0 }, deps);
   return { server, port: (server.address as AddressInfo).port };

@@ -59,7 +59,7 @@ describe('POST /scans', () => {
     expect(fleet.accepted).toHaveLength(0);
   });
 
-  it.each(['abc', '-1', '', 'Infinity'])('answers 400 to wait=%j', async (wait) => {
+  it.each(['abc', '-1', '', 'Infinity', 'NaN', '31536001', '1e300'])('answers 400 to wait=%j', async (wait) => {
     const { port, fleet } = await start();
     const r = await call(port, 'POST', `/scans?wait=${wait}`, { body: MSG });
     expect(r.status).toBe(400);
@@ -289,5 +289,45 @@ describe('a separate metrics listener (serveApi: false)', () => {
     } finally {
       await closeServer(server);
     }
+  });
+});
+
+describe('a huge Deadline on /checkv2 (issue 16, rows 5 and 6)', () => {
+  let server: Server | null = null;
+  afterEach(async () => {
+    if (server) await closeServer(server);
+    server = null;
+  });
+
+  it('answers Deadline 3e6 by the cap when no worker answers, without a TimeoutOverflowWarning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => { warnings.push(w); };
+    process.on('warning', onWarning);
+    try {
+      // Workers stopped (nothing finishes); the cap shortened to 1 s so the test need not wait 300 s.
+      const fleet = fakeFleet({ finishAfterMs: null, maxWaitSec: 1 });
+      server = buildServer(fleet.deps, { serveMetrics: false, thresholds: { reject: 15 } });
+      const port = await listenEphemeral(server);
+      const started = Date.now();
+      const r = await call(port, 'POST', '/checkv2', { body: MSG, headers: { Deadline: '3e6' } });
+      expect(r.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2 * 1000 + 1000);
+      expect(fleet.accepted[0].meta.deadlineSec).toBe(1);
+      expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it.each(['-1', 'NaN', 'Infinity', '4e7'])('answers Deadline %s with 400 on /checkv2 and /scans', async (deadline) => {
+    const fleet = fakeFleet();
+    server = buildServer(fleet.deps, { serveMetrics: false, thresholds: { reject: 15 } });
+    const port = await listenEphemeral(server);
+    for (const path of ['/checkv2', '/scans']) {
+      const r = await call(port, 'POST', path, { body: MSG, headers: { Deadline: deadline } });
+      expect(r.status).toBe(400);
+      expect(r.json).toMatchObject({ error: { code: 'AVF_ERR_BAD_REQUEST' } });
+    }
+    expect(fleet.accepted).toHaveLength(0);
   });
 });

@@ -4,7 +4,7 @@ import { READINESS_TIMEOUT_MS, serveOpsRoute } from '@avfleet/core';
 import { ApiError } from './api-error';
 import { isAuthorized } from './auth';
 import type { HttpDeps } from './http-deps';
-import { refuseDeclaredOversize, refuseEncodedBody } from './read-body';
+import { refuseDeclaredOverBudget, refuseDeclaredOversize, refuseEncodedBody } from './read-body';
 import { sendError } from './respond';
 import { CHECKV2_REPLY_HEADERS, checkv2 } from './routes/checkv2';
 import { getScan } from './routes/get-scan';
@@ -84,6 +84,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps,
     if (match.takesBody) {
       refuseEncodedBody(req.headers);
       refuseDeclaredOversize(req.headers, deps.maxMessageBytes);
+      refuseDeclaredOverBudget(req.headers, deps.inflight);
       if (expectsContinue) res.writeContinue();
     }
     switch (match.route) {

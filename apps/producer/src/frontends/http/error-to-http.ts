@@ -12,4 +12,5 @@ export const HTTP_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   AVF_ERR_QUEUE_FULL: 429,
   AVF_ERR_INTERNAL: 500,
   AVF_ERR_UNAVAILABLE: 503,
+  AVF_ERR_BUSY: 503,
 };

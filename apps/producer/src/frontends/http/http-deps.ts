@@ -1,4 +1,4 @@
-import type { FleetMetrics, Logger, MessageSubmitter, Readiness, ScanStatus } from '@avfleet/core';
+import type { FleetMetrics, InflightBudget, Logger, MessageSubmitter, Readiness, ScanStatus } from '@avfleet/core';
 
 /**
  * Everything the HTTP layer needs, injected as narrow interfaces so tests can
@@ -14,6 +14,8 @@ export interface HttpDeps {
   readonly logger: Logger;
   readonly apiToken: string | null;
   readonly maxMessageBytes: number;
+  /** The producer's one in-flight byte budget (AVFLEET_MAX_INFLIGHT_BYTES), shared with the other front ends. */
+  readonly inflight: InflightBudget;
   readonly readiness: () => Promise<Readiness>;
   /** The text GET /metrics serves instead of `metrics.registry`'s own (a producer cluster child: the whole cluster's). */
   readonly metricsText?: () => Promise<string>;

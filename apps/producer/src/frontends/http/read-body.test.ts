@@ -143,3 +143,82 @@ describe('compressed bodies', () => {
     expect((await call(port, 'POST', '/scans', { body: 'Subject: y\r\n\r\nz', headers: { 'content-encoding': 'identity' } })).status).toBe(200);
   });
 });
+
+describe('declared but unsent bodies (issue 16, row 3)', () => {
+  it('holds the bytes that arrived, not the declared Content-Length', async () => {
+    const big = 50 * 1024 * 1024;
+    const bigFleet = fakeFleet({ overrides: { maxMessageBytes: big } });
+    const bigServer = buildServer(bigFleet.deps, { serveMetrics: false, thresholds: { reject: 15 } });
+    const bigPort = await listenEphemeral(bigServer);
+    const sockets: Socket[] = [];
+    try {
+      const before = process.memoryUsage().arrayBuffers;
+      for (let i = 0; i < 20; i++) {
+        const s = connect(bigPort, '127.0.0.1');
+        s.on('error', () => undefined);
+        sockets.push(s);
+        s.write(`POST /scans HTTP/1.1\r\nHost: x\r\nContent-Length: ${big}\r\n\r\nS`);
+      }
+      // Let the server read every header and the first byte.
+      await new Promise((r) => setTimeout(r, 300));
+      const grown = process.memoryUsage().arrayBuffers - before;
+      // 20 × 50 MiB = 1000 MiB if the declared length were allocated; a few MiB of socket buffers otherwise.
+      expect(grown).toBeLessThan(64 * 1024 * 1024);
+      expect(bigFleet.accepted).toHaveLength(0);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await closeServer(bigServer);
+    }
+  });
+});
+
+describe('the in-flight byte budget (issue 16, row 4)', () => {
+  const BUDGET = 3 * 1024 * 1024;
+  let budgetFleet: FakeFleet;
+  let budgetServer: Server;
+  let budgetPort: number;
+  beforeEach(async () => {
+    budgetFleet = fakeFleet({ finishAfterMs: null, inflightBytes: BUDGET, overrides: { maxMessageBytes: 2 * 1024 * 1024 } });
+    budgetServer = buildServer(budgetFleet.deps, { serveMetrics: false, thresholds: { reject: 15 } });
+    budgetPort = await listenEphemeral(budgetServer);
+  });
+  afterEach(async () => {
+    await closeServer(budgetServer);
+  });
+
+  it('refuses a declared length that cannot fit beside the bodies held with 503 + Retry-After, and takes one again once they are answered', async () => {
+    // A 2 MiB body arrives and waits for its verdict (workers stopped): it holds 2 MiB of the 3 MiB budget.
+    const held = call(budgetPort, 'POST', '/scans?wait=1.5', { body: Buffer.alloc(2 * 1024 * 1024, 0x61) });
+    await waitFor(() => budgetFleet.accepted.length === 1, 3000);
+    expect(budgetFleet.deps.inflight.reserved).toBe(2 * 1024 * 1024);
+    const refused = await call(budgetPort, 'POST', '/scans?wait=0', { body: Buffer.alloc(1024 * 1024 + 1, 0x62) });
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('2');
+    expect(refused.json).toMatchObject({ error: { code: 'AVF_ERR_BUSY' } });
+    // A small one still fits.
+    expect((await call(budgetPort, 'POST', '/scans?wait=0', { body: 'Subject: s\r\n\r\nsmall\r\n' })).status).toBe(202);
+    expect((await held).status).toBe(202);
+    expect(budgetFleet.deps.inflight.reserved).toBe(0);
+    expect((await call(budgetPort, 'POST', '/scans?wait=0', { body: Buffer.alloc(2 * 1024 * 1024, 0x63) })).status).toBe(202);
+  });
+
+  it('refuses a chunked body when the bytes that arrive go over the budget, and closes', async () => {
+    const held = call(budgetPort, 'POST', '/scans?wait=1.5', { body: Buffer.alloc(2 * 1024 * 1024, 0x61) });
+    await waitFor(() => budgetFleet.accepted.length === 1, 3000);
+    const s = connect(budgetPort, '127.0.0.1');
+    let data = '';
+    s.on('data', (d: Buffer) => (data += d.toString('latin1')));
+    s.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => s.on('close', () => resolve()));
+    s.write('POST /scans HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = Buffer.alloc(64 * 1024, 0x64);
+    for (let sent = 0; sent <= 1024 * 1024 + chunk.length && !s.destroyed; sent += chunk.length) s.write(`${chunk.length.toString(16)}\r\n${chunk.toString('latin1')}\r\n`);
+    await closed;
+    expect(statusOf(data)).toBe(503);
+    expect(data).toContain('AVF_ERR_BUSY');
+    expect(data).toMatch(/retry-after: 2/i);
+    await held;
+    expect(budgetFleet.deps.inflight.reserved).toBe(0);
+    expect(budgetFleet.accepted).toHaveLength(1);
+  });
+});

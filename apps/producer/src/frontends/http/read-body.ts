@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { busyError, type InflightBudget, type Reservation } from '@avfleet/core';
 import { ApiError } from './api-error';
 
 /** A 413 closes the connection: the rest of an oversize upload is never read into memory. */
@@ -39,18 +40,17 @@ export function refuseEncodedBody(headers: IncomingHttpHeaders): void {
 
 /**
  * Reads the whole request body, refusing (413) as soon as it passes `maxBytes`,
- * never holding more than `maxBytes` plus one chunk. The 413 carries
- * `Connection: close`, so the server hangs up instead of reading (and
- * discarding) the rest of the upload.
+ * never holding more than `maxBytes` plus one chunk. Memory grows with the bytes
+ * that really arrive, never with the declared Content-Length (a client that declares
+ * 50 MB and sends 1 byte holds 1 byte); the chunks are joined once, at the end.
+ * `onBytes` is told of each chunk before it is kept (the in-flight budget reserves it
+ * there, and throws an ApiError to refuse). The 413 carries `Connection: close`, so the
+ * server hangs up instead of reading (and discarding) the rest of the upload.
  */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, maxBytes: number, onBytes: (bytes: number) => void = () => undefined): Promise<Buffer> {
   refuseDeclaredOversize(req.headers, maxBytes);
-  const declared = declaredLength(req.headers);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    // With a declared length the chunks are copied into one buffer as they arrive, so
-    // a large body is not held twice (all its chunks next to their concatenation).
-    let into: Buffer | null = declared !== null && declared > 0 ? Buffer.allocUnsafe(declared) : null;
     let total = 0;
     const cleanup = (): void => {
       req.off('data', onData);
@@ -58,30 +58,29 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       req.off('error', onError);
       req.off('aborted', onAborted);
     };
+    const fail = (err: unknown): void => {
+      cleanup();
+      chunks.length = 0;
+      req.pause();
+      reject(err);
+    };
     const onData = (chunk: Buffer): void => {
       total += chunk.length;
       if (total > maxBytes) {
-        cleanup();
-        chunks.length = 0;
-        req.pause();
-        into = null;
-        reject(tooLarge(`the message is more than ${maxBytes} bytes`, maxBytes));
+        fail(tooLarge(`the message is more than ${maxBytes} bytes`, maxBytes));
         return;
       }
-      if (into !== null && total <= into.length) {
-        chunk.copy(into, total - chunk.length);
+      try {
+        onBytes(chunk.length);
+      } catch (err) {
+        fail(err);
         return;
-      }
-      if (into !== null) {
-        // More than declared (the HTTP parser does not let this happen): fall back to chunks.
-        chunks.push(into.subarray(0, total - chunk.length));
-        into = null;
       }
       chunks.push(chunk);
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(into !== null ? into.subarray(0, total) : Buffer.concat(chunks, total));
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
     };
     const onError = (err: Error): void => {
       cleanup();
@@ -93,4 +92,34 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     req.on('error', onError);
     req.on('aborted', onAborted);
   });
+}
+
+/** The budget's refusal as HTTP: 503 with Retry-After, and the connection closed (the rest of the body is not read). */
+function busy(budget: InflightBudget): ApiError {
+  const e = busyError(budget);
+  return new ApiError(e.code, e.message, { ...CLOSE, 'retry-after': String(e.retryAfterSec) }, { cause: e });
+}
+
+/** 503 before reading anything when the declared length cannot fit beside the bodies held now (the in-flight budget). */
+export function refuseDeclaredOverBudget(headers: IncomingHttpHeaders, budget: InflightBudget): void {
+  const declared = declaredLength(headers);
+  if (declared !== null && budget.wouldRefuse(declared)) throw busy(budget);
+}
+
+/**
+ * readBody with every chunk reserved in the producer's in-flight budget as it arrives
+ * (AVFLEET_MAX_INFLIGHT_BYTES): past it, 503 + Retry-After. The caller releases the
+ * reservation once the request is answered.
+ */
+export async function readBudgetedBody(req: IncomingMessage, maxBytes: number, budget: InflightBudget): Promise<{ raw: Buffer; reservation: Reservation }> {
+  const reservation = budget.open();
+  try {
+    const raw = await readBody(req, maxBytes, (bytes) => {
+      if (!reservation.take(bytes)) throw busy(budget);
+    });
+    return { raw, reservation };
+  } catch (err) {
+    reservation.release();
+    throw err;
+  }
 }

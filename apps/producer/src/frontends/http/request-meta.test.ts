@@ -61,9 +61,19 @@ describe('readRequestMeta', () => {
     [{ score: 'high' }, /Score/],
     [{ deadline: 'soon' }, /Deadline/],
     [{ deadline: '-1' }, /Deadline/],
+    [{ deadline: 'NaN' }, /Deadline/],
+    [{ deadline: 'Infinity' }, /Deadline/],
+    [{ deadline: '-Infinity' }, /Deadline/],
+    [{ deadline: '31536001' }, /Deadline/],
+    [{ deadline: '1e300' }, /Deadline/],
   ])('refuses %j with a 400 naming the header', (h, re) => {
     expect(() => readRequestMeta(h, [])).toThrow(expect.objectContaining({ code: 'AVF_ERR_BAD_REQUEST', message: expect.stringMatching(re) }));
   });
+});
+
+it('takes a Deadline up to a year as asked (the submitter caps it to MAX_WAIT_SEC)', () => {
+  expect(readRequestMeta({ deadline: '3e6' }, []).deadlineSec).toBe(3e6);
+  expect(readRequestMeta({ deadline: '31536000' }, []).deadlineSec).toBe(31_536_000);
 });
 
 describe('request headers over HTTP', () => {

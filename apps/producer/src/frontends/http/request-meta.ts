@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RequestMeta } from '@avfleet/core';
+import { MAX_REQUESTED_SEC, MAX_WAIT_SEC, type RequestMeta } from '@avfleet/core';
 import { ApiError } from './api-error';
 
 const one = (v: string | string[] | undefined): string | null => {
@@ -85,7 +85,9 @@ export function readRequestMeta(h: IncomingHttpHeaders, rawHeaders: readonly str
     if (rawHeaders[i].toLowerCase() === 'rcpt') rcpt.push(...splitAddressList(rawHeaders[i + 1]));
   }
   const deadline = num('Deadline', one(h.deadline));
-  if (deadline !== null && deadline < 0) throw new ApiError('AVF_ERR_BAD_REQUEST', `header Deadline must be a non-negative number of seconds, got ${deadline}`);
+  if (deadline !== null && (deadline < 0 || deadline > MAX_REQUESTED_SEC)) {
+    throw new ApiError('AVF_ERR_BAD_REQUEST', `header Deadline must be a number of seconds from 0 to ${MAX_REQUESTED_SEC} (longer than ${MAX_WAIT_SEC} is answered by ${MAX_WAIT_SEC}), got ${deadline}`);
+  }
   return {
     ip: ip(one(h.ip), opts),
     helo: one(h.helo),

@@ -1,3 +1,5 @@
+import type { Reservation } from '@avfleet/core';
+
 const CRLF = Buffer.from('\r\n');
 const COLON = Buffer.from(':');
 const SPACE = Buffer.from(' ');
@@ -22,7 +24,9 @@ function lfToCrlf(value: Buffer): Buffer {
  * its leading space when SMFIP_HDR_LEADSPC is in force, else after one space, which the MTA
  * removed) with its folding as CRLF, then CRLF, then the body chunks as sent (Postfix sends
  * body lines with CRLF: milter8_body in src/milter/milter8.c). At most `maxBytes` are kept:
- * past that the message is marked oversize and what it holds is released.
+ * past that the message is marked oversize and what it holds is released. Every byte kept is
+ * reserved in the producer's in-flight budget first; when the budget is spent the message is
+ * marked busy and what it holds is released too. `release()` gives the reservation back.
  */
 export class MessageBuilder {
   private headers: Buffer[] = [];
@@ -30,15 +34,29 @@ export class MessageBuilder {
   /** Bytes held, counting the empty line between headers and body. */
   private bytes = 2;
   private over = false;
+  private refused = false;
 
   constructor(
     private readonly maxBytes: number,
     private readonly leadingSpace: boolean,
+    private readonly reservation: Reservation,
   ) {}
 
   /** True once the message grew past maxBytes. */
   get oversize(): boolean {
     return this.over;
+  }
+
+  /** True once the in-flight budget refused its bytes (AVFLEET_MAX_INFLIGHT_BYTES). */
+  get busy(): boolean {
+    return this.refused;
+  }
+
+  /** Gives the message's bytes back to the in-flight budget (once it is answered or dropped). */
+  release(): void {
+    this.headers = [];
+    this.body = [];
+    this.reservation.release();
   }
 
   addHeader(name: Buffer, value: Buffer): void {
@@ -57,11 +75,15 @@ export class MessageBuilder {
   }
 
   private fits(n: number): boolean {
-    if (this.over) return false;
+    if (this.over || this.refused) return false;
     if (this.bytes + n > this.maxBytes) {
       this.over = true;
-      this.headers = [];
-      this.body = [];
+      this.release();
+      return false;
+    }
+    if (!this.reservation.take(n)) {
+      this.refused = true;
+      this.release();
       return false;
     }
     this.bytes += n;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { NOOP_LOGGER } from '@avfleet/core';
+import { InflightBudget, NOOP_LOGGER } from '@avfleet/core';
 import { seededRandom as prng } from '../../../../../test/helpers/mutate-message';
 import { decodeCommand } from './decode-command';
 import { FakeSubmitter, done, resultOf } from './fake-submitter';
@@ -74,7 +74,7 @@ describe('fuzz: the milter reader and sessions', () => {
       done(s.raw.includes('INFECTED') ? resultOf('reject', 'clamav: virus found: "Eicar"', { CLAM_VIRUS: ['Eicar'] }) : resultOf('no action', null)),
     );
     server = await startMilterServer({
-      listen: { kind: 'tcp', host: '127.0.0.1', port: 0 }, maxConnections: 500, submitter: fake, logger: NOOP_LOGGER,
+      listen: { kind: 'tcp', host: '127.0.0.1', port: 0 }, maxConnections: 500, submitter: fake, logger: NOOP_LOGGER, inflight: new InflightBudget(2 ** 30),
       maxMessageBytes: 64 * 1024, deadlineSec: 30, addHeaders: true, packetTimeoutMs: 500, idleTimeoutMs: 2000, maxPacketBytes: 70000,
     });
     const port = server.port!;

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NOOP_LOGGER } from '@avfleet/core';
+import { InflightBudget, NOOP_LOGGER } from '@avfleet/core';
 import { FakeSubmitter, done, resultOf } from './fake-submitter';
 import { MilterError } from './milter-error';
 import { startMilterServer, type RunningMilter } from './milter-server';
@@ -16,7 +16,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const start = (path: string): Promise<RunningMilter> =>
   startMilterServer({
     listen: { kind: 'unix', path }, maxConnections: 5, submitter: new FakeSubmitter(() => done(resultOf('no action', null))),
-    logger: NOOP_LOGGER, maxMessageBytes: 4096, deadlineSec: 5, addHeaders: true,
+    logger: NOOP_LOGGER, inflight: new InflightBudget(2 ** 30), maxMessageBytes: 4096, deadlineSec: 5, addHeaders: true,
   });
 
 const codeOf = async (p: Promise<unknown>): Promise<string | undefined> =>
@@ -74,7 +74,7 @@ describe('the milter on a unix socket (--milter-listen unix:PATH)', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
     const code = await codeOf(
-      startMilterServer({ listen: { kind: 'tcp', host: '127.0.0.1', port }, maxConnections: 5, submitter: new FakeSubmitter(() => done(resultOf('no action', null))), logger: NOOP_LOGGER, maxMessageBytes: 4096, deadlineSec: 5, addHeaders: true }),
+      startMilterServer({ listen: { kind: 'tcp', host: '127.0.0.1', port }, maxConnections: 5, submitter: new FakeSubmitter(() => done(resultOf('no action', null))), logger: NOOP_LOGGER, inflight: new InflightBudget(2 ** 30), maxMessageBytes: 4096, deadlineSec: 5, addHeaders: true }),
     );
     await new Promise<void>((resolve) => taken.close(() => resolve()));
     expect(code).toBe('AVF_ERR_MILTER_LISTEN');

@@ -1,5 +1,5 @@
 import { createConnection } from 'node:net';
-import { IntakeError, NOOP_LOGGER } from '@avfleet/core';
+import { IntakeError, InflightBudget, NOOP_LOGGER } from '@avfleet/core';
 import { FakeSubmitter, done, resultOf } from './fake-submitter';
 import { startMilterServer, type RunningMilter } from './milter-server';
 import type { MilterSessionDeps } from './milter-session';
@@ -27,7 +27,7 @@ async function start(over: Partial<MilterSessionDeps> & { maxConnections?: numbe
   fake = submitter();
   server = await startMilterServer({
     listen: { kind: 'tcp', host: '127.0.0.1', port: 0 }, maxConnections: over.maxConnections ?? 50,
-    submitter: fake, logger: NOOP_LOGGER, maxMessageBytes: 64 * 1024, deadlineSec: 30, addHeaders: true, ...over,
+    submitter: fake, logger: NOOP_LOGGER, inflight: new InflightBudget(2 ** 30), maxMessageBytes: 64 * 1024, deadlineSec: 30, addHeaders: true, ...over,
   });
 }
 afterEach(async () => server?.close());
@@ -77,7 +77,7 @@ describe('a milter session over a real socket', () => {
 
   it('adds the symbols header for an accepted message that has symbols, and none at all with AVFLEET_MILTER_HEADERS=off', async () => {
     fake = new FakeSubmitter(() => done(resultOf('add header', null, { CLAM_VIRUS: ['Some.Name'], OTHER: [] })));
-    server = await startMilterServer({ listen: { kind: 'tcp', host: '127.0.0.1', port: 0 }, maxConnections: 5, submitter: fake, logger: NOOP_LOGGER, maxMessageBytes: 4096, deadlineSec: 30, addHeaders: true });
+    server = await startMilterServer({ listen: { kind: 'tcp', host: '127.0.0.1', port: 0 }, maxConnections: 5, submitter: fake, logger: NOOP_LOGGER, inflight: new InflightBudget(2 ** 30), maxMessageBytes: 4096, deadlineSec: 30, addHeaders: true });
     const c = await MtaClient.open(server.port!);
     await negotiated(c);
     c.send(...message({ queueId: 'Q1', from: 'a@x', rcpt: ['b@y'], headers: [['Subject', ' s']], body: ['b\r\n'] }));
@@ -161,6 +161,25 @@ describe('a milter session over a real socket', () => {
     c.close();
   });
 
+  it('a message the in-flight budget cannot hold is answered 451 4.3.2 without being submitted; its bytes come back and the next one is scanned', async () => {
+    const inflight = new InflightBudget(2000);
+    await start({ inflight, maxMessageBytes: 1500 });
+    // Another front end holds 1000 bytes of the 2000.
+    const other = inflight.open();
+    other.take(1000);
+    const c = await MtaClient.open(server.port!);
+    await negotiated(c);
+    c.send(...message({ queueId: 'BUSY', from: 'a@x', rcpt: ['b@y'], headers: [['Subject', ' busy']], body: ['x'.repeat(600), 'y'.repeat(600)] }));
+    expect(nulParts((await c.next(1))[0]!)).toEqual(['451 4.3.2 avfleet: too many messages are being received, try again in 2 s']);
+    expect(inflight.reserved).toBe(1000);
+    other.release();
+    c.send(...message({ queueId: 'FITS', from: 'a@x', rcpt: ['b@y'], headers: [['Subject', ' fits']], body: ['x'.repeat(600), 'y'.repeat(600)] }));
+    expect((await c.next(2)).map((p) => p.command)).toEqual(['h', 'c']);
+    expect(fake.submissions.map((s) => s.meta.queueId)).toEqual(['FITS']);
+    expect(inflight.reserved).toBe(0);
+    c.close();
+  });
+
   it('an MTA that negotiates no NR_* flags gets SMFIR_CONTINUE for every event, and headers without their leading space', async () => {
     await start();
     const c = await MtaClient.open(server.port!);
@@ -234,7 +253,7 @@ describe('a milter session over a real socket', () => {
   it('a graceful stop answers the verdict in flight, then closes', async () => {
     let release: () => void = () => undefined;
     fake = new FakeSubmitter(() => new Promise((resolve) => (release = () => resolve(done(resultOf('no action', null))))));
-    server = await startMilterServer({ listen: { kind: 'tcp', host: '127.0.0.1', port: 0 }, maxConnections: 5, submitter: fake, logger: NOOP_LOGGER, maxMessageBytes: 4096, deadlineSec: 30, addHeaders: false });
+    server = await startMilterServer({ listen: { kind: 'tcp', host: '127.0.0.1', port: 0 }, maxConnections: 5, submitter: fake, logger: NOOP_LOGGER, inflight: new InflightBudget(2 ** 30), maxMessageBytes: 4096, deadlineSec: 30, addHeaders: false });
     const c = await MtaClient.open(server.port!);
     await negotiated(c);
     c.send(...message({ queueId: 'Q', from: 'a@x', rcpt: ['b@y'], headers: [['Subject', ' s']], body: ['x\r\n'] }));

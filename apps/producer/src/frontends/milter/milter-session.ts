@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { IntakeError, type Logger, type MessageSubmitter } from '@avfleet/core';
+import { IntakeError, busyError, type InflightBudget, type Logger, type MessageSubmitter } from '@avfleet/core';
 import { decodeCommand, type MilterCommand } from './decode-command';
 import { addHeaderReply, continueReply, optnegReply, replyCodeReply } from './encode-reply';
 import { clientHostname, clientIp, envelopeAddress, metaOf, queueIdOf, type Envelope } from './envelope-meta';
@@ -24,6 +24,8 @@ export interface MilterSessionDeps {
   readonly logger: Logger;
   /** AVFLEET_MAX_MESSAGE_BYTES: headers and body past it are not kept (552 5.3.4). */
   readonly maxMessageBytes: number;
+  /** The producer's one in-flight byte budget (AVFLEET_MAX_INFLIGHT_BYTES), shared with HTTP and clamd: over it, 451. */
+  readonly inflight: InflightBudget;
   /** AVFLEET_MILTER_DEADLINE: seconds from the end of the message to the answer. */
   readonly deadlineSec: number;
   /** AVFLEET_MILTER_HEADERS. */
@@ -78,7 +80,10 @@ export class MilterSession {
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'milter connection error'));
-    socket.on('close', () => this.clearPacketTimer());
+    socket.on('close', () => {
+      this.clearPacketTimer();
+      this.dropMessage();
+    });
   }
 
   /** Graceful stop: close now when idle, else right after the verdict in flight is written. */
@@ -148,7 +153,7 @@ export class MilterSession {
       }
       case 'connect':
         this.envelope = { ...emptyEnvelope(), ip: clientIp(cmd), hostname: clientHostname(cmd) };
-        this.message = null;
+        this.dropMessage();
         break;
       case 'helo':
         this.envelope.helo = cmd.name.trim() || null;
@@ -182,7 +187,7 @@ export class MilterSession {
         return;
       case 'quit_nc':
         this.envelope = emptyEnvelope();
-        this.message = null;
+        this.dropMessage();
         return;
       case 'data':
       case 'eoh':
@@ -200,13 +205,19 @@ export class MilterSession {
   }
 
   private builder(): MessageBuilder {
-    this.message ??= new MessageBuilder(this.deps.maxMessageBytes, (this.negotiated.protocol & SMFIP.HDR_LEADSPC) !== 0);
+    this.message ??= new MessageBuilder(this.deps.maxMessageBytes, (this.negotiated.protocol & SMFIP.HDR_LEADSPC) !== 0, this.deps.inflight.open());
     return this.message;
   }
 
   /** The next message starts: the connection's client and HELO stay, the envelope and content go. */
   private resetMessage(keepQueueId: boolean): void {
     this.envelope = { ...this.envelope, from: null, rcpt: [], queueId: keepQueueId ? this.envelope.queueId : null };
+    this.dropMessage();
+  }
+
+  /** The message being received is gone: its bytes go back to the in-flight budget. */
+  private dropMessage(): void {
+    this.message?.release();
     this.message = null;
   }
 
@@ -218,6 +229,10 @@ export class MilterSession {
     let reply: EndOfMessageReply;
     if (message.oversize) {
       reply = replyForOversize(this.deps.maxMessageBytes);
+    } else if (message.busy) {
+      const err = busyError(this.deps.inflight);
+      this.log.warn({ code: err.code, queueId: envelope.queueId }, 'milter: submission refused');
+      reply = replyForIntakeError(err.code, err.retryAfterSec);
     } else {
       this.awaitingVerdict = true;
       this.socket.pause();
@@ -225,6 +240,8 @@ export class MilterSession {
       this.awaitingVerdict = false;
       if (!this.socket.destroyed) this.socket.resume();
     }
+    // Answered (or refused): the message's bytes go back to the in-flight budget.
+    message.release();
     this.writeEndOfMessage(reply);
     if (this.closing) this.endSoon();
   }

@@ -67,6 +67,8 @@ export function replyForIntakeError(code: IntakeErrorCode, retryAfterSec: number
       return reply('451 4.7.1', `avfleet: too many messages wait to be scanned, ${later}`);
     case 'AVF_ERR_UNAVAILABLE':
       return reply('451 4.7.1', `avfleet: the scanning service is unavailable, ${later}`);
+    case 'AVF_ERR_BUSY':
+      return reply('451 4.3.2', `avfleet: too many messages are being received, ${later}`);
     case 'AVF_ERR_EMPTY_BODY':
       return { kind: 'accept', headers: [] };
   }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActionThresholds } from '@avfleet/config';
 import type { ScanResult } from '@avfleet/core';
 import type { HttpDeps } from '../http-deps';
-import { readBody } from '../read-body';
+import { readBudgetedBody } from '../read-body';
 import { readRequestMeta } from '../request-meta';
 import { sendJson } from '../respond';
 
@@ -82,19 +82,23 @@ export async function checkv2(
   req: IncomingMessage, res: ServerResponse, deps: HttpDeps, thresholds: ActionThresholds, startedAt = Date.now(),
 ): Promise<number> {
   const meta = readRequestMeta(req.headers, req.rawHeaders, { rspamdIp: true });
-  const raw = await readBody(req, deps.maxMessageBytes);
-  const outcome = await deps.submitter.submit({ raw, meta, waitSec: meta.deadlineSec ?? CHECKV2_DEFAULT_WAIT_SEC, startedAt });
-  let result: ScanResult | null = outcome.done ? outcome.result : null;
-  if (!outcome.done && meta.deadlineSec === null) {
-    result = await deps.submitter.readPartial(outcome.scanId, Math.min(PARTIAL_READ_MS, deps.submitter.storeTimeoutMs));
+  const { raw, reservation } = await readBudgetedBody(req, deps.maxMessageBytes, deps.inflight);
+  try {
+    const outcome = await deps.submitter.submit({ raw, meta, waitSec: meta.deadlineSec ?? CHECKV2_DEFAULT_WAIT_SEC, startedAt });
+    let result: ScanResult | null = outcome.done ? outcome.result : null;
+    if (!outcome.done && meta.deadlineSec === null) {
+      result = await deps.submitter.readPartial(outcome.scanId, Math.min(PARTIAL_READ_MS, deps.submitter.storeTimeoutMs));
+    }
+    if (!result) {
+      // Nothing to report yet (the aggregation job could not be read in time): an honest empty answer.
+      result = {
+        id: outcome.done ? outcome.result.id : outcome.scanId, state: 'queued', action: 'no action', score: 0,
+        required_score: thresholds.reject ?? 15, symbols: {}, message: null, parts: [], skipped: {}, queue_id: meta.queueId, elapsed_ms: Date.now() - startedAt,
+      };
+    }
+    sendJson(res, 200, toRspamdReply(result, outcome.messageId, (Date.now() - startedAt) / 1000), { ...CHECKV2_REPLY_HEADERS });
+    return 200;
+  } finally {
+    reservation.release();
   }
-  if (!result) {
-    // Nothing to report yet (the aggregation job could not be read in time): an honest empty answer.
-    result = {
-      id: outcome.done ? outcome.result.id : outcome.scanId, state: 'queued', action: 'no action', score: 0,
-      required_score: thresholds.reject ?? 15, symbols: {}, message: null, parts: [], skipped: {}, queue_id: meta.queueId, elapsed_ms: Date.now() - startedAt,
-    };
-  }
-  sendJson(res, 200, toRspamdReply(result, outcome.messageId, (Date.now() - startedAt) / 1000), { ...CHECKV2_REPLY_HEADERS });
-  return 200;
 }
