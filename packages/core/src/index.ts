@@ -27,7 +27,8 @@ export { SIGVER_TTL_SEC, SignatureVersions, publishSignatureVersions } from './s
 // aggregate: part verdicts → symbols, score, action → the stored result
 export { aggregateScan, rejectThreshold } from './aggregate';
 export type { AggregateResult, RuleVerdictInput, SymbolResult, Whitelist } from './aggregate';
-export { createAggregator } from './aggregate/aggregate-job';
+export { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_RESULT_PARTS, boundName, boundText } from './contracts/field-bounds';
+export { createAggregator, scanRedisBytes } from './aggregate/aggregate-job';
 export type { Aggregator, AggregatorDeps, FinishedWithoutFlow, ParentJob } from './aggregate/aggregate-job';
 export { aggregationContextOf, finishScan } from './aggregate/finish-scan';
 export type { AggregationContext, FinishScanInput } from './aggregate/finish-scan';

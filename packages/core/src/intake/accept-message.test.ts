@@ -55,7 +55,7 @@ describe('acceptMessage with a folder store', () => {
       },
     } as unknown as FlowProducer;
     return {
-      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, resultTtlSec: 60, logger: NOOP_LOGGER, probe: null,
+      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, logger: NOOP_LOGGER, probe: null,
     };
   }
 
