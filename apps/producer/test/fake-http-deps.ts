@@ -111,7 +111,7 @@ export function fakeFleet(opts: FakeFleetOptions = {}): FakeFleet {
     logger: NOOP_LOGGER,
     apiToken: null,
     maxMessageBytes: 1024 * 1024,
-    readiness: opts.readiness ?? (() => Promise.resolve({ ok: true, redis: 'ok', store: 'ok' })),
+    readiness: opts.readiness ?? (() => Promise.resolve({ ok: true, redis: 'ok', store: 'ok', details: {} })),
     ...opts.overrides,
   };
   return { deps, accepted, results, jobStates, finish };

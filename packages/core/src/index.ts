@@ -49,7 +49,7 @@ export type { Logger } from './observe/logger';
 export { ARCHIVE_LIMIT_LABELS, MESSAGE_LATENCY_BUCKETS, QUEUE_STATES, SCAN_DURATION_BUCKETS, SCAN_VERDICT_LABELS, createFleetMetrics } from './observe/fleet-metrics';
 export type { FleetMetrics, FleetMetricsOptions, ServersDownSource } from './observe/fleet-metrics';
 export { READINESS_TIMEOUT_MS, buildOpsServer, listenOn, opsRouteOf, sendJson, serveOpsRoute } from './observe/ops-server';
-export type { OpsRoute, OpsSources, Readiness } from './observe/ops-server';
+export type { ComponentState, OpsCaller, OpsRoute, OpsSources, Readiness } from './observe/ops-server';
 export { readinessCheck } from './observe/readiness';
 export { sampleQueueDepths } from './observe/sample-queue-depths';
 export type { RuleReadiness } from './observe/readiness';
