@@ -109,6 +109,9 @@ describe('what the scans left in the metrics', () => {
     expect(fleetSum('avfleet_messages_scanned_total', { action: 'reject' })).toBe(3);
     expect(fleetSum('avfleet_messages_scanned_total')).toBe(5);
     expect(fleetSum('avfleet_message_latency_seconds_count')).toBe(5);
+    // Redis bytes per scan: one observation per finished scan, each at least its stored result.
+    expect(fleetSum('avfleet_scan_redis_bytes_count')).toBe(5);
+    expect(fleetSum('avfleet_scan_redis_bytes_sum')).toBeGreaterThan(5 * 200);
   });
 
   it('worker: upstream errors by server, servers down per rule, queue depths by queue and state', () => {

@@ -36,12 +36,23 @@ describe('avfleet config check', () => {
   it('prints one summary line per rule with the worst-case time, exit 0', async () => {
     const path = file('antivirus.conf', `${CLAMAV}sophos {\n  servers = "master-slave:10.0.0.1:4010:10,/run/savdi.sock";\n}\n`);
     const r = await run(['config', 'check', path]);
-    expect(r.err).toBe('');
+    // Neither rule sets fail_action: one AVF_WARN_RULE_NO_FAIL_ACTION warning each, at its block.
+    expect(r.err.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^${escape(path)}:1:1: warning: rule "clamav": no fail_action, .*CLAM_VIRUS_FAIL.*padded past the scanner's size limit`)),
+      expect.stringMatching(new RegExp(`^${escape(path)}:7:1: warning: rule "sophos": no fail_action, .*SOPHOS_FAIL`)),
+    ]);
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe('clamav: type clamav, servers 127.0.0.1:3310, symbol CLAM_VIRUS, worst-case time 30 s (timeout 10 s × (1 + 2 retransmits))');
     expect(lines[1]).toMatch(/^sophos: type sophos, servers master-slave:10\.0\.0\.1:4010:10,\/run\/savdi\.sock, symbol SOPHOS, worst-case time \d+(\.\d+)? s/);
+  });
+
+  it('says nothing about fail_action when every rule sets it (here or in force_actions.conf is covered by the config tests)', async () => {
+    const path = file('antivirus.conf', CLAMAV.replace('retransmits = 2;', 'retransmits = 2;\n  fail_action = "soft reject";'));
+    const r = await run(['config', 'check', path]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
   });
 
   it('warns about a typo\'d key as file:line:col: warning:, still exit 0', async () => {

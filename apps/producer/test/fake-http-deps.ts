@@ -117,7 +117,7 @@ export function fakeFleet(opts: FakeFleetOptions = {}): FakeFleet {
     apiToken: null,
     maxMessageBytes: 1024 * 1024,
     inflight: new InflightBudget(opts.inflightBytes ?? 1024 * 1024 * 1024, metrics),
-    readiness: opts.readiness ?? (() => Promise.resolve({ ok: true, redis: 'ok', store: 'ok' })),
+    readiness: opts.readiness ?? (() => Promise.resolve({ ok: true, redis: 'ok', store: 'ok', details: {} })),
     ...opts.overrides,
   };
   return { deps, accepted, results, jobStates, finish };

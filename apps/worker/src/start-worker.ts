@@ -101,7 +101,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const stopPublishing = publishSignatureVersions(commands, settings.queuePrefix, scanners, logger);
 
   let opsAddress: AddressInfo | null = null;
-  const ops = opts.serveOps === false ? null : buildOpsServer({ registry, readiness: readinessCheck(commands, store, scanners) });
+  const ops = opts.serveOps === false ? null : buildOpsServer({ registry, readiness: readinessCheck(commands, store, scanners), logger });
   if (ops) {
     await listenOn(ops, settings.metricsListen.host, settings.metricsListen.port, '--metrics-listen');
     opsAddress = ops.address() as AddressInfo;

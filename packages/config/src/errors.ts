@@ -55,6 +55,8 @@ export type ConfigWarningCode =
   | 'AVF_WARN_RULE_DROPPED'
   /** A force_actions.conf rule that avfleet cannot map to fail_action (docs/semantics.md §11). */
   | 'AVF_WARN_FORCE_ACTIONS'
+  /** A rule without fail_action: a scan that fails (a file padded past the scanner's limit) lets the message through. */
+  | 'AVF_WARN_RULE_NO_FAIL_ACTION'
   | 'AVF_WARN_OTHER';
 
 /** Something the operator should look at; start-up goes on. */

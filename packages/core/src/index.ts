@@ -29,7 +29,8 @@ export { SIGVER_TTL_SEC, SignatureVersions, publishSignatureVersions } from './s
 // aggregate: part verdicts → symbols, score, action → the stored result
 export { aggregateScan, rejectThreshold } from './aggregate';
 export type { AggregateResult, RuleVerdictInput, SymbolResult, Whitelist } from './aggregate';
-export { createAggregator } from './aggregate/aggregate-job';
+export { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_RESULT_PARTS, boundName, boundText } from './contracts/field-bounds';
+export { createAggregator, scanRedisBytes } from './aggregate/aggregate-job';
 export type { Aggregator, AggregatorDeps, FinishedWithoutFlow, ParentJob } from './aggregate/aggregate-job';
 export { aggregationContextOf, finishScan } from './aggregate/finish-scan';
 export type { AggregationContext, FinishScanInput } from './aggregate/finish-scan';
@@ -53,7 +54,7 @@ export {
 } from './observe/fleet-metrics';
 export type { FleetMetrics, FleetMetricsOptions, ServersDownSource } from './observe/fleet-metrics';
 export { READINESS_TIMEOUT_MS, buildOpsServer, listenOn, opsRouteOf, sendJson, serveOpsRoute } from './observe/ops-server';
-export type { OpsRoute, OpsSources, Readiness } from './observe/ops-server';
+export type { ComponentState, OpsCaller, OpsRoute, OpsSources, Readiness } from './observe/ops-server';
 export { readinessCheck } from './observe/readiness';
 export { sampleQueueDepths } from './observe/sample-queue-depths';
 export type { RuleReadiness } from './observe/readiness';

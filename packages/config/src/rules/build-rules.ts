@@ -4,6 +4,7 @@ import { formatPosition } from '../source-position';
 import { Diagnostics } from './diagnostics';
 import { applyForceActions } from './force-actions';
 import { normalizeRule } from './normalize-rule';
+import { warnNoFailAction } from './warn-no-fail-action';
 import type { Rule } from './rule';
 import type { SymbolScore } from './symbol-scores';
 import { applyGroupFile, ruleSymbolScores } from './symbol-scores';
@@ -105,6 +106,7 @@ export function buildRules(input: BuildInput): BuildOutput {
 
   checkUniqueNames(rules, diag, dropped);
   if (input.forceActions) rules.splice(0, rules.length, ...applyForceActions(rules, input.forceActions, pos, diag));
+  warnNoFailAction(rules, diag);
 
   const symbolScores = ruleSymbolScores(rules);
   if (input.groupFile) applyGroupFile(symbolScores, input.groupFile, pos, diag);

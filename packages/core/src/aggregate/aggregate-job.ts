@@ -19,7 +19,7 @@ export interface ParentJob {
 export interface AggregatorDeps {
   readonly context: AggregationContext;
   readonly results: Pick<ResultStore, 'save' | 'saveOnce' | 'load'>;
-  readonly metrics: Pick<FleetMetrics, 'scans' | 'messagesScanned' | 'messageLatency'>;
+  readonly metrics: Pick<FleetMetrics, 'scans' | 'messagesScanned' | 'messageLatency' | 'scanRedisBytes'>;
   readonly logger: Logger;
 }
 
@@ -41,9 +41,16 @@ export interface Aggregator {
   partial(job: ParentJob): Promise<ScanResult>;
 }
 
+/** Serialized UTF-8 bytes of what a finished scan kept in Redis (avfleet_scan_redis_bytes): the result, plus the job data and children's results when there was a flow. */
+export function scanRedisBytes(result: ScanResult, flow?: { readonly data: AggregateJobData; readonly values: Readonly<Record<string, ScanJobResult>> }): number {
+  const size = (v: unknown): number => Buffer.byteLength(JSON.stringify(v));
+  return size(result) + (flow ? size(flow.data) + size(flow.values) : 0);
+}
+
 export function createAggregator(deps: AggregatorDeps): Aggregator {
-  const record = (skipped: Readonly<Record<string, string>>, result: ScanResult, jobs: number): void => {
+  const record = (skipped: Readonly<Record<string, string>>, result: ScanResult, jobs: number, redisBytes: number): void => {
     countFinishedScan(deps.metrics, skipped, result);
+    deps.metrics.scanRedisBytes.observe(redisBytes);
     deps.logger.info(
       { scanId: result.id, queueId: result.queue_id, action: result.action, score: result.score, symbols: Object.keys(result.symbols), ms: result.elapsed_ms, jobs },
       'message scanned',
@@ -61,13 +68,13 @@ export function createAggregator(deps: AggregatorDeps): Aggregator {
       const result = finishScan({ ...deps.context, job: job.data, results, ...(reasons.length > 0 ? { missingReason: reasons.join('; ') } : {}), now: Date.now() });
       const stored = await deps.results.saveOnce(result);
       if (!stored) return (await deps.results.load(job.data.scanId)) ?? result;
-      record(job.data.skipped, result, job.data.expected.length);
+      record(job.data.skipped, result, job.data.expected.length, scanRedisBytes(result, { data: job.data, values }));
       return result;
     },
     async finishWithoutFlow(job) {
       const result = finishScan({ ...deps.context, job, results: [], now: Date.now() });
       await deps.results.save(result);
-      record(job.skipped, result, 0);
+      record(job.skipped, result, 0, scanRedisBytes(result));
       return result;
     },
     async partial(job) {

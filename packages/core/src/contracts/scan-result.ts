@@ -25,6 +25,9 @@ export interface ResultSymbol {
   readonly description?: string;
 }
 
+/** A part as the result lists it: its summary and each rule's verdict on it. */
+export type ResultPart = PartSummary & { readonly verdicts: Readonly<Record<string, ApiVerdict>> };
+
 /** The result JSON of docs/interfaces.md §3. */
 export interface ScanResult {
   readonly id: string;
@@ -34,7 +37,10 @@ export interface ScanResult {
   readonly required_score: number;
   readonly symbols: Readonly<Record<string, ResultSymbol>>;
   readonly message: string | null;
-  readonly parts: readonly (PartSummary & { readonly verdicts: Readonly<Record<string, ApiVerdict>> })[];
+  /** At most MAX_RESULT_PARTS (contracts/field-bounds.ts); file names and types cut to MAX_NAME_BYTES. */
+  readonly parts: readonly ResultPart[];
+  /** Parts scanned but not listed in `parts` (only when more than MAX_RESULT_PARTS were scanned). */
+  readonly parts_omitted?: number;
   /** Whole-message verdicts (scan_mime_parts = false), rule → verdict. */
   readonly message_verdicts?: Readonly<Record<string, ApiVerdict>>;
   readonly skipped: Readonly<Record<string, string>>;

@@ -55,7 +55,7 @@ describe('acceptMessage with a folder store', () => {
       },
     } as unknown as FlowProducer;
     return {
-      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, resultTtlSec: 60, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
+      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
     };
   }
 
@@ -144,7 +144,7 @@ describe('acceptMessage with shape file', () => {
     const flows: FlowJob[] = [];
     const flow = { add: async (job: FlowJob) => { flows.push(job); return {}; } } as unknown as FlowProducer;
     const deps: IntakeDeps = {
-      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, resultTtlSec: 60, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
+      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
     };
     try {
       const raw = message([['a.bin', randomBytes(500)], ['b.bin', randomBytes(700)]]);

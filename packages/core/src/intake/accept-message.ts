@@ -4,6 +4,7 @@ import { JOB_SCHEMA_VERSION, type ScanJobData, type ScanJobResult } from '../con
 import type { RequestMeta } from '../contracts/request-meta';
 import type { PartSummary, ScanResult } from '../contracts/scan-result';
 import { newScanId } from '../contracts/scan-id';
+import { boundName } from '../contracts/field-bounds';
 import { MimeError } from '../mime/mime-error';
 import { splitAs } from '../mime/split-message';
 import type { BodyShape, MimeLimits, SplitMessage } from '../mime/mime-part';
@@ -35,7 +36,6 @@ export interface IntakeDeps {
   readonly ipWhitelists: ReadonlyMap<string, IpWhitelist>;
   readonly mimeLimits: MimeLimits;
   readonly rejectThreshold: number;
-  readonly resultTtlSec: number;
   readonly logger: Logger;
   /** Counts archive listings cut short by a limit (avfleet_archive_limit_hits_total) and the verdicts the probe found. */
   readonly metrics?: Pick<FleetMetrics, 'archiveLimitHits'> & Partial<Pick<FleetMetrics, 'scans' | 'scanDuration'>>;
@@ -170,7 +170,7 @@ export async function acceptMessage(
   try {
     // Refused while storing: not enqueued.
     signal?.throwIfAborted();
-    await deps.flow.add(buildScanFlow({ ...parent, messageKey }, children, deps.resultTtlSec));
+    await deps.flow.add(buildScanFlow({ ...parent, messageKey }, children));
   } catch (err) {
     // Not enqueued: the caller gets an error (503) and will resubmit; do not keep an orphan copy.
     await deps.store.delete(messageKey).catch(() => undefined);
@@ -221,24 +221,26 @@ async function lookupCached(bodies: readonly PlannedBody[], deps: IntakeDeps): P
   );
 }
 
+/** The part as the parent job and the result carry it: names cut to MAX_NAME_BYTES (selection already saw them whole). */
 function partSummary(message: SplitMessage, p: PlannedBody): PartSummary {
   const path = p.body.partIndex as string;
   return {
     index: message.parts.findIndex((m) => m.index === path) + 1,
     path,
-    filename: p.body.filename,
-    content_type: p.body.contentType,
-    detected_type: p.body.detectedType,
+    filename: boundName(p.body.filename),
+    content_type: boundName(p.body.contentType),
+    detected_type: boundName(p.body.detectedType),
     size: p.originalSize,
     sha256: p.body.sha256,
   };
 }
 
+/** One child job; the file name and content type are cut to MAX_NAME_BYTES like the part summary's. */
 function scanJob(scanId: string, p: PlannedBody, key: string, configDigest: string, deadlineMs: number | null, meta: RequestMeta): ScanJobData {
   const b = p.body;
   return {
     v: JOB_SCHEMA_VERSION, scanId, rule: p.rule.name, partIndex: b.partIndex, key, sha256: b.sha256, size: p.originalSize,
-    filename: b.filename, contentType: b.contentType, substituteEicar: b.fakeEicar, configDigest, deadlineMs,
+    filename: boundName(b.filename), contentType: boundName(b.contentType), substituteEicar: b.fakeEicar, configDigest, deadlineMs,
     context: { clientIp: meta.ip, from: meta.from, rcpt: meta.rcpt, helo: meta.helo, queueId: meta.queueId },
   };
 }

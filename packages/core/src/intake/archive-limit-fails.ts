@@ -1,13 +1,14 @@
 import type { Rule } from '@avfleet/config';
 import { fail } from '@avfleet/scanners';
 import type { ScanJobResult } from '../contracts/scan-job-data';
+import { boundName } from '../contracts/field-bounds';
 import type { ArchiveLimitName } from '../mime/archive-listing';
 import type { SplitMessage } from '../mime/mime-part';
 import type { SelectedBody } from '../mime/select-parts';
 
-/** `archive limit exceeded: <limit> in <file name>` (`part <index>` for a part without a file name). */
+/** `archive limit exceeded: <limit> in <file name>` (`part <index>` for a part without a file name); the name cut like a part summary's. */
 export function archiveLimitFailText(limit: ArchiveLimitName, filename: string | null, partIndex: string): string {
-  return `archive limit exceeded: ${limit} in ${filename !== null && filename !== '' ? filename : `part ${partIndex}`}`;
+  return `archive limit exceeded: ${limit} in ${filename !== null && filename !== '' ? boundName(filename) : `part ${partIndex}`}`;
 }
 
 /**

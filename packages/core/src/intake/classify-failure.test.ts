@@ -4,15 +4,18 @@ import { within } from './within';
 
 describe('classifyFailure', () => {
   it.each([
-    ['a store-unavailable error', Object.assign(new Error('bucket unreachable'), { code: 'AVF_ERR_STORE_UNAVAILABLE' }), /object store is unreachable: bucket unreachable/],
-    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }), /^Redis is unreachable/],
+    ['a store-unavailable error', Object.assign(new Error("EACCES: open '/srv/avfleet/store/tmp/.4242.ab12.tmp'"), { code: 'AVF_ERR_STORE_UNAVAILABLE' }), /^the object store is unreachable; see the producer log/],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }), /^Redis is unreachable; see the producer log/],
     ['ioredis giving up (no code)', new Error('Reached the max retries per request limit (which is 1).'), /^Redis is unreachable/],
     ['a closed connection (no code)', new Error('Connection is closed.'), /^Redis is unreachable/],
-    ['an errno code only', Object.assign(new Error('socket'), { code: 'ETIMEDOUT' }), /^Redis is unreachable: socket/],
-  ])('turns %s into AVF_ERR_UNAVAILABLE with a retry delay', (_label, err, message) => {
+    ['an errno code only', Object.assign(new Error('socket'), { code: 'ETIMEDOUT' }), /^Redis is unreachable/],
+  ])('turns %s into AVF_ERR_UNAVAILABLE with a retry delay, naming the component but not its error text', (_label, err, message) => {
     const out = classifyFailure(err, 'Redis');
     expect(out).toBeInstanceOf(IntakeError);
     expect(out).toMatchObject({ code: 'AVF_ERR_UNAVAILABLE', message: expect.stringMatching(message), retryAfterSec: 5, cause: err });
+    // The dependency's text (paths, pids, temp-file names, addresses) stays in the cause, for the log.
+    expect((out as Error).message).not.toContain(err.message);
+    expect((out as Error).message).toContain('AVF_ERR_UNAVAILABLE');
   });
 
   it('leaves IntakeErrors, avfleet errors with their own code and programming errors as they are', () => {

@@ -12,15 +12,19 @@ const PROGRAMMING_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError];
  *   classes pass through: they are answered as internal errors, with the details in the log;
  * - anything else a dependency threw (ioredis: refused or closed connections, offline
  *   queue off, retries exhausted, command timeouts; sockets: errno codes) → `AVF_ERR_UNAVAILABLE`.
+ * The client's message names the component only: the dependency's own text (store paths,
+ * temp-file names, server addresses) stays in `cause`, which the front end logs.
  */
 export function classifyFailure(err: unknown, what: string): unknown {
   if (err instanceof IntakeError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  const msg = err instanceof Error ? err.message : String(err);
-  if (code === 'AVF_ERR_STORE_UNAVAILABLE') {
-    return new IntakeError('AVF_ERR_UNAVAILABLE', `the object store is unreachable: ${msg}`, OUTAGE_RETRY_AFTER_SEC, { cause: err });
-  }
+  if (code === 'AVF_ERR_STORE_UNAVAILABLE') return unavailable('the object store', err);
   if (typeof code === 'string' && code.startsWith('AVF_ERR_')) return err;
   if (PROGRAMMING_ERRORS.some((cls) => err instanceof cls)) return err;
-  return new IntakeError('AVF_ERR_UNAVAILABLE', `${what} is unreachable: ${msg}`, OUTAGE_RETRY_AFTER_SEC, { cause: err });
+  return unavailable(what, err);
+}
+
+/** `AVF_ERR_UNAVAILABLE` naming `component`, with the dependency's error as the cause (logged, never sent). */
+function unavailable(component: string, cause: unknown): IntakeError {
+  return new IntakeError('AVF_ERR_UNAVAILABLE', `${component} is unreachable; see the producer log (AVF_ERR_UNAVAILABLE)`, OUTAGE_RETRY_AFTER_SEC, { cause });
 }

@@ -77,7 +77,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     config, store, flow, ipWhitelists: whitelists.ips,
     mimeLimits: { ...settings.mime, archive: settings.archive },
     rejectThreshold: rejectThreshold(context.thresholds),
-    resultTtlSec: settings.resultTtlSec, logger, metrics,
+    logger, metrics,
     probe: {
       cache: new RuleVerdictCache(new VerdictCache(commands), settings.cacheRspamdCompat, metrics),
       sigvers: new SignatureVersions(commands, settings.queuePrefix, config.rules.map((r) => r.name)),

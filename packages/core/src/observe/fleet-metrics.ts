@@ -8,6 +8,9 @@ export const SCAN_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0
 /** End-to-end message latency buckets: 5 ms … 5 min (a message waits in queues, and its deadline may be long). */
 export const MESSAGE_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
+/** Redis bytes per scan buckets: 1 KiB … 16 MiB. */
+export const SCAN_REDIS_BYTES_BUCKETS = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
+
 /** Values of the `verdict` label of avfleet_scans_total: the verdict kinds plus `skipped` (the rule did not scan the message). */
 export const SCAN_VERDICT_LABELS = ['clean', 'virus', 'encrypted', 'macro', 'category', 'fail', 'skipped'] as const;
 
@@ -35,6 +38,8 @@ export interface FleetMetrics {
   readonly scanDuration: Histogram<'rule'>;
   readonly messageLatency: Histogram<string>;
   readonly scannedBytes: Counter<'rule'>;
+  /** Serialized bytes a finished scan kept in Redis: its result plus its aggregation job's data and children's results. */
+  readonly scanRedisBytes: Histogram<string>;
   /** `server`: a configured server address (`host:port` or a socket path), a bounded set. */
   readonly upstreamErrors: Counter<'rule' | 'server'>;
   /** Set at scrape time from the sources given to trackServersDown. */
@@ -112,6 +117,12 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
       registers: r,
     }),
     scannedBytes: new Counter({ name: 'avfleet_scanned_bytes_total', help: 'Bytes sent to scanners (cache hits excluded), by rule.', labelNames: ['rule'], registers: r }),
+    scanRedisBytes: new Histogram({
+      name: 'avfleet_scan_redis_bytes',
+      help: 'Serialized bytes one scan kept in Redis: the stored result plus its aggregation job data and the children results it read.',
+      buckets: SCAN_REDIS_BYTES_BUCKETS,
+      registers: r,
+    }),
     upstreamErrors: new Counter({
       name: 'avfleet_upstream_errors_total',
       help: 'Failed attempts to talk to a scanner server (connect, read, write, timeout), by rule and server.',

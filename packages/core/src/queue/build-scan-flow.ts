@@ -2,7 +2,7 @@ import type { FlowJob } from 'bullmq';
 import type { AggregateJobData } from '../contracts/aggregate-job-data';
 import type { ScanJobData } from '../contracts/scan-job-data';
 import { AGGREGATE_QUEUE, scanQueueName } from './queue-names';
-import { SCAN_JOB_OPTIONS, aggregateJobOptions } from './queue-options';
+import { AGGREGATE_JOB_OPTIONS, SCAN_JOB_OPTIONS } from './queue-options';
 
 /** Deterministic child job id: a retried enqueue of the same scan cannot duplicate children. */
 export function scanJobId(scanId: string, rule: string, partIndex: string | null): string {
@@ -10,12 +10,12 @@ export function scanJobId(scanId: string, rule: string, partIndex: string | null
 }
 
 /** One BullMQ flow per message: the aggregation parent with one child per (rule, body). */
-export function buildScanFlow(parent: AggregateJobData, children: readonly ScanJobData[], resultTtlSec: number): FlowJob {
+export function buildScanFlow(parent: AggregateJobData, children: readonly ScanJobData[]): FlowJob {
   return {
     name: 'aggregate',
     queueName: AGGREGATE_QUEUE,
     data: parent,
-    opts: { ...aggregateJobOptions(resultTtlSec), jobId: parent.scanId },
+    opts: { ...AGGREGATE_JOB_OPTIONS, jobId: parent.scanId },
     children: children.map((c) => ({
       name: 'scan',
       queueName: scanQueueName(c.rule),

@@ -15,12 +15,16 @@ export const SCAN_JOB_OPTIONS: JobsOptions = Object.freeze({
   removeOnFail: { age: 24 * 3600, count: 10000 },
 });
 
-/** Parent (aggregation) job options; the result itself lives under its own key with a TTL. */
-export function aggregateJobOptions(resultTtlSec: number): JobsOptions {
-  return {
-    attempts: 5,
-    backoff: { type: 'exponential', delay: 500 },
-    removeOnComplete: { age: resultTtlSec, count: 100000 },
-    removeOnFail: { age: 24 * 3600, count: 10000 },
-  };
-}
+/**
+ * Parent (aggregation) job options. The stored result (result-store.ts, kept
+ * for AVFLEET_RESULT_TTL) is the durable answer: a completed parent is removed
+ * at once with its data and its children's return values, so a scan holds
+ * Redis for its job data only while it runs. `GET /scans/:id` reads the result
+ * first and the parent only while the scan runs (intake/open-intake.ts).
+ */
+export const AGGREGATE_JOB_OPTIONS: JobsOptions = Object.freeze({
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: true,
+  removeOnFail: { age: 24 * 3600, count: 10000 },
+});

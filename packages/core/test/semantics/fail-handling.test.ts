@@ -43,7 +43,9 @@ describe('semantics §11: failure handling', () => {
   it('force_actions.conf that is not supported is reported as a warning', () => {
     const cfg = loadConf(conf(''), { forceActions: FA('CLAM_VIRUS_FAIL', 'require_action = ["no action"];') });
     expect(cfg.rules[0]?.failAction).toBeNull();
-    expect(cfg.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/CLAM_FAIL_TEMPFAIL.*require_action is not supported/)]);
+    expect(cfg.warnings.filter((w) => w.code === 'AVF_WARN_FORCE_ACTIONS').map((w) => w.message)).toEqual([expect.stringMatching(/CLAM_FAIL_TEMPFAIL.*require_action is not supported/)]);
+    // Nothing mapped, so the rule still has no fail_action, and says so.
+    expect(cfg.warnings.filter((w) => w.code === 'AVF_WARN_RULE_NO_FAIL_ACTION').map((w) => w.message)).toEqual([expect.stringContaining('rule "clam": no fail_action')]);
   });
 });
 

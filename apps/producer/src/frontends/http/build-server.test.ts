@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
-import { newScanId } from '@avfleet/core';
+import { NOOP_LOGGER, newScanId, type Logger } from '@avfleet/core';
 import { buildServer } from './build-server';
 import { fakeFleet, sampleResult, type FakeFleet, type FakeFleetOptions } from '../../../test/fake-http-deps';
+import type { Readiness } from '@avfleet/core';
 import type { HttpDeps } from './http-deps';
 import { call, closeServer, listenEphemeral } from '../../../test/test-client';
 
@@ -83,6 +84,26 @@ describe('POST /scans', () => {
     expect(r.status).toBe(503);
     expectError(r, 'AVF_ERR_UNAVAILABLE');
     expect(r.headers['retry-after']).toBeDefined();
+  });
+
+  it('a 503 for a broken store names the component with a stable code; the path, pid and temp file go to the log only', async () => {
+    const text = "EACCES: permission denied, open '/var/lib/avfleet/store/messages/2026-12-07/.tmp-4242-9f3a.eml'";
+    const err = Object.assign(new Error(text), { code: 'AVF_ERR_STORE_UNAVAILABLE' });
+    const logged: unknown[] = [];
+    const logger = { ...NOOP_LOGGER, error: (obj: unknown) => void logged.push(obj) } as unknown as Logger;
+    const { port } = await start({ accept: () => Promise.reject(err), overrides: { logger } });
+    const r = await call(port, 'POST', '/scans', { body: MSG });
+    expect(r.status).toBe(503);
+    expect(r.json).toEqual({ error: { code: 'AVF_ERR_UNAVAILABLE', message: 'the object store is unreachable; see the producer log (AVF_ERR_UNAVAILABLE)' } });
+    expect(r.text).not.toMatch(/var\/lib|4242|tmp|EACCES/);
+    // The log keeps the cause chain down to the store's own error.
+    let cause: unknown = (logged[0] as { err: Error }).err;
+    const chain: string[] = [];
+    while (cause instanceof Error) {
+      chain.push(cause.message);
+      cause = cause.cause;
+    }
+    expect(chain).toContain(text);
   });
 
   it('answers 503 when Redis refuses connections', async () => {
@@ -192,18 +213,38 @@ describe('health, readiness, metrics, routing', () => {
     expect(await call(port, 'GET', '/readyz')).toMatchObject({ status: 200, json: { redis: 'ok', store: 'ok' } });
   });
 
-  it('/readyz answers 503 with the details when something is down', async () => {
-    const { port } = await start({ readiness: () => Promise.resolve({ ok: false, redis: 'ok', store: 'ENOENT /nope', rules: { clamav: 'no server answers' } }) });
-    const r = await call(port, 'GET', '/readyz');
-    expect(r.status).toBe(503);
-    expect(r.json).toEqual({ redis: 'ok', store: 'ENOENT /nope', rules: { clamav: 'no server answers' } });
+  const storeDown = (): Promise<Readiness> => Promise.resolve({
+    ok: false, redis: 'ok', store: 'down', rules: { clamav: 'down' },
+    details: { store: "EACCES: permission denied, open '/var/lib/avfleet/store/tmp/.123.tmp'", 'rule clamav': 'no server available' },
+  });
+
+  it('/readyz answers 503 with states only to a caller without the token: no path, no error text', async () => {
+    for (const overrides of [{}, { apiToken: 's3cr3t' }] as Partial<HttpDeps>[]) {
+      const { port } = await start({ readiness: storeDown, overrides });
+      const r = await call(port, 'GET', '/readyz', { headers: { authorization: 'Bearer wrong' } });
+      expect(r.status).toBe(503);
+      expect(r.json).toEqual({ redis: 'ok', store: 'down', rules: { clamav: 'down' } });
+      expect(r.text).not.toMatch(/avfleet|EACCES|tmp/);
+    }
+  });
+
+  it('/readyz adds why to the states for a caller with the configured token', async () => {
+    const { port } = await start({ readiness: storeDown, overrides: { apiToken: 's3cr3t' } });
+    for (const headers of [{ authorization: 'Bearer s3cr3t' }, { password: 's3cr3t' }]) {
+      const r = await call(port, 'GET', '/readyz', { headers });
+      expect(r.status).toBe(503);
+      expect(r.json).toEqual({
+        redis: 'ok', store: 'down', rules: { clamav: 'down' },
+        details: { store: expect.stringContaining('/var/lib/avfleet/store'), 'rule clamav': 'no server available' },
+      });
+    }
   });
 
   it('/readyz answers 503 in bounded time when the checks hang', async () => {
     const { port } = await start({ readiness: () => new Promise(() => undefined) });
     const r = await call(port, 'GET', '/readyz');
     expect(r.status).toBe(503);
-    expect(r.json).toEqual({ redis: expect.any(String), store: expect.any(String) });
+    expect(r.json).toEqual({ redis: 'down', store: 'down' });
   });
 
   it('/metrics is Prometheus text, counting requests by bounded route label', async () => {

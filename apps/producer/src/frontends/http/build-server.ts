@@ -95,8 +95,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps,
           registry: deps.metrics.registry,
           readiness: deps.readiness,
           readinessTimeoutMs: Math.min(READINESS_TIMEOUT_MS, deps.submitter.storeTimeoutMs),
+          logger: deps.logger,
           ...(deps.metricsText ? { metricsText: deps.metricsText } : {}),
-        });
+          // Why a component is down (paths, error text, addresses) only with the configured token; never when none is set.
+        }, { showDetails: deps.apiToken !== null && isAuthorized(req.headers, deps.apiToken) });
         break;
       case 'post_scans': status = await postScans(req, res, url, deps, startedAt); break;
       case 'checkv2': status = await checkv2(req, res, deps, opts.thresholds, startedAt); break;
