@@ -16,6 +16,8 @@ afterEach(async () => {
 });
 
 async function start(opts: FakeFleetOptions = {}, serveMetrics = true): Promise<{ port: number; fleet: FakeFleet }> {
+  // A test that starts a second server closes the first: none may outlive the test.
+  if (server) await closeServer(server);
   const fleet = fakeFleet(opts);
   server = buildServer(fleet.deps, { serveMetrics, thresholds: THRESHOLDS });
   return { port: await listenEphemeral(server), fleet };
