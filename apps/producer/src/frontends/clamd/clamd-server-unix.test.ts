@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { InflightBudget, NOOP_LOGGER } from '@avfleet/core';
 import { DEFAULT_CLAMD_LIMITS, type ClamdDeps } from './clamd-deps';
 import { ClamdListenError, startClamdServer } from './clamd-server';
-import { eicarAware } from './test-clamd-harness';
+import { eicarAware } from '../../../test/clamd/test-clamd-harness';
 
 const deps: ClamdDeps = {
   submitter: eicarAware(), logger: NOOP_LOGGER, deadlineSec: 4, versionLine: 'avfleet 9.9.9', inflight: new InflightBudget(4096), limits: { ...DEFAULT_CLAMD_LIMITS, maxStreamBytes: 1024 },

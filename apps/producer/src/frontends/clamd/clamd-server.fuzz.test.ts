@@ -1,20 +1,9 @@
 import { connect } from 'node:net';
+import { seededRandom as prng } from '../../../../../test/helpers/mutate-message';
 import type { ClamdServer } from './clamd-server';
-import { chunks, eicarAware, exchange, startTestServer } from './test-clamd-harness';
+import { chunks, eicarAware, exchange, startTestServer } from '../../../test/clamd/test-clamd-harness';
 
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ['zINSTREAM\0', 'nINSTREAM\n', 'zIDSESSION\0', 'nIDSESSION\n', 'zPING\0', 'PING\n', 'zEND\0', 'nVERSION\n', 'zVERSIONCOMMANDS\0', 'SCAN /x\n', 'z', 'n', '\0', '\n'];
 

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { IntakeError } from '@avfleet/core';
 import type { ClamdServer } from './clamd-server';
-import { chunks, cleanV, eicarAware, encryptedV, exchange, failV, fakeSubmitter, macroV, resultWith, startTestServer, virusV, type FakeSubmitter } from './test-clamd-harness';
+import { chunks, cleanV, eicarAware, encryptedV, exchange, failV, fakeSubmitter, macroV, resultWith, startTestServer, virusV, type FakeSubmitter } from '../../../test/clamd/test-clamd-harness';
 
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 

@@ -4,7 +4,7 @@ import { MilterError } from './milter-error';
 import { SMFIC, SMFIP } from './milter-protocol';
 import { negotiate } from './negotiate';
 import { PacketReader } from './packet-reader';
-import { mta } from './test-mta';
+import { mta } from '../../../test/milter/test-mta';
 
 const one = (bytes: Buffer) => {
   const packets = new PacketReader(1 << 20).push(bytes);

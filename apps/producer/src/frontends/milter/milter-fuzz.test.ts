@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { InflightBudget, NOOP_LOGGER } from '@avfleet/core';
 import { seededRandom as prng } from '../../../../../test/helpers/mutate-message';
 import { decodeCommand } from './decode-command';
-import { FakeSubmitter, done, resultOf } from './fake-submitter';
+import { FakeSubmitter, done, resultOf } from '../../../test/milter/fake-submitter';
 import { MilterError } from './milter-error';
 import { startMilterServer, type RunningMilter } from './milter-server';
 import { PacketReader } from './packet-reader';
-import { MtaClient, mta, nulParts } from './test-mta';
+import { MtaClient, mta, nulParts } from '../../../test/milter/test-mta';
 
 const VALID = [
   mta.optneg(), mta.macro('C', { j: 'x' }), mta.connect('h', '4', 1, '192.0.2.1'), mta.helo('h'), mta.mail('<a@x>'), mta.rcpt('<b@y>'),

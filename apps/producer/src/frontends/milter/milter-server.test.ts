@@ -4,10 +4,10 @@ import { createConnection, createServer, type AddressInfo, type Server } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InflightBudget, NOOP_LOGGER } from '@avfleet/core';
-import { FakeSubmitter, done, resultOf } from './fake-submitter';
+import { FakeSubmitter, done, resultOf } from '../../../test/milter/fake-submitter';
 import { MilterError } from './milter-error';
 import { startMilterServer, type RunningMilter } from './milter-server';
-import { mta } from './test-mta';
+import { mta } from '../../../test/milter/test-mta';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'avfleet-milter-'))));

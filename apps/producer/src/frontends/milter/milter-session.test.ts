@@ -1,9 +1,9 @@
 import { createConnection } from 'node:net';
 import { IntakeError, InflightBudget, NOOP_LOGGER } from '@avfleet/core';
-import { FakeSubmitter, done, resultOf } from './fake-submitter';
+import { FakeSubmitter, done, resultOf } from '../../../test/milter/fake-submitter';
 import { startMilterServer, type RunningMilter } from './milter-server';
 import type { MilterSessionDeps } from './milter-session';
-import { MtaClient, mta, nulParts } from './test-mta';
+import { MtaClient, mta, nulParts } from '../../../test/milter/test-mta';
 
 const EICAR_NAME = 'Eicar-Test-Signature.UNOFFICIAL';
 

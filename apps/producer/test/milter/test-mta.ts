@@ -3,9 +3,9 @@
  * (src/milter/milter8.c) and reads the milter's reply packets from a socket.
  */
 import { connect, type Socket } from 'node:net';
-import { SMFIC } from './milter-protocol';
-import { encodePacket } from './encode-reply';
-import { PacketReader, type MilterPacket } from './packet-reader';
+import { SMFIC } from '../../src/frontends/milter/milter-protocol';
+import { encodePacket } from '../../src/frontends/milter/encode-reply';
+import { PacketReader, type MilterPacket } from '../../src/frontends/milter/packet-reader';
 
 const z = (...parts: string[]): Buffer => Buffer.concat(parts.map((p) => Buffer.from(`${p}\0`, 'utf8')));
 

@@ -1,7 +1,7 @@
 import { connect, type AddressInfo } from 'node:net';
 import { InflightBudget, NOOP_LOGGER, type ApiVerdict, type ScanResult, type Submission, type SubmitOutcome } from '@avfleet/core';
-import { DEFAULT_CLAMD_LIMITS, type ClamdDeps, type ClamdLimits } from './clamd-deps';
-import { startClamdServer, type ClamdServer } from './clamd-server';
+import { DEFAULT_CLAMD_LIMITS, type ClamdDeps, type ClamdLimits } from '../../src/frontends/clamd/clamd-deps';
+import { startClamdServer, type ClamdServer } from '../../src/frontends/clamd/clamd-server';
 
 /** A result with the given verdicts on part 1 and symbols made as the aggregation makes them (virus names as options). */
 export function resultWith(verdicts: Record<string, ApiVerdict>, symbols: ScanResult['symbols'] = symbolsOf(verdicts)): ScanResult {
