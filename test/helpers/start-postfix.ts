@@ -19,6 +19,10 @@ export interface SmtpListener {
 
 export interface PrivatePostfix {
   readonly dir: string;
+  /** The first listener's SMTP port (most tests have one). */
+  readonly smtpPort: number;
+  /** Postfix's own log (maillog_file). */
+  readonly logPath: string;
   /** The last lines of Postfix's own log (maillog_file), for failure messages. */
   logTail(lines?: number): string;
   stop(): Promise<void>;
@@ -118,10 +122,13 @@ function waitForBanner(port: number, timeoutMs: number): Promise<void> {
 export async function startPrivatePostfix(opts: {
   readonly name: string;
   readonly listeners: readonly SmtpListener[];
-  /** What smtpd does when the milter cannot be reached. */
-  readonly defaultAction: 'tempfail' | 'accept';
-  readonly contentTimeoutSec: number;
+  /** What smtpd does when the milter cannot be reached (default `tempfail`). */
+  readonly defaultAction?: 'tempfail' | 'accept' | 'reject';
+  /** `milter_content_timeout` (default 300 s). */
+  readonly contentTimeoutSec?: number;
 }): Promise<PrivatePostfix> {
+  const first = opts.listeners[0];
+  if (!first) throw new Error('AVF_ERR_TEST_POSTFIX: a private Postfix needs at least one SMTP listener');
   const postfix = requireExecutable('postfix', 'postfix');
   if (process.getuid?.() !== 0) {
     throw new Error('AVF_ERR_TEST_POSTFIX: a private Postfix needs root (its daemons switch to the postfix user); run the integration tests as root, as CI does');
@@ -162,8 +169,8 @@ export async function startPrivatePostfix(opts: {
       // Test messages may carry long Received: chains (Postfix refuses more than 50 hops by default).
       'hopcount_limit = 1000',
       'milter_protocol = 6',
-      `milter_default_action = ${opts.defaultAction}`,
-      `milter_content_timeout = ${opts.contentTimeoutSec}s`,
+      `milter_default_action = ${opts.defaultAction ?? 'tempfail'}`,
+      `milter_content_timeout = ${opts.contentTimeoutSec ?? 300}s`,
       // Headers a milter adds are logged (`QUEUEID: milter-header-warning: header X-…: … from …`), so a test can see them.
       `milter_header_checks = regexp:${etc}/milter_header_checks`,
       '',
@@ -187,38 +194,13 @@ export async function startPrivatePostfix(opts: {
   }
   return {
     dir,
+    smtpPort: first.port,
+    logPath: join(dir, 'maillog'),
     logTail,
     async stop() {
       await run(postfix, ['-c', etc, 'stop']).catch(() => undefined);
     },
   };
-}
-
-/** What swaks saw: the reply to the end of DATA (or to the first command the server refused). */
-export interface SwaksOutcome {
-  /** The last server reply line of the transaction, e.g. `550 5.7.1 clamav: virus found: …`. */
-  readonly reply: string;
-  readonly transcript: string;
-}
-
-/** Sends `raw` through SMTP with Debian's swaks and returns the reply to the end of DATA. */
-export async function sendWithSwaks(port: number, raw: Buffer, from = 'a@example.org', to = 'b@example.net'): Promise<SwaksOutcome> {
-  const swaks = requireExecutable('swaks', 'swaks');
-  const file = repoTmpPath(`swaks-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.eml`);
-  mkdirSync(repoTmpPath(), { recursive: true });
-  writeFileSync(file, raw);
-  try {
-    const { stdout } = await run(swaks, ['--server', `127.0.0.1:${port}`, '--from', from, '--to', to, '--data', `@${file}`, '--timeout', '120'], { maxBuffer: 16 * 1024 * 1024 }).catch(
-      (err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }),
-    );
-    // The reply to the end of DATA follows the ` -> .` line; without one, the server refused an earlier command (`<**`).
-    const lines = stdout.split('\n');
-    const dot = lines.findIndex((l) => /^ -> \.$/.test(l.trimEnd()));
-    const reply = (dot >= 0 ? lines.slice(dot + 1).find((l) => /^<(-|\*\*) +\d{3} /.test(l)) : lines.find((l) => l.startsWith('<** '))) ?? '';
-    return { reply: reply.replace(/^<(-|\*\*) +/, '').trim(), transcript: stdout };
-  } finally {
-    rmSync(file, { force: true });
-  }
 }
 
 /**

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { requireExecutable } from './daemon-process';
+import { repoTmpPath } from './repo-root';
 
 export interface SwaksRun {
   /** The SMTP reply that decided the message: to the end of DATA, or the first refusal before it. */
@@ -42,4 +44,16 @@ export function swaks(port: number, file: string, timeoutMs = 60_000): Promise<S
       },
     );
   });
+}
+
+/** `swaks` for a message held in memory: written to a temporary file under the checkout's tmp folder, removed afterwards. */
+export async function swaksMessage(port: number, raw: Buffer, timeoutMs?: number): Promise<SwaksRun> {
+  mkdirSync(repoTmpPath(), { recursive: true });
+  const file = repoTmpPath(`swaks-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.eml`);
+  writeFileSync(file, raw);
+  try {
+    return await swaks(port, file, timeoutMs);
+  } finally {
+    rmSync(file, { force: true });
+  }
 }

@@ -23,9 +23,9 @@ import { loadCorpus } from '../helpers/corpus';
 import { requireExecutable } from '../helpers/daemon-process';
 import { freePort } from '../helpers/fleet-processes';
 import { startFleetUnderTest, type FleetUnderTest } from '../helpers/fleet-under-test';
-import { startPrivatePostfix, type PrivatePostfix } from '../helpers/private-postfix';
+import { startPrivatePostfix, type PrivatePostfix } from '../helpers/start-postfix';
 import { swaks } from '../helpers/swaks';
-import { repoRoot, repoTmpPath } from '../helpers/repo-root';
+import { repoRoot } from '../helpers/repo-root';
 import { clamdCommand, clamdInstream } from '../helpers/service-probes';
 import { testServices } from '../helpers/test-services';
 import { startSlowClamd } from '../simulators/slow-clamd';
@@ -236,18 +236,15 @@ describe("a real Rspamd's antivirus module with avfleet as its clamd", () => {
 describe('Postfix → clamav-milter → avfleet (a second real mail path)', () => {
   let milter: ClamavMilter | null = null;
   let postfix: PrivatePostfix | null = null;
-  const postfixDir = repoTmpPath(`postfix-clamdfe-${process.pid}`);
 
   beforeAll(async () => {
     milter = await startClamavMilter({ dir: join(dir, 'clamav-milter'), port: await freePort(), clamdSocket: `tcp:127.0.0.1:${clamdPort}` });
-    // Postfix's own folder must not be under /tmp's sticky, world-writable tree (its set-permissions check refuses that).
-    postfix = await startPrivatePostfix({ dir: postfixDir, smtpPort: await freePort(), milter: milter.address });
+    postfix = await startPrivatePostfix({ name: 'clamd-frontend', listeners: [{ port: await freePort(), milter: milter.address }] });
   });
 
   afterAll(async () => {
     await postfix?.stop();
     await milter?.stop();
-    rmSync(postfixDir, { recursive: true, force: true });
   });
 
   /** swaks' reply to the end of DATA (the milter's verdict as Postfix gives it). */

@@ -4,7 +4,8 @@ import { loadCorpus } from '../helpers/corpus';
 import { freePort } from '../helpers/fleet-processes';
 import { startFleetUnderTest, type FleetUnderTest } from '../helpers/fleet-under-test';
 import { fixturePath } from '../helpers/repo-root';
-import { sendWithSwaks, startPrivatePostfix, type PrivatePostfix } from '../helpers/start-postfix';
+import { startPrivatePostfix, type PrivatePostfix } from '../helpers/start-postfix';
+import { swaksMessage } from '../helpers/swaks';
 
 /**
  * The whole corpus through the mail path: Postfix → avfleet's milter (the reference clamav
@@ -55,7 +56,7 @@ it('every corpus message: the milter answer through Postfix matches its verdict,
         // The same bytes over HTTP first, so both answers come from the same (cached) verdicts: a verdict's
         // text can differ between a fresh scan and the cache (encrypted and macro verdicts).
         await fleet!.scan(raw);
-        const { reply } = await sendWithSwaks(smtpPort, raw);
+        const { verdict: reply } = await swaksMessage(smtpPort, raw, 120_000);
         const http = await fleet!.scan(raw);
         const result = http.body as unknown as ScanResult;
         const want = expectedReply(result);

@@ -1,7 +1,8 @@
 import { EICAR_TEST_STRING } from '@avfleet/core';
 import { freePort } from '../helpers/fleet-processes';
 import { startFleetUnderTest, type FleetUnderTest } from '../helpers/fleet-under-test';
-import { sendManyInOneSession, sendWithSwaks, startPrivatePostfix, type PrivatePostfix } from '../helpers/start-postfix';
+import { sendManyInOneSession, startPrivatePostfix, type PrivatePostfix } from '../helpers/start-postfix';
+import { swaksMessage } from '../helpers/swaks';
 import { waitUntil } from '../helpers/wait-until';
 import { startSlowClamd, type SlowClamd } from '../simulators/slow-clamd';
 
@@ -127,12 +128,12 @@ const explain = (transcript: string): string => `swaks:\n${transcript}\nPostfix:
 
 describe('Postfix → avfleet milter', () => {
   it('rejects a message carrying EICAR with 550 5.7.1 and the rule message naming the virus', async () => {
-    const { reply, transcript } = await sendWithSwaks(ports.clean, message('eicar', Buffer.from(EICAR_TEST_STRING, 'latin1')));
+    const { verdict: reply, transcript } = await swaksMessage(ports.clean, message('eicar', Buffer.from(EICAR_TEST_STRING, 'latin1')), 120_000);
     expect({ reply, log: reply.startsWith('550') ? '' : explain(transcript) }).toEqual({ reply: `550 5.7.1 clamav: virus found: "${EICAR_NAME}"`, log: '' });
   });
 
   it('accepts a clean message with 250', async () => {
-    const { reply, transcript } = await sendWithSwaks(ports.clean, message('clean', Buffer.from('just some bytes\n')));
+    const { verdict: reply, transcript } = await swaksMessage(ports.clean, message('clean', Buffer.from('just some bytes\n')), 120_000);
     expect({ code: reply.slice(0, 3), log: reply.startsWith('250') ? '' : explain(transcript) }).toEqual({ code: '250', log: '' });
     expect(reply).toMatch(/^250 2\.0\.0 Ok: queued as \w+/);
     // The milter's header, exactly as written (one space after the colon: SMFIP_HDR_LEADSPC). Postfix logs through
@@ -144,7 +145,7 @@ describe('Postfix → avfleet milter', () => {
 
   it('messages one after another, clean and infected, each get their own answer', async () => {
     for (const [tag, att, code] of [['a', null, '250'], ['b', Buffer.from(EICAR_TEST_STRING, 'latin1'), '550'], ['c', null, '250']] as const) {
-      const { reply, transcript } = await sendWithSwaks(ports.clean, message(`seq-${tag}`, att));
+      const { verdict: reply, transcript } = await swaksMessage(ports.clean, message(`seq-${tag}`, att), 120_000);
       expect({ tag, code: reply.slice(0, 3), log: reply.startsWith(code) ? '' : explain(transcript) }).toEqual({ tag, code, log: '' });
     }
   });
@@ -166,13 +167,13 @@ describe('Postfix → avfleet milter', () => {
   });
 
   it('defers with 451 4.7.1 when the only rule cannot reach its scanner and has fail_action = "soft reject"', async () => {
-    const { reply, transcript } = await sendWithSwaks(ports.softReject, message('down', null));
+    const { verdict: reply, transcript } = await swaksMessage(ports.softReject, message('down', null), 120_000);
     expect({ code: reply.slice(0, 9), log: reply.startsWith('451 4.7.1') ? '' : explain(transcript) }).toEqual({ code: '451 4.7.1', log: '' });
   });
 
   it('answers by AVFLEET_MILTER_DEADLINE with what it has when a scanner is slower: the fast rule rejects EICAR', async () => {
     const started = Date.now();
-    const { reply, transcript } = await sendWithSwaks(ports.slow, message('slow', Buffer.from(EICAR_TEST_STRING, 'latin1')));
+    const { verdict: reply, transcript } = await swaksMessage(ports.slow, message('slow', Buffer.from(EICAR_TEST_STRING, 'latin1')), 120_000);
     const ms = Date.now() - started;
     expect({ reply, log: reply.startsWith('550') ? '' : explain(transcript) }).toEqual({ reply: `550 5.7.1 clamav: virus found: "${EICAR_NAME}"`, log: '' });
     // The slow scanner would take 8 s; the answer comes by the deadline (limit 2× + 1 s, docs/testing.md).
@@ -180,7 +181,7 @@ describe('Postfix → avfleet milter', () => {
   });
 
   it("defers by Postfix's milter_default_action (tempfail → 451) when avfleet's milter does not answer", async () => {
-    const { reply, transcript } = await sendWithSwaks(ports.noMilter, message('nomilter', null));
+    const { verdict: reply, transcript } = await swaksMessage(ports.noMilter, message('nomilter', null), 120_000);
     expect({ reply, log: reply.startsWith('451') ? '' : explain(transcript) }).toEqual({ reply: '451 4.7.1 Service unavailable - try again later', log: '' });
   });
 });

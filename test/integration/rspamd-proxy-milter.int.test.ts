@@ -5,7 +5,7 @@
  * rspamd and swaks, and a producer and worker as separate processes (so
  * avfleet can be taken down and brought back under the running proxy).
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
@@ -13,7 +13,7 @@ import { EICAR_TEST_STRING } from '@avfleet/core';
 import { messageWithAttachment } from '../helpers/attachment-message';
 import { loadCorpus } from '../helpers/corpus';
 import { freePort, renderTestConfig, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
-import { startPrivatePostfix, type PrivatePostfix } from '../helpers/private-postfix';
+import { startPrivatePostfix, type PrivatePostfix } from '../helpers/start-postfix';
 import { cleanupPrefix, testPrefix } from '../helpers/redis-prefix';
 import { startRspamdProxy, type RspamdProxy } from '../helpers/rspamd-proxy';
 import { swaks, type SwaksRun } from '../helpers/swaks';
@@ -35,7 +35,6 @@ const services = testServices();
 const prefix = testPrefix('rspamd-proxy-milter.int.test.ts');
 const configPath = renderTestConfig('reference-clamav.conf', { CLAMD: `${services.clamd.host}:${services.clamd.port}`, PREFIX: `${prefix}cache_` });
 const dir = mkdtempSync(join(tmpdir(), 'avft-rspamd-proxy-'));
-chmodSync(dir, 0o755); // Postfix's own processes run as the postfix user and must reach DIR/postfix
 const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1 });
 const env = { AVFLEET_QUEUE_PREFIX: prefix.slice(0, -1), AVFLEET_REDIS_URL: services.redisUrl, AVFLEET_STORE: join(dir, 'store') };
 
@@ -74,7 +73,7 @@ beforeAll(async () => {
   producer = await startProducer();
   const milterPort = await freePort();
   proxy = await startRspamdProxy({ dir: join(dir, 'rspamd'), milterPort, upstreamHosts: `127.0.0.1:${apiPort}` });
-  postfix = await startPrivatePostfix({ dir: join(dir, 'postfix'), smtpPort: await freePort(), milter: `inet:127.0.0.1:${milterPort}` });
+  postfix = await startPrivatePostfix({ name: 'rspamd-proxy', listeners: [{ port: await freePort(), milter: `inet:127.0.0.1:${milterPort}` }] });
 });
 
 afterAll(async () => {
