@@ -23,6 +23,9 @@ const QP = 'avft-refused';
 const INTAKE_BOUND_MS = 10000;
 /** Longer than the bound: requests in flight during the pause are refused with 503. */
 const PAUSE_MS = INTAKE_BOUND_MS + 3000;
+/** Pauses of Redis, and requests sent around each: 3 × 34 ≥ the 100 tries of issue 16 ("Done when"). */
+const PAUSES = 3;
+const TRIES_PER_PAUSE = 34;
 
 let dir: string;
 let sim: SlowClamd;
@@ -78,6 +81,8 @@ function expectNothingBehindRefusals(answers: readonly Answer[], stored: readonl
     throw new Error(`results stored for ${orphans.length} scan(s) whose clients were refused: ${orphans.slice(0, 5).join(', ')}\n${lines.slice(-60).join('\n')}`);
   }
   for (const a of answers) expect([200, 202, 503]).toContain(a.status);
+  const by = (status: number): number => answers.filter((a) => a.status === status).length;
+  console.log(`${answers.length} tries: ${by(200)} × 200, ${by(202)} × 202, ${by(503)} × 503; ${stored.length} results stored in all, none for a refused request`);
 }
 
 beforeAll(async () => {
@@ -126,13 +131,14 @@ test('100 requests with tiny Deadlines: a 503 never leaves a stored result behin
   expect(answers.filter((a) => a.status === 503).length).toBeGreaterThan(0);
 });
 
-test('Redis paused longer than the bound while requests are accepted, three times: a 503 never leaves a stored result behind', async () => {
+test('Redis paused longer than the bound while requests are accepted, three times, 100 tries in all: a 503 never leaves a stored result behind', async () => {
   const answers: Answer[] = [];
-  for (let cycle = 0; cycle < 3; cycle++) {
+  for (let cycle = 0; cycle < PAUSES; cycle++) {
     const inFlight: Promise<Answer>[] = [];
-    // Requests spread over the pause: some in the middle of being accepted when it starts.
+    // Requests spread over the pause: some in the middle of being accepted when it starts, the
+    // others sent while Redis is frozen (answered 503 past the bound, or accepted once it thaws).
     const sender = (async () => {
-      for (let i = 0; i < 30; i++) {
+      for (let i = 0; i < TRIES_PER_PAUSE; i++) {
         inFlight.push(post(message(`pause${cycle}-${i}`), { wait: 20 }));
         await new Promise((r) => setTimeout(r, i < 10 ? 15 : 200));
       }
@@ -144,6 +150,7 @@ test('Redis paused longer than the bound while requests are accepted, three time
     await sender;
     answers.push(...(await Promise.all(inFlight)));
   }
+  expect(answers.length).toBeGreaterThanOrEqual(100);
   await drained();
   const stored = await storedResultIds();
   expectNothingBehindRefusals(answers, stored);

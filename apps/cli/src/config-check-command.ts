@@ -1,4 +1,4 @@
-import { formatWarning, inSourceOrder, loadAntivirusConfig, resolveFleetSettings, type AntivirusConfig } from '@avfleet/config';
+import { fleetSettingsWarnings, formatWarning, inSourceOrder, loadAntivirusConfig, resolveFleetSettings, type AntivirusConfig, type FleetSettings } from '@avfleet/config';
 import type { CommandArgs } from './command-args';
 import { formatRuleSummary } from './format-rule-summary';
 import { reportConfigFailure, reportSettingsFailure } from './report-config-failure';
@@ -12,26 +12,31 @@ export function singlePath(args: CommandArgs, command: string): string {
   return args.positionals[0];
 }
 
-/** `--lenient` / AVFLEET_LENIENT_CONFIG / settings file; `{ exit }` when the settings themselves are unusable (already reported). */
-function lenientSetting(args: CommandArgs): { lenient: boolean } | { exit: number } {
+/** The fleet settings (flags, environment, settings file); `{ exit }` when they are unusable (already reported). */
+function commandSettings(args: CommandArgs): FleetSettings | { exit: number } {
   try {
-    return { lenient: resolveFleetSettings({ flags: args.flags, env: args.io.env, role: 'cli', cwd: args.io.cwd }).lenient };
+    return resolveFleetSettings({ flags: args.flags, env: args.io.env, role: 'cli', cwd: args.io.cwd });
   } catch (err) {
     return { exit: reportSettingsFailure(err, args.io) };
   }
 }
 
-/** antivirus.conf at `path` with `--lenient` applied, its warnings printed in line order; or the exit status of a reported failure. */
+/**
+ * antivirus.conf at `path` with `--lenient` applied, its warnings printed in line order, then
+ * the settings' own warnings (a deadline over the cap: AVF_WARN_DEADLINE_CAPPED); or the exit
+ * status of a reported failure.
+ */
 export function loadCommandConfig(args: CommandArgs, path: string): AntivirusConfig | { exit: number } {
-  const mode = lenientSetting(args);
-  if ('exit' in mode) return mode;
+  const settings = commandSettings(args);
+  if ('exit' in settings) return settings;
   let config: AntivirusConfig;
   try {
-    config = loadAntivirusConfig(path, { lenient: mode.lenient });
+    config = loadAntivirusConfig(path, { lenient: settings.lenient });
   } catch (err) {
     return { exit: reportConfigFailure(err, path, args.io) };
   }
   for (const w of inSourceOrder(config.warnings, (x) => x.position)) args.io.stderr(`${formatWarning(w)}\n`);
+  for (const w of fleetSettingsWarnings(settings)) args.io.stderr(`${formatWarning(w)}\n`);
   return config;
 }
 

@@ -55,6 +55,21 @@ describe('avfleet config check', () => {
     expect(r.code).toBe(0);
   });
 
+  it('warns about a milter or clamd deadline over the 300 s cap (AVF_WARN_DEADLINE_CAPPED), from the environment or the settings file; still exit 0', async () => {
+    const path = file('antivirus.conf', CLAMAV.replace('retransmits = 2;', 'retransmits = 2;\n  fail_action = "soft reject";'));
+    const r = await run(['config', 'check', path], { AVFLEET_MILTER_DEADLINE: '600', AVFLEET_CLAMD_DEADLINE: '301' });
+    expect(r.code).toBe(0);
+    expect(r.err.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^warning: AVFLEET_MILTER_DEADLINE is 600 s, over the 300 s every answer is capped to: the milter answers by 300 s/),
+      expect.stringMatching(/^warning: AVFLEET_CLAMD_DEADLINE is 301 s, over the 300 s every answer is capped to: the clamd front end answers by 300 s/),
+    ]);
+    const settings = file('settings.yaml', 'milter_deadline: 10m\n');
+    const fromFile = await run(['config', 'check', path], { AVFLEET_SETTINGS: settings });
+    expect(fromFile.err).toMatch(/^warning: AVFLEET_MILTER_DEADLINE is 600 s/m);
+    // Up to the cap: nothing to say.
+    expect((await run(['config', 'check', path], { AVFLEET_MILTER_DEADLINE: '300', AVFLEET_CLAMD_DEADLINE: '300' })).err).toBe('');
+  });
+
   it('warns about a typo\'d key as file:line:col: warning:, still exit 0', async () => {
     const path = file('typo.conf', 'clamav {\n  servers = "127.0.0.1:3310";\n  max_szie = 20m;\n}\n');
     const r = await run(['config', 'check', path]);

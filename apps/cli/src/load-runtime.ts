@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatWarning, loadAntivirusConfig, resolveFleetSettings, type AntivirusConfig, type FleetRole, type FleetSettings } from '@avfleet/config';
+import { fleetSettingsWarnings, formatWarning, loadAntivirusConfig, resolveFleetSettings, type AntivirusConfig, type FleetRole, type FleetSettings } from '@avfleet/config';
 import { createLogger } from '@avfleet/core';
 import type pino from 'pino';
 import type { CommandArgs } from './command-args';
@@ -41,7 +41,11 @@ export function loadRuntime(args: CommandArgs, role: FleetRole, opts: { quiet?: 
     const code = reportConfigFailure(err, path, args.io);
     return { exit: code === 1 ? 2 : code };
   }
-  if (opts.quiet?.(settings) !== true) for (const w of config.warnings) args.io.stderr(`${formatWarning(w)}\n`);
+  if (opts.quiet?.(settings) !== true) {
+    for (const w of config.warnings) args.io.stderr(`${formatWarning(w)}\n`);
+    // The milter and clamd deadlines are the producer's (AVF_WARN_DEADLINE_CAPPED).
+    if (role === 'producer') for (const w of fleetSettingsWarnings(settings)) args.io.stderr(`${formatWarning(w)}\n`);
+  }
   const logger = createLogger({ level: settings.logLevel, name: `avfleet-${role}` });
   return { settings, config, logger };
 }

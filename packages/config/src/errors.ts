@@ -57,6 +57,8 @@ export type ConfigWarningCode =
   | 'AVF_WARN_FORCE_ACTIONS'
   /** A rule without fail_action: a scan that fails (a file padded past the scanner's limit) lets the message through. */
   | 'AVF_WARN_RULE_NO_FAIL_ACTION'
+  /** AVFLEET_MILTER_DEADLINE or AVFLEET_CLAMD_DEADLINE over the 300 s every answer is capped to. */
+  | 'AVF_WARN_DEADLINE_CAPPED'
   | 'AVF_WARN_OTHER';
 
 /** Something the operator should look at; start-up goes on. */

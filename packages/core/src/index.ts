@@ -29,7 +29,11 @@ export { SIGVER_TTL_SEC, SignatureVersions, publishSignatureVersions } from './s
 // aggregate: part verdicts → symbols, score, action → the stored result
 export { aggregateScan, rejectThreshold } from './aggregate';
 export type { AggregateResult, RuleVerdictInput, SymbolResult, Whitelist } from './aggregate';
-export { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_RESULT_PARTS, boundName, boundText } from './contracts/field-bounds';
+export {
+  MAX_ADDRESS_BYTES, MAX_HOST_BYTES, MAX_MESSAGE_BYTES, MAX_META_BYTES, MAX_NAME_BYTES, MAX_QUEUE_ID_BYTES, MAX_RECIPIENTS, MAX_RESULT_PARTS,
+  boundAddress, boundField, boundHost, boundName, boundQueueId, boundRequestMeta, boundText,
+} from './contracts/field-bounds';
+export type { BoundedMeta, MetaField } from './contracts/field-bounds';
 export { createAggregator, scanRedisBytes } from './aggregate/aggregate-job';
 export type { Aggregator, AggregatorDeps, FinishedWithoutFlow, ParentJob } from './aggregate/aggregate-job';
 export { aggregationContextOf, finishScan } from './aggregate/finish-scan';

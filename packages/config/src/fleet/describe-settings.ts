@@ -1,4 +1,4 @@
-import { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES, MIN_STORE_RETENTION_SEC } from './fleet-defaults';
+import { FLEET_DEFAULTS, MAX_DEADLINE_SEC, MAX_PRODUCER_PROCESSES, MIN_STORE_RETENTION_SEC } from './fleet-defaults';
 import type { ActionThresholds, FleetRole, HostPort } from './fleet-settings';
 
 /**
@@ -72,10 +72,10 @@ const ROWS: SettingDescriptor[] = [
   { key: 'upstream_revive_time', env: 'AVFLEET_UPSTREAM_REVIVE_TIME', flag: null, valueName: 'SECONDS', default: `${D.upstream.reviveTimeSec} s`, meaning: 'how long a failed scanner server stays out (±40 % jitter)', usedBy: ['worker', 'scan'] },
   { key: 'stalled_interval', env: 'AVFLEET_STALLED_INTERVAL', flag: null, valueName: 'SECONDS', default: `${D.stalledIntervalSec} s`, meaning: "how often workers look for jobs of a crashed worker, and how long a job lock lasts (BullMQ's stalledInterval); at least 0.5 s", usedBy: ['worker', 'scan'] },
   { key: 'clamd_listen', env: 'AVFLEET_CLAMD_LISTEN', flag: 'clamd-listen', valueName: 'HOST:PORT|unix:PATH', default: 'unset (off)', meaning: "clamd's protocol (INSTREAM, PING, VERSION, IDSESSION) for Exim, Rspamd's antivirus module, Amavis, Haraka, clamav-milter", usedBy: ['producer'] },
-  { key: 'clamd_deadline', env: 'AVFLEET_CLAMD_DEADLINE', flag: null, valueName: 'SECONDS', default: `${D.clamdDeadlineSec} s`, meaning: 'a clamd-protocol scan is answered by then (rules not finished: ERROR); keep it under the client\'s timeout', usedBy: ['producer'] },
+  { key: 'clamd_deadline', env: 'AVFLEET_CLAMD_DEADLINE', flag: null, valueName: 'SECONDS', default: `${D.clamdDeadlineSec} s`, meaning: `a clamd-protocol scan is answered by then (rules not finished: ERROR); keep it under the client's timeout; at most ${MAX_DEADLINE_SEC} s (longer is capped, with a warning)`, usedBy: ['producer'] },
   { key: 'lenient_config', env: 'AVFLEET_LENIENT_CONFIG', flag: 'lenient', valueName: null, default: String(D.lenient), meaning: "drop invalid rules with a warning and carry on (Rspamd's behaviour) instead of refusing to start", usedBy: ['producer', 'worker', 'scan', 'cli'] },
   { key: 'milter_listen', env: 'AVFLEET_MILTER_LISTEN', flag: 'milter-listen', valueName: 'HOST:PORT|unix:PATH', default: 'unset (no milter)', meaning: 'milter front end for Postfix and Sendmail (protocol 6), beside the HTTP API', usedBy: ['producer'] },
-  { key: 'milter_deadline', env: 'AVFLEET_MILTER_DEADLINE', flag: null, valueName: 'SECONDS', default: `${D.milter.deadlineSec} s`, meaning: "the milter's answer comes by then, unfinished rules as deadline fails; keep it below Postfix's milter_content_timeout (300 s)", usedBy: ['producer'] },
+  { key: 'milter_deadline', env: 'AVFLEET_MILTER_DEADLINE', flag: null, valueName: 'SECONDS', default: `${D.milter.deadlineSec} s`, meaning: `the milter's answer comes by then, unfinished rules as deadline fails; keep it below Postfix's milter_content_timeout (300 s); at most ${MAX_DEADLINE_SEC} s (longer is capped, with a warning)`, usedBy: ['producer'] },
   { key: 'milter_headers', env: 'AVFLEET_MILTER_HEADERS', flag: null, valueName: 'BOOL', default: String(D.milter.addHeaders), meaning: 'the milter adds X-Virus-Scanned and X-Avfleet-Symbols to the mail it accepts', usedBy: ['producer'] },
   { key: 'milter_max_connections', env: 'AVFLEET_MILTER_MAX_CONNECTIONS', flag: null, valueName: 'N', default: String(D.milter.maxConnections), meaning: "milter connections at once (the MTA opens one per SMTP session); more are closed at once", usedBy: ['producer'] },
 ];

@@ -48,6 +48,14 @@ export interface FleetDefaults {
 /** Shortest AVFLEET_STORE_RETENTION: a message's objects are written before its jobs exist, and must outlive that gap. */
 export const MIN_STORE_RETENTION_SEC = 60;
 
+/**
+ * Longest any answer waits, on every route and front end (HTTP `wait` and `Deadline`,
+ * AVFLEET_MILTER_DEADLINE, AVFLEET_CLAMD_DEADLINE): a longer one is capped to it (README
+ * "Limits"); core's MAX_WAIT_SEC is this value. A front-end deadline set above it is
+ * warned about (AVF_WARN_DEADLINE_CAPPED).
+ */
+export const MAX_DEADLINE_SEC = 300;
+
 /** Upper bound of AVFLEET_PRODUCER_PROCESSES. */
 export const MAX_PRODUCER_PROCESSES = 64;
 

@@ -1,5 +1,5 @@
 /** Fleet settings (docs/interfaces.md §2): re-exported by packages/config/src/index.ts. */
-export { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES, MIN_STORE_RETENTION_SEC } from './fleet-defaults';
+export { FLEET_DEFAULTS, MAX_DEADLINE_SEC, MAX_PRODUCER_PROCESSES, MIN_STORE_RETENTION_SEC } from './fleet-defaults';
 export type { FleetDefaults } from './fleet-defaults';
 export { LOG_LEVELS, STORE_MODES } from './fleet-settings';
 export type {
@@ -30,3 +30,4 @@ export { defaultInflightBytes } from './inflight-default';
 export { resolveFleetSettings } from './resolve-fleet-settings';
 export type { ResolveFleetSettingsInput } from './resolve-fleet-settings';
 export { redactSettings } from './redact-settings';
+export { fleetSettingsWarnings } from './settings-warnings';

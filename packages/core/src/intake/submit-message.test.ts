@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { EMPTY_META, NOOP_LOGGER, createFleetMetrics, type ScanResult } from '../index';
+import { EMPTY_META, MAX_HOST_BYTES, MAX_RECIPIENTS, NOOP_LOGGER, createFleetMetrics, type Logger, type RequestMeta, type ScanResult } from '../index';
 import { IntakeError } from './intake-error';
 import { createMessageSubmitter, type SubmitDeps } from './submit-message';
 
@@ -51,6 +51,26 @@ describe('createMessageSubmitter: the protocol-neutral entry point', () => {
     const err = await createMessageSubmitter(d).submit({ raw: body, meta: EMPTY_META, waitSec: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IntakeError);
     expect(err).toMatchObject(expected);
+  });
+
+  it('bounds the request metadata for every front end (contracts/field-bounds.ts) and logs what it cut once, with a stable code', async () => {
+    const metas: RequestMeta[] = [];
+    const logged: unknown[] = [];
+    const logger = { ...NOOP_LOGGER, warn: (obj: unknown) => void logged.push(obj) } as unknown as Logger;
+    const s = createMessageSubmitter(deps({
+      logger,
+      intake: { accept: async (_raw, meta) => { metas.push(meta); return { scanId: 's1', receivedAt: Date.now(), jobs: 1, messageId: null, result: null }; } },
+    }));
+    const rcpt = Array.from({ length: MAX_RECIPIENTS + 5 }, (_, i) => `r${i}@example.org`);
+    await s.submit({ raw, meta: { ...EMPTY_META, helo: 'h'.repeat(50_000), rcpt, queueId: 'Q1' }, waitSec: 1 });
+    expect(metas[0].rcpt).toEqual(rcpt.slice(0, MAX_RECIPIENTS));
+    expect(Buffer.byteLength(metas[0].helo!)).toBeLessThanOrEqual(MAX_HOST_BYTES);
+    expect(logged).toEqual([{ code: 'AVF_WARN_REQUEST_META_CUT', fields: ['helo', 'rcpt'], rcptDropped: 5, queueId: 'Q1' }]);
+    // Within the bounds: the metadata as given, nothing logged.
+    const fine = { ...EMPTY_META, helo: 'mx.example.org', rcpt: ['a@example.org'] };
+    await s.submit({ raw, meta: fine, waitSec: 1 });
+    expect(metas[1]).toBe(fine);
+    expect(logged).toHaveLength(1);
   });
 
   it('passes a bug through untyped (a front end answers it as an internal error)', async () => {

@@ -1,4 +1,6 @@
+import { MAX_DEADLINE_SEC } from '@avfleet/config';
 import type { RequestMeta } from '../contracts/request-meta';
+import { boundRequestMeta } from '../contracts/field-bounds';
 import type { ScanResult } from '../contracts/scan-result';
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
@@ -10,9 +12,10 @@ import { INTAKE_TIMEOUT_MS, guarded, within } from './within';
 /**
  * Longest a submission waits, on every route and front end: a longer `wait` or Deadline
  * is capped to it (README, Limits). Every timer of a submission stays under it (and so
- * far under Node's 2^31 ms timer limit).
+ * far under Node's 2^31 ms timer limit). The settings check warns about a front-end
+ * deadline above it (AVF_WARN_DEADLINE_CAPPED), so it is defined with the settings.
  */
-export const MAX_WAIT_SEC = 300;
+export const MAX_WAIT_SEC = MAX_DEADLINE_SEC;
 /**
  * A `wait` or Deadline over this (one year) is nonsense, not a long wait: front ends refuse it
  * (HTTP 400). Up to it a value is taken and capped to MAX_WAIT_SEC.
@@ -89,7 +92,16 @@ export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
     }
   }
 
-  async function submit({ raw, meta: asked, waitSec, startedAt = Date.now(), shape = 'message' }: Submission): Promise<SubmitOutcome> {
+  async function submit({ raw, meta: given, waitSec, startedAt = Date.now(), shape = 'message' }: Submission): Promise<SubmitOutcome> {
+    // One bound per metadata field for every front end (contracts/field-bounds.ts): cut, never refused.
+    const bounded = boundRequestMeta(given);
+    if (bounded.cut.length > 0) {
+      deps.logger.warn(
+        { code: 'AVF_WARN_REQUEST_META_CUT', fields: bounded.cut, rcptDropped: bounded.rcptDropped, queueId: bounded.meta.queueId },
+        'request metadata over its bounds was cut (README "Limits")',
+      );
+    }
+    const asked = bounded.meta;
     // A Deadline past the cap is the cap, for every timer here and for the scan jobs' own deadline.
     const meta = asked.deadlineSec !== null && asked.deadlineSec > maxWaitSec ? { ...asked, deadlineSec: maxWaitSec } : asked;
     const deadlineAt = meta.deadlineSec !== null ? startedAt + meta.deadlineSec * 1000 : null;

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { IntakeError } from '@avfleet/core';
+import { EMPTY_META, IntakeError } from '@avfleet/core';
 import type { ClamdServer } from './clamd-server';
 import { chunks, cleanV, eicarAware, encryptedV, exchange, failV, fakeSubmitter, macroV, resultWith, startTestServer, virusV, type FakeSubmitter } from '../../../test/clamd/test-clamd-harness';
 
@@ -89,6 +89,18 @@ describe('INSTREAM', () => {
     await exchange(port, ['zINSTREAM\0', chunks('%PDF-1.4 not mail')]);
     expect(sub.submissions.map((s) => s.shape)).toEqual(['message', 'file']);
     expect(sub.submissions[0]).toMatchObject({ waitSec: 7, meta: { deadlineSec: 7, ip: null } });
+  });
+
+  it('carries no request metadata (README "Limits"): whatever the client sends, a submission\'s meta is empty but for the deadline; a path echoed in a refusal is cut like every reply text', async () => {
+    const sub = eicarAware();
+    const port = await start(sub, {}, { deadlineSec: 7 });
+    const mail = `From: ${'f'.repeat(5000)}@example.org\r\nTo: ${Array.from({ length: 3000 }, (_, i) => `r${i}@x.org`).join(', ')}\r\nSubject: hi\r\n\r\nbody\r\n`;
+    await exchange(port, ['zINSTREAM\0', chunks(mail)]);
+    expect(sub.submissions[0]!.meta).toEqual({ ...EMPTY_META, deadlineSec: 7 });
+    const path = `/${'p'.repeat(8000)}`;
+    const { text } = await exchange(port, [`zSCAN ${path}\0`]);
+    expect(text).toMatch(/^\/p{100,}[^p]+: AVF_ERR_CLAMD_PATH_SCAN: .* ERROR\0$/);
+    expect(text.length).toBeLessThan(2048);
   });
 
   it('a stream over the limit is answered as clamd does, then closed; a stream of exactly the limit is scanned', async () => {

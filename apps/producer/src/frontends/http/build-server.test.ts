@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { NOOP_LOGGER, newScanId, type Logger } from '@avfleet/core';
+import { MAX_ADDRESS_BYTES, MAX_HOST_BYTES, MAX_QUEUE_ID_BYTES, MAX_RECIPIENTS, NOOP_LOGGER, newScanId, type Logger } from '@avfleet/core';
 import { buildServer } from './build-server';
 import { fakeFleet, sampleResult, type FakeFleet, type FakeFleetOptions } from '../../../test/fake-http-deps';
 import type { Readiness } from '@avfleet/core';
@@ -371,6 +371,47 @@ describe('a huge Deadline on /checkv2 (issue 16, rows 5 and 6)', () => {
       expect(r.status).toBe(400);
       expect(r.json).toMatchObject({ error: { code: 'AVF_ERR_BAD_REQUEST' } });
     }
+    expect(fleet.accepted).toHaveLength(0);
+  });
+});
+
+describe('request metadata over its bounds (README "Limits"): cut, the message still scanned', () => {
+  let server: Server | null = null;
+  afterEach(async () => {
+    if (server) await closeServer(server);
+    server = null;
+  });
+
+  it.each(['/scans', '/checkv2'])('%s: Rcpt past 1000 recipients dropped, a long Helo, Hostname, From, Queue-Id or User cut with the marker', async (path) => {
+    const fleet = fakeFleet();
+    server = buildServer(fleet.deps, { serveMetrics: false, thresholds: { reject: 15 } });
+    const port = await listenEphemeral(server);
+    // Within Node's 16 KiB header block: 1100 short recipients in two Rcpt lines, and each other field past its bound.
+    const rcpt = Array.from({ length: 1100 }, (_, i) => `${i}@x`);
+    const r = await call(port, 'POST', path, {
+      body: MSG,
+      headers: {
+        Rcpt: [rcpt.slice(0, 600).join(','), rcpt.slice(600).join(',')], Helo: 'h'.repeat(400), Hostname: `${'n'.repeat(300)}.example.org`,
+        From: `${'f'.repeat(1000)}@example.org`, 'Queue-Id': 'Q'.repeat(200), User: 'u'.repeat(300),
+      },
+    });
+    expect(r.status).toBe(200);
+    const meta = fleet.accepted[0].meta;
+    expect(meta.rcpt).toEqual(rcpt.slice(0, MAX_RECIPIENTS));
+    expect(Buffer.byteLength(meta.helo!)).toBeLessThanOrEqual(MAX_HOST_BYTES);
+    expect(Buffer.byteLength(meta.hostname!)).toBeLessThanOrEqual(MAX_HOST_BYTES);
+    expect(Buffer.byteLength(meta.from!)).toBeLessThanOrEqual(MAX_ADDRESS_BYTES);
+    expect(Buffer.byteLength(meta.queueId!)).toBeLessThanOrEqual(MAX_QUEUE_ID_BYTES);
+    expect(Buffer.byteLength(meta.user!)).toBeLessThanOrEqual(MAX_ADDRESS_BYTES);
+    for (const v of [meta.helo, meta.hostname, meta.from, meta.queueId, meta.user]) expect(v).toMatch(/…\[\d+ bytes cut\]…/);
+  });
+
+  it('a header block over 16 KiB is refused by the HTTP server itself (431), before any of it is kept', async () => {
+    const fleet = fakeFleet();
+    server = buildServer(fleet.deps, { serveMetrics: false, thresholds: { reject: 15 } });
+    const port = await listenEphemeral(server);
+    const r = await call(port, 'POST', '/scans', { body: MSG, headers: { Rcpt: Array.from({ length: 2000 }, (_, i) => `r${i}@x.io`).join(',') } });
+    expect(r.status).toBe(431);
     expect(fleet.accepted).toHaveLength(0);
   });
 });

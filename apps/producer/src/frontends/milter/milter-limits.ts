@@ -30,9 +30,6 @@ export const STOP_GRACE_MS = 5_000;
 /** Longest `X-Avfleet-Symbols` value: longer lists end with `...` (a header line stays under 998 bytes). */
 export const MAX_SYMBOLS_HEADER_CHARS = 900;
 
-/** Recipients remembered per message (Postfix's smtpd_recipient_limit is 1000); more are not passed on. */
-export const MAX_RECIPIENTS = 10_000;
-
 /**
  * Replies written and not yet read by the peer. An MTA reads every reply it waits for; a peer
  * that sends event after event and reads nothing is cut off past this, before its unread

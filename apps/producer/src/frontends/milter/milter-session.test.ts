@@ -1,5 +1,7 @@
 import { createConnection } from 'node:net';
-import { IntakeError, InflightBudget, NOOP_LOGGER } from '@avfleet/core';
+import {
+  IntakeError, InflightBudget, MAX_ADDRESS_BYTES, MAX_HOST_BYTES, MAX_META_BYTES, MAX_QUEUE_ID_BYTES, MAX_RECIPIENTS, NOOP_LOGGER, type Logger,
+} from '@avfleet/core';
 import { FakeSubmitter, done, resultOf } from '../../../test/milter/fake-submitter';
 import { startMilterServer, type RunningMilter } from './milter-server';
 import type { MilterSessionDeps } from './milter-session';
@@ -132,6 +134,42 @@ describe('a milter session over a real socket', () => {
     expect(fake.submissions[0]!.meta).toMatchObject({ ip: '2001:db8::5', hostname: 'other.example.org', helo: 'other', queueId: 'Q9' });
     c.send(mta.quit());
     await c.waitClosed();
+  });
+
+  it('bounds the envelope as it arrives (README "Limits"): long values cut with the marker, recipients past the bounds dropped; the message is still scanned and answered, and one log line says what was cut', async () => {
+    const logged: Record<string, unknown>[] = [];
+    const logger = { ...NOOP_LOGGER, child: () => logger, warn: (obj: Record<string, unknown>) => void logged.push(obj) } as unknown as Logger;
+    await start({ logger });
+    const c = await MtaClient.open(server.port!);
+    const longHost = `${'h'.repeat(100_000)}.example.org`;
+    c.send(mta.optneg(), mta.connect(longHost, '4', 40000, '192.0.2.7'), mta.helo('e'.repeat(200_000)));
+    expect((await c.next(1))[0]!.command).toBe('O');
+    const rcpt = Array.from({ length: MAX_RECIPIENTS + 500 }, (_, i) => `r${i}@example.net`);
+    c.send(...message({ queueId: 'Q'.repeat(5000), from: `${'s'.repeat(900_000)}@example.org`, rcpt: [`${'x'.repeat(500_000)}@example.net`, ...rcpt], headers: [['Subject', ' INFECTED']], body: ['x\r\n'] }));
+    expect(nulParts((await c.next(1))[0]!)[0]).toMatch(/^550 5\.7\.1 /);
+    const meta = fake.submissions[0]!.meta;
+    expect(Buffer.byteLength(meta.hostname!)).toBeLessThanOrEqual(MAX_HOST_BYTES);
+    expect(meta.hostname!.endsWith('.example.org')).toBe(true);
+    expect(Buffer.byteLength(meta.helo!)).toBeLessThanOrEqual(MAX_HOST_BYTES);
+    expect(Buffer.byteLength(meta.from!)).toBeLessThanOrEqual(MAX_ADDRESS_BYTES);
+    expect(Buffer.byteLength(meta.queueId!)).toBeLessThanOrEqual(MAX_QUEUE_ID_BYTES);
+    expect(meta.rcpt).toHaveLength(MAX_RECIPIENTS);
+    expect(Buffer.byteLength(meta.rcpt[0])).toBeLessThanOrEqual(MAX_ADDRESS_BYTES);
+    expect(meta.rcpt.slice(1)).toEqual(rcpt.slice(0, MAX_RECIPIENTS - 1));
+    for (const v of [meta.hostname, meta.helo, meta.from, meta.queueId, meta.rcpt[0]]) expect(v).toMatch(/…\[\d+ bytes cut\]…/);
+    const total = [meta.ip, meta.helo, meta.hostname, meta.from, meta.queueId, ...meta.rcpt].reduce((n, v) => n + Buffer.byteLength(v ?? ''), 0);
+    expect(total).toBeLessThanOrEqual(MAX_META_BYTES);
+    const cutLines = logged.filter((l) => l.code === 'AVF_WARN_REQUEST_META_CUT');
+    expect(cutLines).toHaveLength(1);
+    expect(new Set(cutLines[0]!.fields as string[])).toEqual(new Set(['hostname', 'helo', 'from', 'rcpt', 'queueId']));
+    expect(cutLines[0]!.rcptDropped).toBe(501);
+
+    // The next message on the connection: the client and HELO stay (cut), the envelope starts afresh.
+    c.send(...message({ queueId: 'Q2', from: 'a@x', rcpt: ['b@y'], headers: [['Subject', ' s']], body: ['x\r\n'] }));
+    await c.next(2);
+    expect(fake.submissions[1]!.meta).toMatchObject({ helo: meta.helo, hostname: meta.hostname, from: 'a@x', rcpt: ['b@y'], queueId: 'Q2' });
+    expect(logged.filter((l) => l.code === 'AVF_WARN_REQUEST_META_CUT').map((l) => l.fields)).toEqual([expect.any(Array), ['hostname', 'helo']]);
+    c.close();
   });
 
   it('tempfails refusals and failures: queue full, outage, no verdict in time, a bug', async () => {

@@ -2,10 +2,12 @@ import type { Socket } from 'node:net';
 import { IntakeError, busyError, type InflightBudget, type Logger, type MessageSubmitter } from '@avfleet/core';
 import { decodeCommand, type MilterCommand } from './decode-command';
 import { addHeaderReply, continueReply, optnegReply, replyCodeReply } from './encode-reply';
-import { clientHostname, clientIp, envelopeAddress, metaOf, queueIdOf, type Envelope } from './envelope-meta';
+import {
+  addRecipient, clientHostname, clientIp, emptyEnvelope, envelopeAddress, metaOf, nextMessage, queueIdOf, setClient, setHelo, setQueueId, setSender, type Envelope,
+} from './envelope-meta';
 import { MessageBuilder } from './message-builder';
 import { MilterError } from './milter-error';
-import { IDLE_TIMEOUT_MS, MAX_PACKET_BYTES, MAX_RECIPIENTS, MAX_UNREAD_REPLY_BYTES, PACKET_TIMEOUT_MS } from './milter-limits';
+import { IDLE_TIMEOUT_MS, MAX_PACKET_BYTES, MAX_UNREAD_REPLY_BYTES, PACKET_TIMEOUT_MS } from './milter-limits';
 import { MILTER_VERSION, SMFIF_ADDHDRS, SMFIP } from './milter-protocol';
 import { negotiate, type Negotiated } from './negotiate';
 import { PacketReader, type MilterPacket } from './packet-reader';
@@ -44,8 +46,6 @@ const NO_REPLY_FLAG: Readonly<Partial<Record<MilterCommand['kind'], number>>> = 
   connect: SMFIP.NR_CONN, helo: SMFIP.NR_HELO, mail: SMFIP.NR_MAIL, rcpt: SMFIP.NR_RCPT, data: SMFIP.NR_DATA,
   unknown: SMFIP.NR_UNKN, header: SMFIP.NR_HDR, eoh: SMFIP.NR_EOH, body: SMFIP.NR_BODY,
 };
-
-const emptyEnvelope = (): Envelope => ({ ip: null, hostname: null, helo: null, from: null, rcpt: [], queueId: null });
 
 /**
  * One MTA connection: packets in, replies out, one command at a time. Several messages may
@@ -148,26 +148,26 @@ export class MilterSession {
         return;
       case 'macro': {
         const queueId = queueIdOf(cmd.macros);
-        if (queueId !== undefined) this.envelope.queueId = queueId;
+        if (queueId !== undefined) setQueueId(this.envelope, queueId);
         return;
       }
       case 'connect':
-        this.envelope = { ...emptyEnvelope(), ip: clientIp(cmd), hostname: clientHostname(cmd) };
+        this.envelope = emptyEnvelope();
+        setClient(this.envelope, clientIp(cmd), clientHostname(cmd));
         this.dropMessage();
         break;
       case 'helo':
-        this.envelope.helo = cmd.name.trim() || null;
+        setHelo(this.envelope, cmd.name.trim() || null);
         break;
       case 'mail':
         // The queue id macro of MAIL comes just before it: keep it.
         this.resetMessage(true);
-        this.envelope.from = envelopeAddress(cmd.args[0]);
+        setSender(this.envelope, envelopeAddress(cmd.args[0]));
         break;
-      case 'rcpt': {
-        const rcpt = envelopeAddress(cmd.args[0]);
-        if (rcpt !== null && this.envelope.rcpt.length < MAX_RECIPIENTS) this.envelope.rcpt.push(rcpt);
+      case 'rcpt':
+        // Bounded as it arrives (envelope-meta.ts): recipients past the bounds are counted, not kept, and not refused.
+        addRecipient(this.envelope, envelopeAddress(cmd.args[0]));
         break;
-      }
       case 'header':
         this.builder().addHeader(cmd.name, cmd.value);
         break;
@@ -211,7 +211,7 @@ export class MilterSession {
 
   /** The next message starts: the connection's client and HELO stay, the envelope and content go. */
   private resetMessage(keepQueueId: boolean): void {
-    this.envelope = { ...this.envelope, from: null, rcpt: [], queueId: keepQueueId ? this.envelope.queueId : null };
+    this.envelope = nextMessage(this.envelope, keepQueueId);
     this.dropMessage();
   }
 
@@ -225,7 +225,13 @@ export class MilterSession {
     const message = this.builder();
     const envelope = this.envelope;
     this.message = null;
-    this.envelope = { ...envelope, from: null, rcpt: [], queueId: null };
+    this.envelope = nextMessage(envelope, false);
+    if (envelope.cut.size > 0) {
+      this.log.warn(
+        { code: 'AVF_WARN_REQUEST_META_CUT', fields: [...envelope.cut], rcptDropped: envelope.rcptDropped, queueId: envelope.queueId },
+        'milter: envelope over its bounds was cut (README "Limits")',
+      );
+    }
     let reply: EndOfMessageReply;
     if (message.oversize) {
       reply = replyForOversize(this.deps.maxMessageBytes);
