@@ -50,6 +50,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       if (!e.ok) metrics.upstreamErrors.inc({ rule: rule.name, server: e.server });
     });
     scanners.set(rule.name, createScanner(options, rule.specific));
+    metrics.upstreamServers.set({ rule: rule.name }, rule.servers?.entries.length ?? 0);
   }
   metrics.trackServersDown(() => [...scanners].map(([name, s]) => [name, s.serversDown?.() ?? 0] as const));
   const cache = new RuleVerdictCache(new VerdictCache(commands, {
@@ -97,7 +98,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     w.on('failed', (job, err) => logger.error({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
     w.on('error', (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
   }
-  const stopSampling = queuesToSample.length > 0 ? sampleQueueDepths(queuesToSample, metrics, logger) : () => undefined;
+  const stopSampling = queuesToSample.length > 0 ? sampleQueueDepths(queuesToSample, metrics, logger, { redis: commands }) : () => undefined;
   const stopPublishing = publishSignatureVersions(commands, settings.queuePrefix, scanners, logger);
 
   let opsAddress: AddressInfo | null = null;
