@@ -150,6 +150,11 @@ describe('what the scans left in the metrics', () => {
     expect(hasSample(p, 'avfleet_queue_jobs')).toBe(false);
   });
 
+  it('both: connected to Redis', () => {
+    expect(sampleSum(producer.parsed, 'avfleet_redis_connected')).toBe(1);
+    expect(sampleSum(worker.parsed, 'avfleet_redis_connected')).toBe(1);
+  });
+
   it('both: default process metrics under avfleet_, without the _total gauges', () => {
     for (const s of [producer.parsed, worker.parsed]) {
       expect(s.types.get('avfleet_process_cpu_seconds_total')).toBe('counter');

@@ -39,7 +39,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const stalled = stalledOptions(opts.stalledIntervalMs ?? Math.round(settings.stalledIntervalSec * 1000));
   const registry = opts.registry ?? new Registry();
   const metrics = createFleetMetrics(registry);
-  const { bull, commands } = openRedisConnections(settings.redisUrl);
+  const { bull, commands, watch } = openRedisConnections(settings.redisUrl, { logger, metrics });
   await checkEvictionPolicy(commands, logger);
   const store = openFleetStore(settings, logger);
   const whitelists = loadWhitelists(config.rules, { logger });
@@ -90,13 +90,14 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     served.push(AGGREGATE_QUEUE);
     // One exporter of queue depths per queue set (docs/interfaces.md §6.5): the workers serving `aggregate`.
     for (const q of [AGGREGATE_QUEUE, ...config.rules.map((r) => scanQueueName(r.name))]) queuesToSample.push(new Queue(q, connection));
+    for (const q of queuesToSample) watch.absorb(q, `queue ${q.name}`);
     // Folder-store retention: the workers serving `aggregate` prune, one of them per interval (docs/architecture.md, store/).
     stopPruning = startStoreRetention({ store, settings, redis: commands, metrics, logger });
   }
   for (const w of workers) {
     w.on('stalled', () => metrics.jobsStalled.inc({ queue: w.name }));
     w.on('failed', (job, err) => logger.error({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
-    w.on('error', (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
+    watch.absorb(w, `worker ${w.name}`, (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
   }
   const stopSampling = queuesToSample.length > 0 ? sampleQueueDepths(queuesToSample, metrics, logger, { redis: commands }) : () => undefined;
   const stopPublishing = publishSignatureVersions(commands, settings.queuePrefix, scanners, logger);
@@ -113,6 +114,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     queues: served,
     opsAddress,
     async close() {
+      watch.stop();
       stopSampling();
       stopPublishing();
       stopPruning();

@@ -51,7 +51,7 @@ export interface OpenedIntake {
  * aggregator for messages answered without a flow.
  */
 export async function openIntake({ settings, config, logger, metrics }: OpenIntakeOptions): Promise<OpenedIntake> {
-  const { bull, commands } = openRedisConnections(settings.redisUrl);
+  const { bull, commands, watch } = openRedisConnections(settings.redisUrl, { logger, metrics });
   await checkEvictionPolicy(commands, logger);
   const store = openFleetStore(settings, logger);
   const whitelists = loadWhitelists(config.rules, { logger });
@@ -59,14 +59,16 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   // Enqueueing fails at once while Redis is down (no offline queue, no retry of a command in flight):
   // a submission refused as unavailable can never land in the queue later, when Redis returns (no orphan jobs).
   const enqueueConnection = bull.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-  enqueueConnection.on('error', () => undefined);
+  watch.absorb(enqueueConnection, 'enqueue connection');
   const flow = new FlowProducer({ connection: enqueueConnection, prefix: settings.queuePrefix });
+  watch.absorb(flow, 'flow producer');
   const aggregateQueue = new Queue(AGGREGATE_QUEUE, connection);
   const scanQueues = config.rules.map((r) => new Queue(scanQueueName(r.name), connection));
+  for (const q of [aggregateQueue, ...scanQueues]) watch.absorb(q, `queue ${q.name}`);
   const eventsConnection = bull.duplicate();
-  eventsConnection.on('error', () => undefined);
+  watch.absorb(eventsConnection, 'queue events connection');
   const events = new QueueEvents(AGGREGATE_QUEUE, { connection: eventsConnection, prefix: settings.queuePrefix });
-  events.on('error', (err) => logger.warn({ err: err.message }, 'queue events connection error'));
+  watch.absorb(events, 'queue events');
   const results = new ResultStore(commands, settings.queuePrefix, settings.resultTtlSec);
   const waiter = new ResultWaiter(events, results);
   const context = aggregationContextOf(config, settings.actions, whitelists.names);
@@ -101,6 +103,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     scanStatus: (scanId) => scanStatusOf(scanId, results, parentJob, submitter.storeTimeoutMs),
     readiness: readinessCheck(commands, store),
     async close() {
+      watch.stop();
       waiter.close();
       await Promise.allSettled([events.close(), flow.close(), aggregateQueue.close(), ...scanQueues.map((q) => q.close())]);
       await Promise.allSettled([bull.quit(), commands.quit(), eventsConnection.quit(), enqueueConnection.quit()]);

@@ -1,13 +1,16 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../observe/logger';
+import { watchRedisConnection, type RedisConnectionWatch, type WatchRedisOptions } from '../observe/watch-redis-connection';
 
 /**
  * Two connections per process: BullMQ's (blocking commands, retries forever,
  * `maxRetriesPerRequest: null` as BullMQ requires) and one for commands the
  * request path waits on (cache, results), which fails fast so the producer can
- * answer 503 instead of hanging while Redis is down.
+ * answer 503 instead of hanging while Redis is down. Both are watched: an outage
+ * is logged once when it starts and once when it ends (`watch`; every other client
+ * and BullMQ object of the process hands its errors to `watch.absorb`).
  */
-export function openRedisConnections(url: string): { bull: Redis; commands: Redis } {
+export function openRedisConnections(url: string, observe: WatchRedisOptions): { bull: Redis; commands: Redis; watch: RedisConnectionWatch } {
   const base: RedisOptions = { lazyConnect: false, connectTimeout: 5000 };
   const bull = new Redis(url, { ...base, maxRetriesPerRequest: null, enableReadyCheck: true });
   const commands = new Redis(url, {
@@ -18,10 +21,8 @@ export function openRedisConnections(url: string): { bull: Redis; commands: Redi
     commandTimeout: 5000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
-  // Errors are reported through the calls that fail; avoid unhandled 'error' events.
-  bull.on('error', () => undefined);
-  commands.on('error', () => undefined);
-  return { bull, commands };
+  // Errors of the calls that fail are reported by their callers; connection errors become the watch's lost/back lines.
+  return { bull, commands, watch: watchRedisConnection([bull, commands], observe) };
 }
 
 /** One connection for a command-line run: a few commands, no reconnecting after a failure (the command reports it and exits). */
