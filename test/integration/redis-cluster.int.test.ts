@@ -1,0 +1,99 @@
+import { Cluster, Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { createFleetMetrics, sampleRedisHealth } from '@avfleet/core';
+import { CLUSTER_NODE_TIMEOUT_MS, startRedisCluster, type PrivateRedisCluster } from '../helpers/start-redis-cluster';
+
+/**
+ * The test Redis Cluster (test/helpers/start-redis-cluster.ts) is real: 3 masters and 3
+ * replicas form with every slot served, and a master SIGKILLed is replaced by its replica
+ * (cluster_state ok again) within seconds; avfleet's Redis health sampling sees the
+ * failed master and the cluster state on it.
+ */
+
+jest.setTimeout(120000);
+
+/** A replica is promoted after cluster-node-timeout plus a vote (well under 5 timeouts); 2x + 1 s margin. */
+const FAILOVER_BOUND_MS = 2 * 5 * CLUSTER_NODE_TIMEOUT_MS + 1000;
+
+let cluster: PrivateRedisCluster;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+});
+
+afterAll(async () => {
+  await cluster?.dispose();
+});
+
+test('forms: 3 masters serving all 16384 slots, each with one replica, cluster_state ok everywhere', async () => {
+  const nodes = await cluster.nodes();
+  const masters = nodes.filter((n) => n.role === 'master');
+  expect(masters).toHaveLength(3);
+  expect(masters.reduce((s, m) => s + m.slots, 0)).toBe(16384);
+  for (const m of masters) expect(nodes.filter((n) => n.masterId === m.id)).toHaveLength(1);
+  for (const port of cluster.ports) expect((await cluster.info(port)).get('cluster_state')).toBe('ok');
+});
+
+test('a SIGKILLed master is replaced by its replica; the health sample shows the failed master, then the state ok', async () => {
+  const client = new Cluster(cluster.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })), { clusterRetryStrategy: () => 200 });
+  client.on('error', () => undefined);
+  const registry = new Registry();
+  const metrics = createFleetMetrics(registry, { defaultMetrics: false });
+  try {
+    // The victim is the master holding a key, written and acknowledged by its replica before the kill.
+    await client.set('avft-cluster-probe', '1');
+    const slot = Number(await client.cluster('KEYSLOT', 'avft-cluster-probe'));
+    const before = await cluster.nodes();
+    let victim = before[0]!;
+    for (const m of before.filter((n) => n.role === 'master')) {
+      const direct = new Redis(m.port, '127.0.0.1');
+      try {
+        if (Number(await direct.cluster('COUNTKEYSINSLOT', slot)) === 1) {
+          victim = m;
+          expect(Number(await direct.call('WAIT', '1', '2000'))).toBe(1);
+        }
+      } finally {
+        direct.disconnect();
+      }
+    }
+    expect(victim.role).toBe('master');
+    const replica = before.find((n) => n.masterId === victim.id)!;
+    await cluster.kill(victim.port);
+    const killedAt = Date.now();
+    let promotedMs = -1;
+    while (Date.now() - killedAt < FAILOVER_BOUND_MS) {
+      const view = await cluster.nodes(replica.port).catch(() => []);
+      const now = view.find((n) => n.id === replica.id);
+      const ok = (await cluster.info(replica.port).catch(() => new Map<string, string>())).get('cluster_state') === 'ok';
+      if (now?.role === 'master' && now.slots === victim.slots && ok) {
+        promotedMs = Date.now() - killedAt;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(promotedMs).toBeGreaterThanOrEqual(0);
+    console.info(`redis cluster: replica promoted ${promotedMs} ms after SIGKILL of its master (cluster-node-timeout ${CLUSTER_NODE_TIMEOUT_MS} ms)`);
+
+    // Every running node agrees: state ok, the killed master flagged failing.
+    for (const port of cluster.ports.filter((p) => cluster.running(p))) {
+      expect((await cluster.info(port)).get('cluster_state')).toBe('ok');
+    }
+    // The client learns the new master from the slots map (refreshed on its own after MOVED or errors; here asked for).
+    const knowsPromoted = (): boolean => client.nodes('master').some((n) => n.options.port === replica.port);
+    for (let i = 0; i < 50 && !knowsPromoted(); i += 1) {
+      client.refreshSlotsCache();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(client.nodes('master').map((n) => n.options.port).sort()).toEqual(before.filter((n) => n.role === 'master' && n.id !== victim.id).map((n) => n.port).concat(replica.port).sort());
+    await sampleRedisHealth(client, metrics);
+    const text = await registry.metrics();
+    expect(text).toMatch(/avfleet_redis_cluster_masters\{state="fail"\} 1\n/);
+    expect(text).toMatch(/avfleet_redis_cluster_masters\{state="ok"\} 3\n/);
+    expect(text).not.toMatch(/avfleet_redis_cluster_state_ok\{[^}]*\} 0\n/);
+    expect(text.match(/^avfleet_redis_memory_used_bytes\{/gm)).toHaveLength(3);
+    // The data on the killed master's slots survived on its replica (it was replicated before the kill).
+    expect(await client.get('avft-cluster-probe')).toBe('1');
+  } finally {
+    client.disconnect();
+  }
+});
