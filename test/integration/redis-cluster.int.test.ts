@@ -1,13 +1,21 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { createFleetMetrics, sampleRedisHealth } from '@avfleet/core';
+import { EICAR_TEST_STRING, createFleetMetrics, resultKey, sampleRedisHealth, sigverKey, type ScanResult } from '@avfleet/core';
+import { startFleet } from '../helpers/fleet-processes';
 import { CLUSTER_NODE_TIMEOUT_MS, startRedisCluster, type PrivateRedisCluster } from '../helpers/start-redis-cluster';
+import { startPrivateRedis } from '../helpers/start-redis';
+import { testServices } from '../helpers/test-services';
 
 /**
  * The test Redis Cluster (test/helpers/start-redis-cluster.ts) is real: 3 masters and 3
  * replicas form with every slot served, and a master SIGKILLed is replaced by its replica
  * (cluster_state ok again) within seconds; avfleet's Redis health sampling sees the
- * failed master and the cluster state on it.
+ * failed master and the cluster state on it. A fleet with AVFLEET_REDIS_CLUSTER_NODES
+ * keeps its verdict cache, results and signature versions on the cluster (its queues on
+ * AVFLEET_REDIS_URL).
  */
 
 jest.setTimeout(120000);
@@ -16,6 +24,12 @@ jest.setTimeout(120000);
 const FAILOVER_BOUND_MS = 2 * 5 * CLUSTER_NODE_TIMEOUT_MS + 1000;
 
 let cluster: PrivateRedisCluster;
+
+function clusterClient(): Cluster {
+  const client = new Cluster(cluster.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })), { clusterRetryStrategy: () => 200 });
+  client.on('error', () => undefined);
+  return client;
+}
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
@@ -34,9 +48,50 @@ test('forms: 3 masters serving all 16384 slots, each with one replica, cluster_s
   for (const port of cluster.ports) expect((await cluster.info(port)).get('cluster_state')).toBe('ok');
 });
 
+test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: verdict cache, results and signature versions on the cluster, queues on AVFLEET_REDIS_URL', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'avft-cluster-fleet-'));
+  const queues = await startPrivateRedis();
+  const client = clusterClient();
+  const prefix = 'avft-cluster';
+  const { clamd } = testServices();
+  const conf = join(dir, 'antivirus.conf');
+  writeFileSync(conf, `clamav {\n  scan_mime_parts = false;\n  symbol = "CLAM_VIRUS";\n  action = "reject";\n  fail_action = "soft reject";\n  prefix = "avft_cluster_cache_";\n  servers = "${clamd.host}:${clamd.port}";\n}\n`);
+  const fleet = await startFleet({
+    configPath: conf,
+    env: { AVFLEET_QUEUE_PREFIX: prefix, AVFLEET_REDIS_URL: queues.url, AVFLEET_REDIS_CLUSTER_NODES: cluster.seeds.join(','), AVFLEET_STORE: join(dir, 'store') },
+  });
+  const queueRedis = new Redis(queues.port, '127.0.0.1');
+  try {
+    const raw = Buffer.from(`From: a@example.org\r\nTo: b@example.org\r\nSubject: cluster\r\nMessage-ID: <cluster.${Date.now()}@avfleet.test>\r\n\r\n${EICAR_TEST_STRING}\r\n`, 'latin1');
+    const scans: ScanResult[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const res = await fetch(`${fleet.apiUrl}/scans?wait=20`, { method: 'POST', body: raw, signal: AbortSignal.timeout(30000) });
+      expect({ status: res.status, logs: res.status === 200 ? '' : fleet.logs() }).toEqual({ status: 200, logs: '' });
+      scans.push((await res.json()) as ScanResult);
+    }
+    for (const r of scans) expect(r.action).toBe('reject');
+    // Results: on the cluster, readable through the API, none on the queues' Redis.
+    for (const r of scans) expect(JSON.parse((await client.get(resultKey(prefix, r.id))) ?? 'null')).toMatchObject({ id: r.id, action: 'reject' });
+    expect((await fetch(`${fleet.apiUrl}/scans/${scans[0]!.id}`)).status).toBe(200);
+    expect(await queueRedis.keys(`${prefix}:result:*`)).toEqual([]);
+    // The signature version the worker published, and the cached verdict, are on the cluster's masters.
+    expect(await client.get(sigverKey(prefix, 'clamav'))).not.toBeNull();
+    const cached = (await Promise.all(client.nodes('master').map((n) => n.keys('avft_cluster_cache_*')))).flat();
+    expect(cached.length).toBeGreaterThanOrEqual(1);
+    expect(await queueRedis.keys('avft_cluster_cache_*')).toEqual([]);
+    // The queues stayed on AVFLEET_REDIS_URL.
+    expect((await queueRedis.keys(`${prefix}:clamav:*`)).length + (await queueRedis.keys(`${prefix}:aggregate:*`)).length).toBeGreaterThan(0);
+  } finally {
+    await fleet.stop();
+    queueRedis.disconnect();
+    client.disconnect();
+    await queues.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a SIGKILLed master is replaced by its replica; the health sample shows the failed master, then the state ok', async () => {
-  const client = new Cluster(cluster.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })), { clusterRetryStrategy: () => 200 });
-  client.on('error', () => undefined);
+  const client = clusterClient();
   const registry = new Registry();
   const metrics = createFleetMetrics(registry, { defaultMetrics: false });
   try {

@@ -39,7 +39,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const stalled = stalledOptions(opts.stalledIntervalMs ?? Math.round(settings.stalledIntervalSec * 1000));
   const registry = opts.registry ?? new Registry();
   const metrics = createFleetMetrics(registry);
-  const { bull, commands, watch } = openRedisConnections(settings.redisUrl, { logger, metrics });
+  const { bull, commands, keyValue, watch } = openRedisConnections(settings, { logger, metrics });
   await checkEvictionPolicy(commands, logger);
   const store = openFleetStore(settings, logger);
   const whitelists = loadWhitelists(config.rules, { logger });
@@ -53,7 +53,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     metrics.upstreamServers.set({ rule: rule.name }, rule.servers?.entries.length ?? 0);
   }
   metrics.trackServersDown(() => [...scanners].map(([name, s]) => [name, s.serversDown?.() ?? 0] as const));
-  const cache = new RuleVerdictCache(new VerdictCache(commands, {
+  const cache = new RuleVerdictCache(new VerdictCache(keyValue, {
     observer: (e) => {
       if (e.outcome === 'error') logger.warn({ key: e.key, op: e.op, err: e.error.message }, 'verdict cache error (treated as a miss)');
     },
@@ -78,7 +78,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   if (selection.aggregate) {
     const aggregator = createAggregator({
       context: aggregationContextOf(config, settings.actions, whitelists.names),
-      results: new ResultStore(commands, settings.queuePrefix, settings.resultTtlSec),
+      results: new ResultStore(keyValue, settings.queuePrefix, settings.resultTtlSec),
       metrics,
       logger,
     });
@@ -100,7 +100,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     watch.absorb(w, `worker ${w.name}`, (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
   }
   const stopSampling = queuesToSample.length > 0 ? sampleQueueDepths(queuesToSample, metrics, logger, { redis: commands }) : () => undefined;
-  const stopPublishing = publishSignatureVersions(commands, settings.queuePrefix, scanners, logger);
+  const stopPublishing = publishSignatureVersions(keyValue, settings.queuePrefix, scanners, logger);
 
   let opsAddress: AddressInfo | null = null;
   const ops = opts.serveOps === false ? null : buildOpsServer({ registry, readiness: readinessCheck(commands, store, scanners), logger });
@@ -122,7 +122,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       await Promise.all(queuesToSample.map((q) => q.close()));
       await Promise.all([...scanners.values()].map((s) => s.close?.()));
       if (ops) await new Promise<void>((resolve) => ops.close(() => resolve()));
-      await Promise.allSettled([bull.quit(), commands.quit()]);
+      await Promise.allSettled([bull.quit(), commands.quit(), ...(keyValue === commands ? [] : [keyValue.quit()])]);
     },
   };
 }

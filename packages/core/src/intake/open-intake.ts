@@ -51,7 +51,7 @@ export interface OpenedIntake {
  * aggregator for messages answered without a flow.
  */
 export async function openIntake({ settings, config, logger, metrics }: OpenIntakeOptions): Promise<OpenedIntake> {
-  const { bull, commands, watch } = openRedisConnections(settings.redisUrl, { logger, metrics });
+  const { bull, commands, keyValue, watch } = openRedisConnections(settings, { logger, metrics });
   await checkEvictionPolicy(commands, logger);
   const store = openFleetStore(settings, logger);
   const whitelists = loadWhitelists(config.rules, { logger });
@@ -69,7 +69,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   watch.absorb(eventsConnection, 'queue events connection');
   const events = new QueueEvents(AGGREGATE_QUEUE, { connection: eventsConnection, prefix: settings.queuePrefix });
   watch.absorb(events, 'queue events');
-  const results = new ResultStore(commands, settings.queuePrefix, settings.resultTtlSec);
+  const results = new ResultStore(keyValue, settings.queuePrefix, settings.resultTtlSec);
   const waiter = new ResultWaiter(events, results);
   const context = aggregationContextOf(config, settings.actions, whitelists.names);
   const aggregator = createAggregator({ context, results, metrics, logger });
@@ -81,8 +81,8 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     rejectThreshold: rejectThreshold(context.thresholds),
     logger, metrics,
     probe: {
-      cache: new RuleVerdictCache(new VerdictCache(commands), settings.cacheRspamdCompat, metrics),
-      sigvers: new SignatureVersions(commands, settings.queuePrefix, config.rules.map((r) => r.name)),
+      cache: new RuleVerdictCache(new VerdictCache(keyValue), settings.cacheRspamdCompat, metrics),
+      sigvers: new SignatureVersions(keyValue, settings.queuePrefix, config.rules.map((r) => r.name)),
     },
     aggregator,
     cancels: results,
@@ -106,7 +106,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
       watch.stop();
       waiter.close();
       await Promise.allSettled([events.close(), flow.close(), aggregateQueue.close(), ...scanQueues.map((q) => q.close())]);
-      await Promise.allSettled([bull.quit(), commands.quit(), eventsConnection.quit(), enqueueConnection.quit()]);
+      await Promise.allSettled([bull.quit(), commands.quit(), eventsConnection.quit(), enqueueConnection.quit(), ...(keyValue === commands ? [] : [keyValue.quit()])]);
     },
   };
 }

@@ -10,9 +10,11 @@ export interface WatchedRedisClient extends Pick<EventEmitter, 'on'> {
 /** Error codes of a connection that failed or broke (Node's socket errors): Redis is unreachable, not the command wrong. */
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'ENOENT']);
 
+/** A socket error, or a Redis Cluster client's error whose last node error was one (ioredis `lastNodeError`). */
 export function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
+  const e = err as { code?: unknown; lastNodeError?: unknown } | null;
+  if (typeof e?.code === 'string' && CONNECTION_ERROR_CODES.has(e.code)) return true;
+  return e?.lastNodeError !== undefined && isConnectionError(e.lastNodeError);
 }
 
 /** How often a lost connection is checked for being back, besides the clients' own `ready` events. */
