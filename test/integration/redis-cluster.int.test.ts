@@ -8,6 +8,7 @@ import { startFleet } from '../helpers/fleet-processes';
 import { CLUSTER_NODE_TIMEOUT_MS, startRedisCluster, type PrivateRedisCluster } from '../helpers/start-redis-cluster';
 import { startPrivateRedis } from '../helpers/start-redis';
 import { testServices } from '../helpers/test-services';
+import { waitUntil } from '../helpers/wait-until';
 
 /**
  * The test Redis Cluster (test/helpers/start-redis-cluster.ts) is real: 3 masters and 3
@@ -81,6 +82,15 @@ test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: verdict cache, results and signa
     expect(await queueRedis.keys('avft_cluster_cache_*')).toEqual([]);
     // The queues stayed on AVFLEET_REDIS_URL.
     expect((await queueRedis.keys(`${prefix}:clamav:*`)).length + (await queueRedis.keys(`${prefix}:aggregate:*`)).length).toBeGreaterThan(0);
+    // The worker samples the health of both: the queues' Redis and the cluster's three masters (sampled every 5 s; 2x + 1 s).
+    let text = '';
+    await waitUntil(async () => {
+      text = await (await fetch(`${fleet.worker.baseUrl}/metrics`)).text();
+      return /avfleet_redis_cluster_masters\{state="ok"\} 3\n/.test(text);
+    }, { timeoutMs: 11000, intervalMs: 250, failureMessage: () => `no cluster health in the worker's metrics:\n${text}` });
+    expect(text.match(/^avfleet_redis_memory_used_bytes\{/gm)).toHaveLength(4);
+    expect(text).toMatch(new RegExp(`avfleet_redis_memory_used_bytes\\{node="127.0.0.1:${queues.port}"\\}`));
+    expect(text).toMatch(/avfleet_redis_connected 1\n/);
   } finally {
     await fleet.stop();
     queueRedis.disconnect();
@@ -140,7 +150,7 @@ test('a SIGKILLed master is replaced by its replica; the health sample shows the
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(client.nodes('master').map((n) => n.options.port).sort()).toEqual(before.filter((n) => n.role === 'master' && n.id !== victim.id).map((n) => n.port).concat(replica.port).sort());
-    await sampleRedisHealth(client, metrics);
+    await sampleRedisHealth([client], metrics);
     const text = await registry.metrics();
     expect(text).toMatch(/avfleet_redis_cluster_masters\{state="fail"\} 1\n/);
     expect(text).toMatch(/avfleet_redis_cluster_masters\{state="ok"\} 3\n/);

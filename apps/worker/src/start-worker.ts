@@ -39,7 +39,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const stalled = stalledOptions(opts.stalledIntervalMs ?? Math.round(settings.stalledIntervalSec * 1000));
   const registry = opts.registry ?? new Registry();
   const metrics = createFleetMetrics(registry);
-  const { bull, commands, keyValue, watch } = openRedisConnections(settings, { logger, metrics });
+  const { bull, commands, keyValue, watch, ping } = openRedisConnections(settings, { logger, metrics });
   await checkEvictionPolicy(commands, logger);
   const store = openFleetStore(settings, logger);
   const whitelists = loadWhitelists(config.rules, { logger });
@@ -99,11 +99,11 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     w.on('failed', (job, err) => logger.error({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
     watch.absorb(w, `worker ${w.name}`, (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
   }
-  const stopSampling = queuesToSample.length > 0 ? sampleQueueDepths(queuesToSample, metrics, logger, { redis: commands }) : () => undefined;
+  const stopSampling = queuesToSample.length > 0 ? sampleQueueDepths(queuesToSample, metrics, logger, { redis: [commands, keyValue] }) : () => undefined;
   const stopPublishing = publishSignatureVersions(keyValue, settings.queuePrefix, scanners, logger);
 
   let opsAddress: AddressInfo | null = null;
-  const ops = opts.serveOps === false ? null : buildOpsServer({ registry, readiness: readinessCheck(commands, store, scanners), logger });
+  const ops = opts.serveOps === false ? null : buildOpsServer({ registry, readiness: readinessCheck({ ping }, store, scanners), logger });
   if (ops) {
     await listenOn(ops, settings.metricsListen.host, settings.metricsListen.port, '--metrics-listen');
     opsAddress = ops.address() as AddressInfo;

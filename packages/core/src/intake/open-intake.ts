@@ -51,7 +51,7 @@ export interface OpenedIntake {
  * aggregator for messages answered without a flow.
  */
 export async function openIntake({ settings, config, logger, metrics }: OpenIntakeOptions): Promise<OpenedIntake> {
-  const { bull, commands, keyValue, watch } = openRedisConnections(settings, { logger, metrics });
+  const { bull, commands, keyValue, watch, ping } = openRedisConnections(settings, { logger, metrics });
   await checkEvictionPolicy(commands, logger);
   const store = openFleetStore(settings, logger);
   const whitelists = loadWhitelists(config.rules, { logger });
@@ -101,7 +101,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   return {
     submitter,
     scanStatus: (scanId) => scanStatusOf(scanId, results, parentJob, submitter.storeTimeoutMs),
-    readiness: readinessCheck(commands, store),
+    readiness: readinessCheck({ ping }, store),
     async close() {
       watch.stop();
       waiter.close();

@@ -5,8 +5,8 @@ import type { Logger } from './logger';
 import { sampleRedisHealth } from './sample-redis-health';
 
 export interface SampleQueueDepthsOptions {
-  /** Also sample this connection's server(s) into the avfleet_redis_* gauges (memory, policy, cluster state). */
-  readonly redis?: Redis | Cluster;
+  /** Also sample these connections' servers into the avfleet_redis_* gauges (memory, policy, cluster state). */
+  readonly redis?: readonly (Redis | Cluster)[];
   readonly intervalMs?: number;
   /** The clock for job ages (tests). */
   readonly now?: () => number;

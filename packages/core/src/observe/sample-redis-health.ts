@@ -92,8 +92,15 @@ function nodesOf(redis: Redis | Cluster): Redis[] {
   return 'nodes' in redis && typeof redis.nodes === 'function' ? redis.nodes('master') : [redis as Redis];
 }
 
-/** Reads every node's health and records it; a failed read leaves the previous sample (avfleet_redis_connected tells an outage). */
-export async function sampleRedisHealth(redis: Redis | Cluster, metrics: FleetMetrics): Promise<void> {
-  const nodes = await Promise.all(nodesOf(redis).map(readRedisNodeHealth));
-  recordRedisHealth(nodes, metrics);
+/**
+ * Reads the health of every node of `connections` (each Redis once: the queues' Redis and,
+ * on a cluster, every master) and records it; a failed read leaves the previous sample
+ * (avfleet_redis_connected tells an outage).
+ */
+export async function sampleRedisHealth(connections: readonly (Redis | Cluster)[], metrics: FleetMetrics): Promise<void> {
+  const servers = new Map<string, Redis>();
+  for (const c of new Set(connections)) {
+    for (const node of nodesOf(c)) servers.set(`${node.options.host}:${node.options.port}:${node.options.path ?? ''}`, node);
+  }
+  recordRedisHealth(await Promise.all([...servers.values()].map(readRedisNodeHealth)), metrics);
 }

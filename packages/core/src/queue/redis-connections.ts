@@ -16,6 +16,8 @@ export interface RedisConnections {
    */
   readonly keyValue: Redis | Cluster;
   readonly watch: RedisConnectionWatch;
+  /** For readiness: PING on `commands` and, on a cluster, on `keyValue` (rejects when either fails). */
+  ping(): Promise<unknown>;
 }
 
 /** Fail fast: the producer answers 503 instead of hanging while Redis is down. */
@@ -37,7 +39,8 @@ export function openRedisConnections(settings: Pick<FleetSettings, 'redisUrl' | 
   const keyValue = settings.redisClusterNodes ? openCluster(url, settings.redisClusterNodes) : commands;
   // Errors of the calls that fail are reported by their callers; connection errors become the watch's lost/back lines.
   const watched = keyValue === commands ? [bull, commands] : [bull, commands, keyValue];
-  return { bull, commands, keyValue, watch: watchRedisConnection(watched, observe) };
+  const ping = (): Promise<unknown> => Promise.all([commands.ping(), ...(keyValue === commands ? [] : [keyValue.ping()])]);
+  return { bull, commands, keyValue, watch: watchRedisConnection(watched, observe), ping };
 }
 
 /** An ioredis Cluster from seed nodes, with AVFLEET_REDIS_URL's user, password and TLS (rediss:) for every node. */
