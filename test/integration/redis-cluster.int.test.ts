@@ -5,7 +5,8 @@ import { Cluster, Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { EICAR_TEST_STRING, createFleetMetrics, resultKey, sampleRedisHealth, sigverKey, type ScanResult } from '@avfleet/core';
 import { startFleet } from '../helpers/fleet-processes';
-import { CLUSTER_NODE_TIMEOUT_MS, startRedisCluster, type PrivateRedisCluster } from '../helpers/start-redis-cluster';
+import { jsonLogLines } from '../helpers/json-log-lines';
+import { CLUSTER_NODE_TIMEOUT_MS, startRedisCluster, type ClusterNodeView, type PrivateRedisCluster } from '../helpers/start-redis-cluster';
 import { startPrivateRedis } from '../helpers/start-redis';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
@@ -25,6 +26,32 @@ jest.setTimeout(120000);
 const FAILOVER_BOUND_MS = 2 * 5 * CLUSTER_NODE_TIMEOUT_MS + 1000;
 
 let cluster: PrivateRedisCluster;
+
+function message(tag: string): Buffer {
+  return Buffer.from(`From: a@example.org\r\nTo: b@example.org\r\nSubject: ${tag}\r\nMessage-ID: <${tag}.${Date.now()}@avfleet.test>\r\n\r\nhello ${tag}\r\n`, 'latin1');
+}
+
+/** The master that holds `key`, once its replica has acknowledged every write (WAIT). */
+async function masterHolding(key: string): Promise<ClusterNodeView> {
+  const probe = clusterClient();
+  try {
+    const slot = Number(await probe.cluster('KEYSLOT', key));
+    for (const m of (await cluster.nodes()).filter((n) => n.role === 'master' && !n.failing)) {
+      const direct = new Redis(m.port, '127.0.0.1');
+      try {
+        if (Number(await direct.cluster('COUNTKEYSINSLOT', slot)) > 0) {
+          expect(Number(await direct.call('WAIT', '1', '2000'))).toBe(1);
+          return m;
+        }
+      } finally {
+        direct.disconnect();
+      }
+    }
+  } finally {
+    probe.disconnect();
+  }
+  throw new Error(`no master holds ${key}`);
+}
 
 function clusterClient(): Cluster {
   const client = new Cluster(cluster.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })), { clusterRetryStrategy: () => 200 });
@@ -49,7 +76,7 @@ test('forms: 3 masters serving all 16384 slots, each with one replica, cluster_s
   for (const port of cluster.ports) expect((await cluster.info(port)).get('cluster_state')).toBe('ok');
 });
 
-test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: verdict cache, results and signature versions on the cluster, queues on AVFLEET_REDIS_URL', async () => {
+test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: verdict cache, results and signature versions on the cluster, queues on AVFLEET_REDIS_URL; it rides through a master failover', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'avft-cluster-fleet-'));
   const queues = await startPrivateRedis();
   const client = clusterClient();
@@ -91,6 +118,26 @@ test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: verdict cache, results and signa
     expect(text.match(/^avfleet_redis_memory_used_bytes\{/gm)).toHaveLength(4);
     expect(text).toMatch(new RegExp(`avfleet_redis_memory_used_bytes\\{node="127.0.0.1:${queues.port}"\\}`));
     expect(text).toMatch(/avfleet_redis_connected 1\n/);
+
+    // A master failover under the running fleet: the master holding the first result is SIGKILLed
+    // (after its replica acknowledged the result); scans go on, the result stays readable, logs stay JSON.
+    const victim = await masterHolding(resultKey(prefix, scans[0]!.id));
+    await cluster.kill(victim.port);
+    const during = fetch(`${fleet.apiUrl}/scans?wait=20`, { method: 'POST', body: message('during-failover'), signal: AbortSignal.timeout(60000) });
+    await cluster.waitUntilHealthy(FAILOVER_BOUND_MS);
+    expect((await during).status).toBe(200);
+    const after = await fetch(`${fleet.apiUrl}/scans/${scans[0]!.id}`);
+    expect(after.status).toBe(200);
+    expect(((await after.json()) as ScanResult).action).toBe('reject');
+    const next = await fetch(`${fleet.apiUrl}/scans?wait=20`, { method: 'POST', body: message('after-failover'), signal: AbortSignal.timeout(30000) });
+    expect(next.status).toBe(200);
+    for (const proc of [fleet.producer, fleet.worker]) {
+      const warnings = jsonLogLines(proc.logs()).filter((l) => (l.level ?? 0) >= 40).map((l) => l.msg);
+      console.info(`${proc.role} warnings and errors through the failover: ${JSON.stringify(warnings)}`);
+    }
+    // The killed node rejoins as a replica: the cluster is whole again for the next test.
+    await cluster.restart(victim.port);
+    await cluster.waitUntilHealthy();
   } finally {
     await fleet.stop();
     queueRedis.disconnect();
@@ -107,21 +154,8 @@ test('a SIGKILLed master is replaced by its replica; the health sample shows the
   try {
     // The victim is the master holding a key, written and acknowledged by its replica before the kill.
     await client.set('avft-cluster-probe', '1');
-    const slot = Number(await client.cluster('KEYSLOT', 'avft-cluster-probe'));
     const before = await cluster.nodes();
-    let victim = before[0]!;
-    for (const m of before.filter((n) => n.role === 'master')) {
-      const direct = new Redis(m.port, '127.0.0.1');
-      try {
-        if (Number(await direct.cluster('COUNTKEYSINSLOT', slot)) === 1) {
-          victim = m;
-          expect(Number(await direct.call('WAIT', '1', '2000'))).toBe(1);
-        }
-      } finally {
-        direct.disconnect();
-      }
-    }
-    expect(victim.role).toBe('master');
+    const victim = await masterHolding('avft-cluster-probe');
     const replica = before.find((n) => n.masterId === victim.id)!;
     await cluster.kill(victim.port);
     const killedAt = Date.now();

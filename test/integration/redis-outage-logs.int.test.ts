@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet, type Fleet } from '../helpers/fleet-processes';
+import { jsonLogLines, type LogLine } from '../helpers/json-log-lines';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/start-redis';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
@@ -42,18 +43,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface LogLine { readonly msg?: string; readonly lostMs?: number; readonly level?: number }
-
-/** Every line of a process's output as JSON; a line that is not JSON fails with the line itself. */
-function jsonLines(text: string): LogLine[] {
-  return text.split('\n').filter((l) => l.trim() !== '').map((line) => {
-    try {
-      return JSON.parse(line) as LogLine;
-    } catch {
-      throw new Error(`a log line is not pino JSON: ${line.slice(0, 300)}`);
-    }
-  });
-}
 
 function message(tag: string): Buffer {
   return Buffer.from(`From: a@example.org\r\nTo: b@example.org\r\nSubject: ${tag}\r\nMessage-ID: <${tag}.${Date.now()}@avfleet.test>\r\n\r\nhello ${tag}\r\n`, 'latin1');
@@ -74,7 +63,7 @@ test('two 3 s Redis outages: only pino JSON on stdout and stderr, one lost and o
     });
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     for (const proc of [fleet.producer, fleet.worker]) {
-      const lines = jsonLines(proc.logs());
+      const lines = jsonLogLines(proc.logs());
       expect({ role: proc.role, lost: count(lines, 'Redis connection lost'), back: count(lines, 'Redis connection back') })
         .toEqual({ role: proc.role, lost: outage, back: outage });
       const back = lines.filter((l) => l.msg === 'Redis connection back').at(-1);
