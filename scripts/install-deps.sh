@@ -30,9 +30,10 @@ source "$repo_root/scripts/lib/stop-pid-file.sh"
 
 scan_packages=(clamav-daemon clamav redis-server)
 # The integration tests also run c-icap with virus_scan, rspamc (rspamd) and promtool (prometheus),
-# a private Postfix driven by swaks (miltertest drives the milter without an MTA), and clamdscan
-# and clamav-milter as clients of the clamd front end.
-test_packages=("${scan_packages[@]}" clamdscan clamav-milter c-icap libc-icap-mod-virus-scan rspamd prometheus postfix swaks miltertest)
+# a private Postfix driven by swaks (miltertest drives the milter without an MTA), clamdscan
+# and clamav-milter as clients of the clamd front end, and a private Redis Cluster of
+# redis-server processes created with redis-cli (redis-tools; test/helpers/start-redis-cluster.ts).
+test_packages=("${scan_packages[@]}" redis-tools clamdscan clamav-milter c-icap libc-icap-mod-virus-scan rspamd prometheus postfix swaks miltertest)
 
 usage() {
   sed -n '6,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2

@@ -4,7 +4,7 @@
 #   scripts/run-tests.sh [JEST ARGS…]
 #
 # 1. scripts/install-deps.sh test: the missing Debian packages the integration tests use
-#    (clamav-daemon, clamav, redis-server, c-icap, libc-icap-mod-virus-scan, rspamd,
+#    (clamav-daemon, clamav, redis-server, redis-tools, c-icap, libc-icap-mod-virus-scan, rspamd,
 #    prometheus; as root), `npm ci` when needed, Redis on 127.0.0.1:6379 when none answers;
 # 2. npm test (build, lint, then jest: unit and integration tests), with JEST ARGS passed on.
 # A developer whose machine already has all that runs `npm test` directly. .ci/run calls

@@ -126,6 +126,19 @@ describe('what the scans left in the metrics', () => {
     expect(w.types.get('avfleet_jobs_stalled_total')).toBe('counter');
   });
 
+  it('worker: configured servers per rule, oldest waiting job per queue, Redis memory and policy by node (no cluster series on one Redis)', () => {
+    const w = worker.parsed;
+    expect(sampleSum(w, 'avfleet_upstream_servers', { rule: 'clamav' })).toBe(1);
+    for (const queue of ['aggregate', 'clamav', 'clamav_dead']) expect(hasSample(w, 'avfleet_queue_oldest_waiting_seconds', { queue })).toBe(true);
+    const used = w.samples.filter((x) => x.name === 'avfleet_redis_memory_used_bytes');
+    expect(used).toHaveLength(1);
+    expect(used[0]!.labels.node).toMatch(/^[\w.-]+:\d+$/);
+    expect(used[0]!.value).toBeGreaterThan(100_000);
+    expect(hasSample(w, 'avfleet_redis_memory_max_bytes', { node: used[0]!.labels.node! })).toBe(true);
+    expect(sampleSum(w, 'avfleet_redis_maxmemory_policy_info', { node: used[0]!.labels.node!, policy: 'noeviction' })).toBe(1);
+    expect(hasSample(w, 'avfleet_redis_cluster_state_ok')).toBe(false);
+  });
+
   it('producer: HTTP requests by route and status, archive-limit hits, memo lookups; no worker-only series', () => {
     const p = producer.parsed;
     expect(sampleSum(p, 'avfleet_http_requests_total', { route: 'post_scans', status: '200' })).toBe(5);
@@ -135,6 +148,11 @@ describe('what the scans left in the metrics', () => {
     expect(sampleSum(p, 'avfleet_attachment_memo_lookups_total')).toBeGreaterThanOrEqual(1);
     expect(hasSample(worker.parsed, 'avfleet_attachment_memo_lookups_total')).toBe(false);
     expect(hasSample(p, 'avfleet_queue_jobs')).toBe(false);
+  });
+
+  it('both: connected to Redis', () => {
+    expect(sampleSum(producer.parsed, 'avfleet_redis_connected')).toBe(1);
+    expect(sampleSum(worker.parsed, 'avfleet_redis_connected')).toBe(1);
   });
 
   it('both: default process metrics under avfleet_, without the _total gauges', () => {

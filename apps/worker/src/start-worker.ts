@@ -39,7 +39,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const stalled = stalledOptions(opts.stalledIntervalMs ?? Math.round(settings.stalledIntervalSec * 1000));
   const registry = opts.registry ?? new Registry();
   const metrics = createFleetMetrics(registry);
-  const { bull, commands } = openRedisConnections(settings.redisUrl);
+  const { bull, commands, keyValue, watch, ping } = openRedisConnections(settings, { logger, metrics });
   await checkEvictionPolicy(commands, logger);
   const store = openFleetStore(settings, logger);
   const whitelists = loadWhitelists(config.rules, { logger });
@@ -50,9 +50,10 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       if (!e.ok) metrics.upstreamErrors.inc({ rule: rule.name, server: e.server });
     });
     scanners.set(rule.name, createScanner(options, rule.specific));
+    metrics.upstreamServers.set({ rule: rule.name }, rule.servers?.entries.length ?? 0);
   }
   metrics.trackServersDown(() => [...scanners].map(([name, s]) => [name, s.serversDown?.() ?? 0] as const));
-  const cache = new RuleVerdictCache(new VerdictCache(commands, {
+  const cache = new RuleVerdictCache(new VerdictCache(keyValue, {
     observer: (e) => {
       if (e.outcome === 'error') logger.warn({ key: e.key, op: e.op, err: e.error.message }, 'verdict cache error (treated as a miss)');
     },
@@ -77,7 +78,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   if (selection.aggregate) {
     const aggregator = createAggregator({
       context: aggregationContextOf(config, settings.actions, whitelists.names),
-      results: new ResultStore(commands, settings.queuePrefix, settings.resultTtlSec),
+      results: new ResultStore(keyValue, settings.queuePrefix, settings.resultTtlSec),
       metrics,
       logger,
     });
@@ -89,19 +90,20 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     served.push(AGGREGATE_QUEUE);
     // One exporter of queue depths per queue set (docs/interfaces.md §6.5): the workers serving `aggregate`.
     for (const q of [AGGREGATE_QUEUE, ...config.rules.map((r) => scanQueueName(r.name))]) queuesToSample.push(new Queue(q, connection));
+    for (const q of queuesToSample) watch.absorb(q, `queue ${q.name}`);
     // Folder-store retention: the workers serving `aggregate` prune, one of them per interval (docs/architecture.md, store/).
     stopPruning = startStoreRetention({ store, settings, redis: commands, metrics, logger });
   }
   for (const w of workers) {
     w.on('stalled', () => metrics.jobsStalled.inc({ queue: w.name }));
     w.on('failed', (job, err) => logger.error({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
-    w.on('error', (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
+    watch.absorb(w, `worker ${w.name}`, (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
   }
-  const stopSampling = queuesToSample.length > 0 ? sampleQueueDepths(queuesToSample, metrics, logger) : () => undefined;
-  const stopPublishing = publishSignatureVersions(commands, settings.queuePrefix, scanners, logger);
+  const stopSampling = queuesToSample.length > 0 ? sampleQueueDepths(queuesToSample, metrics, logger, { redis: [commands, keyValue] }) : () => undefined;
+  const stopPublishing = publishSignatureVersions(keyValue, settings.queuePrefix, scanners, logger);
 
   let opsAddress: AddressInfo | null = null;
-  const ops = opts.serveOps === false ? null : buildOpsServer({ registry, readiness: readinessCheck(commands, store, scanners), logger });
+  const ops = opts.serveOps === false ? null : buildOpsServer({ registry, readiness: readinessCheck({ ping }, store, scanners), logger });
   if (ops) {
     await listenOn(ops, settings.metricsListen.host, settings.metricsListen.port, '--metrics-listen');
     opsAddress = ops.address() as AddressInfo;
@@ -112,6 +114,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     queues: served,
     opsAddress,
     async close() {
+      watch.stop();
       stopSampling();
       stopPublishing();
       stopPruning();
@@ -119,7 +122,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       await Promise.all(queuesToSample.map((q) => q.close()));
       await Promise.all([...scanners.values()].map((s) => s.close?.()));
       if (ops) await new Promise<void>((resolve) => ops.close(() => resolve()));
-      await Promise.allSettled([bull.quit(), commands.quit()]);
+      await Promise.allSettled([bull.quit(), commands.quit(), ...(keyValue === commands ? [] : [keyValue.quit()])]);
     },
   };
 }

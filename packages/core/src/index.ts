@@ -61,6 +61,7 @@ export { READINESS_TIMEOUT_MS, buildOpsServer, listenOn, opsRouteOf, sendJson, s
 export type { ComponentState, OpsCaller, OpsRoute, OpsSources, Readiness } from './observe/ops-server';
 export { readinessCheck } from './observe/readiness';
 export { sampleQueueDepths } from './observe/sample-queue-depths';
+export { parseInfoFields, sampleRedisHealth } from './observe/sample-redis-health';
 export type { RuleReadiness } from './observe/readiness';
 
 // MIME

@@ -10,6 +10,7 @@ export interface FleetDefaults {
   /** `--config`: none; producer and worker require one, `scan` uses the bundled example. */
   readonly configPath: null;
   readonly redisUrl: string;
+  readonly redisClusterNodes: null;
   /** A folder; `~` expands to the home directory. */
   readonly store: string;
   readonly s3Region: string;
@@ -71,6 +72,7 @@ export function deepFreeze<T>(value: T): T {
 export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   configPath: null,
   redisUrl: 'redis://127.0.0.1:6379/0',
+  redisClusterNodes: null,
   store: '~/.local/state/avfleet/store',
   s3Region: 'us-east-1',
   storeMode: 'private',

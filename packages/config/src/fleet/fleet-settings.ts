@@ -94,6 +94,12 @@ export interface FleetSettings {
   /** The AVFLEET_SETTINGS file that was read, or null. */
   readonly settingsFile: string | null;
   readonly redisUrl: string;
+  /**
+   * Seed nodes of a Redis Cluster (AVFLEET_REDIS_CLUSTER_NODES), or null. When set, the
+   * verdict cache, stored results and signature versions go through an ioredis Cluster
+   * (credentials and TLS from redisUrl); the queues stay on redisUrl.
+   */
+  readonly redisClusterNodes: readonly HostPort[] | null;
   readonly store: StoreSettings;
   /** Permissions of what a folder store creates. */
   readonly storeMode: StoreMode;

@@ -111,6 +111,25 @@ export function parseHostPort(raw: RawSetting): HostPort {
   return { host, port };
 }
 
+/** `HOST:PORT,HOST:PORT,…` (at least one, each with a host): seed nodes of a Redis Cluster; duplicates dropped. */
+export function parseHostPortList(raw: RawSetting): HostPort[] {
+  const expected = 'a comma-separated list of HOST:PORT (e.g. 10.0.0.1:7000,10.0.0.2:7000,10.0.0.3:7000)';
+  const items = raw.value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw invalidSetting(raw, expected);
+  const seen = new Map<string, HostPort>();
+  for (const item of items) {
+    let hp: HostPort;
+    try {
+      hp = parseHostPort({ ...raw, value: item });
+    } catch {
+      throw invalidSetting(raw, expected);
+    }
+    if (item.startsWith(':') || hp.port === 0) throw invalidSetting(raw, expected);
+    seen.set(`${hp.host}:${hp.port}`, hp);
+  }
+  return [...seen.values()];
+}
+
 /** `HOST:PORT` (as parseHostPort), or `unix:PATH` with an absolute PATH. */
 export function parseListenAddress(raw: RawSetting): ListenAddress {
   const s = raw.value.trim();

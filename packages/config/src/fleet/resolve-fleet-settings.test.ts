@@ -39,6 +39,7 @@ describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
       configPath: null,
       settingsFile: null,
       redisUrl: 'redis://127.0.0.1:6379/0',
+      redisClusterNodes: null,
       store: { kind: 'folder', dir: '/home/tester/.local/state/avfleet/store' },
       storeMode: 'private',
       storeRetentionSec: 3 * 86400,
@@ -123,6 +124,13 @@ describe('precedence: flag > environment > settings file > default', () => {
     expect(resolve({ env }).concurrency).toBe(5);
   });
 
+  it('Redis Cluster seed nodes: HOST:PORT list, IPv6 in brackets, duplicates dropped; unset means one Redis', () => {
+    expect(resolve({ env: { AVFLEET_REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002,10.0.0.1:7000' } }).redisClusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 }, { host: 'redis-b', port: 7001 }, { host: '::1', port: 7002 },
+    ]);
+    expect(resolve().redisClusterNodes).toBeNull();
+  });
+
   it('treats an empty environment variable as unset', () => {
     expect(resolve({ env: { AVFLEET_CONCURRENCY: '', AVFLEET_API_TOKEN: '' } })).toMatchObject({ concurrency: 8, apiToken: null });
   });
@@ -192,6 +200,9 @@ describe('validation errors name the source and what is expected', () => {
     ['concurrency zero', { AVFLEET_CONCURRENCY: '0' }, /AVFLEET_CONCURRENCY must be a positive integer, got '0'/],
     ['concurrency fraction', { AVFLEET_CONCURRENCY: '1.5' }, /AVFLEET_CONCURRENCY must be a positive integer/],
     ['redis', { AVFLEET_REDIS_URL: 'http://x' }, /AVFLEET_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL .*got 'http:\/\/x'/],
+    ['cluster nodes without port', { AVFLEET_REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2' }, /AVFLEET_REDIS_CLUSTER_NODES must be a comma-separated list of HOST:PORT/],
+    ['cluster nodes without host', { AVFLEET_REDIS_CLUSTER_NODES: ':7000' }, /AVFLEET_REDIS_CLUSTER_NODES must be a comma-separated list of HOST:PORT/],
+    ['cluster nodes empty list', { AVFLEET_REDIS_CLUSTER_NODES: ' , ' }, /AVFLEET_REDIS_CLUSTER_NODES must be a comma-separated list of HOST:PORT/],
     ['listen', { AVFLEET_LISTEN: '127.0.0.1' }, /AVFLEET_LISTEN must be HOST:PORT .*got '127.0.0.1'/],
     ['listen port', { AVFLEET_LISTEN: 'localhost:70000' }, /AVFLEET_LISTEN must be HOST:PORT/],
     ['metrics', { AVFLEET_METRICS_LISTEN: 'x:y' }, /AVFLEET_METRICS_LISTEN must be HOST:PORT/],

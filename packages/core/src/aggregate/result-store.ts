@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ScanResult } from '../contracts/scan-result';
 import { cancelledKey, resultKey } from '../queue/queue-names';
 
@@ -25,7 +25,8 @@ export class ResultStore {
   private readonly ttlSec: number;
 
   constructor(
-    private readonly redis: Redis,
+    /** A Redis Cluster too: a result and its cancel mark share a hash slot (queue-names.ts). */
+    private readonly redis: Redis | Cluster,
     private readonly queuePrefix: string,
     ttlSec: number,
   ) {

@@ -51,7 +51,7 @@ export interface OpenedIntake {
  * aggregator for messages answered without a flow.
  */
 export async function openIntake({ settings, config, logger, metrics }: OpenIntakeOptions): Promise<OpenedIntake> {
-  const { bull, commands } = openRedisConnections(settings.redisUrl);
+  const { bull, commands, keyValue, watch, ping } = openRedisConnections(settings, { logger, metrics });
   await checkEvictionPolicy(commands, logger);
   const store = openFleetStore(settings, logger);
   const whitelists = loadWhitelists(config.rules, { logger });
@@ -59,15 +59,17 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   // Enqueueing fails at once while Redis is down (no offline queue, no retry of a command in flight):
   // a submission refused as unavailable can never land in the queue later, when Redis returns (no orphan jobs).
   const enqueueConnection = bull.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-  enqueueConnection.on('error', () => undefined);
+  watch.absorb(enqueueConnection, 'enqueue connection');
   const flow = new FlowProducer({ connection: enqueueConnection, prefix: settings.queuePrefix });
+  watch.absorb(flow, 'flow producer');
   const aggregateQueue = new Queue(AGGREGATE_QUEUE, connection);
   const scanQueues = config.rules.map((r) => new Queue(scanQueueName(r.name), connection));
+  for (const q of [aggregateQueue, ...scanQueues]) watch.absorb(q, `queue ${q.name}`);
   const eventsConnection = bull.duplicate();
-  eventsConnection.on('error', () => undefined);
+  watch.absorb(eventsConnection, 'queue events connection');
   const events = new QueueEvents(AGGREGATE_QUEUE, { connection: eventsConnection, prefix: settings.queuePrefix });
-  events.on('error', (err) => logger.warn({ err: err.message }, 'queue events connection error'));
-  const results = new ResultStore(commands, settings.queuePrefix, settings.resultTtlSec);
+  watch.absorb(events, 'queue events');
+  const results = new ResultStore(keyValue, settings.queuePrefix, settings.resultTtlSec);
   const waiter = new ResultWaiter(events, results);
   const context = aggregationContextOf(config, settings.actions, whitelists.names);
   const aggregator = createAggregator({ context, results, metrics, logger });
@@ -79,8 +81,8 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     rejectThreshold: rejectThreshold(context.thresholds),
     logger, metrics,
     probe: {
-      cache: new RuleVerdictCache(new VerdictCache(commands), settings.cacheRspamdCompat, metrics),
-      sigvers: new SignatureVersions(commands, settings.queuePrefix, config.rules.map((r) => r.name)),
+      cache: new RuleVerdictCache(new VerdictCache(keyValue), settings.cacheRspamdCompat, metrics),
+      sigvers: new SignatureVersions(keyValue, settings.queuePrefix, config.rules.map((r) => r.name)),
     },
     aggregator,
     cancels: results,
@@ -99,11 +101,12 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   return {
     submitter,
     scanStatus: (scanId) => scanStatusOf(scanId, results, parentJob, submitter.storeTimeoutMs),
-    readiness: readinessCheck(commands, store),
+    readiness: readinessCheck({ ping }, store),
     async close() {
+      watch.stop();
       waiter.close();
       await Promise.allSettled([events.close(), flow.close(), aggregateQueue.close(), ...scanQueues.map((q) => q.close())]);
-      await Promise.allSettled([bull.quit(), commands.quit(), eventsConnection.quit(), enqueueConnection.quit()]);
+      await Promise.allSettled([bull.quit(), commands.quit(), eventsConnection.quit(), enqueueConnection.quit(), ...(keyValue === commands ? [] : [keyValue.quit()])]);
     },
   };
 }

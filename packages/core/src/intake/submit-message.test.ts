@@ -91,6 +91,21 @@ describe('createMessageSubmitter: the protocol-neutral entry point', () => {
     expect(Date.now() - started).toBeLessThan(2 * 500 + 1000);
   });
 
+  it('counts a scan the Deadline ended (avfleet_deadline_missed_total), not one a shorter wait ended', async () => {
+    const metrics = createFleetMetrics(new Registry(), { defaultMetrics: false });
+    const missed = async (): Promise<Record<string, number>> =>
+      Object.fromEntries((await metrics.deadlinesMissed.get()).values.map((v) => [String(v.labels.answer), v.value]));
+    const late = (partialResult: SubmitDeps['partialResult']): ReturnType<typeof createMessageSubmitter> => createMessageSubmitter(deps({
+      metrics, partialResult, waiter: { wait: (_id, ms) => new Promise((resolve) => setTimeout(() => resolve(null), ms)) },
+    }));
+    const partial = { ...result('s1'), state: 'partial' } as unknown as ScanResult;
+    await late(async () => partial).submit({ raw, meta: { ...EMPTY_META, deadlineSec: 0.3 }, waitSec: 60 });
+    await late(async () => null).submit({ raw, meta: { ...EMPTY_META, deadlineSec: 0.3 }, waitSec: 60 });
+    await late(async () => partial).submit({ raw, meta: { ...EMPTY_META, deadlineSec: 60 }, waitSec: 0.2 });
+    await createMessageSubmitter(deps({ metrics })).submit({ raw, meta: { ...EMPTY_META, deadlineSec: 0.3 }, waitSec: 60 });
+    expect(await missed()).toEqual({ partial: 1, scan_id: 1 });
+  });
+
   it('caps a Deadline past the cap (Deadline 3e6): every timer by the cap, no TimeoutOverflowWarning, the scan jobs see the cap', async () => {
     const warnings: Error[] = [];
     const onWarning = (w: Error): void => { warnings.push(w); };

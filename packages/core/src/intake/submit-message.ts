@@ -56,7 +56,7 @@ export interface SubmitDeps {
   readonly backpressure: { retryAfterSec(): Promise<number> };
   /** The result so far, with unfinished rules as `deadline` fail verdicts (partialResult). */
   readonly partialResult: (scanId: string) => Promise<ScanResult | null>;
-  readonly metrics: Pick<FleetMetrics, 'rejectedRequests'>;
+  readonly metrics: Pick<FleetMetrics, 'rejectedRequests' | 'deadlinesMissed'>;
   readonly logger: Logger;
   /** Longest a Redis or store call may take before the submission is refused as unavailable (default INTAKE_TIMEOUT_MS). */
   readonly storeTimeoutMs?: number;
@@ -125,8 +125,9 @@ export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
     // Answered from the verdict cache without a flow.
     if (accepted.result) return { done: true, result: accepted.result, messageId: accepted.messageId };
 
-    let endAt = startedAt + wait * 1000;
-    if (deadlineAt !== null) endAt = Math.min(endAt, deadlineAt - Math.min(PARTIAL_RESERVE_MS, (deadlineAt - startedAt) / 5));
+    const waitEndAt = startedAt + wait * 1000;
+    const deadlineEndAt = deadlineAt === null ? Infinity : deadlineAt - Math.min(PARTIAL_RESERVE_MS, (deadlineAt - startedAt) / 5);
+    const endAt = Math.min(waitEndAt, deadlineEndAt);
     const waitMs = Math.max(0, endAt - Date.now());
     // Enqueued: from here on the answer is the verdict or the scan id, never a refusal (a 503 would
     // make the client resubmit a message whose result will appear).
@@ -141,6 +142,8 @@ export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
     if (result) return { done: true, result, messageId: accepted.messageId };
     if (deadlineAt !== null) {
       const partial = await readPartial(accepted.scanId, Math.max(PARTIAL_MIN_MS, deadlineAt - Date.now()));
+      // The Deadline, not a shorter `wait`, ended the wait: the scan is late.
+      if (deadlineEndAt <= waitEndAt) deps.metrics.deadlinesMissed.inc({ answer: partial ? 'partial' : 'scan_id' });
       if (partial) return { done: true, result: partial, messageId: accepted.messageId };
     }
     return notDone;

@@ -47,6 +47,24 @@ export interface FleetMetrics {
   /** `state`: one of QUEUE_STATES. Only the processes serving `aggregate` set it (docs/interfaces.md §6.5). */
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly jobsStalled: Counter<'queue'>;
+  /** Age of the oldest job in `waiting` per queue (0 when none waits); set with queueJobs. */
+  readonly queueOldestWaiting: Gauge<'queue'>;
+  /** Scanner servers configured for a rule (the denominator of serversDown). */
+  readonly upstreamServers: Gauge<'rule'>;
+  /** `answer`: `partial` (the result so far, unfinished rules as `deadline` fails) or `scan_id` (no result could be read). */
+  readonly deadlinesMissed: Counter<'answer'>;
+  /** 1 while this process's Redis connection is ready, 0 while it is lost (watchRedisConnection). */
+  readonly redisConnected: Gauge<string>;
+  /** `node`: a Redis server's `host:port` (the configured one, or a cluster master's), a bounded set. */
+  readonly redisMemoryUsed: Gauge<'node'>;
+  /** Redis `maxmemory` (0: no limit). */
+  readonly redisMemoryMax: Gauge<'node'>;
+  /** 1 for the node's current `maxmemory-policy`. */
+  readonly redisMaxmemoryPolicy: Gauge<'node' | 'policy'>;
+  /** Cluster only: 1 when the node reports `cluster_state:ok`. */
+  readonly redisClusterStateOk: Gauge<'node'>;
+  /** Cluster only: masters that serve slots, by `state` (`ok`, or `fail` when flagged `fail` or `pfail`). */
+  readonly redisClusterMasters: Gauge<'state'>;
   /** `limit`: one of ARCHIVE_LIMIT_LABELS (`corrupt` when a damaged archive, not a limit, cut the listing short). */
   readonly archiveLimitHits: Counter<'limit'>;
   /** `route`: a fixed route name, never the path (which holds the scan id). */
@@ -133,6 +151,20 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     // Every process samples the same BullMQ queues: merged (a producer cluster's /metrics) by max, not sum.
     queueJobs: new Gauge({ name: 'avfleet_queue_jobs', help: 'Jobs in a queue by state (waiting, active, delayed, failed), sampled from BullMQ.', labelNames: ['queue', 'state'], registers: r, aggregator: 'max' }),
     jobsStalled: new Counter({ name: 'avfleet_jobs_stalled_total', help: 'Jobs moved back to waiting (retried) after their worker stalled or died, by queue.', labelNames: ['queue'], registers: r }),
+    queueOldestWaiting: new Gauge({
+      name: 'avfleet_queue_oldest_waiting_seconds',
+      help: 'Age of the oldest waiting job of a queue (0 when none waits), sampled with avfleet_queue_jobs.',
+      labelNames: ['queue'], registers: r, aggregator: 'max',
+    }),
+    upstreamServers: new Gauge({ name: 'avfleet_upstream_servers', help: 'Scanner servers configured for a rule.', labelNames: ['rule'], registers: r, aggregator: 'max' }),
+    deadlinesMissed: new Counter({
+      name: 'avfleet_deadline_missed_total',
+      help: 'Submissions with a Deadline whose scan was not finished by it, by answer: partial (result so far), scan_id (no result readable).',
+      labelNames: ['answer'], registers: r,
+    }),
+    // A producer cluster's /metrics merges its processes: one lost connection shows.
+    redisConnected: new Gauge({ name: 'avfleet_redis_connected', help: 'Whether this process is connected to Redis (1) or has lost it (0).', registers: r, aggregator: 'min' }),
+    ...redisHealthGauges(r),
     archiveLimitHits: new Counter({
       name: 'avfleet_archive_limit_hits_total',
       help: 'Archive listings cut short, by limit: depth, members, bytes, ratio (AVFLEET_ARCHIVE_MAX_*), or corrupt.',
@@ -152,6 +184,26 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     trackAttachmentMemo(memo) {
       memoSource.memo = memo;
     },
+  };
+}
+
+/** The gauges sampleRedisHealth sets (workers serving `aggregate`, with the queue depths). */
+function redisHealthGauges(r: Registry[]): Pick<FleetMetrics, 'redisMemoryUsed' | 'redisMemoryMax' | 'redisMaxmemoryPolicy' | 'redisClusterStateOk' | 'redisClusterMasters'> {
+  const node = { labelNames: ['node'] as const, registers: r, aggregator: 'max' as const };
+  return {
+    redisMemoryUsed: new Gauge({ name: 'avfleet_redis_memory_used_bytes', help: 'Redis used_memory, by node.', ...node }),
+    redisMemoryMax: new Gauge({ name: 'avfleet_redis_memory_max_bytes', help: 'Redis maxmemory (0: no limit), by node.', ...node }),
+    redisMaxmemoryPolicy: new Gauge({
+      name: 'avfleet_redis_maxmemory_policy_info',
+      help: 'Redis maxmemory-policy of a node: 1 for the current policy (BullMQ needs noeviction).',
+      labelNames: ['node', 'policy'], registers: r, aggregator: 'max',
+    }),
+    redisClusterStateOk: new Gauge({ name: 'avfleet_redis_cluster_state_ok', help: 'Redis Cluster only: 1 when the node reports cluster_state:ok, else 0.', ...node }),
+    redisClusterMasters: new Gauge({
+      name: 'avfleet_redis_cluster_masters',
+      help: 'Redis Cluster only: masters serving slots, by state (ok, fail: flagged fail or pfail).',
+      labelNames: ['state'], registers: r, aggregator: 'max',
+    }),
   };
 }
 

@@ -1,20 +1,37 @@
 import type { Queue } from 'bullmq';
-import type { FleetMetrics } from './fleet-metrics';
+import type { Cluster, Redis } from 'ioredis';
+import { QUEUE_STATES, type FleetMetrics } from './fleet-metrics';
 import type { Logger } from './logger';
+import { sampleRedisHealth } from './sample-redis-health';
 
-const STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+export interface SampleQueueDepthsOptions {
+  /** Also sample these connections' servers into the avfleet_redis_* gauges (memory, policy, cluster state). */
+  readonly redis?: readonly (Redis | Cluster)[];
+  readonly intervalMs?: number;
+  /** The clock for job ages (tests). */
+  readonly now?: () => number;
+}
 
-/** Samples BullMQ job counts into avfleet_queue_jobs every `intervalMs`; returns a stop function. */
-export function sampleQueueDepths(queues: readonly Queue[], metrics: FleetMetrics, logger: Logger, intervalMs = 5000): () => void {
+/**
+ * Samples BullMQ job counts into avfleet_queue_jobs and the age of each queue's oldest
+ * waiting job into avfleet_queue_oldest_waiting_seconds every `intervalMs` (and, given
+ * `redis`, the Redis health gauges at the same cadence); returns a stop function.
+ */
+export function sampleQueueDepths(queues: readonly Queue[], metrics: FleetMetrics, logger: Logger, opts: SampleQueueDepthsOptions = {}): () => void {
+  const now = opts.now ?? Date.now;
   let running = false;
   const sample = async (): Promise<void> => {
     if (running) return;
     running = true;
     try {
       for (const q of queues) {
-        const counts = await q.getJobCounts(...STATES);
-        for (const s of STATES) metrics.queueJobs.set({ queue: q.name, state: s }, counts[s] ?? 0);
+        const counts = await q.getJobCounts(...QUEUE_STATES);
+        for (const s of QUEUE_STATES) metrics.queueJobs.set({ queue: q.name, state: s }, counts[s] ?? 0);
+        // Ascending: the oldest waiting job first.
+        const [oldest] = await q.getJobs(['waiting'], 0, 0, true);
+        metrics.queueOldestWaiting.set({ queue: q.name }, oldest ? Math.max(0, now() - oldest.timestamp) / 1000 : 0);
       }
+      if (opts.redis) await sampleRedisHealth(opts.redis, metrics);
     } catch (err) {
       logger.debug({ err: (err as Error).message }, 'queue depth sampling failed');
     } finally {
@@ -22,7 +39,7 @@ export function sampleQueueDepths(queues: readonly Queue[], metrics: FleetMetric
     }
   };
   void sample();
-  const timer = setInterval(() => void sample(), intervalMs);
+  const timer = setInterval(() => void sample(), opts.intervalMs ?? 5000);
   timer.unref();
   return () => clearInterval(timer);
 }

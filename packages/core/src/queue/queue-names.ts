@@ -26,7 +26,11 @@ export function resultKey(queuePrefix: string, scanId: string): string {
  * (packages/core/src/aggregate/result-store.ts).
  */
 export function cancelledKey(queuePrefix: string, scanId: string): string {
-  return `${queuePrefix}:cancelled:${scanId}`;
+  // In the result key's hash slot, so that the save-unless-cancelled script and the cancel
+  // transaction run on one Redis Cluster node: the hash tag is the whole result key, or —
+  // when the prefix has braces — the prefix's own tag, which the result key has too.
+  const result = resultKey(queuePrefix, scanId);
+  return /[{}]/.test(queuePrefix) ? `${queuePrefix}:cancelled:${scanId}` : `{${result}}:cancelled`;
 }
 
 /** Redis key where workers publish a rule's current signature version. */

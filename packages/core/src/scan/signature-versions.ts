@@ -22,9 +22,10 @@ export const SIGVER_READ_TTL_MS = 5000;
 export class SignatureVersions {
   private readonly all: RefreshedValue<ReadonlyMap<string, string | null>>;
 
-  constructor(redis: Pick<Redis, 'mget'>, queuePrefix: string, rules: readonly string[], ttlMs = SIGVER_READ_TTL_MS) {
+  constructor(redis: Pick<Redis, 'get'>, queuePrefix: string, rules: readonly string[], ttlMs = SIGVER_READ_TTL_MS) {
     this.all = new RefreshedValue(async () => {
-      const values = rules.length > 0 ? await redis.mget(...rules.map((r) => sigverKey(queuePrefix, r))) : [];
+      // One GET per rule (pipelined by the client), not MGET: on a Redis Cluster the rules' keys lie in different slots.
+      const values = await Promise.all(rules.map((r) => redis.get(sigverKey(queuePrefix, r))));
       return new Map(rules.map((r, i) => [r, values[i] ?? null]));
     }, { ttlMs });
   }
