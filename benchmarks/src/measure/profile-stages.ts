@@ -91,7 +91,8 @@ function coreStage(folder: string, file: string, fn: string): FrameStage {
     case 'aggregate':
       return 'aggregate';
     case 'observe':
-      return 'observe';
+      // The front ends answer through the ops listener's JSON helper.
+      return file === 'ops-server' && fn === 'sendJson' ? 'wait-answer' : 'observe';
     case 'scan':
       return file === 'signature-versions' ? 'cache' : 'scan-step';
     case 'intake':
