@@ -63,6 +63,30 @@ describe('decodeBase64', () => {
     }
   });
 
+  it('matches the reference on wrapped bodies of every line shape, clean or with one irregularity anywhere (the native fast path)', () => {
+    const r = rng(1717);
+    const breaks = ['\r\n', '\n'];
+    for (let t = 0; t < 3_000; t++) {
+      const data = randomBytes(700 + Math.floor(r() * 30_000));
+      const lineChars = [76, 64, 72, 4, 60, 74, 77][Math.floor(r() * 7)]!;
+      const eol = breaks[Math.floor(r() * 2)]!;
+      const lines = data.toString('base64').match(new RegExp(`.{1,${lineChars}}`, 'g'))!;
+      let text = lines.join(eol) + (r() < 0.7 ? eol : '');
+      const kind = Math.floor(r() * 6);
+      const at = Math.floor(r() * text.length);
+      if (kind === 1) text = text.slice(0, at) + NOISE[Math.floor(r() * NOISE.length)]! + text.slice(at);
+      else if (kind === 2) text = text.slice(0, at) + text.slice(at + 1);
+      else if (kind === 3) text = text.slice(0, at) + '=' + text.slice(at + 1);
+      else if (kind === 4) text = text.slice(0, at) + eol + text.slice(at);
+      else if (kind === 5) text = text.slice(0, at) + '\r' + text.slice(at);
+      const raw = Buffer.from(text, 'latin1');
+      const got = decodeBase64(raw);
+      const want = referenceBase64(raw);
+      if (!got.equals(want)) throw new Error(`case ${t} (line ${lineChars}, kind ${kind} at ${at}): ${got.length} bytes, want ${want.length}`);
+      if (kind === 0) expect(got.equals(data)).toBe(true);
+    }
+  });
+
   it('keeps decoding after a padded run (concatenated base64 blocks)', () => {
     expect(decodeBase64(Buffer.from('QQ==\r\nQkM=\r\nREVG')).toString('latin1')).toBe('ABCDEF');
   });
