@@ -1,4 +1,4 @@
-import { pidOfProfileFile, redisByGroup, stageMs, stageTable, type CpuProfile } from './stage-table';
+import { pidOfProfileFile, redisByGroup, stageDetail, stageFunctionMs, stageMs, stageTable, type CpuProfile } from './stage-table';
 import { roleOf, stagesOfNodes } from './profile-stages';
 
 const ROOT = 'file:///srv/avfleet';
@@ -65,6 +65,19 @@ describe('stagesOfNodes / stageMs', () => {
     expect(roleOf(nodes)).toBe('worker');
     const stages = stagesOfNodes(nodes, 'worker');
     expect([2, 3, 4, 5, 6].map((id) => stages.get(id))).toEqual(['scanner-io', 'scanner-io', 'store', 'complete', 'take-job']);
+  });
+});
+
+describe('stageFunctionMs / stageDetail', () => {
+  it('names the functions of one stage, a native leaf by the JavaScript function that called it', () => {
+    const ms = stageFunctionMs(producerProfile(), 'producer', 'hash');
+    expect([...ms]).toEqual([['[digest] in decodeBase64 packages/core/dist/mime/transfer-decoding.js:1', 2]]);
+    const detail = stageDetail([{ file: 'CPU.1.2.4242.0.001.cpuprofile', profile: producerProfile() }], [{
+      label: 'cold', messages: 2, monotonicUs: [1_000_000, 1_013_000], cpuSec: {}, redisCommands: {}, extra: { pids: { producer: [4242] } },
+    }], 'producer', 'cache', 5);
+    expect(detail).toContain('cold: producer · cache');
+    expect(detail).toContain('   0.500  lookupCached packages/core/dist/intake/accept-message.js:1');
+    expect(detail).toContain('   0.500  sendCommand node_modules/ioredis/built/Redis.js:1');
   });
 });
 

@@ -22,15 +22,42 @@ export interface BenchPass {
 
 /** CPU ms by stage of one profile within [fromUs, toUs) of the profile's clock (all of it when absent). */
 export function stageMs(profile: CpuProfile, role: Role, window?: readonly [number, number]): Map<Stage, number> {
+  return samplesBy(profile, role, window, (stage) => stage);
+}
+
+/**
+ * Sample ms of one stage by function, within the window: each sample under its innermost
+ * function with a source outside Node (`function file:line`), the leaf it called in brackets
+ * when that is a native or Node function (`[writeBuffer] in …`).
+ */
+export function stageFunctionMs(profile: CpuProfile, role: Role, stage: Stage, window?: readonly [number, number]): Map<string, number> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const nameOf = (id: number): string => {
+    const leaf = byId.get(id)!.callFrame;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const f = byId.get(at)!.callFrame;
+      if (f.url !== '' && !f.url.startsWith('node:')) {
+        const where = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|packages|apps)\//, '$1/')}:${f.lineNumber + 1}`;
+        return at !== id ? `[${leaf.functionName}] in ${where}` : where;
+      }
+    }
+    return `[${leaf.functionName}]`;
+  };
+  return samplesBy(profile, role, window, (s, id) => (s === stage ? nameOf(id) : null));
+}
+
+function samplesBy<K>(profile: CpuProfile, role: Role, window: readonly [number, number] | undefined, key: (stage: Stage, id: number) => K | null): Map<K, number> {
   const stages = stagesOfNodes(profile.nodes, role);
-  const out = new Map<Stage, number>();
+  const out = new Map<K, number>();
   let t = profile.startTime;
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
     t += dt;
     if (window && (t < window[0] || t >= window[1])) return;
-    const stage = stages.get(id) ?? 'other';
-    out.set(stage, (out.get(stage) ?? 0) + dt / 1000);
+    const k = key(stages.get(id) ?? 'other', id);
+    if (k !== null) out.set(k, (out.get(k) ?? 0) + dt / 1000);
   });
   return out;
 }
@@ -74,6 +101,27 @@ export function redisByGroup(commands: Record<string, number>): Record<(typeof R
     'wait for the result (XREAD)': wait,
     'job protocol (BullMQ: its scripts and every command inside them)': total - probe - write - 3 * saves - wait,
   };
+}
+
+/**
+ * The functions of one stage of one process, per pass (markdown): sample ms per message of the
+ * `limit` largest, as stageTable cuts the passes.
+ */
+export function stageDetail(
+  profiles: readonly { file: string; profile: CpuProfile }[], passes: readonly BenchPass[], role: Role, stage: Stage, limit: number,
+): string {
+  const out: string[] = [];
+  for (const p of passes) {
+    if (p.monotonicUs === undefined || p.messages === 0) continue;
+    const sum = new Map<string, number>();
+    for (const { file, profile } of profiles) {
+      if (profileRole(file, profile, passes) !== role) continue;
+      for (const [fn, ms] of stageFunctionMs(profile, role, stage, p.monotonicUs)) sum.set(fn, (sum.get(fn) ?? 0) + ms);
+    }
+    const top = [...sum].sort((a, b) => b[1] - a[1]).slice(0, limit);
+    out.push(`${p.label}: ${role} · ${stage}, sample ms per message (wall-clock while busy)`, ...top.map(([fn, ms]) => `${(ms / p.messages).toFixed(3).padStart(8)}  ${fn}`), '');
+  }
+  return out.join('\n');
 }
 
 const fmt = (x: number): string => (x < 0.05 ? '0' : x < 10 ? x.toFixed(2) : x.toFixed(1));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { STAGE_LABELS } from './profile-stages';
-import { profileRole, stageMs, stageTable, type BenchPass, type CpuProfile } from './stage-table';
+import { STAGE_LABELS, type Role, type Stage } from './profile-stages';
+import { profileRole, stageDetail, stageMs, stageTable, type BenchPass, type CpuProfile } from './stage-table';
 
 export interface ProfileLine {
   readonly what: string;
@@ -57,30 +57,35 @@ function format(lines: readonly ProfileLine[]): string {
   return lines.map((l) => `${l.ms.toFixed(0).padStart(8)} ms ${(100 * l.share).toFixed(1).padStart(5)} %  ${l.what}`).join('\n');
 }
 
-const USAGE = 'usage: node benchmarks/summarize-cpu-profile.js FILE.cpuprofile… [--top N] [--bench BENCH.json]\n';
+const USAGE = 'usage: node benchmarks/summarize-cpu-profile.js FILE.cpuprofile… [--top N] [--bench BENCH.json [--stage producer|worker:STAGE]]\n';
 
 /**
- * `node benchmarks/summarize-cpu-profile.js FILE.cpuprofile… [--top N] [--bench BENCH.json]`: prints the
- * summary of each profile and its CPU by stage of the message path; with `--bench` (the JSON of the
- * run that wrote the profiles), the per-stage table of its fleet passes in ms per message instead.
+ * `node benchmarks/summarize-cpu-profile.js FILE.cpuprofile… [--top N] [--bench BENCH.json [--stage ROLE:STAGE]]`:
+ * prints the summary of each profile and its CPU by stage of the message path; with `--bench` (the
+ * JSON of the run that wrote the profiles), the per-stage table of its fleet passes in ms per message
+ * instead, or with `--stage` (e.g. `producer:split-decode`) that stage's top functions per pass.
  */
 export function summarizeCpuProfileMain(argv: readonly string[]): number {
   const files: string[] = [];
   let limit = 25;
   let bench: string | null = null;
+  let stage: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--top') limit = Number(argv[++i]);
     else if (argv[i] === '--bench') bench = argv[++i] ?? '';
+    else if (argv[i] === '--stage') stage = argv[++i] ?? '';
     else files.push(argv[i]!);
   }
-  if (files.length === 0 || !Number.isInteger(limit) || limit < 1 || bench === '') {
+  const [role, stageName] = (stage ?? '').split(':') as [string, string | undefined];
+  const stageKnown = stage === null || ((role === 'producer' || role === 'worker') && STAGE_LABELS[role].some(([st]) => st === stageName));
+  if (files.length === 0 || !Number.isInteger(limit) || limit < 1 || bench === '' || !stageKnown || (stage !== null && bench === null)) {
     process.stderr.write(USAGE);
     return 2;
   }
   const profiles = files.map((file) => ({ file, profile: JSON.parse(readFileSync(file, 'utf8')) as CpuProfile }));
   if (bench !== null) {
     const passes = (JSON.parse(readFileSync(bench, 'utf8')) as { passes: BenchPass[] }).passes;
-    process.stdout.write(stageTable(profiles, passes));
+    process.stdout.write(stage === null ? stageTable(profiles, passes) : stageDetail(profiles, passes, role as Role, stageName as Stage, limit));
     return 0;
   }
   for (const { file, profile } of profiles) {
