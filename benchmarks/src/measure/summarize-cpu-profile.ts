@@ -1,13 +1,6 @@
 import { readFileSync } from 'node:fs';
-
-/** The parts of a V8 `.cpuprofile` this summary reads. */
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
-  samples: number[];
-  timeDeltas: number[];
-  startTime: number;
-  endTime: number;
-}
+import { STAGE_LABELS, type Role, type Stage } from './profile-stages';
+import { profileRole, stageDetail, stageMs, stageTable, type BenchPass, type CpuProfile } from './stage-table';
 
 export interface ProfileLine {
   readonly what: string;
@@ -64,18 +57,47 @@ function format(lines: readonly ProfileLine[]): string {
   return lines.map((l) => `${l.ms.toFixed(0).padStart(8)} ms ${(100 * l.share).toFixed(1).padStart(5)} %  ${l.what}`).join('\n');
 }
 
-/** `node benchmarks/summarize-cpu-profile.js FILE.cpuprofile… [--top N]`: prints the summary of each profile. */
+const USAGE = 'usage: node benchmarks/summarize-cpu-profile.js FILE.cpuprofile… [--top N] [--bench BENCH.json [--stage producer|worker:STAGE]]\n';
+
+/**
+ * `node benchmarks/summarize-cpu-profile.js FILE.cpuprofile… [--top N] [--bench BENCH.json [--stage ROLE:STAGE]]`:
+ * prints the summary of each profile and its CPU by stage of the message path; with `--bench` (the
+ * JSON of the run that wrote the profiles), the per-stage table of its fleet passes in ms per message
+ * instead, or with `--stage` (e.g. `producer:split-decode`) that stage's top functions per pass.
+ */
 export function summarizeCpuProfileMain(argv: readonly string[]): number {
-  const topAt = argv.indexOf('--top');
-  const limit = topAt >= 0 ? Number(argv[topAt + 1]) : 25;
-  const files = argv.filter((a, i) => a !== '--top' && i !== topAt + 1);
-  if (files.length === 0 || !Number.isInteger(limit) || limit < 1) {
-    process.stderr.write('usage: node benchmarks/summarize-cpu-profile.js FILE.cpuprofile… [--top N]\n');
+  const files: string[] = [];
+  let limit = 25;
+  let bench: string | null = null;
+  let stage: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--top') limit = Number(argv[++i]);
+    else if (argv[i] === '--bench') bench = argv[++i] ?? '';
+    else if (argv[i] === '--stage') stage = argv[++i] ?? '';
+    else files.push(argv[i]!);
+  }
+  const [role, stageName] = (stage ?? '').split(':') as [string, string | undefined];
+  const stageKnown = stage === null || ((role === 'producer' || role === 'worker') && STAGE_LABELS[role].some(([st]) => st === stageName));
+  if (files.length === 0 || !Number.isInteger(limit) || limit < 1 || bench === '' || !stageKnown || (stage !== null && bench === null)) {
+    process.stderr.write(USAGE);
     return 2;
   }
-  for (const file of files) {
-    const s = summarizeCpuProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, limit);
-    process.stdout.write(`${file}: ${s.totalMs.toFixed(0)} ms busy\n-- by source\n${format(s.sources)}\n-- by function (self time)\n${format(s.functions)}\n\n`);
+  const profiles = files.map((file) => ({ file, profile: JSON.parse(readFileSync(file, 'utf8')) as CpuProfile }));
+  if (bench !== null) {
+    const passes = (JSON.parse(readFileSync(bench, 'utf8')) as { passes: BenchPass[] }).passes;
+    process.stdout.write(stage === null ? stageTable(profiles, passes) : stageDetail(profiles, passes, role as Role, stageName as Stage, limit));
+    return 0;
+  }
+  for (const { file, profile } of profiles) {
+    const s = summarizeCpuProfile(profile, limit);
+    const role = profileRole(file, profile, []);
+    const stages = role === null ? '(neither a producer nor a worker profile)' : format(stageLines(profile, role, s.totalMs));
+    process.stdout.write(`${file}: ${s.totalMs.toFixed(0)} ms busy\n-- by source\n${format(s.sources)}\n-- by function (self time)\n${format(s.functions)}\n-- by stage (${role ?? '?'})\n${stages}\n\n`);
   }
   return 0;
+}
+
+function stageLines(profile: CpuProfile, role: 'producer' | 'worker', totalMs: number): ProfileLine[] {
+  const ms = stageMs(profile, role);
+  return STAGE_LABELS[role].filter(([st]) => (ms.get(st) ?? 0) > 0).map(([st, what]) => ({ what, ms: ms.get(st)!, share: totalMs > 0 ? ms.get(st)! / totalMs : 0 }));
 }

@@ -70,7 +70,8 @@ export async function runFleetPasses(o: FleetPhaseOptions): Promise<PassResult[]
       await pass.before?.();
       const result = await measureFleetPass(o, fleet, groups, pass.label);
       const after = await scrapeWorkerCounters(fleet.workerMetricsUrls);
-      result.extra = { ...result.extra, workerMetrics: workerMetricsBetween(counters, after) };
+      // The pids name the processes' CPU profiles (`--cpu-prof`: CPU.<date>.<time>.<pid>…) for summarize-cpu-profile.
+      result.extra = { ...result.extra, workerMetrics: workerMetricsBetween(counters, after), pids: { producer: producerPids, worker: fleet.workerPids } };
       counters = after;
       results.push(result);
     }

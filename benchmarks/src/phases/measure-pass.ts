@@ -25,6 +25,11 @@ export interface PassResult {
   loadAverage1m: number;
   errors: number;
   wrongVerdicts: number;
+  /**
+   * The pass's first request and last answer on the machine's monotonic clock, in µs: the clock of
+   * V8's CPU profiles (`--cpu-prof`), so a profile's samples can be cut by pass (summarize-cpu-profile).
+   */
+  monotonicUs: [number, number];
   /** messagesPerSec / the best limit of the same run (filled in by the report). */
   ratioToLimit?: number;
   extra?: Record<string, unknown>;
@@ -56,7 +61,8 @@ export async function measurePass(s: MeasureSpec): Promise<PassResult> {
   const cpu0 = machineCpuTimes();
   const t0 = process.hrtime.bigint();
   const outcomes = await s.drive();
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const t1 = process.hrtime.bigint();
+  const seconds = Number(t1 - t0) / 1e9;
   const busy = machineBusy(cpu0, machineCpuTimes());
   const usage = meter.stop();
   const redis = s.redis ? await s.redis.stopCounting() : null;
@@ -72,6 +78,7 @@ export async function measurePass(s: MeasureSpec): Promise<PassResult> {
     label: s.label,
     messages: n,
     seconds: round(seconds, 3),
+    monotonicUs: [Number(t0 / 1000n), Number(t1 / 1000n)],
     messagesPerSec: round(n / seconds, 2),
     mbPerSec: round(attBytes / 1e6 / seconds, 2),
     latencyMs: summarizeLatency(outcomes.map((o) => o.latencyMs)),

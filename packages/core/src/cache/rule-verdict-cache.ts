@@ -15,6 +15,14 @@ export interface RuleCacheLookup {
   readonly verdict: Verdict | null;
 }
 
+/** One body to look up: under `rule`, by its digest and the scanner's signature version (`content` only for Rspamd-compatible keys). */
+export interface CacheLookupRequest {
+  readonly rule: Rule;
+  readonly sha256: string;
+  readonly sigver: string | null;
+  readonly content?: Buffer | undefined;
+}
+
 /**
  * The verdict cache as a rule sees it (docs/semantics.md §6): the key from the rule's prefix,
  * the body's digest and the scanner's signature version; `no_cache` rules never read or write;
@@ -36,11 +44,20 @@ export class RuleVerdictCache {
 
   /** The cached verdict, or null (a miss, a Redis error, or a `no_cache` rule, which is not looked up nor counted). */
   async lookup(rule: Rule, sha256: string, sigver: string | null, content?: Buffer): Promise<RuleCacheLookup> {
-    const key = this.keyFor(rule, sha256, sigver, content);
-    if (rule.noCache) return { key, verdict: null };
-    const verdict = await this.cache.get(key, decodeOptionsFor(rule));
-    this.metrics?.cacheLookups.inc({ rule: rule.name, result: verdict ? 'hit' : 'miss' });
-    return { key, verdict };
+    return (await this.lookupMany([{ rule, sha256, sigver, content }]))[0]!;
+  }
+
+  /** {@link lookup} for several bodies in one round trip (one MGET for those whose rule caches). */
+  async lookupMany(requests: readonly CacheLookupRequest[]): Promise<RuleCacheLookup[]> {
+    const keys = requests.map((r) => this.keyFor(r.rule, r.sha256, r.sigver, r.content));
+    const read = requests.flatMap((r, i) => (r.rule.noCache ? [] : [i]));
+    const verdicts = await this.cache.getMany(read.map((i) => keys[i]!), read.map((i) => decodeOptionsFor(requests[i]!.rule)));
+    const found = new Map(read.map((i, j) => [i, verdicts[j] ?? null]));
+    return requests.map((r, i) => {
+      const verdict = found.get(i) ?? null;
+      if (!r.rule.noCache) this.metrics?.cacheLookups.inc({ rule: r.rule.name, result: verdict ? 'hit' : 'miss' });
+      return { key: keys[i]!, verdict };
+    });
   }
 
   /** Stores a fresh verdict under `key` for the rule's cache_expire, unless the rule has `no_cache` or the verdict is not cacheable (a fail). */

@@ -6,10 +6,12 @@ class FakeRedis implements VerdictCacheClient {
   failGet = false;
   failSet = false;
   hang = false;
-  async get(key: string): Promise<string | null> {
+  mgets = 0;
+  async mget(...keys: string[]): Promise<(string | null)[]> {
     if (this.hang) return new Promise(() => undefined);
     if (this.failGet) throw new Error('ECONNREFUSED');
-    return this.store.get(key)?.value ?? null;
+    this.mgets++;
+    return keys.map((key) => this.store.get(key)?.value ?? null);
   }
   async setex(key: string, ttl: number, value: string): Promise<'OK'> {
     if (this.failSet) throw new Error('READONLY');
@@ -70,6 +72,19 @@ describe('VerdictCache', () => {
     const { redis, cache } = setup();
     redis.store.set('h', { value: 'VIRUSTOTAL_LOW\vabc:3/70\t1', ttl: 1 });
     expect(await cache.get('h', { isHashService: true })).toEqual({ kind: 'category', symbol: 'VIRUSTOTAL_LOW', option: 'abc:3/70' });
+  });
+
+  it('reads several keys in one round trip, each with its own decode options, misses as null', async () => {
+    const { redis, cache, events } = setup();
+    redis.store.set('a', { value: 'Eicar\t1', ttl: 1 });
+    redis.store.set('h', { value: 'VIRUSTOTAL_LOW\vabc:3/70\t1', ttl: 1 });
+    const got = await cache.getMany(['a', 'missing', 'h'], [{ isHashService: false }, { isHashService: false }, { isHashService: true }]);
+    expect(got).toEqual([{ kind: 'virus', names: ['Eicar'], weight: 1 }, null, { kind: 'category', symbol: 'VIRUSTOTAL_LOW', option: 'abc:3/70' }]);
+    expect(redis.mgets).toBe(1);
+    expect(events.map((e) => `${e.key}:${e.outcome}`)).toEqual(['a:hit', 'missing:miss', 'h:hit']);
+    redis.failGet = true;
+    expect(await cache.getMany(['a', 'h'])).toEqual([null, null]);
+    expect(await cache.getMany([])).toEqual([]);
   });
 
   it('survives a throwing observer', async () => {

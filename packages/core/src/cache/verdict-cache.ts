@@ -8,9 +8,9 @@ import type { DecodeOptions, EncodeOptions } from './cache-value';
  * reported; both go to the optional observer (logs, metrics).
  */
 
-/** The part of an ioredis client (`Redis` or `Cluster`) the cache uses. */
+/** The part of an ioredis client the cache uses. */
 export interface VerdictCacheClient {
-  get(key: string): Promise<string | null>;
+  mget(...keys: string[]): Promise<(string | null)[]>;
   setex(key: string, seconds: number, value: string): Promise<unknown>;
 }
 
@@ -44,16 +44,29 @@ export class VerdictCache {
 
   /** The cached verdict for `key`, or null on a miss, an unreadable value or a Redis error. */
   async get(key: string, decode: DecodeOptions = DEFAULT_DECODE): Promise<Verdict | null> {
-    let value: string | null;
+    return (await this.getMany([key], [decode]))[0] ?? null;
+  }
+
+  /**
+   * The cached verdicts for `keys` in one round trip (one MGET): null for a miss or an
+   * unreadable value; all null on a Redis error. `decodes[i]` reads `keys[i]`'s value.
+   */
+  async getMany(keys: readonly string[], decodes: readonly DecodeOptions[] = []): Promise<(Verdict | null)[]> {
+    if (keys.length === 0) return [];
+    let values: (string | null)[];
     try {
-      value = await this.withTimeout(this.client.get(key), key);
+      values = await this.withTimeout(this.client.mget(...keys), keys[0]!);
     } catch (err) {
-      this.emit({ op: 'get', key, outcome: 'error', error: toError(err) });
-      return null;
+      const error = toError(err);
+      for (const key of keys) this.emit({ op: 'get', key, outcome: 'error', error });
+      return keys.map(() => null);
     }
-    const verdict = value === null ? null : decodeCacheValue(value, decode);
-    this.emit({ op: 'get', key, outcome: verdict === null ? 'miss' : 'hit' });
-    return verdict;
+    return keys.map((key, i) => {
+      const value = values[i] ?? null;
+      const verdict = value === null ? null : decodeCacheValue(value, decodes[i] ?? DEFAULT_DECODE);
+      this.emit({ op: 'get', key, outcome: verdict === null ? 'miss' : 'hit' });
+      return verdict;
+    });
   }
 
   /**

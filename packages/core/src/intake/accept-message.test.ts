@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FlowJob, FlowProducer } from 'bullmq';
 import { buildAntivirusConfig, parseUcl } from '@avfleet/config';
-import { DEFAULT_MIME_LIMITS, FolderObjectStore, NOOP_LOGGER, partKey, type RequestMeta, type ScanJobData } from '../index';
+import { DEFAULT_MIME_LIMITS, FolderObjectStore, NOOP_LOGGER, RuleVerdictCache, VerdictCache, partKey, type RequestMeta, type ScanJobData } from '../index';
 import { acceptMessage, type IntakeDeps } from './accept-message';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -58,6 +58,27 @@ describe('acceptMessage with a folder store', () => {
       config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
     };
   }
+
+  it('probes the cache for every body of the message in one round trip and enqueues only the misses', async () => {
+    const values = new Map<string, string>();
+    const mgets: string[][] = [];
+    const client = {
+      mget: async (...keys: string[]) => (mgets.push(keys), keys.map((k) => values.get(k) ?? null)),
+      setex: async (k: string, _ttl: number, v: string) => (values.set(k, v), 'OK'),
+    };
+    const cache = new RuleVerdictCache(new VerdictCache(client), false);
+    const rule = config.rules[0]!;
+    const [a, b, c] = [randomBytes(5000), randomBytes(3000), randomBytes(2000)];
+    await cache.remember(rule, cache.keyFor(rule, sha256(a), '27000'), { kind: 'clean' }, null);
+    await cache.remember(rule, cache.keyFor(rule, sha256(c), '27000'), { kind: 'clean' }, null);
+    const accepted = await acceptMessage(message([['a.bin', a], ['b.bin', b], ['c.bin', c]]), META, { ...deps(), probe: { cache, sigvers: { get: async () => '27000' } } });
+
+    expect(mgets).toHaveLength(1);
+    expect(mgets[0]).toHaveLength(3);
+    expect(accepted.jobs).toBe(1);
+    expect((flows[0]?.children ?? []).map((j) => (j.data as ScanJobData).sha256)).toEqual([sha256(b)]);
+    expect(((flows[0]?.data as { preResolved: { cached: boolean }[] }).preResolved).map((r) => r.cached)).toEqual([true, true]);
+  });
 
   it('stores each scanned part once under the SHA-256 of its own bytes (fake EICAR included) and the raw message before the flow', async () => {
     const a = randomBytes(5000);

@@ -201,24 +201,31 @@ export function createIntake(deps: IntakeDeps): Intake {
   return { accept: (raw, meta, shape, signal) => acceptMessage(raw, meta, deps, Date.now(), shape, signal) };
 }
 
-/** Cached verdicts for the planned bodies (null = miss, or no lookup possible here). Redis errors are misses. */
+/**
+ * Cached verdicts for the planned bodies (null = miss, or no lookup possible here), all of the
+ * message's probes in one round trip (one MGET; the signature versions come from their own
+ * in-process copy). Redis errors are misses.
+ */
 async function lookupCached(bodies: readonly PlannedBody[], deps: IntakeDeps): Promise<(ScanJobResult | null)[]> {
   const probe = deps.probe;
   if (!probe || bodies.length === 0) return bodies.map(() => null);
-  return Promise.all(
-    bodies.map(async (p) => {
-      if (p.rule.noCache) return null;
-      const sigver = await probe.sigvers.get(p.rule.name).catch(() => null);
-      if (sigver === null) return null;
-      const started = Date.now();
-      // The bytes only for Rspamd-compatible keys: otherwise a cached part is never decoded.
-      const { verdict } = await probe.cache.lookup(p.rule, p.body.sha256, sigver, probe.cache.rspamdCompat ? p.original : undefined);
-      if (!verdict) return null;
-      deps.metrics?.scans?.inc({ rule: p.rule.name, verdict: verdict.kind });
-      deps.metrics?.scanDuration?.observe({ rule: p.rule.name }, (Date.now() - started) / 1000);
-      return { rule: p.rule.name, partIndex: p.body.partIndex, verdict, cached: true, ms: Date.now() - started };
-    }),
-  );
+  const started = Date.now();
+  const sigvers = await Promise.all(bodies.map((p) => (p.rule.noCache ? null : probe.sigvers.get(p.rule.name).catch(() => null))));
+  const asked = bodies.flatMap((_p, i) => (sigvers[i] === null ? [] : [i]));
+  const found = await probe.cache.lookupMany(asked.map((i) => {
+    const p = bodies[i]!;
+    // The bytes only for Rspamd-compatible keys: otherwise a cached part is never decoded.
+    return { rule: p.rule, sha256: p.body.sha256, sigver: sigvers[i]!, content: probe.cache.rspamdCompat ? p.original : undefined };
+  }));
+  const hits = new Map(asked.map((i, j) => [i, found[j]!.verdict]));
+  const ms = Date.now() - started;
+  return bodies.map((p, i) => {
+    const verdict = hits.get(i);
+    if (!verdict) return null;
+    deps.metrics?.scans?.inc({ rule: p.rule.name, verdict: verdict.kind });
+    deps.metrics?.scanDuration?.observe({ rule: p.rule.name }, ms / 1000);
+    return { rule: p.rule.name, partIndex: p.body.partIndex, verdict, cached: true, ms };
+  });
 }
 
 /** The part as the parent job and the result carry it: names cut to MAX_NAME_BYTES (selection already saw them whole). */

@@ -43,9 +43,16 @@ function typeOf(ext: string): DetectedType {
   return { ext, mime: MIME_BY_EXT[ext] ?? 'application/octet-stream' };
 }
 
-function startsWith(buf: Buffer, sig: string | number[], at = 0): boolean {
-  const bytes = typeof sig === 'string' ? Buffer.from(sig, 'latin1') : Buffer.from(sig);
-  return buf.length >= at + bytes.length && buf.subarray(at, at + bytes.length).equals(bytes);
+/** Whether `buf` holds `sig` at `at` (a string's characters are latin1 bytes); compared in place, nothing allocated. */
+function startsWith(buf: Buffer, sig: string | readonly number[], at = 0): boolean {
+  const n = sig.length;
+  if (buf.length < at + n) return false;
+  if (typeof sig === 'string') {
+    for (let i = 0; i < n; i++) if (buf[at + i] !== (sig.charCodeAt(i) & 0xff)) return false;
+  } else {
+    for (let i = 0; i < n; i++) if (buf[at + i] !== (sig[i]! & 0xff)) return false;
+  }
+  return true;
 }
 
 /** PE (exe) or PE with the DLL flag (dll); a bare `MZ` header without a PE image still counts as exe. */
@@ -103,7 +110,8 @@ function textKind(buf: Buffer): DetectedType | null {
   const sample = buf.subarray(0, 4096);
   const utf16 = startsWith(sample, [0xff, 0xfe]) || startsWith(sample, [0xfe, 0xff]);
   let control = 0;
-  for (const b of sample) {
+  for (let i = 0; i < sample.length; i++) {
+    const b = sample[i]!;
     if (b === 0 && !utf16) return null;
     if (b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12 && b !== 27) control++;
   }

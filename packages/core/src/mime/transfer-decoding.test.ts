@@ -37,8 +37,8 @@ function noisyBase64(r: () => number): Buffer {
 }
 
 describe('decodeBase64', () => {
-  it('decodes line-wrapped base64 exactly', () => {
-    const data = randomBytes(100_000);
+  it.each([100_000, 7_000_000])('decodes line-wrapped base64 exactly (%i bytes: the native pieces, the loop past 8 MiB encoded)', (n) => {
+    const data = randomBytes(n);
     const wrapped = Buffer.from(data.toString('base64').replace(/.{76}/g, '$&\r\n'), 'latin1');
     expect(decodeBase64(wrapped).equals(data)).toBe(true);
   });
@@ -60,6 +60,30 @@ describe('decodeBase64', () => {
       const cuts = [0, Math.floor(r() * (raw.length + 1)), Math.floor(r() * (raw.length + 1)), raw.length].sort((a, b) => a - b);
       const chunks = [raw.subarray(cuts[0], cuts[1]), raw.subarray(cuts[1], cuts[2]), raw.subarray(cuts[2], cuts[3])];
       expect(decodeBase64(chunks).equals(referenceBase64(raw))).toBe(true);
+    }
+  });
+
+  it('matches the reference on wrapped bodies of every line shape, clean or with one irregularity anywhere (the native fast path)', () => {
+    const r = rng(1717);
+    const breaks = ['\r\n', '\n'];
+    for (let t = 0; t < 3_000; t++) {
+      const data = randomBytes(700 + Math.floor(r() * 30_000));
+      const lineChars = [76, 64, 72, 4, 60, 74, 77][Math.floor(r() * 7)]!;
+      const eol = breaks[Math.floor(r() * 2)]!;
+      const lines = data.toString('base64').match(new RegExp(`.{1,${lineChars}}`, 'g'))!;
+      let text = lines.join(eol) + (r() < 0.7 ? eol : '');
+      const kind = Math.floor(r() * 6);
+      const at = Math.floor(r() * text.length);
+      if (kind === 1) text = text.slice(0, at) + NOISE[Math.floor(r() * NOISE.length)]! + text.slice(at);
+      else if (kind === 2) text = text.slice(0, at) + text.slice(at + 1);
+      else if (kind === 3) text = text.slice(0, at) + '=' + text.slice(at + 1);
+      else if (kind === 4) text = text.slice(0, at) + eol + text.slice(at);
+      else if (kind === 5) text = text.slice(0, at) + '\r' + text.slice(at);
+      const raw = Buffer.from(text, 'latin1');
+      const got = decodeBase64(raw);
+      const want = referenceBase64(raw);
+      if (!got.equals(want)) throw new Error(`case ${t} (line ${lineChars}, kind ${kind} at ${at}): ${got.length} bytes, want ${want.length}`);
+      if (kind === 0) expect(got.equals(data)).toBe(true);
     }
   });
 

@@ -22,8 +22,8 @@ function rule(): Rule {
 
 class MemoryRedis {
   readonly values = new Map<string, string>();
-  async get(key: string): Promise<string | null> {
-    return this.values.get(key) ?? null;
+  async mget(...keys: string[]): Promise<(string | null)[]> {
+    return keys.map((key) => this.values.get(key) ?? null);
   }
   async setex(key: string, _ttl: number, value: string): Promise<'OK'> {
     this.values.set(key, value);

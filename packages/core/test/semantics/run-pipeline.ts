@@ -25,11 +25,11 @@ import { EICAR } from './build-message';
  * (cache first, then gates: docs/semantics.md §4/§5) and scan-part.ts.
  */
 
-/** An in-memory stand-in for Redis GET/SETEX, shared between runs to test caching. */
+/** An in-memory stand-in for Redis MGET/SETEX, shared between runs to test caching. */
 export class MemoryRedis {
   readonly values = new Map<string, { value: string; ttl: number }>();
-  async get(key: string): Promise<string | null> {
-    return this.values.get(key)?.value ?? null;
+  async mget(...keys: string[]): Promise<(string | null)[]> {
+    return keys.map((key) => this.values.get(key)?.value ?? null);
   }
   async setex(key: string, ttl: number, value: string): Promise<'OK'> {
     this.values.set(key, { value, ttl });
