@@ -15,6 +15,7 @@ export type { Reservation } from './intake/inflight-budget';
 export type { IntakeErrorCode } from './intake/intake-error';
 export { INTAKE_TIMEOUT_MS, guarded, within } from './intake/within';
 export { ResultWaiter } from './intake/await-result';
+export { createScanCanceller } from './intake/cancel-scan';
 export { Backpressure } from './intake/backpressure';
 export { archiveLimitFails } from './intake/archive-limit-fails';
 export { openIntake, scanStatusOf } from './intake/open-intake';
@@ -30,7 +31,7 @@ export { SIGVER_TTL_SEC, SignatureVersions, publishSignatureVersions } from './s
 export { aggregateScan, rejectThreshold } from './aggregate';
 export type { AggregateResult, RuleVerdictInput, SymbolResult, Whitelist } from './aggregate';
 export { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_RESULT_PARTS, boundName, boundText } from './contracts/field-bounds';
-export { createAggregator, scanRedisBytes } from './aggregate/aggregate-job';
+export { createAggregationJob, createAggregator, parentJobOf, scanRedisBytes } from './aggregate/aggregate-job';
 export type { Aggregator, AggregatorDeps, FinishedWithoutFlow, ParentJob } from './aggregate/aggregate-job';
 export { aggregationContextOf, finishScan } from './aggregate/finish-scan';
 export type { AggregationContext, FinishScanInput } from './aggregate/finish-scan';
@@ -40,10 +41,15 @@ export { countFinishedScan } from './aggregate/count-finished-scan';
 export { DEFAULT_WHITELIST_CHECK_MS, loadWhitelists } from './aggregate/load-whitelists';
 export type { IpWhitelist, LoadWhitelistsOptions, RuleWhitelists, WhitelistLogger } from './aggregate/load-whitelists';
 
-// queue: names, options, flows, Redis connections
-export { AGGREGATE_QUEUE, resultKey, scanQueueName, sigverKey } from './queue/queue-names';
+// queue: names, options, part jobs and the scan's state, Redis connections
+export { AGGREGATE_QUEUE, resultChannel, resultKey, scanQueueName, scanStateKey, sigverKey } from './queue/queue-names';
 export { oldestPendingScanMs } from './queue/oldest-pending-scan';
-export { buildScanFlow } from './queue/build-scan-flow';
+export { partJobsByQueue, scanJobId } from './queue/part-jobs';
+export { ScanStateStore } from './queue/scan-state';
+export type { RecordedScan } from './queue/scan-state';
+export { createScanEnqueuer } from './queue/enqueue-scan';
+export { createPartCompleter, failedPartResult } from './queue/complete-part';
+export type { CompletePart } from './queue/complete-part';
 export { checkEvictionPolicy, openOneShotRedis, openRedisConnections } from './queue/redis-connections';
 
 // observe: logs, metrics, the ops listener
@@ -81,7 +87,7 @@ export type { RuleCacheLookup, VerdictCacheEvent, VerdictCacheObserver } from '.
 // contracts: job data and results as they cross processes
 export { JOB_SCHEMA_VERSION } from './contracts/scan-job-data';
 export type { ScanJobContext, ScanJobData, ScanJobResult } from './contracts/scan-job-data';
-export type { AggregateJobData } from './contracts/aggregate-job-data';
+export type { AggregateJobData, AggregateJobRef } from './contracts/aggregate-job-data';
 export { EMPTY_META } from './contracts/request-meta';
 export type { RequestMeta } from './contracts/request-meta';
 export type { ApiVerdict, PartSummary, PendingScan, ResultSymbol, ScanResult, ScanState } from './contracts/scan-result';
