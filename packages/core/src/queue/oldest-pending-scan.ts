@@ -15,14 +15,13 @@ export interface ScanKeysClient {
  */
 export async function oldestPendingScanMs(redis: ScanKeysClient, queuePrefix: string): Promise<number | null> {
   const pattern = scanStatePattern(queuePrefix);
-  const head = pattern.length - '*}'.length;
   let oldest: number | null = null;
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = next;
     for (const key of keys) {
-      const ms = scanIdTime(key.slice(head, -1));
+      const ms = scanIdTime(key.slice(key.lastIndexOf('{') + 1, -1));
       if (ms !== null && (oldest === null || ms < oldest)) oldest = ms;
     }
   } while (cursor !== '0');

@@ -41,9 +41,9 @@ export function scanStateKey(queuePrefix: string, scanId: string): string {
   return `${queuePrefix}:scan:{${scanId}}`;
 }
 
-/** The pattern every scan state key matches (queue/oldest-pending-scan.ts lists them). */
+/** The SCAN pattern every scan state key matches (queue/oldest-pending-scan.ts lists them); glob characters of the prefix escaped. */
 export function scanStatePattern(queuePrefix: string): string {
-  return `${queuePrefix}:scan:{*}`;
+  return `${queuePrefix.replace(/[*?[\]\\]/g, '\\$&')}:scan:{*}`;
 }
 
 /**
