@@ -1,7 +1,7 @@
 import IORedis from 'ioredis';
 import { Queue } from 'bullmq';
 import {
-  AGGREGATE_QUEUE, EMPTY_META, ResultStore, ResultWaiter, ScanStateStore, createPartCompleter, createScanCanceller, createScanEnqueuer, newScanId,
+  AGGREGATE_QUEUE, EMPTY_META, ResultStore, ResultWaiter, ScanStateStore, createPartCompleter, createScanCanceller, enqueueAggregation, createScanEnqueuer, newScanId,
   oldestPendingScanMs, resultChannel, scanJobId, scanStateKey, type AggregateJobData, type ScanJobData, type ScanJobResult, type ScanResult,
 } from '@avfleet/core';
 import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
@@ -68,7 +68,7 @@ test('the last part adds the aggregation job once, also when a killed worker rec
   expect(await queue('clamav').getJobCountByTypes('wait')).toBe(3);
   const ids = (await queue('clamav').getJobs(['wait'])).map((j) => j.id).sort();
   expect(ids).toEqual(parts.map((p) => scanJobId(job.scanId, p.rule, p.partIndex)).sort());
-  const complete = createPartCompleter(state, aggregate);
+  const complete = createPartCompleter(state, enqueueAggregation(aggregate));
   expect(await state.progress(job.scanId)).toBe('queued');
   expect(await complete(parts[0], verdict(parts[0]))).toBe(false);
   expect(await state.progress(job.scanId)).toBe('running');

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
   AGGREGATE_QUEUE, ResultStore, RuleVerdictCache, ScanStateStore, VerdictCache, aggregationContextOf, buildOpsServer, checkEvictionPolicy,
-  createAggregationJob, createAggregator, createFleetMetrics, createPartCompleter, createScanPart, failedPartResult, listenOn, loadWhitelists,
+  createAggregationJob, createAggregator, createFleetMetrics, createPartCompleter, createScanPart, enqueueAggregation, failedPartResult, listenOn, loadWhitelists,
   openFleetStore, openRedisConnections, publishSignatureVersions, readinessCheck, ruleToScannerOptions, sampleQueueDepths, scanQueueName,
   startStoreRetention, type AggregateJobRef, type Logger, type ScanJobData, type ScanJobResult,
 } from '@avfleet/core';
@@ -65,10 +65,14 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const scanPart = createScanPart({
     rules: new Map(selection.rules.map((r) => [r.name, r])), scanners, cache, store, metrics, logger, configDigest: config.digest,
   });
-  // The part's verdict goes into its scan's state; the worker recording the last part adds the aggregation job (queue/complete-part.ts).
+  // The part's verdict goes into its scan's state; the worker recording the last part aggregates the scan when it serves
+  // `aggregate` (the default: no job hand-off), else adds the aggregation job for a worker that does (queue/complete-part.ts).
   const state = new ScanStateStore(commands, settings.queuePrefix);
+  const results = new ResultStore(commands, settings.queuePrefix, settings.resultTtlSec);
+  const aggregator = createAggregator({ context: aggregationContextOf(config, settings.actions, whitelists.names), results, metrics, logger });
+  const aggregate = createAggregationJob(aggregator, state, results);
   const aggregateQueue = new Queue(AGGREGATE_QUEUE, connection);
-  const completePart = createPartCompleter(state, aggregateQueue);
+  const completePart = createPartCompleter(state, selection.aggregate ? aggregate : enqueueAggregation(aggregateQueue));
   const scanProcessor = async (job: Job<ScanJobData>): Promise<void> => {
     let result: ScanJobResult;
     try {
@@ -96,9 +100,6 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const queuesToSample: Queue[] = [];
   let stopPruning = (): void => undefined;
   if (selection.aggregate) {
-    const results = new ResultStore(commands, settings.queuePrefix, settings.resultTtlSec);
-    const aggregator = createAggregator({ context: aggregationContextOf(config, settings.actions, whitelists.names), results, metrics, logger });
-    const aggregate = createAggregationJob(aggregator, state, results);
     const processor = async (job: Job<AggregateJobRef>): Promise<void> => {
       await aggregate(job.data.scanId);
     };

@@ -48,8 +48,8 @@ export { partJobsByQueue, scanJobId } from './queue/part-jobs';
 export { ScanStateStore } from './queue/scan-state';
 export type { RecordedScan } from './queue/scan-state';
 export { createScanEnqueuer } from './queue/enqueue-scan';
-export { createPartCompleter, failedPartResult } from './queue/complete-part';
-export type { CompletePart } from './queue/complete-part';
+export { createPartCompleter, enqueueAggregation, failedPartResult } from './queue/complete-part';
+export type { AggregateScan, CompletePart } from './queue/complete-part';
 export { checkEvictionPolicy, openOneShotRedis, openRedisConnections } from './queue/redis-connections';
 
 // observe: logs, metrics, the ops listener

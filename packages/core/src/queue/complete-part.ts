@@ -9,24 +9,32 @@ export interface AggregateQueue {
   add(name: 'aggregate', data: AggregateJobRef, opts: typeof AGGREGATE_JOB_OPTIONS & { jobId: string }): Promise<unknown>;
 }
 
-/** Records a part's verdict in its scan's state; returns true when it was the last (the aggregation job is enqueued). */
+/** Records a part's verdict in its scan's state; returns true when it was the last (the scan was aggregated, or its aggregation job added). */
 export type CompletePart = (part: ScanJobData, result: ScanJobResult) => Promise<boolean>;
+
+/** What happens to a scan whose last part was recorded: aggregated here (createAggregationJob) or handed to `aggregate` (enqueueAggregation). */
+export type AggregateScan = (scanId: string) => Promise<unknown>;
 
 /**
  * The end of a part job, in the worker, before BullMQ completes the job: the verdict is
- * recorded (queue/scan-state.ts) and, when it was the last part, the aggregation job is
- * added under the scan's id. A worker killed in between leaves the part job unfinished; its
- * retry records nothing new (idempotent by part), sees no part left and adds the aggregation
- * job again, which BullMQ ignores while that job exists (same id). A scan that is gone
- * (aggregated or cancelled) triggers nothing.
+ * recorded (queue/scan-state.ts) and, when it was the last part, `onLast` runs. A worker
+ * killed in between leaves the part job unfinished; its retry records nothing new
+ * (idempotent by part), sees no part left and runs `onLast` again — an aggregation keeps
+ * the first stored answer, an aggregation job added twice under the scan's id is one job.
+ * A scan that is gone (aggregated or cancelled) triggers nothing.
  */
-export function createPartCompleter(state: Pick<ScanStateStore, 'record'>, aggregate: AggregateQueue): CompletePart {
+export function createPartCompleter(state: Pick<ScanStateStore, 'record'>, onLast: AggregateScan): CompletePart {
   return async (part, result) => {
     const left = await state.record(part.scanId, result);
     if (left !== 0) return false;
-    await aggregate.add('aggregate', { v: JOB_SCHEMA_VERSION, scanId: part.scanId }, { ...AGGREGATE_JOB_OPTIONS, jobId: part.scanId });
+    await onLast(part.scanId);
     return true;
   };
+}
+
+/** `onLast` for a worker that does not serve `aggregate`: the aggregation job, under the scan's id. */
+export function enqueueAggregation(aggregate: AggregateQueue): AggregateScan {
+  return (scanId) => aggregate.add('aggregate', { v: JOB_SCHEMA_VERSION, scanId }, { ...AGGREGATE_JOB_OPTIONS, jobId: scanId });
 }
 
 /** The verdict of a part whose job failed for good (its worker crashed repeatedly, or the job is malformed). */
