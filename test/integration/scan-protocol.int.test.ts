@@ -1,11 +1,16 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { Queue } from 'bullmq';
 import {
   AGGREGATE_QUEUE, EMPTY_META, ResultStore, ResultWaiter, ScanStateStore, createPartCompleter, createScanCanceller, enqueueAggregation, createScanEnqueuer, newScanId,
-  oldestPendingScanMs, resultChannel, scanJobId, scanStateKey, type AggregateJobData, type ScanJobData, type ScanJobResult, type ScanResult,
+  EICAR_TEST_STRING, oldestPendingScanMs, resultChannel, scanJobId, scanStateKey, type AggregateJobData, type ScanJobData, type ScanJobResult, type ScanResult,
 } from '@avfleet/core';
+import { freePort, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
 import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
+import { startSlowClamd, SIM_EICAR_NAME, type SlowClamd } from '../simulators/slow-clamd';
 
 /**
  * The job protocol against a real Redis (docs/architecture.md, queue/): a scan's state and
@@ -159,4 +164,43 @@ test('the oldest scan in progress is the oldest state left', async () => {
   expect(await oldestPendingScanMs(redis, own)).toBe(t);
   await states.drop(older.job.scanId);
   expect(await oldestPendingScanMs(redis, own)).toBe(t + 60_000);
+});
+
+describe('workers split by queue', () => {
+  const splitPrefix = testPrefix('scan-protocol-split');
+  const procs: FleetProcess[] = [];
+  let sim: SlowClamd;
+  let dir: string;
+
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.stop(2000)));
+    await sim?.close();
+    await cleanupPrefix(redis, splitPrefix);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a scan worker without aggregate hands the last part to the aggregation job, which a worker serving only aggregate runs', async () => {
+    sim = await startSlowClamd({ delayMs: 10 });
+    dir = mkdtempSync(join(tmpdir(), 'avft-split-'));
+    const configPath = join(dir, 'antivirus.conf');
+    writeFileSync(configPath, `clamav {\n  scan_mime_parts = false;\n  symbol = "CLAM_VIRUS";\n  action = "reject";\n  servers = "127.0.0.1:${sim.port}";\n  prefix = "${splitPrefix}cache_";\n}\n`);
+    const env = { AVFLEET_QUEUE_PREFIX: splitPrefix.slice(0, -1), AVFLEET_REDIS_URL: services.redisUrl, AVFLEET_STORE: join(dir, 'store') };
+    const start = async (role: 'producer' | 'worker', queues?: string): Promise<FleetProcess> => {
+      const p = await startFleetProcess({ role, configPath, listen: `127.0.0.1:${await freePort()}`, env: { ...env, ...(queues ? { AVFLEET_QUEUES: queues } : {}) } });
+      procs.push(p);
+      return p;
+    };
+    const scanWorker = await start('worker', 'clamav');
+    const aggregateWorker = await start('worker', 'aggregate');
+    const producer = await start('producer');
+    const raw = Buffer.from(`From: a@example.org\r\nTo: b@example.org\r\nSubject: split\r\n\r\n${EICAR_TEST_STRING}\r\n`, 'latin1');
+    const res = await fetch(`${producer.baseUrl}/scans?wait=20`, { method: 'POST', body: raw });
+    const body = (await res.json()) as ScanResult;
+    expect({ status: res.status, action: body.action }).toEqual({ status: 200, action: 'reject' });
+    expect(body.message_verdicts?.clamav).toMatchObject({ kind: 'virus', names: [SIM_EICAR_NAME] });
+    // The aggregation ran in the worker serving aggregate (its log line of the finished scan), not in the scan worker.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(aggregateWorker.logs()).toContain(body.id);
+    expect(scanWorker.logs()).not.toContain('message scanned');
+  });
 });
