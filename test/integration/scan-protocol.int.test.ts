@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
-import { Queue } from 'bullmq';
+import { FlowProducer, Queue } from 'bullmq';
 import {
   AGGREGATE_QUEUE, EMPTY_META, ResultStore, ResultWaiter, ScanStateStore, createPartCompleter, createScanCanceller, enqueueAggregation, createScanEnqueuer, newScanId,
   EICAR_TEST_STRING, oldestPendingScanMs, resultChannel, scanJobId, scanStateKey, type AggregateJobData, type ScanJobData, type ScanJobResult, type ScanResult,
@@ -202,5 +202,32 @@ describe('workers split by queue', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(aggregateWorker.logs()).toContain(body.id);
     expect(scanWorker.logs()).not.toContain('message scanned');
+  });
+
+  test('a flow added by a producer from before the job protocol (a rolling upgrade, workers first) still ends with its result', async () => {
+    const qp = splitPrefix.slice(0, -1);
+    const flows = new FlowProducer({ connection: bull, prefix: qp });
+    try {
+      const made = scan(1);
+      // Whole-message mode (the rule's scan_mime_parts = false); the EICAR test string stands in for the stored bytes.
+      const job: AggregateJobData = { ...made.job, expected: [{ rule: 'clamav', partIndex: null }] };
+      const part: ScanJobData = { ...made.parts[0], partIndex: null, substituteEicar: true };
+      // The old protocol: the aggregation input as the parent's data, the part's verdict as the child's return value.
+      await flows.add({
+        name: 'aggregate', queueName: AGGREGATE_QUEUE, data: job, opts: { jobId: job.scanId, removeOnComplete: true },
+        children: [{ name: 'scan', queueName: 'clamav', data: part, opts: { jobId: scanJobId(job.scanId, 'clamav', null), removeOnComplete: true } }],
+      });
+      const results = new ResultStore(redis, qp, 60);
+      const deadline = Date.now() + 2 * 5000 + 1000;
+      let stored: ScanResult | null = null;
+      while (!stored && Date.now() < deadline) {
+        stored = await results.load(job.scanId);
+        if (!stored) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(stored?.action).toBe('reject');
+      expect(stored?.message_verdicts?.clamav).toMatchObject({ kind: 'virus', names: [SIM_EICAR_NAME] });
+    } finally {
+      await flows.close();
+    }
   });
 });

@@ -6,7 +6,7 @@ import {
   AGGREGATE_QUEUE, ResultStore, RuleVerdictCache, ScanStateStore, VerdictCache, aggregationContextOf, buildOpsServer, checkEvictionPolicy,
   createAggregationJob, createAggregator, createFleetMetrics, createPartCompleter, createScanPart, enqueueAggregation, failedPartResult, listenOn, loadWhitelists,
   openFleetStore, openRedisConnections, publishSignatureVersions, readinessCheck, ruleToScannerOptions, sampleQueueDepths, scanQueueName,
-  startStoreRetention, type AggregateJobRef, type Logger, type ScanJobData, type ScanJobResult,
+  startStoreRetention, type AggregateJobData, type AggregateJobRef, type Logger, type ScanJobData, type ScanJobResult,
 } from '@avfleet/core';
 import { createScanner, type Scanner } from '@avfleet/scanners';
 import { selectQueues } from './select-queues';
@@ -73,7 +73,9 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const aggregate = createAggregationJob(aggregator, state, results);
   const aggregateQueue = new Queue(AGGREGATE_QUEUE, connection);
   const completePart = createPartCompleter(state, selection.aggregate ? aggregate : enqueueAggregation(aggregateQueue));
-  const scanProcessor = async (job: Job<ScanJobData>): Promise<void> => {
+  // The verdict is also the job's return value: a child job of a flow added by a producer from before D58 (a rolling
+  // upgrade, workers first) hands it to its parent that way.
+  const scanProcessor = async (job: Job<ScanJobData>): Promise<ScanJobResult> => {
     let result: ScanJobResult;
     try {
       result = await scanPart(job.data);
@@ -83,6 +85,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       throw err;
     }
     await completePart(job.data, result);
+    return result;
   };
   for (const rule of selection.rules) {
     const name = scanQueueName(rule.name);
@@ -100,8 +103,10 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const queuesToSample: Queue[] = [];
   let stopPruning = (): void => undefined;
   if (selection.aggregate) {
-    const processor = async (job: Job<AggregateJobRef>): Promise<void> => {
-      await aggregate(job.data.scanId);
+    const processor = async (job: Job<AggregateJobRef | AggregateJobData>): Promise<void> => {
+      // The parent of a flow added by a producer from before D58 carries the aggregation input and has its verdicts as children.
+      if ('expected' in job.data) await aggregator.aggregate(job as Job<AggregateJobData>);
+      else await aggregate(job.data.scanId);
     };
     workers.push(new Worker(AGGREGATE_QUEUE, processor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 5 }));
     served.push(AGGREGATE_QUEUE);
