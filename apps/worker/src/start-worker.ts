@@ -73,9 +73,9 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const aggregate = createAggregationJob(aggregator, state, results);
   const aggregateQueue = new Queue(AGGREGATE_QUEUE, connection);
   const completePart = createPartCompleter(state, selection.aggregate ? aggregate : enqueueAggregation(aggregateQueue));
-  // The verdict is also the job's return value: a child job of a flow added by a producer from before D58 (a rolling
-  // upgrade, workers first) hands it to its parent that way.
-  const scanProcessor = async (job: Job<ScanJobData>): Promise<ScanJobResult> => {
+  // A child job of a flow added by a producer from before D58 (a rolling upgrade, workers first) also returns its verdict:
+  // its parent reads it that way. A plain part job returns nothing (nothing to store in the job and its events).
+  const scanProcessor = async (job: Job<ScanJobData>): Promise<ScanJobResult | undefined> => {
     let result: ScanJobResult;
     try {
       result = await scanPart(job.data);
@@ -85,7 +85,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       throw err;
     }
     await completePart(job.data, result);
-    return result;
+    return job.parentKey ? result : undefined;
   };
   for (const rule of selection.rules) {
     const name = scanQueueName(rule.name);
