@@ -71,10 +71,10 @@ function expectUnavailable(r: { status: number; body: Record<string, unknown>; m
   expect(r.ms).toBeLessThan(ANSWER_LIMIT_MS);
 }
 
-/** Aggregation (parent) jobs in the private Redis: every message that was enqueued has one. */
-async function aggregateJobIds(redis: IORedis): Promise<string[]> {
-  const keys = await redis.keys(`${QP}:aggregate:*`);
-  return keys.map((k) => k.slice(`${QP}:aggregate:`.length)).filter((id) => !/^(id|meta|events|wait|active|completed|failed|delayed|paused|prioritized|marker|stalled-check|waiting-children|stalled|pc|limiter|repeat|de)$/.test(id) && !id.includes(':'));
+/** Aggregation jobs under a queue prefix (the private Redis's by default): a finished scan's is removed a moment after its answer. */
+async function aggregateJobIds(redis: IORedis, qp = QP): Promise<string[]> {
+  const keys = await redis.keys(`${qp}:aggregate:*`);
+  return keys.map((k) => k.slice(`${qp}:aggregate:`.length)).filter((id) => !/^(id|meta|events|wait|active|completed|failed|delayed|paused|prioritized|marker|stalled-check|waiting-children|stalled|pc|limiter|repeat|de)$/.test(id) && !id.includes(':'));
 }
 
 beforeAll(() => {
@@ -131,12 +131,16 @@ describe('Redis outage', () => {
     // No orphan: the requests that got 503 left no job behind in the fresh Redis.
     expect(await aggregateJobIds(redis)).toEqual([]);
     expect(await redis.keys(`${QP}:clamav:[0-9A-Za-z]*.*`)).toEqual([]);
+    expect(await redis.keys(`${QP}:scan:*`)).toEqual([]);
 
     // The same producer and worker scan again; the worker resumed on its own.
     const after = await expectDone(fleet, message('after', true), 'virus');
     expect(after.action).toBe('reject');
-    // Its parent job is removed once the result is stored (queue-options.ts): the stored result is its only trace.
-    expect(await aggregateJobIds(redis)).toEqual([]);
+    // Its aggregation job and its state are removed once the result is stored (queue-options.ts): the stored result is its only trace.
+    // The producer hears of the result as it is stored, a moment before the job completes.
+    await waitUntil(async () => (await aggregateJobIds(redis)).length === 0 && (await redis.keys(`${QP}:scan:*`)).length === 0, {
+      timeoutMs: 5000, intervalMs: 100, failureMessage: () => `the finished scan's job or state stayed\n${fleet.logs()}`,
+    });
     expect(await redis.keys(`${QP}:result:*`)).toEqual([`${QP}:result:${after.id}`]);
   });
 });
@@ -177,6 +181,10 @@ describe('object store outage (S3)', () => {
 
   test('503 while the store is down, no job enqueued; scans work again once it is back', async () => {
     await expectDone(fleet, message('s3-before'), 'clean');
+    // The producer hears of the result as it is stored, a moment before its aggregation job completes.
+    await waitUntil(async () => (await aggregateJobIds(redis, qp)).length === 0, {
+      timeoutMs: 5000, intervalMs: 100, failureMessage: () => `the finished scan's aggregation job stayed\n${fleet.logs()}`,
+    });
     const jobsBefore = await redis.keys(`${qp}:aggregate:*`);
     await s3.stop();
 

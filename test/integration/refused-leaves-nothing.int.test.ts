@@ -61,11 +61,12 @@ async function storedResultIds(): Promise<string[]> {
   return (await redis.keys(`${QP}:result:*`)).map((k) => k.slice(`${QP}:result:`.length));
 }
 
-/** Waits until no aggregation job is waiting or running: every enqueued scan has finished (or was dropped). */
+/** Waits until no part or aggregation job is waiting or running: every enqueued scan has finished (or was dropped). */
 async function drained(): Promise<void> {
   await waitUntil(async () => {
     const lengths = await Promise.all([
-      redis.llen(`${QP}:aggregate:wait`), redis.llen(`${QP}:aggregate:active`), redis.zcard(`${QP}:aggregate:waiting-children`), redis.zcard(`${QP}:aggregate:delayed`),
+      redis.llen(`${QP}:clamav:wait`), redis.llen(`${QP}:clamav:active`), redis.zcard(`${QP}:clamav:delayed`),
+      redis.llen(`${QP}:aggregate:wait`), redis.llen(`${QP}:aggregate:active`), redis.zcard(`${QP}:aggregate:delayed`),
     ]);
     return lengths.every((n) => n === 0);
   }, { timeoutMs: 60000, intervalMs: 250, failureMessage: () => `the aggregate queue did not drain\n${fleet.logs()}` });

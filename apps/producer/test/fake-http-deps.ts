@@ -104,14 +104,17 @@ export function fakeFleet(opts: FakeFleetOptions = {}): FakeFleet {
     storeTimeoutMs: opts.storeTimeoutMs ?? 300,
     ...(opts.maxWaitSec !== undefined ? { maxWaitSec: opts.maxWaitSec } : {}),
   };
-  const parentJob = (id: string): Promise<{ getState(): Promise<string> } | undefined> => {
-    const state = jobStates.get(id);
-    return Promise.resolve(state === undefined ? undefined : { getState: () => Promise.resolve(state) });
+  // The scan's state as ScanStateStore.progress reads it: gone once completed.
+  const progress = {
+    progress: (id: string): Promise<'queued' | 'running' | null> => {
+      const state = jobStates.get(id);
+      return Promise.resolve(state === undefined || state === 'completed' ? null : state === 'active' ? 'running' : 'queued');
+    },
   };
   const resultReader = opts.results ?? { load: (id: string) => Promise.resolve(results.get(id) ?? null) };
   const deps: HttpDeps = {
     submitter: createMessageSubmitter(submitDeps),
-    scanStatus: (id) => scanStatusOf(id, resultReader, parentJob, submitDeps.storeTimeoutMs ?? 300),
+    scanStatus: (id) => scanStatusOf(id, resultReader, progress, submitDeps.storeTimeoutMs ?? 300),
     metrics,
     logger: NOOP_LOGGER,
     apiToken: null,

@@ -3,9 +3,10 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { Registry } from 'prom-client';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
-  AGGREGATE_QUEUE, ResultStore, RuleVerdictCache, VerdictCache, aggregationContextOf, buildOpsServer, checkEvictionPolicy, createAggregator,
-  createFleetMetrics, createScanPart, listenOn, loadWhitelists, openFleetStore, openRedisConnections, publishSignatureVersions, readinessCheck,
-  ruleToScannerOptions, sampleQueueDepths, scanQueueName, startStoreRetention, type AggregateJobData, type Logger, type ScanJobData, type ScanJobResult,
+  AGGREGATE_QUEUE, ResultStore, RuleVerdictCache, ScanStateStore, VerdictCache, aggregationContextOf, buildOpsServer, checkEvictionPolicy,
+  createAggregationJob, createAggregator, createFleetMetrics, createPartCompleter, createScanPart, enqueueAggregation, failedPartResult, listenOn, loadWhitelists,
+  openFleetStore, openRedisConnections, publishSignatureVersions, readinessCheck, ruleToScannerOptions, sampleQueueDepths, scanQueueName,
+  startStoreRetention, type AggregateJobData, type AggregateJobRef, type Logger, type ScanJobData, type ScanJobResult,
 } from '@avfleet/core';
 import { createScanner, type Scanner } from '@avfleet/scanners';
 import { selectQueues } from './select-queues';
@@ -65,26 +66,50 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const scanPart = createScanPart({
     rules: new Map(selection.rules.map((r) => [r.name, r])), scanners, cache, store, metrics, logger, configDigest: config.digest,
   });
-  const scanProcessor = (job: Job<ScanJobData>): Promise<ScanJobResult> => scanPart(job.data);
+  // The part's verdict goes into its scan's state; the worker recording the last part aggregates the scan when it serves
+  // `aggregate` (the default: no job hand-off), else adds the aggregation job for a worker that does (queue/complete-part.ts).
+  const state = new ScanStateStore(commands, settings.queuePrefix);
+  // Results live where the producers read them and wait for them (keyValue: the cluster when AVFLEET_REDIS_CLUSTER_NODES is set).
+  const results = new ResultStore(keyValue, settings.queuePrefix, settings.resultTtlSec);
+  const aggregator = createAggregator({ context: aggregationContextOf(config, settings.actions, whitelists.names), results, metrics, logger });
+  const aggregate = createAggregationJob(aggregator, state, results);
+  const aggregateQueue = new Queue(AGGREGATE_QUEUE, connection);
+  watch.absorb(aggregateQueue, `queue ${AGGREGATE_QUEUE}`);
+  const completePart = createPartCompleter(state, selection.aggregate ? aggregate : enqueueAggregation(aggregateQueue));
+  // A child job of a flow added by a producer from before D58 (a rolling upgrade, workers first) also returns its verdict:
+  // its parent reads it that way. A plain part job returns nothing (nothing to store in the job and its events).
+  const scanProcessor = async (job: Job<ScanJobData>): Promise<ScanJobResult | undefined> => {
+    let result: ScanJobResult;
+    try {
+      result = await scanPart(job.data);
+    } catch (err) {
+      // The last attempt failed: that is the part's verdict, so its scan is aggregated anyway.
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await completePart(job.data, failedPartResult(job.data, errorText(err)));
+      throw err;
+    }
+    await completePart(job.data, result);
+    return job.parentKey ? result : undefined;
+  };
   for (const rule of selection.rules) {
     const name = scanQueueName(rule.name);
     // rate_limit (docs/interfaces.md §2): BullMQ's queue limiter holds the whole fleet to N scans per period.
     const limiter = rule.rateLimit ? { limiter: { max: rule.rateLimit.max, duration: rule.rateLimit.durationMs } } : {};
-    workers.push(new Worker(name, scanProcessor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 2, ...limiter }));
+    const worker = new Worker(name, scanProcessor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 2, ...limiter });
+    // Failed for good without the processor's last attempt (stalled too often: its workers were killed): recorded here.
+    worker.on('failed', (job, err) => {
+      if (!job?.finishedOn) return;
+      completePart(job.data, failedPartResult(job.data, err.message)).catch((e: unknown) => logger.error({ queue: name, jobId: job.id, err: errorText(e) }, 'a failed part could not be recorded; its scan waits'));
+    });
+    workers.push(worker);
     served.push(name);
   }
   const queuesToSample: Queue[] = [];
   let stopPruning = (): void => undefined;
   if (selection.aggregate) {
-    const aggregator = createAggregator({
-      context: aggregationContextOf(config, settings.actions, whitelists.names),
-      results: new ResultStore(keyValue, settings.queuePrefix, settings.resultTtlSec),
-      metrics,
-      logger,
-    });
-    const processor = async (job: Job<AggregateJobData>): Promise<{ action: string; score: number }> => {
-      const { action, score } = await aggregator.aggregate(job);
-      return { action, score };
+    const processor = async (job: Job<AggregateJobRef | AggregateJobData>): Promise<void> => {
+      // The parent of a flow added by a producer from before D58 carries the aggregation input and has its verdicts as children.
+      if ('expected' in job.data) await aggregator.aggregate(job as Job<AggregateJobData>);
+      else await aggregate(job.data.scanId);
     };
     workers.push(new Worker(AGGREGATE_QUEUE, processor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 5 }));
     served.push(AGGREGATE_QUEUE);
@@ -119,12 +144,16 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       stopPublishing();
       stopPruning();
       await Promise.all(workers.map((w) => w.close()));
-      await Promise.all(queuesToSample.map((q) => q.close()));
+      await Promise.all([aggregateQueue, ...queuesToSample].map((q) => q.close()));
       await Promise.all([...scanners.values()].map((s) => s.close?.()));
       if (ops) await new Promise<void>((resolve) => ops.close(() => resolve()));
       await Promise.allSettled([bull.quit(), commands.quit(), ...(keyValue === commands ? [] : [keyValue.quit()])]);
     },
   };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function stalledOptions(ms: number): { stalledInterval: number; lockDuration: number } {

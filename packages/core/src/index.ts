@@ -15,6 +15,7 @@ export type { Reservation } from './intake/inflight-budget';
 export type { IntakeErrorCode } from './intake/intake-error';
 export { INTAKE_TIMEOUT_MS, guarded, within } from './intake/within';
 export { ResultWaiter } from './intake/await-result';
+export { createScanCanceller } from './intake/cancel-scan';
 export { Backpressure } from './intake/backpressure';
 export { archiveLimitFails } from './intake/archive-limit-fails';
 export { openIntake, scanStatusOf } from './intake/open-intake';
@@ -34,7 +35,7 @@ export {
   boundAddress, boundField, boundHost, boundName, boundQueueId, boundRequestMeta, boundText,
 } from './contracts/field-bounds';
 export type { BoundedMeta, MetaField } from './contracts/field-bounds';
-export { createAggregator, scanRedisBytes } from './aggregate/aggregate-job';
+export { createAggregationJob, createAggregator, parentJobOf, scanRedisBytes } from './aggregate/aggregate-job';
 export type { Aggregator, AggregatorDeps, FinishedWithoutFlow, ParentJob } from './aggregate/aggregate-job';
 export { aggregationContextOf, finishScan } from './aggregate/finish-scan';
 export type { AggregationContext, FinishScanInput } from './aggregate/finish-scan';
@@ -44,10 +45,15 @@ export { countFinishedScan } from './aggregate/count-finished-scan';
 export { DEFAULT_WHITELIST_CHECK_MS, loadWhitelists } from './aggregate/load-whitelists';
 export type { IpWhitelist, LoadWhitelistsOptions, RuleWhitelists, WhitelistLogger } from './aggregate/load-whitelists';
 
-// queue: names, options, flows, Redis connections
-export { AGGREGATE_QUEUE, resultKey, scanQueueName, sigverKey } from './queue/queue-names';
+// queue: names, options, part jobs and the scan's state, Redis connections
+export { AGGREGATE_QUEUE, resultChannel, resultKey, scanQueueName, scanStateKey, sigverKey } from './queue/queue-names';
 export { oldestPendingScanMs } from './queue/oldest-pending-scan';
-export { buildScanFlow } from './queue/build-scan-flow';
+export { partJobsByQueue, scanJobId } from './queue/part-jobs';
+export { ScanStateStore } from './queue/scan-state';
+export type { RecordedScan } from './queue/scan-state';
+export { createScanEnqueuer } from './queue/enqueue-scan';
+export { createPartCompleter, enqueueAggregation, failedPartResult } from './queue/complete-part';
+export type { AggregateScan, CompletePart } from './queue/complete-part';
 export { checkEvictionPolicy, openOneShotRedis, openRedisConnections } from './queue/redis-connections';
 
 // observe: logs, metrics, the ops listener
@@ -86,7 +92,7 @@ export type { RuleCacheLookup, VerdictCacheEvent, VerdictCacheObserver } from '.
 // contracts: job data and results as they cross processes
 export { JOB_SCHEMA_VERSION } from './contracts/scan-job-data';
 export type { ScanJobContext, ScanJobData, ScanJobResult } from './contracts/scan-job-data';
-export type { AggregateJobData } from './contracts/aggregate-job-data';
+export type { AggregateJobData, AggregateJobRef } from './contracts/aggregate-job-data';
 export { EMPTY_META } from './contracts/request-meta';
 export type { RequestMeta } from './contracts/request-meta';
 export type { ApiVerdict, PartSummary, PendingScan, ResultSymbol, ScanResult, ScanState } from './contracts/scan-result';

@@ -21,11 +21,17 @@ class MemoryRedis {
     this.values.set(key, value);
     return 'OK';
   }
-  /** ResultStore's save-unless-cancelled script: KEYS result, cancel mark; ARGV value, ttl, mode. */
-  async eval(_script: string, _keys: number, key: string, cancelled: string, value: string, _ttl: string, mode: string): Promise<number> {
+  readonly published: [string, string][] = [];
+  /** Scripts are not cached here: the first EVALSHA of a fresh Redis. */
+  async evalsha(): Promise<never> {
+    throw new Error('NOSCRIPT No matching script. Please use EVAL.');
+  }
+  /** ResultStore's save-unless-cancelled script: KEYS result, cancel mark; ARGV value, ttl, mode, channel. */
+  async eval(_script: string, _keys: number, key: string, cancelled: string, value: string, _ttl: string, mode: string, channel: string): Promise<number> {
     if (this.values.has(cancelled)) return 0;
     if (mode === 'NX' && this.values.has(key)) return 0;
     this.values.set(key, value);
+    if (channel) this.published.push([channel, value]);
     return 1;
   }
 }
@@ -73,15 +79,16 @@ describe('createAggregator().aggregate', () => {
     expect(JSON.parse(redis.values.get('avft:result:agg-1') ?? '{}')).toMatchObject({ action: 'reject', message_verdicts: { clamav: { kind: 'virus', names: ['First'] } } });
   });
 
-  it('keeps the first answer when it runs again with other child values', async () => {
+  it('keeps the first answer when it runs again with other child values, and publishes only that one to the waiting producer', async () => {
     const redis = new MemoryRedis();
     const processor = processorWith(redis);
     let values: Record<string, ScanJobResult> = { a: result({ kind: 'virus', names: ['First'] }) };
-    const job = { data, getChildrenValues: async () => values, getIgnoredChildrenFailures: async () => ({}) } as unknown as ParentJob;
+    const job = { data: { ...data, notify: 'avft:done:p1' }, getChildrenValues: async () => values, getIgnoredChildrenFailures: async () => ({}) } as unknown as ParentJob;
     const first = await processor(job);
     values = { a: result({ kind: 'clean' }) };
     await expect(processor(job)).resolves.toEqual(first);
     expect(JSON.parse(redis.values.get('avft:result:agg-1') ?? '{}')).toMatchObject({ action: 'reject' });
+    expect(redis.published.map(([channel, json]) => [channel, JSON.parse(json)])).toEqual([['avft:done:p1', first]]);
   });
 
   it('gives a missing child a fail verdict that names why it failed, and an unreadable failure list is no reason at all', async () => {

@@ -6,14 +6,21 @@ import type { Logger } from '../observe/logger';
 import { countFinishedScan } from './count-finished-scan';
 import { finishScan, type AggregationContext } from './finish-scan';
 import type { ResultStore } from './result-store';
+import type { RecordedScan, ScanStateStore } from '../queue/scan-state';
 
-/** The scan's parent job as the aggregation reads it (BullMQ's Job satisfies it). */
+/** A scan as the aggregation reads it: its input and its part verdicts (`parentJobOf` a scan's state). */
 export interface ParentJob {
   readonly data: AggregateJobData;
-  /** The verdicts the scan jobs returned, by child job key. */
+  /** The verdicts the part jobs recorded, by part. */
   getChildrenValues<T>(): Promise<Record<string, T>>;
-  /** Why children that returned nothing failed, by child job key. */
+  /** Why parts that recorded nothing failed, by part (a failed part job records a fail verdict instead: empty). */
   getIgnoredChildrenFailures(): Promise<Record<string, string>>;
+}
+
+/** A scan's state (queue/scan-state.ts) as the aggregation reads it. */
+export function parentJobOf(scan: RecordedScan): ParentJob {
+  const values = Object.fromEntries(scan.results.map((r) => [`${r.rule}.${r.partIndex ?? 'msg'}`, r]));
+  return { data: scan.data, getChildrenValues: async <T>() => values as Record<string, T>, getIgnoredChildrenFailures: async () => ({}) };
 }
 
 export interface AggregatorDeps {
@@ -41,6 +48,24 @@ export interface Aggregator {
   partial(job: ParentJob): Promise<ScanResult>;
 }
 
+/**
+ * The aggregation job (`aggregate`, in a worker) of a scan whose last part was recorded: its
+ * state read in one command, aggregated and stored, then removed. A re-run after the state
+ * is gone (the job was retried after its worker died) answers with the stored result, or null
+ * for a cancelled scan.
+ */
+export function createAggregationJob(
+  aggregator: Pick<Aggregator, 'aggregate'>, state: Pick<ScanStateStore, 'read' | 'drop'>, results: Pick<ResultStore, 'load'>,
+): (scanId: string) => Promise<ScanResult | null> {
+  return async (scanId) => {
+    const scan = await state.read(scanId);
+    if (!scan) return results.load(scanId);
+    const result = await aggregator.aggregate(parentJobOf(scan));
+    await state.drop(scanId);
+    return result;
+  };
+}
+
 /** Serialized UTF-8 bytes of what a finished scan kept in Redis (avfleet_scan_redis_bytes): the result, plus the job data and children's results when there was a flow. */
 export function scanRedisBytes(result: ScanResult, flow?: { readonly data: AggregateJobData; readonly values: Readonly<Record<string, ScanJobResult>> }): number {
   const size = (v: unknown): number => Buffer.byteLength(JSON.stringify(v));
@@ -66,7 +91,7 @@ export function createAggregator(deps: AggregatorDeps): Aggregator {
       const reasons = Object.values(failures);
       const results = Object.values(values);
       const result = finishScan({ ...deps.context, job: job.data, results, ...(reasons.length > 0 ? { missingReason: reasons.join('; ') } : {}), now: Date.now() });
-      const stored = await deps.results.saveOnce(result);
+      const stored = await deps.results.saveOnce(result, job.data.notify);
       if (!stored) return (await deps.results.load(job.data.scanId)) ?? result;
       record(job.data.skipped, result, job.data.expected.length, scanRedisBytes(result, { data: job.data, values }));
       return result;

@@ -1,19 +1,23 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { ScanResult } from '../contracts/scan-result';
+import { LuaScript } from '../queue/lua-script';
 import { cancelledKey, resultKey } from '../queue/queue-names';
 
 /**
  * Saves a result unless the scan is cancelled, atomically (a script): KEYS[1] the result,
- * KEYS[2] the cancel mark; ARGV[1] the JSON, ARGV[2] the TTL, ARGV[3] `NX` or ``.
+ * KEYS[2] the cancel mark; ARGV[1] the JSON, ARGV[2] the TTL, ARGV[3] `NX` or ``, ARGV[4]
+ * the channel of the producer waiting for it or ``: a saved result is published there
+ * (intake/await-result.ts), so the waiting producer needs no read of its own.
  */
-const SAVE_UNLESS_CANCELLED = `
+const SAVE_UNLESS_CANCELLED = new LuaScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if ARGV[3] == 'NX' then
-  if redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then return 1 end
-  return 0
+  if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then return 0 end
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return 1`;
+if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[1]) end
+return 1`, 2);
 
 /**
  * Finished results in Redis under `<queuePrefix>:result:<id>`, kept for AVFLEET_RESULT_TTL seconds.
@@ -38,9 +42,12 @@ export class ResultStore {
     await this.saveUnlessCancelled(result, '');
   }
 
-  /** Saves only when no result exists yet (a re-run aggregation cannot replace the first answer) and the scan is not cancelled. */
-  async saveOnce(result: ScanResult): Promise<boolean> {
-    return this.saveUnlessCancelled(result, 'NX');
+  /**
+   * Saves only when no result exists yet (a re-run aggregation cannot replace the first answer) and the scan is not
+   * cancelled; a saved result is published on `notify` (the waiting producer's channel) when given.
+   */
+  async saveOnce(result: ScanResult, notify?: string): Promise<boolean> {
+    return this.saveUnlessCancelled(result, 'NX', notify ?? '');
   }
 
   /** Marks the scan cancelled (for the TTL) and removes any result it has: none is ever readable after. */
@@ -48,10 +55,9 @@ export class ResultStore {
     await this.redis.multi().set(cancelledKey(this.queuePrefix, scanId), '1', 'EX', this.ttlSec).del(resultKey(this.queuePrefix, scanId)).exec();
   }
 
-  private async saveUnlessCancelled(result: ScanResult, mode: 'NX' | ''): Promise<boolean> {
-    const keys = [resultKey(this.queuePrefix, result.id), cancelledKey(this.queuePrefix, result.id)];
-    const saved = await this.redis.eval(SAVE_UNLESS_CANCELLED, 2, ...keys, JSON.stringify(result), String(this.ttlSec), mode);
-    return saved === 1;
+  private async saveUnlessCancelled(result: ScanResult, mode: 'NX' | '', notify = ''): Promise<boolean> {
+    const args = [resultKey(this.queuePrefix, result.id), cancelledKey(this.queuePrefix, result.id), JSON.stringify(result), String(this.ttlSec), mode, notify];
+    return (await SAVE_UNLESS_CANCELLED.run(this.redis, ...args)) === 1;
   }
 
   async load(scanId: string): Promise<ScanResult | null> {

@@ -20,3 +20,11 @@ const SCAN_ID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export function isScanId(s: string): boolean {
   return SCAN_ID_RE.test(s);
 }
+
+/** The time (ms since the epoch) a scan id was made at, or null when it is not a scan id. */
+export function scanIdTime(id: string): number | null {
+  if (!isScanId(id)) return null;
+  let t = 0;
+  for (let i = 0; i < 10; i++) t = t * 32 + CROCKFORD.indexOf(id[i]);
+  return t;
+}

@@ -2,10 +2,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FlowJob, FlowProducer } from 'bullmq';
 import { buildAntivirusConfig, parseUcl } from '@avfleet/config';
 import { DEFAULT_MIME_LIMITS, FolderObjectStore, NOOP_LOGGER, RuleVerdictCache, VerdictCache, partKey, type RequestMeta, type ScanJobData } from '../index';
+import type { AggregateJobData } from '../contracts/aggregate-job-data';
+import type { EnqueueScan } from '../queue/enqueue-scan';
 import { acceptMessage, type IntakeDeps } from './accept-message';
+
+/** What one enqueue call was given: the scan's aggregation input and its part jobs. */
+interface Enqueued {
+  readonly data: AggregateJobData;
+  readonly children: readonly { readonly data: ScanJobData }[];
+}
+const enqueued = (data: AggregateJobData, parts: readonly ScanJobData[]): Enqueued => ({ data, children: parts.map((p) => ({ data: p })) });
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -33,7 +41,7 @@ function message(parts: readonly [string, Buffer][]): Buffer {
 describe('acceptMessage with a folder store', () => {
   let dir: string;
   let store: FolderObjectStore;
-  let flows: FlowJob[];
+  let flows: Enqueued[];
   let messageStoredAtEnqueue: boolean[];
 
   beforeEach(async () => {
@@ -47,15 +55,12 @@ describe('acceptMessage with a folder store', () => {
   });
 
   function deps(): IntakeDeps {
-    const flow = {
-      add: async (job: FlowJob) => {
-        messageStoredAtEnqueue.push(await store.exists((job.data as { messageKey: string }).messageKey));
-        flows.push(job);
-        return {};
-      },
-    } as unknown as FlowProducer;
+    const enqueue: EnqueueScan = async (job, parts) => {
+      messageStoredAtEnqueue.push(await store.exists(job.messageKey));
+      flows.push(enqueued(job, parts));
+    };
     return {
-      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
+      config, store, enqueue, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
     };
   }
 
@@ -77,10 +82,10 @@ describe('acceptMessage with a folder store', () => {
     expect(mgets[0]).toHaveLength(3);
     expect(accepted.jobs).toBe(1);
     expect((flows[0]?.children ?? []).map((j) => (j.data as ScanJobData).sha256)).toEqual([sha256(b)]);
-    expect(((flows[0]?.data as { preResolved: { cached: boolean }[] }).preResolved).map((r) => r.cached)).toEqual([true, true]);
+    expect((flows[0]?.data.preResolved ?? []).map((r) => r.cached)).toEqual([true, true]);
   });
 
-  it('stores each scanned part once under the SHA-256 of its own bytes (fake EICAR included) and the raw message before the flow', async () => {
+  it('stores each scanned part once under the SHA-256 of its own bytes (fake EICAR included) and the raw message before the jobs', async () => {
     const a = randomBytes(5000);
     const b = randomBytes(3000);
     const raw = message([['a.bin', a], ['b.bin', b], ['a-again.bin', a], ['fake.bin', Buffer.from(FAKE_EICAR)]]);
@@ -95,7 +100,7 @@ describe('acceptMessage with a folder store', () => {
     expect(children.filter((c) => c.substituteEicar).map((c) => c.key)).toEqual([partKey(sha256(Buffer.from(FAKE_EICAR)))]);
   });
 
-  it('removes the stored raw message again when a part cannot be stored, and creates no flow', async () => {
+  it('removes the stored raw message again when a part cannot be stored, and enqueues nothing', async () => {
     const stored: string[] = [];
     const deleted: string[] = [];
     const failing = Object.create(store) as FolderObjectStore;
@@ -124,19 +129,20 @@ describe('acceptMessage with a folder store', () => {
     expect(await fs.readdir(dir)).toEqual([]);
   });
 
-  it('a submission refused while its flow is being added cancels the scan once the flow exists', async () => {
+  it('a submission refused while its jobs are being added cancels the scan, naming its part jobs, once they exist', async () => {
     const refused = new AbortController();
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
-    const cancelled: string[] = [];
-    const slowFlow = { add: async (job: FlowJob) => { await gate; flows.push(job); return {}; } } as unknown as FlowProducer;
-    const accepting = acceptMessage(message([['a.bin', randomBytes(100)]]), META, { ...deps(), flow: slowFlow, cancels: { cancel: async (id) => { cancelled.push(id); } } }, Date.now(), 'message', refused.signal);
+    const cancelled: [string, unknown][] = [];
+    const slowEnqueue: EnqueueScan = async (job, parts) => { await gate; flows.push(enqueued(job, parts)); };
+    const accepting = acceptMessage(message([['a.bin', randomBytes(100)]]), META, { ...deps(), enqueue: slowEnqueue, cancels: { cancel: async (id, parts) => { cancelled.push([id, parts]); } } }, Date.now(), 'message', refused.signal);
     await new Promise((r) => setTimeout(r, 50));
     refused.abort(new Error('refused'));
     release();
     await expect(accepting).rejects.toThrow('refused');
     expect(flows).toHaveLength(1);
-    expect(cancelled).toEqual([(flows[0]!.data as { scanId: string }).scanId]);
+    // The cancel names the part jobs, so their waiting jobs can be removed (intake/cancel-scan.ts).
+    expect(cancelled).toEqual([[flows[0]!.data.scanId, flows[0]!.children.map((c) => c.data)]]);
   });
 
   it('without a refusal nothing is cancelled', async () => {
@@ -149,7 +155,7 @@ describe('acceptMessage with a folder store', () => {
   it('writes into a day folder again after it was removed behind the store', async () => {
     const raw = message([['a.bin', randomBytes(100)]]);
     const first = await acceptMessage(raw, META, deps());
-    const messageKey = (flows[0]?.data as { messageKey: string }).messageKey;
+    const messageKey = flows[0]!.data.messageKey;
     await store.delete(messageKey);
     await fs.rmdir(path.dirname(store.pathFor(messageKey)));
     const second = await acceptMessage(raw, META, deps());
@@ -162,10 +168,10 @@ describe('acceptMessage with shape file', () => {
   it('scans the bytes as one part, not split, stored under their own SHA-256', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'avfleet-intake-file-'));
     const store = new FolderObjectStore(dir);
-    const flows: FlowJob[] = [];
-    const flow = { add: async (job: FlowJob) => { flows.push(job); return {}; } } as unknown as FlowProducer;
+    const flows: Enqueued[] = [];
+    const enqueue: EnqueueScan = async (job, parts) => void flows.push(enqueued(job, parts));
     const deps: IntakeDeps = {
-      config, store, flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
+      config, store, enqueue, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
     };
     try {
       const raw = message([['a.bin', randomBytes(500)], ['b.bin', randomBytes(700)]]);

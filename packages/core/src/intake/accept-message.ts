@@ -1,4 +1,3 @@
-import type { FlowProducer } from 'bullmq';
 import type { AntivirusConfig } from '@avfleet/config';
 import { JOB_SCHEMA_VERSION, type ScanJobData, type ScanJobResult } from '../contracts/scan-job-data';
 import type { RequestMeta } from '../contracts/request-meta';
@@ -11,9 +10,8 @@ import type { BodyShape, MimeLimits, SplitMessage } from '../mime/mime-part';
 import type { RuleVerdictCache } from '../cache/rule-verdict-cache';
 import type { ObjectStore } from '../store/object-store';
 import { partKey } from '../store/part-key';
-import { buildScanFlow } from '../queue/build-scan-flow';
+import type { EnqueueScan } from '../queue/enqueue-scan';
 import type { Aggregator, FinishedWithoutFlow } from '../aggregate/aggregate-job';
-import type { ResultStore } from '../aggregate/result-store';
 import type { IpWhitelist } from '../aggregate/load-whitelists';
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
@@ -21,6 +19,7 @@ import { archiveLimitFails } from './archive-limit-fails';
 import { planScan, type PlannedBody } from './plan-scan';
 import { unsplittableVerdicts } from './unsplittable-verdicts';
 import type { SignatureVersions } from '../scan/signature-versions';
+import type { CancelScan } from './cancel-scan';
 
 /** The producer-side verdict-cache lookup (the fast path): answers without a flow when every body is cached. */
 export interface CacheProbe {
@@ -32,7 +31,10 @@ export interface CacheProbe {
 export interface IntakeDeps {
   readonly config: AntivirusConfig;
   readonly store: ObjectStore;
-  readonly flow: FlowProducer;
+  /** Writes the scan's state and adds its part jobs (queue/enqueue-scan.ts). */
+  readonly enqueue: EnqueueScan;
+  /** This producer process's result channel (queue-names.ts `resultChannel`), carried by the scan so its result is published there. */
+  readonly notify?: string;
   readonly ipWhitelists: ReadonlyMap<string, IpWhitelist>;
   readonly mimeLimits: MimeLimits;
   readonly rejectThreshold: number;
@@ -44,10 +46,10 @@ export interface IntakeDeps {
   /** Finishes messages answered without a flow (every verdict cached, or past the MIME limits); absent: they get a flow or an error. */
   readonly aggregator?: Pick<Aggregator, 'finishWithoutFlow'>;
   /**
-   * Marks a scan cancelled so that no result is ever stored for it (ResultStore.cancel): used when
-   * the submission was refused while its flow was being added or its result saved.
+   * Cancels a scan so that no result is ever stored for it and its waiting part jobs are removed
+   * (intake/cancel-scan.ts): used when the submission was refused while its jobs were being added or its result saved.
    */
-  readonly cancels: Pick<ResultStore, 'cancel'>;
+  readonly cancels: { readonly cancel: CancelScan };
 }
 
 export interface AcceptedMessage {
@@ -78,9 +80,9 @@ export async function acceptMessage(
 ): Promise<AcceptedMessage> {
   const scanId = newScanId(now);
   /** After a step that cannot be undone (an enqueue, a saved result): a refused submission cancels the scan. */
-  const cancelIfRefused = async (): Promise<void> => {
+  const cancelIfRefused = async (parts: readonly ScanJobData[] = []): Promise<void> => {
     if (!signal?.aborted) return;
-    await deps.cancels.cancel(scanId).catch((err: unknown) => {
+    await deps.cancels.cancel(scanId, parts).catch((err: unknown) => {
       deps.logger.error({ scanId, err: err instanceof Error ? err.message : String(err) }, 'a refused submission could not be cancelled; its result may appear');
     });
     throw signal.reason;
@@ -170,14 +172,14 @@ export async function acceptMessage(
   try {
     // Refused while storing: not enqueued.
     signal?.throwIfAborted();
-    await deps.flow.add(buildScanFlow({ ...parent, messageKey }, children));
+    await deps.enqueue({ ...parent, messageKey, ...(deps.notify ? { notify: deps.notify } : {}) }, children);
   } catch (err) {
     // Not enqueued: the caller gets an error (503) and will resubmit; do not keep an orphan copy.
     await deps.store.delete(messageKey).catch(() => undefined);
     throw err;
   }
-  // Refused while the flow was being added: it exists now, so it is cancelled.
-  await cancelIfRefused();
+  // Refused while the jobs were being added: they exist now, so the scan is cancelled and its waiting parts removed.
+  await cancelIfRefused(children);
   deps.logger.debug({ scanId, queueId: meta.queueId, jobs: children.length, cached: preResolved.length, skipped }, 'message accepted');
   return { scanId, receivedAt: now, jobs: children.length, messageId, result: null };
 }

@@ -1,43 +1,55 @@
 import { EventEmitter } from 'node:events';
-import type { QueueEvents } from 'bullmq';
 import type { ResultStore, ScanResult } from '@avfleet/core';
-import { ResultWaiter } from './await-result';
+import { ResultWaiter, type ResultSubscriber } from './await-result';
+
+const CHANNEL = 'avft:done:p1';
 
 const result = (id: string): ScanResult => ({
   id, state: 'done', action: 'no action', score: 0, required_score: 15, symbols: {}, message: null, parts: [], skipped: {}, queue_id: null, elapsed_ms: 1,
 });
 
-function setup(): { events: EventEmitter; stored: Map<string, ScanResult>; waiter: ResultWaiter } {
-  const events = new EventEmitter();
+function setup(): { sub: EventEmitter; stored: Map<string, ScanResult>; loads: string[]; waiter: ResultWaiter } {
+  const sub = Object.assign(new EventEmitter(), { subscribe: async () => 1, unsubscribe: async () => 1 });
   const stored = new Map<string, ScanResult>();
-  const store = { load: (id: string) => Promise.resolve(stored.get(id) ?? null) } as unknown as ResultStore;
-  return { events, stored, waiter: new ResultWaiter(events as unknown as QueueEvents, store) };
+  const loads: string[] = [];
+  const store = { load: (id: string) => (loads.push(id), Promise.resolve(stored.get(id) ?? null)) } as unknown as ResultStore;
+  return { sub, stored, loads, waiter: new ResultWaiter(sub as unknown as ResultSubscriber, CHANNEL, store) };
 }
 
 describe('ResultWaiter', () => {
-  it('wakes on the completed event, long before the wait runs out', async () => {
-    const { events, stored, waiter } = setup();
+  it('answers with the published result, long before the wait runs out, without reading it again', async () => {
+    const { sub, loads, waiter } = setup();
     const t0 = Date.now();
     const p = waiter.wait('A', 10_000);
-    setTimeout(() => {
-      stored.set('A', result('A'));
-      events.emit('completed', { jobId: 'A' });
-    }, 50);
+    setTimeout(() => sub.emit('message', CHANNEL, JSON.stringify(result('A'))), 50);
     await expect(p).resolves.toMatchObject({ id: 'A' });
     expect(Date.now() - t0).toBeLessThan(2 * 50 + 1000);
+    expect(loads).toEqual(['A']);
   });
 
-  it('finds a result stored before it subscribed', async () => {
+  it('finds a result stored before it registered', async () => {
     const { stored, waiter } = setup();
     stored.set('B', result('B'));
     await expect(waiter.wait('B', 10_000)).resolves.toMatchObject({ id: 'B' });
   });
 
-  it('answers null when the wait runs out, and ignores other scans', async () => {
-    const { events, waiter } = setup();
+  it('answers null when the wait runs out, and ignores other scans and other channels', async () => {
+    const { sub, waiter } = setup();
     const p = waiter.wait('C', 100);
-    events.emit('completed', { jobId: 'other' });
+    sub.emit('message', CHANNEL, JSON.stringify(result('other')));
+    sub.emit('message', 'avft:done:p2', JSON.stringify(result('C')));
     await expect(p).resolves.toBeNull();
+  });
+
+  it('reads again after a reconnect (a publication may have been missed) and keeps waiting when nothing is there yet', async () => {
+    const { sub, stored, waiter } = setup();
+    const p = waiter.wait('E', 10_000);
+    await new Promise((r) => setTimeout(r, 20));
+    sub.emit('ready');
+    await new Promise((r) => setTimeout(r, 20));
+    stored.set('E', result('E'));
+    sub.emit('ready');
+    await expect(p).resolves.toMatchObject({ id: 'E' });
   });
 
   it('with no wait, only looks once', async () => {
@@ -45,10 +57,11 @@ describe('ResultWaiter', () => {
     await expect(waiter.wait('D', 0)).resolves.toBeNull();
   });
 
-  it('stops listening on close', () => {
-    const { events, waiter } = setup();
-    expect(events.listenerCount('completed')).toBe(1);
-    waiter.close();
-    expect(events.listenerCount('completed')).toBe(0);
+  it('stops listening on close', async () => {
+    const { sub, waiter } = setup();
+    expect(sub.listenerCount('message')).toBe(1);
+    await waiter.close();
+    expect(sub.listenerCount('message')).toBe(0);
+    expect(sub.listenerCount('ready')).toBe(0);
   });
 });

@@ -1,25 +1,28 @@
-import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
-import { createAggregator } from '../aggregate/aggregate-job';
+import { createAggregator, parentJobOf } from '../aggregate/aggregate-job';
 import { rejectThreshold } from '../aggregate/pick-action';
 import { aggregationContextOf } from '../aggregate/finish-scan';
 import { loadWhitelists } from '../aggregate/load-whitelists';
 import { ResultStore } from '../aggregate/result-store';
 import { RuleVerdictCache } from '../cache/rule-verdict-cache';
 import { VerdictCache } from '../cache/verdict-cache';
-import type { AggregateJobData } from '../contracts/aggregate-job-data';
 import type { ScanResult } from '../contracts/scan-result';
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
 import type { Readiness } from '../observe/ops-server';
 import { readinessCheck } from '../observe/readiness';
-import { AGGREGATE_QUEUE, scanQueueName } from '../queue/queue-names';
+import { createScanEnqueuer } from '../queue/enqueue-scan';
+import { resultChannel, scanQueueName } from '../queue/queue-names';
+import { ScanStateStore } from '../queue/scan-state';
 import { checkEvictionPolicy, openRedisConnections } from '../queue/redis-connections';
 import { SignatureVersions } from '../scan/signature-versions';
 import { openFleetStore } from '../store/open-fleet-store';
 import { createIntake } from './accept-message';
 import { ResultWaiter } from './await-result';
 import { Backpressure } from './backpressure';
+import { createScanCanceller } from './cancel-scan';
 import { createMessageSubmitter, type MessageSubmitter } from './submit-message';
 import { guarded } from './within';
 
@@ -47,7 +50,7 @@ export interface OpenedIntake {
 
 /**
  * Composition of the intake: Redis (queues, results, verdict cache, published signature
- * versions), the object store, the flow producer, the result waiter, back-pressure, and the
+ * versions), the object store, the scan enqueuer and canceller, the result waiter, back-pressure, and the
  * aggregator for messages answered without a flow.
  */
 export async function openIntake({ settings, config, logger, metrics }: OpenIntakeOptions): Promise<OpenedIntake> {
@@ -60,23 +63,29 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   // a submission refused as unavailable can never land in the queue later, when Redis returns (no orphan jobs).
   const enqueueConnection = bull.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 });
   watch.absorb(enqueueConnection, 'enqueue connection');
-  const flow = new FlowProducer({ connection: enqueueConnection, prefix: settings.queuePrefix });
-  watch.absorb(flow, 'flow producer');
-  const aggregateQueue = new Queue(AGGREGATE_QUEUE, connection);
-  const scanQueues = config.rules.map((r) => new Queue(scanQueueName(r.name), connection));
-  for (const q of [aggregateQueue, ...scanQueues]) watch.absorb(q, `queue ${q.name}`);
-  const eventsConnection = bull.duplicate();
-  watch.absorb(eventsConnection, 'queue events connection');
-  const events = new QueueEvents(AGGREGATE_QUEUE, { connection: eventsConnection, prefix: settings.queuePrefix });
-  watch.absorb(events, 'queue events');
+  // Part jobs are added through the fail-fast connection; the other calls of these queues (depths, removing a cancelled scan's parts) use BullMQ's.
+  const scanQueues = new Map(config.rules.map((r) => [scanQueueName(r.name), new Queue(scanQueueName(r.name), connection)]));
+  const enqueueQueues = new Map([...scanQueues.keys()].map((name) => [name, new Queue(name, { connection: enqueueConnection, prefix: settings.queuePrefix })]));
+  for (const q of [...scanQueues.values(), ...enqueueQueues.values()]) watch.absorb(q, `queue ${q.name}`);
+  const state = new ScanStateStore(enqueueConnection, settings.queuePrefix);
   const results = new ResultStore(keyValue, settings.queuePrefix, settings.resultTtlSec);
-  const waiter = new ResultWaiter(events, results);
+  // One subscription per process hears the results of the scans it submitted (intake/await-result.ts). Results
+  // are published where they are stored (keyValue: the cluster when AVFLEET_REDIS_CLUSTER_NODES is set), so the
+  // subscription is opened there too.
+  const notify = resultChannel(settings.queuePrefix, randomUUID());
+  const subscriber = keyValue.duplicate();
+  watch.absorb(subscriber, 'result subscription');
+  const waiter = new ResultWaiter(subscriber, notify, results);
+  // Not awaited: Redis may be down at start (readiness says so); ioredis subscribes once it answers, and again after each reconnect.
+  waiter.start().catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'result channel subscription failed'));
   const context = aggregationContextOf(config, settings.actions, whitelists.names);
   const aggregator = createAggregator({ context, results, metrics, logger });
-  const parentJob = (scanId: string): Promise<Job<AggregateJobData> | undefined> => aggregateQueue.getJob(scanId);
+  const readState = new ScanStateStore(commands, settings.queuePrefix);
 
   const intake = createIntake({
-    config, store, flow, ipWhitelists: whitelists.ips,
+    config, store, ipWhitelists: whitelists.ips,
+    enqueue: createScanEnqueuer(state, (name) => enqueueQueues.get(name) as Queue),
+    notify,
     mimeLimits: { ...settings.mime, archive: settings.archive },
     rejectThreshold: rejectThreshold(context.thresholds),
     logger, metrics,
@@ -85,44 +94,41 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
       sigvers: new SignatureVersions(keyValue, settings.queuePrefix, config.rules.map((r) => r.name)),
     },
     aggregator,
-    cancels: results,
+    cancels: { cancel: createScanCanceller(results, readState, (name) => scanQueues.get(name)) },
   });
   const submitter = createMessageSubmitter({
-    intake, waiter, backpressure: new Backpressure(scanQueues, settings.maxWaiting), metrics, logger,
-    // The result so far of a scan past its Deadline: stored when done, else its parent job's children so far.
+    intake, waiter, backpressure: new Backpressure([...scanQueues.values()], settings.maxWaiting), metrics, logger,
+    // The result so far of a scan past its Deadline: stored when done, else its state's part verdicts so far.
     partialResult: async (scanId) => {
       const done = await results.load(scanId);
       if (done) return done;
-      const job = await parentJob(scanId);
-      return job ? aggregator.partial(job) : null;
+      const scan = await readState.read(scanId);
+      return scan ? aggregator.partial(parentJobOf(scan)) : null;
     },
   });
 
   return {
     submitter,
-    scanStatus: (scanId) => scanStatusOf(scanId, results, parentJob, submitter.storeTimeoutMs),
+    scanStatus: (scanId) => scanStatusOf(scanId, results, readState, submitter.storeTimeoutMs),
     readiness: readinessCheck({ ping }, store),
     async close() {
       watch.stop();
-      waiter.close();
-      await Promise.allSettled([events.close(), flow.close(), aggregateQueue.close(), ...scanQueues.map((q) => q.close())]);
-      await Promise.allSettled([bull.quit(), commands.quit(), eventsConnection.quit(), enqueueConnection.quit(), ...(keyValue === commands ? [] : [keyValue.quit()])]);
+      await waiter.close();
+      await Promise.allSettled([...scanQueues.values(), ...enqueueQueues.values()].map((q) => q.close()));
+      await Promise.allSettled([bull.quit(), commands.quit(), subscriber.quit(), enqueueConnection.quit(), ...(keyValue === commands ? [] : [keyValue.quit()])]);
     },
   };
 }
 
-/** The stored result, else the parent job's state; a completed job without a result has expired. */
+/** The stored result, else the scan's progress from its state; null when unknown, expired or cancelled. */
 export async function scanStatusOf(
   scanId: string,
   results: Pick<ResultStore, 'load'>,
-  parentJob: (scanId: string) => Promise<{ getState(): Promise<string> } | undefined>,
+  state: Pick<ScanStateStore, 'progress'>,
   boundMs: number,
 ): Promise<ScanStatus | null> {
   const result = await guarded(results.load(scanId), boundMs, 'Redis (scan result)');
   if (result) return { done: true, result };
-  const job = await guarded(parentJob(scanId), boundMs, 'Redis (scan job)');
-  if (!job) return null;
-  const state = await guarded(job.getState(), boundMs, 'Redis (scan job)');
-  if (state === 'unknown' || state === 'completed') return null;
-  return { done: false, state: state === 'active' ? 'running' : 'queued' };
+  const progress = await guarded(state.progress(scanId), boundMs, 'Redis (scan state)');
+  return progress === null ? null : { done: false, state: progress };
 }

@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FlowJob, FlowProducer } from 'bullmq';
 import { buildAntivirusConfig, parseUcl, type AntivirusConfig } from '@avfleet/config';
 import {
   DEFAULT_MIME_LIMITS, EMPTY_META, FolderObjectStore, MAX_NAME_BYTES, MAX_RESULT_PARTS, NOOP_LOGGER, finishScan, scanRedisBytes, splitMessage,
   type AggregateJobData, type ScanJobData, type ScanJobResult, type ScanResult,
 } from '../index';
+import type { EnqueueScan } from '../queue/enqueue-scan';
 import { acceptMessage } from './accept-message';
 
 /**
@@ -31,13 +31,13 @@ interface Accepted { parent: AggregateJobData; children: ScanJobData[] }
 async function accept(raw: Buffer, config: AntivirusConfig): Promise<Accepted> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'avfleet-bytes-'));
   try {
-    const flows: FlowJob[] = [];
-    const flow = { add: async (job: FlowJob) => void flows.push(job) } as unknown as FlowProducer;
+    const flows: { data: AggregateJobData; children: ScanJobData[] }[] = [];
+    const enqueue: EnqueueScan = async (data, children) => void flows.push({ data, children: [...children] });
     await acceptMessage(raw, EMPTY_META, {
-      config, store: new FolderObjectStore(dir), flow, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
+      config, store: new FolderObjectStore(dir), enqueue, ipWhitelists: new Map(), mimeLimits: DEFAULT_MIME_LIMITS, rejectThreshold: 15, logger: NOOP_LOGGER, probe: null, cancels: { cancel: async () => undefined },
     });
     expect(flows).toHaveLength(1);
-    return { parent: flows[0].data as AggregateJobData, children: (flows[0].children ?? []).map((c) => c.data as ScanJobData) };
+    return { parent: flows[0].data, children: flows[0].children };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -1,20 +1,29 @@
-import { AGGREGATE_QUEUE } from './queue-names';
+import { scanIdTime } from '../contracts/scan-id';
+import { scanStatePattern } from './queue-names';
 
-/** The one Redis command this needs (ioredis' `zrange … WITHSCORES`). */
-export interface ZRangeClient {
-  zrange(key: string, start: number, stop: number, withScores: 'WITHSCORES'): Promise<string[]>;
+/** The one Redis command this needs (ioredis' `scan … MATCH … COUNT`). */
+export interface ScanKeysClient {
+  scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
 }
 
 /**
- * When the oldest scan still in progress was enqueued (ms since the epoch), or
- * null when none is. A scan is in progress while its parent job waits on
- * `aggregate` for its children: BullMQ keeps those parents in the
- * `waiting-children` sorted set scored by the job's creation time, so the
- * first member is the oldest scan whose scan jobs may still read the store.
+ * When the oldest scan still in progress was accepted (ms since the epoch), or null when
+ * none is. A scan is in progress while its state exists (queue/scan-state.ts: written
+ * before its part jobs, removed when it is aggregated or cancelled), and its id (a ULID)
+ * carries its time: one SCAN over the state keys, at each prune, and no Redis command per
+ * message.
  */
-export async function oldestPendingScanMs(redis: ZRangeClient, queuePrefix: string): Promise<number | null> {
-  const first = await redis.zrange(`${queuePrefix}:${AGGREGATE_QUEUE}:waiting-children`, 0, 0, 'WITHSCORES');
-  if (first.length < 2) return null;
-  const ms = Number(first[1]);
-  return Number.isFinite(ms) ? ms : null;
+export async function oldestPendingScanMs(redis: ScanKeysClient, queuePrefix: string): Promise<number | null> {
+  const pattern = scanStatePattern(queuePrefix);
+  let oldest: number | null = null;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      const ms = scanIdTime(key.slice(key.lastIndexOf('{') + 1, -1));
+      if (ms !== null && (oldest === null || ms < oldest)) oldest = ms;
+    }
+  } while (cursor !== '0');
+  return oldest;
 }

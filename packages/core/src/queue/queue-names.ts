@@ -33,6 +33,32 @@ export function cancelledKey(queuePrefix: string, scanId: string): string {
   return /[{}]/.test(queuePrefix) ? `${queuePrefix}:cancelled:${scanId}` : `{${result}}:cancelled`;
 }
 
+/**
+ * Redis hash holding one scan while its parts are scanned (queue/scan-state.ts): the
+ * aggregation input, the count of parts still to come and each part's verdict. The scan id
+ * is the key's hash tag (`{…}`), so the countdown script touches one key of one slot on a
+ * Redis Cluster (issue 18); a queue prefix with a hash tag of its own takes precedence
+ * (Redis hashes the first `{…}`) and puts the key in the queues' slot instead, which is
+ * just as valid for that script.
+ */
+export function scanStateKey(queuePrefix: string, scanId: string): string {
+  return `${queuePrefix}:scan:{${scanId}}`;
+}
+
+/** The SCAN pattern every scan state key matches (queue/oldest-pending-scan.ts lists them); glob characters of the prefix escaped. */
+export function scanStatePattern(queuePrefix: string): string {
+  return `${queuePrefix.replace(/[*?[\]\\]/g, '\\$&')}:scan:{*}`;
+}
+
+/**
+ * Pub/sub channel on which a producer process hears that the scans it submitted are
+ * finished: the result write publishes the result there (aggregate/result-store.ts).
+ * Channels are not keys: a Cluster forwards a PUBLISH to every node.
+ */
+export function resultChannel(queuePrefix: string, producerId: string): string {
+  return `${queuePrefix}:done:${producerId}`;
+}
+
 /** Redis key where workers publish a rule's current signature version. */
 export function sigverKey(queuePrefix: string, ruleName: string): string {
   return `${queuePrefix}:sigver:${ruleName}`;

@@ -1,7 +1,7 @@
 import type { FleetSettings } from '@avfleet/config';
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
-import { oldestPendingScanMs, type ZRangeClient } from '../queue/oldest-pending-scan';
+import { oldestPendingScanMs, type ScanKeysClient } from '../queue/oldest-pending-scan';
 import { expirationDays } from './bucket-lifecycle';
 import { createObjectStore, type ObjectStoreSettings } from './create-object-store';
 import { FolderObjectStore } from './folder-object-store';
@@ -80,7 +80,7 @@ async function checkBucketLifecycle(store: MinioObjectStore, retentionSec: numbe
 export interface StoreRetentionDeps {
   readonly store: ObjectStore;
   readonly settings: Pick<FleetSettings, 'storeRetentionSec' | 'queuePrefix'>;
-  readonly redis: PruneLockClient & ZRangeClient;
+  readonly redis: PruneLockClient & ScanKeysClient;
   readonly metrics: Pick<FleetMetrics, 'storePrunedObjects' | 'storePrunedBytes' | 'storePruneRuns'>;
   readonly logger: Logger;
   /** @defaultValue pruneIntervalMs(retention) */
