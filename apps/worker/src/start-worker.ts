@@ -5,7 +5,7 @@ import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
   AGGREGATE_QUEUE, ResultStore, RuleVerdictCache, ScanStateStore, VerdictCache, aggregationContextOf, buildOpsServer, checkEvictionPolicy,
   createAggregationJob, createAggregator, createFleetMetrics, createPartCompleter, createScanPart, enqueueAggregation, failedPartResult, listenOn, loadWhitelists,
-  openFleetStore, openRedisConnections, publishSignatureVersions, readinessCheck, ruleToScannerOptions, sampleQueueDepths, scanQueueName,
+  openFleetStore, openQuarantine, openRedisConnections, scheduleQuarantineExpiry, publishSignatureVersions, readinessCheck, ruleToScannerOptions, sampleQueueDepths, scanQueueName,
   startStoreRetention, type AggregateJobData, type AggregateJobRef, type Logger, type ScanJobData, type ScanJobResult,
 } from '@avfleet/core';
 import { createScanner, type Scanner } from '@avfleet/scanners';
@@ -71,7 +71,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const state = new ScanStateStore(commands, settings.queuePrefix);
   // Results live where the producers read them and wait for them (keyValue: the cluster when AVFLEET_REDIS_CLUSTER_NODES is set).
   const results = new ResultStore(keyValue, settings.queuePrefix, settings.resultTtlSec);
-  const aggregator = createAggregator({ context: aggregationContextOf(config, settings.actions, whitelists.names), results, metrics, logger });
+  const quarantine = openQuarantine({ settings, store, redis: keyValue, metrics, logger });
+  const aggregator = createAggregator({ context: aggregationContextOf(config, settings.actions, whitelists.names), results, metrics, logger, quarantine });
   const aggregate = createAggregationJob(aggregator, state, results);
   const aggregateQueue = new Queue(AGGREGATE_QUEUE, connection);
   watch.absorb(aggregateQueue, `queue ${AGGREGATE_QUEUE}`);
@@ -117,7 +118,10 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     for (const q of [AGGREGATE_QUEUE, ...config.rules.map((r) => scanQueueName(r.name))]) queuesToSample.push(new Queue(q, connection));
     for (const q of queuesToSample) watch.absorb(q, `queue ${q.name}`);
     // Folder-store retention: the workers serving `aggregate` prune, one of them per interval (docs/architecture.md, store/).
-    stopPruning = startStoreRetention({ store, settings, redis: commands, metrics, logger });
+    const stopStorePruning = startStoreRetention({ store, settings, redis: commands, metrics, logger });
+    // Quarantine retention, apart from the store's (AVFLEET_QUARANTINE_DAYS), the same way: one of these workers per interval.
+    const stopExpiry = scheduleQuarantineExpiry({ quarantine, redis: commands, queuePrefix: settings.queuePrefix, retentionDays: settings.quarantine.retentionDays, logger });
+    stopPruning = () => { stopStorePruning(); stopExpiry(); };
   }
   for (const w of workers) {
     w.on('stalled', () => metrics.jobsStalled.inc({ queue: w.name }));

@@ -92,6 +92,8 @@ export type {
   SettingsFile,
   SettingsFileEntry,
   StoreMode,
+  QuarantineMode,
+  QuarantineSettings,
   StoreSettings,
   ThresholdAction,
 } from './fleet';

@@ -45,6 +45,9 @@ export { countFinishedScan } from './aggregate/count-finished-scan';
 export { DEFAULT_WHITELIST_CHECK_MS, loadWhitelists } from './aggregate/load-whitelists';
 export type { IpWhitelist, LoadWhitelistsOptions, RuleWhitelists, WhitelistLogger } from './aggregate/load-whitelists';
 
+// quarantine: finished scans kept with their metadata, listed, released, deleted, expired
+export * from './quarantine';
+
 // queue: names, options, part jobs and the scan's state, Redis connections
 export { AGGREGATE_QUEUE, resultChannel, resultKey, scanQueueName, scanStateKey, sigverKey } from './queue/queue-names';
 export { oldestPendingScanMs } from './queue/oldest-pending-scan';

@@ -1,5 +1,5 @@
 import { UPSTREAM_HEALTH_DEFAULTS, type UpstreamHealthOptions } from '@avfleet/scanners';
-import type { ActionThresholds, ArchiveLimits, HostPort, ListenAddress, LogLevel, MilterSettings, MimeLimitSettings, StoreMode } from './fleet-settings';
+import type { ActionThresholds, ArchiveLimits, QuarantineSettings, HostPort, ListenAddress, LogLevel, MilterSettings, MimeLimitSettings, StoreMode } from './fleet-settings';
 
 /**
  * Every fleet setting's default, in one frozen object (docs/interfaces.md §2,
@@ -30,6 +30,9 @@ export interface FleetDefaults {
   readonly resultTtlSec: number;
   readonly maxMessageBytes: number;
   readonly apiToken: null;
+  readonly adminToken: null;
+  /** Off; entries kept 30 days, at most 100 000 of them and 10 GiB; no release relay. */
+  readonly quarantine: QuarantineSettings & { readonly mode: 'off'; readonly releaseSmtp: null };
   readonly actions: ActionThresholds;
   readonly cacheRspamdCompat: boolean;
   readonly archive: ArchiveLimits;
@@ -88,6 +91,8 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   resultTtlSec: 3600,
   maxMessageBytes: 52428800,
   apiToken: null,
+  adminToken: null,
+  quarantine: { mode: 'off', retentionDays: 30, maxEntries: 100_000, maxBytes: 10 * 1024 ** 3, releaseSmtp: null },
   actions: { reject: 15, 'add header': 6, greylist: 4 },
   cacheRspamdCompat: false,
   archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },

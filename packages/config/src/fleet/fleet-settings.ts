@@ -50,6 +50,23 @@ export type StoreSettings = FolderStoreSettings | S3StoreSettings;
 
 /** Who may read a folder store (AVFLEET_STORE_MODE): `private` 0600/0700, `group` 0640/0750 (packages/core's store-mode). */
 export const STORE_MODES = ['private', 'group'] as const;
+
+/** Which finished scans the quarantine keeps (AVFLEET_QUARANTINE): none, those whose action is reject, or those that got any virus verdict. */
+export const QUARANTINE_MODES = ['off', 'reject', 'virus'] as const;
+export type QuarantineMode = (typeof QUARANTINE_MODES)[number];
+
+/** The quarantine with release (README "Quarantine"; packages/core/src/quarantine). */
+export interface QuarantineSettings {
+  readonly mode: QuarantineMode;
+  /** How long an entry is kept (AVFLEET_QUARANTINE_DAYS), apart from the store's own retention. */
+  readonly retentionDays: number;
+  /** Entries at most (AVFLEET_QUARANTINE_MAX_ENTRIES): past it a new message is not kept (logged and counted). */
+  readonly maxEntries: number;
+  /** Raw bytes at most (AVFLEET_QUARANTINE_MAX_BYTES), the same way. */
+  readonly maxBytes: number;
+  /** The SMTP relay a release re-delivers to (AVFLEET_RELEASE_SMTP); null: releases are refused. */
+  readonly releaseSmtp: HostPort | null;
+}
 export type StoreMode = (typeof STORE_MODES)[number];
 
 /** Bounds for listing archive members (AVFLEET_ARCHIVE_*; packages/core's mime/archive-listing applies them). */
@@ -125,6 +142,9 @@ export interface FleetSettings {
   readonly maxInflightBytes: number;
   /** null = no authentication. */
   readonly apiToken: string | null;
+  /** The admin token of the quarantine routes (AVFLEET_ADMIN_TOKEN); null = those routes answer 404. */
+  readonly adminToken: string | null;
+  readonly quarantine: QuarantineSettings;
   readonly actions: ActionThresholds;
   readonly cacheRspamdCompat: boolean;
   readonly archive: ArchiveLimits;

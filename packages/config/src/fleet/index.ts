@@ -15,6 +15,8 @@ export type {
   MilterSettings,
   S3StoreSettings,
   StoreMode,
+  QuarantineMode,
+  QuarantineSettings,
   StoreSettings,
   ThresholdAction,
 } from './fleet-settings';

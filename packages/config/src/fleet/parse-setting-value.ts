@@ -1,8 +1,8 @@
 import { ConfigError } from '../errors';
 import { ACTION_NAMES } from '../rules/rule';
 import { MIN_STORE_RETENTION_SEC } from './fleet-defaults';
-import type { ActionThresholds, HostPort, ListenAddress, LogLevel, StoreMode, ThresholdAction } from './fleet-settings';
-import { LOG_LEVELS, STORE_MODES } from './fleet-settings';
+import type { ActionThresholds, HostPort, ListenAddress, LogLevel, QuarantineMode, StoreMode, ThresholdAction } from './fleet-settings';
+import { LOG_LEVELS, QUARANTINE_MODES, STORE_MODES } from './fleet-settings';
 import type { RawSetting } from './read-env';
 
 /** Parsers for one setting's text; each throws AVF_ERR_CONFIG_SETTINGS naming where the value came from. */
@@ -88,6 +88,14 @@ export function parseStoreMode(raw: RawSetting): StoreMode {
   const s = raw.value.trim().toLowerCase();
   const mode = STORE_MODES.find((m) => m === s);
   if (!mode) throw invalidSetting(raw, `one of ${STORE_MODES.join(', ')}`);
+  return mode;
+}
+
+/** AVFLEET_QUARANTINE: off, reject or virus. */
+export function parseQuarantineMode(raw: RawSetting): QuarantineMode {
+  const s = raw.value.trim().toLowerCase();
+  const mode = QUARANTINE_MODES.find((m) => m === s);
+  if (!mode) throw invalidSetting(raw, `one of ${QUARANTINE_MODES.join(', ')}`);
   return mode;
 }
 

@@ -14,12 +14,13 @@ function redactUrl(url: string): string {
   }
 }
 
-/** The settings with secrets (API token, S3 secret key, Redis password) hidden, for start-up logs. */
+/** The settings with secrets (API and admin tokens, S3 secret key, Redis password) hidden, for start-up logs. */
 export function redactSettings(s: FleetSettings): FleetSettings {
   return {
     ...s,
     redisUrl: redactUrl(s.redisUrl),
     apiToken: s.apiToken === null ? null : HIDDEN,
+    adminToken: s.adminToken === null ? null : HIDDEN,
     store: s.store.kind === 's3' && s.store.secretKey !== '' ? { ...s.store, secretKey: HIDDEN } : s.store,
   };
 }

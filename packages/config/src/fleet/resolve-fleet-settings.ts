@@ -19,6 +19,7 @@ import {
   parsePath,
   parsePositiveInt,
   parsePositiveNumber,
+  parseQuarantineMode,
   parseQueueList,
   parseRedisUrl,
 } from './parse-setting-value';
@@ -103,6 +104,14 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
     maxMessageBytes,
     maxInflightBytes: take<number | null>('max_inflight_bytes', (r) => parseInflightBytes(r, maxMessageBytes), null) ?? defaultInflightBytes(maxMessageBytes),
     apiToken: take<string | null>('api_token', (r) => parseName(r, 'a token'), D.apiToken),
+    adminToken: take<string | null>('admin_token', (r) => parseName(r, 'a token'), D.adminToken),
+    quarantine: {
+      mode: take('quarantine', parseQuarantineMode, D.quarantine.mode),
+      retentionDays: take('quarantine_days', parsePositiveNumber, D.quarantine.retentionDays),
+      maxEntries: take('quarantine_max_entries', parsePositiveInt, D.quarantine.maxEntries),
+      maxBytes: take('quarantine_max_bytes', parseByteSize, D.quarantine.maxBytes),
+      releaseSmtp: take<HostPort | null>('release_smtp', parseHostPort, D.quarantine.releaseSmtp),
+    },
     actions: take('actions', parseActionThresholds, D.actions),
     cacheRspamdCompat: take('cache_rspamd_compat', parseBooleanSetting, D.cacheRspamdCompat),
     archive: {

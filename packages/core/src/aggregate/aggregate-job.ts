@@ -6,6 +6,7 @@ import type { Logger } from '../observe/logger';
 import { countFinishedScan } from './count-finished-scan';
 import { finishScan, type AggregationContext } from './finish-scan';
 import type { ResultStore } from './result-store';
+import type { Quarantine } from '../quarantine/quarantine';
 import type { RecordedScan, ScanStateStore } from '../queue/scan-state';
 
 /** A scan as the aggregation reads it: its input and its part verdicts (`parentJobOf` a scan's state). */
@@ -28,6 +29,8 @@ export interface AggregatorDeps {
   readonly results: Pick<ResultStore, 'save' | 'saveOnce' | 'load'>;
   readonly metrics: Pick<FleetMetrics, 'scans' | 'messagesScanned' | 'messageLatency' | 'scanRedisBytes'>;
   readonly logger: Logger;
+  /** Keeps a finished scan that qualifies (packages/core/src/quarantine); absent: nothing is kept. Never fails the scan. */
+  readonly quarantine?: Pick<Quarantine, 'keep'>;
 }
 
 /** The aggregation input of a message answered without a flow (nothing will read the raw message, so it has no key). */
@@ -42,8 +45,8 @@ export type FinishedWithoutFlow = Omit<AggregateJobData, 'messageKey'>;
 export interface Aggregator {
   /** The parent job: children's verdicts → symbols and action → stored result. Idempotent: a re-run keeps the first stored answer. */
   aggregate(job: ParentJob): Promise<ScanResult>;
-  /** Aggregates what needs no scanning and stores the result. */
-  finishWithoutFlow(job: FinishedWithoutFlow): Promise<ScanResult>;
+  /** Aggregates what needs no scanning and stores the result; `raw` (the message's bytes, stored nowhere else: D56) is what the quarantine keeps. */
+  finishWithoutFlow(job: FinishedWithoutFlow, raw?: Buffer): Promise<ScanResult>;
   /** The result so far of an unfinished parent job: rules that did not answer count as `deadline` fails. Not stored. */
   partial(job: ParentJob): Promise<ScanResult>;
 }
@@ -94,12 +97,14 @@ export function createAggregator(deps: AggregatorDeps): Aggregator {
       const stored = await deps.results.saveOnce(result, job.data.notify);
       if (!stored) return (await deps.results.load(job.data.scanId)) ?? result;
       record(job.data.skipped, result, job.data.expected.length, scanRedisBytes(result, { data: job.data, values }));
+      await deps.quarantine?.keep(result, job.data, job.data.messageKey);
       return result;
     },
-    async finishWithoutFlow(job) {
+    async finishWithoutFlow(job, raw) {
       const result = finishScan({ ...deps.context, job, results: [], now: Date.now() });
       await deps.results.save(result);
       record(job.skipped, result, 0, scanRedisBytes(result));
+      if (raw) await deps.quarantine?.keep(result, job, raw);
       return result;
     },
     async partial(job) {

@@ -99,7 +99,7 @@ export async function acceptMessage(
       v: JOB_SCHEMA_VERSION, scanId, configDigest: deps.config.digest, receivedAt: now, meta, parts: [], skipped, expected: [], preResolved,
     };
     signal?.throwIfAborted();
-    const result = await deps.aggregator.finishWithoutFlow(job);
+    const result = await deps.aggregator.finishWithoutFlow(job, raw);
     await cancelIfRefused();
     return { scanId, receivedAt: now, jobs: 0, messageId: null, result };
   }
@@ -148,7 +148,7 @@ export async function acceptMessage(
   // Refused meanwhile (the cache probe waited on a slow Redis): nothing is stored or enqueued.
   signal?.throwIfAborted();
   if (toScan.length === 0 && deps.aggregator) {
-    const result = await deps.aggregator.finishWithoutFlow(parent);
+    const result = await deps.aggregator.finishWithoutFlow(parent, raw);
     await cancelIfRefused();
     return { scanId, receivedAt: now, jobs: 0, messageId, result };
   }

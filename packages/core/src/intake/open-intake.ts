@@ -19,6 +19,8 @@ import { ScanStateStore } from '../queue/scan-state';
 import { checkEvictionPolicy, openRedisConnections } from '../queue/redis-connections';
 import { SignatureVersions } from '../scan/signature-versions';
 import { openFleetStore } from '../store/open-fleet-store';
+import { openQuarantine } from '../quarantine/open-quarantine';
+import type { Quarantine } from '../quarantine/quarantine';
 import { createIntake } from './accept-message';
 import { ResultWaiter } from './await-result';
 import { Backpressure } from './backpressure';
@@ -42,6 +44,8 @@ export interface OpenedIntake {
   readonly submitter: MessageSubmitter;
   /** A submitted scan's result or state (Redis calls bounded like the submitter's; AVF_ERR_UNAVAILABLE past the bound). */
   scanStatus(scanId: string): Promise<ScanStatus | null>;
+  /** The quarantine: what the aggregation keeps, read, released and deleted by the admin routes. */
+  readonly quarantine: Quarantine;
   /** Redis and the store answer. */
   readonly readiness: () => Promise<Readiness>;
   /** Closes queues and Redis connections (front ends stop taking requests first). */
@@ -79,7 +83,8 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   // Not awaited: Redis may be down at start (readiness says so); ioredis subscribes once it answers, and again after each reconnect.
   waiter.start().catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'result channel subscription failed'));
   const context = aggregationContextOf(config, settings.actions, whitelists.names);
-  const aggregator = createAggregator({ context, results, metrics, logger });
+  const quarantine = openQuarantine({ settings, store, redis: keyValue, metrics, logger });
+  const aggregator = createAggregator({ context, results, metrics, logger, quarantine });
   const readState = new ScanStateStore(commands, settings.queuePrefix);
 
   const intake = createIntake({
@@ -109,6 +114,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
 
   return {
     submitter,
+    quarantine,
     scanStatus: (scanId) => scanStatusOf(scanId, results, readState, submitter.storeTimeoutMs),
     readiness: readinessCheck({ ping }, store),
     async close() {

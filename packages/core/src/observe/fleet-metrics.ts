@@ -23,6 +23,9 @@ export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 /** `outcome` of avfleet_store_prune_runs_total. */
 export const STORE_PRUNE_OUTCOMES = ['complete', 'cut_short', 'failed'] as const;
 
+/** `outcome` of avfleet_quarantine_writes_total: kept, already (a re-run of the same scan), full (a bound reached), failed (store or Redis error). */
+export const QUARANTINE_WRITE_OUTCOMES = ['kept', 'already', 'full', 'failed'] as const;
+
 /** Where avfleet_upstream_servers_down is read at scrape time: `[rule, servers marked down]` pairs. */
 export type ServersDownSource = () => Iterable<readonly [rule: string, down: number]>;
 
@@ -76,6 +79,15 @@ export interface FleetMetrics {
   readonly storePrunedBytes: Counter<string>;
   /** `outcome`: one of STORE_PRUNE_OUTCOMES. */
   readonly storePruneRuns: Counter<'outcome'>;
+  /** Quarantined messages and their raw bytes (the quarantine's index), set when written, removed and at each expiry run. */
+  readonly quarantineEntries: Gauge<string>;
+  readonly quarantineBytes: Gauge<string>;
+  /** `outcome`: one of QUARANTINE_WRITE_OUTCOMES. */
+  readonly quarantineWrites: Counter<'outcome'>;
+  /** `outcome`: `delivered` or `failed`. */
+  readonly quarantineReleases: Counter<'outcome'>;
+  /** `reason`: `deleted` (DELETE /quarantine/{id}) or `expired`. */
+  readonly quarantineRemoved: Counter<'reason'>;
   /** Bytes of messages the producer holds while they arrive and until answered (InflightBudget). */
   readonly inflightBytes: Gauge<string>;
   /** `result`: `hit` or `miss`; read at scrape time from the memo given to trackAttachmentMemo (the producer's). */
@@ -176,6 +188,11 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     storePrunedObjects: new Counter({ name: 'avfleet_store_pruned_objects_total', help: 'Objects removed from a folder store by retention, by kind (message, part).', labelNames: ['kind'], registers: r }),
     storePrunedBytes: new Counter({ name: 'avfleet_store_pruned_bytes_total', help: 'Bytes of the objects removed from a folder store by retention.', registers: r }),
     storePruneRuns: new Counter({ name: 'avfleet_store_prune_runs_total', help: 'Prune runs of a folder store by outcome: complete, cut_short (work bound reached), failed.', labelNames: ['outcome'], registers: r }),
+    quarantineEntries: new Gauge({ name: 'avfleet_quarantine_entries', help: 'Messages in the quarantine (its index), as last seen by this process.', registers: r, aggregator: 'max' }),
+    quarantineBytes: new Gauge({ name: 'avfleet_quarantine_bytes', help: 'Raw bytes of the messages in the quarantine, as last seen by this process.', registers: r, aggregator: 'max' }),
+    quarantineWrites: new Counter({ name: 'avfleet_quarantine_writes_total', help: 'Messages offered to the quarantine by outcome: kept, already, full (a bound reached), failed (store or Redis error; the verdict stands).', labelNames: ['outcome'], registers: r }),
+    quarantineReleases: new Counter({ name: 'avfleet_quarantine_releases_total', help: 'Releases of quarantined messages by outcome: delivered, failed.', labelNames: ['outcome'], registers: r }),
+    quarantineRemoved: new Counter({ name: 'avfleet_quarantine_removed_total', help: 'Quarantined messages removed, by reason: deleted, expired.', labelNames: ['reason'], registers: r }),
     inflightBytes: new Gauge({ name: 'avfleet_inflight_bytes', help: 'Bytes of messages held while they arrive and until answered (AVFLEET_MAX_INFLIGHT_BYTES).', registers: r }),
     attachmentMemoLookups: memoLookups,
     trackServersDown(source) {

@@ -5,7 +5,7 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ObjectStore, PruneOptions, PruneReport, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
-import { assertPartDigest, isMessageId, isSha256Hex, messageKey, parseObjectKey, partKey } from './part-key';
+import { assertPartDigest, isMessageId, isSha256Hex, messageKey, parseObjectKey, partKey, quarantineKey } from './part-key';
 import type { ParsedObjectKey } from './part-key';
 import { StoreError } from './store-error';
 import { DEFAULT_STORE_MODE, STORE_PERMISSIONS, type StoreMode, type StorePermissions } from './store-mode';
@@ -92,6 +92,12 @@ export class FolderObjectStore implements ObjectStore {
 
   async putMessage(id: string, data: Buffer, at: Date = new Date()): Promise<string> {
     const key = messageKey(id, at);
+    await this.writeAtomic(this.pathFor(key), data, key);
+    return key;
+  }
+
+  async putQuarantined(id: string, data: Buffer): Promise<string> {
+    const key = quarantineKey(id);
     await this.writeAtomic(this.pathFor(key), data, key);
     return key;
   }
@@ -317,6 +323,8 @@ export class FolderObjectStore implements ObjectStore {
 
   private pathOf(parsed: ParsedObjectKey): string {
     if (parsed.kind === 'part') return path.join(this.dir, 'parts', parsed.sha256.slice(0, 2), parsed.sha256);
+    // Outside messages/ and parts/, the only folders prune() walks.
+    if (parsed.kind === 'quarantine') return path.join(this.dir, 'quarantine', `${parsed.id}.eml`);
     return path.join(this.dir, 'messages', parsed.year, parsed.month, parsed.day, `${parsed.id}.eml`);
   }
 

@@ -2,7 +2,7 @@ import { Client } from 'minio';
 import type { Readable } from 'node:stream';
 import { isS3NotFound, mapS3Error, s3ErrorCode } from './map-s3-error';
 import type { ObjectStore, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
-import { assertPartDigest, messageKey, parseObjectKey, partKey } from './part-key';
+import { assertPartDigest, messageKey, parseObjectKey, partKey, quarantineKey } from './part-key';
 import { StoreError } from './store-error';
 import { avfleetLifecycleRules, rulesOf, uncoveredPrefixes, type LifecycleConfigLike } from './bucket-lifecycle';
 import { createTimedTransport } from './timed-transport';
@@ -132,6 +132,13 @@ export class MinioObjectStore implements ObjectStore {
 
   async putMessage(id: string, data: Buffer, at: Date = new Date()): Promise<string> {
     const key = messageKey(id, at);
+    await this.putObject(key, data, 'message/rfc822');
+    return key;
+  }
+
+  async putQuarantined(id: string, data: Buffer): Promise<string> {
+    // Outside messages/ and parts/, the prefixes avfleet's expiration rules cover.
+    const key = quarantineKey(id);
     await this.putObject(key, data, 'message/rfc822');
     return key;
   }

@@ -46,6 +46,8 @@ export interface ObjectStore {
    * (not checked again when `options.digestFromData` says the caller hashed these bytes).
    */
   putPart(sha256: string, data: Buffer, options?: PutPartOptions): Promise<PutPartResult>;
+  /** Stores a quarantined message; returns its key `quarantine/<id>.eml`, which the store's retention never removes. */
+  putQuarantined(id: string, data: Buffer): Promise<string>;
   get(key: string): Promise<Buffer>;
   /** The body as a stream; a missing key rejects before any stream exists. The caller consumes or destroys it. */
   getStream(key: string): Promise<Readable>;

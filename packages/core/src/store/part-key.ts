@@ -6,22 +6,27 @@ import { StoreError } from './store-error';
  *
  *   messages/YYYY/MM/DD/<id>.eml   raw messages, dated by the UTC day they were stored
  *   parts/<sha256>                 part bodies, content-addressed (64 lowercase hex)
+ *   quarantine/<id>.eml            quarantined messages (packages/core/src/quarantine): never pruned
+ *                                  by the store's retention, removed by the quarantine's own
  *
  * Every key a store accepts goes through `parseObjectKey`, so no caller-supplied
- * string can name a path outside these two shapes (no `..`, no `/`, no NUL).
+ * string can name a path outside these three shapes (no `..`, no `/`, no NUL).
  */
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 const MESSAGE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const MESSAGE_KEY_RE = /^messages\/(\d{4})\/(\d{2})\/(\d{2})\/([A-Za-z0-9_-]{1,64})\.eml$/;
 const PART_KEY_RE = /^parts\/([0-9a-f]{64})$/;
+const QUARANTINE_KEY_RE = /^quarantine\/([A-Za-z0-9_-]{1,64})\.eml$/;
 
 export const MESSAGES_PREFIX = 'messages/';
 export const PARTS_PREFIX = 'parts/';
+export const QUARANTINE_PREFIX = 'quarantine/';
 
 export type ParsedObjectKey =
   | { readonly kind: 'message'; readonly key: string; readonly id: string; readonly year: string; readonly month: string; readonly day: string }
-  | { readonly kind: 'part'; readonly key: string; readonly sha256: string };
+  | { readonly kind: 'part'; readonly key: string; readonly sha256: string }
+  | { readonly kind: 'quarantine'; readonly key: string; readonly id: string };
 
 export function isSha256Hex(s: string): boolean {
   return SHA256_RE.test(s);
@@ -75,11 +80,19 @@ export function messageKey(id: string, date: Date = new Date()): string {
   return `${MESSAGES_PREFIX}${y}/${pad2(date.getUTCMonth() + 1)}/${pad2(date.getUTCDate())}/${id}.eml`;
 }
 
-/** Splits a key into its parts; throws AVF_ERR_STORE_INVALID_KEY for anything but the two key shapes. */
+/** `quarantine/<id>.eml`: a quarantined message's raw bytes. */
+export function quarantineKey(id: string): string {
+  assertMessageId(id);
+  return `${QUARANTINE_PREFIX}${id}.eml`;
+}
+
+/** Splits a key into its parts; throws AVF_ERR_STORE_INVALID_KEY for anything but the three key shapes. */
 export function parseObjectKey(key: string): ParsedObjectKey {
   if (typeof key === 'string') {
     const p = PART_KEY_RE.exec(key);
     if (p) return { kind: 'part', key, sha256: p[1] };
+    const q = QUARANTINE_KEY_RE.exec(key);
+    if (q) return { kind: 'quarantine', key, id: q[1] };
     const m = MESSAGE_KEY_RE.exec(key);
     if (m) {
       const month = Number(m[2]);
@@ -91,7 +104,7 @@ export function parseObjectKey(key: string): ParsedObjectKey {
   }
   throw new StoreError(
     'AVF_ERR_STORE_INVALID_KEY',
-    `invalid object key ${describe(key)}: expected messages/YYYY/MM/DD/<id>.eml or parts/<sha256>`,
+    `invalid object key ${describe(key)}: expected messages/YYYY/MM/DD/<id>.eml, parts/<sha256> or quarantine/<id>.eml`,
     { key: typeof key === 'string' ? key : undefined },
   );
 }
