@@ -5,6 +5,7 @@ import { runConfigCheck } from './config-check-command';
 import { runConfigDump } from './config-dump-command';
 import type { FlagSpec } from './parse-args';
 import { runProducer } from './producer-command';
+import { runQuarantine } from './quarantine-command';
 import { runScan } from './scan-command';
 import { runStorePrune } from './store-prune-command';
 import { runWorker } from './worker-command';
@@ -86,6 +87,25 @@ export const COMMANDS: readonly CommandDef[] = [
     ownFlags: [{ name: 'older-than', valueName: 'DURATION', description: 'age limit, e.g. 7d, 12h' }],
     settings: describeSettings().filter((s) => STORE_KEYS.includes(s.key)),
     run: runStorePrune,
+  },
+  {
+    words: ['quarantine'],
+    synopsis: 'list [--since T] [--until T] [--rcpt ADDR] [--symbol NAME] [--limit N] [--cursor C] | show ID | raw ID [--out FILE] | release ID | delete ID',
+    summary: 'list, show, fetch, release or delete quarantined messages (the producer\'s admin routes)',
+    details:
+      'Calls the producer at --url (default its --listen) with the admin token AVFLEET_ADMIN_TOKEN. list prints a page of entries, newest first, and next_cursor for the next page; T is ISO 8601 or ms since the epoch. raw writes the message as it was submitted. release re-delivers it to AVFLEET_RELEASE_SMTP with its original envelope. Exit 1 when the producer refuses (the error code is printed).',
+    ownFlags: [
+      { name: 'url', valueName: 'URL', description: 'the producer, e.g. http://127.0.0.1:11333' },
+      { name: 'since', valueName: 'TIME', description: 'list: entries quarantined at or after' },
+      { name: 'until', valueName: 'TIME', description: 'list: entries quarantined at or before' },
+      { name: 'rcpt', valueName: 'ADDR', description: 'list: entries with this envelope recipient' },
+      { name: 'symbol', valueName: 'NAME', description: 'list: entries with this symbol' },
+      { name: 'limit', valueName: 'N', description: 'list: entries per page (1 to 500, default 50)' },
+      { name: 'cursor', valueName: 'C', description: 'list: next_cursor of the previous page' },
+      { name: 'out', valueName: 'FILE', description: 'raw: write the message here (mode 0600) instead of stdout' },
+    ],
+    settings: describeSettings().filter((s) => ['settings', 'listen', 'admin_token'].includes(s.key)),
+    run: runQuarantine,
   },
 ];
 

@@ -56,6 +56,8 @@ describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
       maxMessageBytes: 52428800,
       maxInflightBytes: defaultInflightBytes(52428800),
       apiToken: null,
+      adminToken: null,
+      quarantine: { mode: 'off', retentionDays: 30, maxEntries: 100000, maxBytes: 10737418240, releaseSmtp: null },
       actions: { reject: 15, 'add header': 6, greylist: 4 },
       cacheRspamdCompat: false,
       archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },
@@ -129,6 +131,18 @@ describe('precedence: flag > environment > settings file > default', () => {
       { host: '10.0.0.1', port: 7000 }, { host: 'redis-b', port: 7001 }, { host: '::1', port: 7002 },
     ]);
     expect(resolve().redisClusterNodes).toBeNull();
+  });
+
+  it('the quarantine: off by default; AVFLEET_QUARANTINE, _DAYS, _MAX_*, AVFLEET_RELEASE_SMTP and AVFLEET_ADMIN_TOKEN', () => {
+    const s = resolve({
+      env: {
+        AVFLEET_QUARANTINE: 'virus', AVFLEET_QUARANTINE_DAYS: '7', AVFLEET_QUARANTINE_MAX_ENTRIES: '10', AVFLEET_QUARANTINE_MAX_BYTES: '1M',
+        AVFLEET_RELEASE_SMTP: '127.0.0.1:2525', AVFLEET_ADMIN_TOKEN: 'sesame',
+      },
+    });
+    expect(s.quarantine).toEqual({ mode: 'virus', retentionDays: 7, maxEntries: 10, maxBytes: 1048576, releaseSmtp: { host: '127.0.0.1', port: 2525 } });
+    expect(s.adminToken).toBe('sesame');
+    expect(() => resolve({ env: { AVFLEET_QUARANTINE: 'all' } })).toThrow(/AVFLEET_QUARANTINE/);
   });
 
   it('treats an empty environment variable as unset', () => {

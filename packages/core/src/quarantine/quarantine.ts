@@ -25,7 +25,7 @@ export interface QuarantineDeps {
   readonly retentionDays: number;
   readonly releaseSmtp: HostPort | null;
   readonly store: Pick<ObjectStore, 'get' | 'putQuarantined' | 'delete'>;
-  readonly index: QuarantineIndex;
+  readonly index: Pick<QuarantineIndex, 'add' | 'get' | 'update' | 'remove' | 'stats' | 'list' | 'expired'>;
   readonly metrics: Pick<FleetMetrics, 'quarantineEntries' | 'quarantineBytes' | 'quarantineWrites' | 'quarantineReleases' | 'quarantineRemoved'>;
   readonly logger: Logger;
   /** @defaultValue nodemailer's SMTP transport (release-message.ts) */

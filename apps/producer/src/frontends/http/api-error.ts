@@ -1,10 +1,12 @@
-import type { IntakeErrorCode } from '@avfleet/core';
+import type { IntakeErrorCode, QuarantineErrorCode } from '@avfleet/core';
 
 /** Stable error codes of the producer's HTTP API (docs/errors.md): the intake's own, and those of HTTP itself. */
 export type ApiErrorCode =
   | IntakeErrorCode
+  | QuarantineErrorCode
   | 'AVF_ERR_BAD_REQUEST'
   | 'AVF_ERR_UNAUTHORIZED'
+  | 'AVF_ERR_FORBIDDEN'
   | 'AVF_ERR_TOO_LARGE'
   | 'AVF_ERR_UNSUPPORTED_ENCODING'
   | 'AVF_ERR_NOT_FOUND'

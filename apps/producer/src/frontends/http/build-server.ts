@@ -2,13 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { ActionThresholds } from '@avfleet/config';
 import { READINESS_TIMEOUT_MS, serveOpsRoute } from '@avfleet/core';
 import { ApiError } from './api-error';
-import { isAuthorized } from './auth';
+import { checkToken, isAuthorized, tokenId } from './auth';
 import type { HttpDeps } from './http-deps';
 import { refuseDeclaredOverBudget, refuseDeclaredOversize, refuseEncodedBody } from './read-body';
 import { sendError } from './respond';
 import { CHECKV2_REPLY_HEADERS, checkv2 } from './routes/checkv2';
 import { getScan } from './routes/get-scan';
 import { postScans } from './routes/post-scans';
+import { matchQuarantinePath, serveQuarantine, type QuarantineRoute } from './routes/quarantine';
 
 export interface ServerOptions {
   /** Serve /metrics on this listener (false when --metrics-listen is elsewhere). */
@@ -20,7 +21,7 @@ export interface ServerOptions {
 }
 
 /** Route labels are bounded: the scan id never becomes a label value. */
-type Route = 'post_scans' | 'get_scan' | 'checkv2' | 'healthz' | 'readyz' | 'metrics' | 'other';
+type Route = 'post_scans' | 'get_scan' | 'checkv2' | 'healthz' | 'readyz' | 'metrics' | QuarantineRoute | 'other';
 
 interface RouteMatch {
   readonly route: Exclude<Route, 'other'>;
@@ -30,6 +31,8 @@ interface RouteMatch {
   readonly takesBody: boolean;
   /** Needs the API token when one is set. */
   readonly guarded: boolean;
+  /** Needs the admin token (AVFLEET_ADMIN_TOKEN); without one set, the route does not exist (404). */
+  readonly admin?: boolean;
 }
 
 /** Path → route; null for an unknown path (404). */
@@ -45,6 +48,8 @@ function matchRoute(path: string, opts: ServerOptions): RouteMatch | null {
   // `rspamd_protocol_handle_request` dispatches on the URL alone), and its proxy
   // sends GET with a body to a local upstream (src/rspamd_proxy.c `proxy_send_master_message`).
   if (path === '/checkv2' || path === '/checkv2/') return { route: 'checkv2', methods: 'any', takesBody: true, guarded: true };
+  const quarantine = matchQuarantinePath(path);
+  if (quarantine) return { route: quarantine.route, methods: quarantine.methods, takesBody: false, guarded: false, admin: true };
   return null;
 }
 
@@ -73,13 +78,21 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps,
   let status = 500;
   try {
     const match = matchRoute(path, opts);
-    if (!match) throw new ApiError('AVF_ERR_NOT_FOUND', `no route ${method} ${path}; the API serves POST /scans, GET /scans/:id, /checkv2 (any method), GET /healthz, /readyz, /metrics`);
+    // The quarantine's admin routes do not exist without an admin token: the quarantine is then write-only.
+    if (!match || (match.admin && (!deps.adminToken || !deps.quarantine))) {
+      throw new ApiError('AVF_ERR_NOT_FOUND', `no route ${method} ${path}; the API serves POST /scans, GET /scans/:id, /checkv2 (any method), GET /healthz, /readyz, /metrics`);
+    }
     route = match.route;
     if (match.methods !== 'any' && !match.methods.includes(method)) {
       throw new ApiError('AVF_ERR_METHOD_NOT_ALLOWED', `${path} accepts ${match.methods.join(', ')} only`, { allow: match.methods.join(', ') });
     }
     if (match.guarded && !isAuthorized(req.headers, deps.apiToken)) {
       throw new ApiError('AVF_ERR_UNAUTHORIZED', 'missing or wrong API token: send "Authorization: Bearer TOKEN" or "Password: TOKEN" (rspamc -P TOKEN)', { 'www-authenticate': 'Bearer' });
+    }
+    if (match.admin) {
+      const offered = checkToken(req.headers, deps.adminToken as string);
+      if (offered === 'missing') throw new ApiError('AVF_ERR_UNAUTHORIZED', 'the quarantine routes need the admin token: send "Authorization: Bearer ADMIN_TOKEN" (AVFLEET_ADMIN_TOKEN)', { 'www-authenticate': 'Bearer' });
+      if (offered === 'wrong') throw new ApiError('AVF_ERR_FORBIDDEN', 'wrong admin token for the quarantine routes (AVFLEET_ADMIN_TOKEN; the API token is a different secret)');
     }
     if (match.takesBody) {
       refuseEncodedBody(req.headers);
@@ -103,6 +116,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps,
       case 'post_scans': status = await postScans(req, res, url, deps, startedAt); break;
       case 'checkv2': status = await checkv2(req, res, deps, opts.thresholds, startedAt); break;
       case 'get_scan': status = await getScan(res, path.slice('/scans/'.length), deps); break;
+      case 'quarantine_list':
+      case 'quarantine_entry':
+      case 'quarantine_raw':
+      case 'quarantine_release':
+        status = await serveQuarantine(req, res, url, matchQuarantinePath(path)!, deps.quarantine!, tokenId(deps.adminToken as string));
+        break;
     }
   } catch (err) {
     status = sendError(res, err, route === 'checkv2' ? CHECKV2_REPLY_HEADERS : {});

@@ -1,4 +1,4 @@
-import type { FleetMetrics, InflightBudget, Logger, MessageSubmitter, Readiness, ScanStatus } from '@avfleet/core';
+import type { FleetMetrics, InflightBudget, Logger, MessageSubmitter, Quarantine, Readiness, ScanStatus } from '@avfleet/core';
 
 /**
  * Everything the HTTP layer needs, injected as narrow interfaces so tests can
@@ -13,6 +13,10 @@ export interface HttpDeps {
   readonly metrics: FleetMetrics;
   readonly logger: Logger;
   readonly apiToken: string | null;
+  /** The admin token of the quarantine routes (AVFLEET_ADMIN_TOKEN); null: those routes answer 404. */
+  readonly adminToken?: string | null;
+  /** The quarantine the admin routes read, release and delete; absent: those routes answer 404. */
+  readonly quarantine?: Pick<Quarantine, 'list' | 'get' | 'raw' | 'release' | 'remove'>;
   readonly maxMessageBytes: number;
   /** The producer's one in-flight byte budget (AVFLEET_MAX_INFLIGHT_BYTES), shared with the other front ends. */
   readonly inflight: InflightBudget;

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { IntakeError, sendJson } from '@avfleet/core';
+import { IntakeError, QuarantineError, sendJson } from '@avfleet/core';
 import { ApiError } from './api-error';
 import { HTTP_STATUS } from './error-to-http';
 
@@ -11,6 +11,7 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof IntakeError) {
     return new ApiError(err.code, err.message, err.retryAfterSec === null ? {} : { 'retry-after': String(err.retryAfterSec) }, { cause: err });
   }
+  if (err instanceof QuarantineError) return new ApiError(err.code, err.message, {}, { cause: err });
   return new ApiError('AVF_ERR_INTERNAL', 'internal error; see the producer log', {}, { cause: err });
 }
 
