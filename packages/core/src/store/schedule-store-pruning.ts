@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
+import { scheduleFleetWide, type FleetLockClient } from '../queue/schedule-fleet-wide';
 import { pruneStore, type PrunableStore, type PruneRun } from './prune-store';
 
-/** The Redis commands the schedule needs (ioredis). */
-export interface PruneLockClient {
-  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<'OK' | null>;
-}
+/** The Redis command the schedule needs (ioredis). */
+export type PruneLockClient = FleetLockClient;
 
 export interface ScheduleStorePruningDeps {
   readonly store: PrunableStore;
@@ -40,18 +38,21 @@ export function pruneLockKey(queuePrefix: string): string {
  * once. Returns a stop function.
  */
 export function scheduleStorePruning(deps: ScheduleStorePruningDeps): () => void {
-  const intervalMs = deps.intervalMs ?? pruneIntervalMs(deps.retentionMs);
-  const key = pruneLockKey(deps.queuePrefix);
-  const token = `${process.pid}.${randomBytes(6).toString('hex')}`;
-  let running = false;
-  let stopped = false;
-
-  const tick = async (): Promise<void> => {
-    if (running || stopped) return;
-    running = true;
-    const started = Date.now();
-    try {
-      if ((await deps.redis.set(key, token, 'PX', intervalMs, 'NX')) !== 'OK') return; // another process has this interval
+  const failed = (err: unknown): void => {
+    deps.metrics.storePruneRuns.inc({ outcome: 'failed' });
+    deps.logger.warn(
+      { code: 'AVF_WARN_STORE_PRUNE_FAILED', err: err instanceof Error ? err.message : String(err) },
+      'store prune failed; it is tried again next interval (check the store folder and Redis)',
+    );
+  };
+  return scheduleFleetWide({
+    redis: deps.redis,
+    key: pruneLockKey(deps.queuePrefix),
+    intervalMs: deps.intervalMs ?? pruneIntervalMs(deps.retentionMs),
+    firstWithinMs: 5000,
+    onError: failed,
+    task: async () => {
+      const started = Date.now();
       const run: PruneRun = await pruneStore(deps.store, { retentionMs: deps.retentionMs, oldestPendingMs: deps.oldestPendingMs });
       const { report } = run;
       deps.metrics.storePrunedObjects.inc({ kind: 'message' }, report.messages);
@@ -65,25 +66,6 @@ export function scheduleStorePruning(deps: ScheduleStorePruningDeps): () => void
         },
         'store pruned',
       );
-    } catch (err) {
-      deps.metrics.storePruneRuns.inc({ outcome: 'failed' });
-      deps.logger.warn(
-        { code: 'AVF_WARN_STORE_PRUNE_FAILED', err: err instanceof Error ? err.message : String(err) },
-        'store prune failed; it is tried again next interval (check the store folder and Redis)',
-      );
-    } finally {
-      running = false;
-    }
-  };
-
-  // The first try soon after start (spread over a few seconds), then every interval.
-  const first = setTimeout(() => void tick(), Math.floor(Math.random() * Math.min(intervalMs, 5000)));
-  const timer = setInterval(() => void tick(), intervalMs);
-  first.unref();
-  timer.unref();
-  return () => {
-    stopped = true;
-    clearTimeout(first);
-    clearInterval(timer);
-  };
+    },
+  });
 }
