@@ -1,12 +1,14 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
 import { SMTPServer } from 'smtp-server';
 import { EICAR_TEST_STRING, createObjectStore, quarantineKeys, type FolderObjectStore, type QuarantineEntry, type ScanResult } from '@avfleet/core';
-import { renderTestConfig, startFleet, type Fleet } from '../helpers/fleet-processes';
+import { childEnv, renderTestConfig, requireBuiltCli, startFleet, type Fleet } from '../helpers/fleet-processes';
 import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
@@ -170,6 +172,18 @@ describe('quarantine with release (AVFLEET_QUARANTINE=reject, an admin token, a 
     const bySymbol = (await api(fleet, 'GET', '/quarantine?symbol=CLAM_VIRUS&rcpt=TWO%40example.net')).json as { entries: QuarantineEntry[] };
     expect(bySymbol.entries.map((e) => e.id)).toEqual([cached.id, scanned.id]);
     expect(((await api(fleet, 'GET', '/quarantine?rcpt=nobody%40example.net')).json as { entries: unknown[] }).entries).toEqual([]);
+  });
+
+  it('avfleet quarantine list and raw read the same through the producer', async () => {
+    const cli = (...args: string[]) => promisify(execFile)(process.execPath, [requireBuiltCli(), 'quarantine', ...args, '--url', fleet.apiUrl], { env: childEnv({ AVFLEET_ADMIN_TOKEN: ADMIN }) });
+    const listed = JSON.parse((await cli('list', '--limit', '5')).stdout) as { entries: QuarantineEntry[] };
+    expect(listed.entries.map((e) => e.id)).toEqual([cached.id, scanned.id]);
+    const outDir = mkdtempSync(join(tmpdir(), 'avft-quarantine-cli-'));
+    dirs.push(outDir);
+    const out = join(outDir, 'raw.eml');
+    await cli('raw', scanned.id, '--out', out);
+    expect(readFileSync(out).equals(first)).toBe(true);
+    await expect(cli('show', 'NO-SUCH-ID')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('AVF_ERR_QUARANTINE_NOT_FOUND') });
   });
 
   it('answers 401 without the admin token and 403 with a wrong one', async () => {
