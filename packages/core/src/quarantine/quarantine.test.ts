@@ -152,6 +152,13 @@ describe('createQuarantine', () => {
     await expect(f.q.get(result().id)).resolves.toMatchObject({ released: { by: 'admin:abc' } });
   });
 
+  it('release of a message with a null sender sends MAIL FROM:<> (a bounce)', async () => {
+    const f = fixture();
+    await f.q.keep(result(), { meta: { ...META, from: null }, receivedAt: T0 }, RAW);
+    await f.q.release(result().id, 'admin:abc');
+    expect(f.sent[0]).toMatchObject({ from: '', to: ['r1@example.org', 'r2@example.org'] });
+  });
+
   it('release refuses clearly: no relay, no recipients, the relay down (the entry stays), an unknown id', async () => {
     await expect(fixture({ releaseSmtp: null }).q.release('X', 'a')).rejects.toMatchObject({ code: 'AVF_ERR_RELEASE_NOT_CONFIGURED' });
     const f = fixture({ send: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:2525')) });
