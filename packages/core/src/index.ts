@@ -46,7 +46,17 @@ export { DEFAULT_WHITELIST_CHECK_MS, loadWhitelists } from './aggregate/load-whi
 export type { IpWhitelist, LoadWhitelistsOptions, RuleWhitelists, WhitelistLogger } from './aggregate/load-whitelists';
 
 // quarantine: finished scans kept with their metadata, listed, released, deleted, expired
-export * from './quarantine';
+export {
+  DEFAULT_PAGE, MAX_EXAMINED, MAX_PAGE, MAX_SUBJECT_BYTES, QuarantineError, QuarantineIndex, createQuarantine, entryOf, envelopeAddress, memberOf, openQuarantine,
+  parseCursor, qualifies, quarantineExpiryIntervalMs, quarantineExpiryLockKey, quarantineKeys, releasedHeaderValue, scheduleQuarantineExpiry, sendOverSmtp,
+  subjectOf, withReleasedHeader,
+} from './quarantine';
+export type {
+  Delivery, IndexRedis, KeepInput, ListPage, ListQuery, Quarantine, QuarantineDeps, QuarantineEntry, QuarantineErrorCode, QuarantineRelease, QuarantineStats,
+  QuarantineSymbol, RawSource, Released, SendRaw,
+} from './quarantine';
+export { scheduleFleetWide } from './queue/schedule-fleet-wide';
+export type { FleetLockClient } from './queue/schedule-fleet-wide';
 
 // queue: names, options, part jobs and the scan's state, Redis connections
 export { AGGREGATE_QUEUE, resultChannel, resultKey, scanQueueName, scanStateKey, sigverKey } from './queue/queue-names';
