@@ -1,7 +1,15 @@
 import type { Verdict } from '@avfleet/scanners';
+import type { BodyRange } from '../mime/mime-part';
 
 /** Bumped when the job payload shape changes incompatibly. */
 export const JOB_SCHEMA_VERSION = 1;
+
+/**
+ * Bodies up to this size (decoded) that are one plain range of the raw message are read by the
+ * worker from the stored message (`ScanJobData.range`, D58) and decoded in memory; larger ones,
+ * and bodies made of decoded bytes, are stored on their own under their SHA-256 and streamed.
+ */
+export const RANGED_BODY_MAX_BYTES = 1024 * 1024;
 
 /**
  * One (rule, body) scan job. Payloads carry references, never bytes: the body
@@ -15,6 +23,12 @@ export interface ScanJobData {
   readonly partIndex: string | null;
   /** Object-store key of the bytes (`parts/<sha256>` or the raw message key). */
   readonly key: string;
+  /**
+   * Set when the body is a range of the raw message under `key` (D58: one store write per
+   * message): the worker reads `length` bytes from `offset`, removes `encoding` and checks
+   * that they hash to `sha256`. Absent: `key` holds the body's own bytes.
+   */
+  readonly range?: BodyRange;
   /** SHA-256 hex of the original bytes (the cache key digest). */
   readonly sha256: string;
   readonly size: number;

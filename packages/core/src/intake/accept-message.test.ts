@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { FlowJob, FlowProducer } from 'bullmq';
 import { buildAntivirusConfig, parseUcl } from '@avfleet/config';
 import { DEFAULT_MIME_LIMITS, FolderObjectStore, NOOP_LOGGER, partKey, type RequestMeta, type ScanJobData } from '../index';
+import { RANGED_BODY_MAX_BYTES } from '../contracts/scan-job-data';
+import { decodeTransferEncoding } from '../mime/transfer-decoding';
 import { acceptMessage, type IntakeDeps } from './accept-message';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -59,19 +61,34 @@ describe('acceptMessage with a folder store', () => {
     };
   }
 
-  it('stores each scanned part once under the SHA-256 of its own bytes (fake EICAR included) and the raw message before the flow', async () => {
+  /** The bytes a worker scans for a job: its range of the stored message decoded, or the object under its key. */
+  async function bodyOf(job: ScanJobData): Promise<Buffer> {
+    if (!job.range) return store.get(job.key);
+    const bytes = await store.getRange(job.key, job.range.offset, job.range.length);
+    return decodeTransferEncoding(bytes, job.range.encoding).content;
+  }
+
+  it('writes the raw message once before the flow: parts that are ranges of it are read from there, larger ones are stored on their own (D58)', async () => {
     const a = randomBytes(5000);
     const b = randomBytes(3000);
-    const raw = message([['a.bin', a], ['b.bin', b], ['a-again.bin', a], ['fake.bin', Buffer.from(FAKE_EICAR)]]);
+    const big = randomBytes(RANGED_BODY_MAX_BYTES + 1);
+    const raw = message([['a.bin', a], ['b.bin', b], ['a-again.bin', a], ['fake.bin', Buffer.from(FAKE_EICAR)], ['big.bin', big]]);
     const accepted = await acceptMessage(raw, META, deps());
 
-    expect(accepted.jobs).toBe(4);
+    expect(accepted.jobs).toBe(5);
     expect(messageStoredAtEnqueue).toEqual([true]);
+    const messageKey = (flows[0]?.data as { messageKey: string }).messageKey;
     const children = (flows[0]?.children ?? []).map((c) => c.data as ScanJobData);
-    const keys = [...new Set(children.map((c) => c.key))].sort();
-    expect(keys).toEqual([a, b, Buffer.from(FAKE_EICAR)].map((d) => partKey(sha256(d))).sort());
-    for (const key of keys) expect(partKey(sha256(await store.get(key)))).toBe(key);
-    expect(children.filter((c) => c.substituteEicar).map((c) => c.key)).toEqual([partKey(sha256(Buffer.from(FAKE_EICAR)))]);
+    expect(children.map((c) => [c.filename, c.key === messageKey, c.range?.encoding ?? null])).toEqual([
+      ['a.bin', true, 'base64'], ['b.bin', true, 'base64'], ['a-again.bin', true, 'base64'], ['fake.bin', true, 'base64'], ['big.bin', false, null],
+    ]);
+    for (const c of children) expect({ part: c.filename, sha256: sha256(await bodyOf(c)) }).toEqual({ part: c.filename, sha256: c.sha256 });
+    expect(children.map((c) => c.sha256)).toEqual([a, b, a, Buffer.from(FAKE_EICAR), big].map(sha256));
+    expect(children[4]?.key).toBe(partKey(sha256(big)));
+    expect(children.filter((c) => c.substituteEicar).map((c) => c.filename)).toEqual(['fake.bin']);
+    // One part write: the large body; the message itself is the only other object.
+    expect((await store.get(messageKey)).equals(raw)).toBe(true);
+    expect(await fs.readdir(path.join(dir, 'parts'))).toEqual([sha256(big).slice(0, 2)]);
   });
 
   it('removes the stored raw message again when a part cannot be stored, and creates no flow', async () => {
@@ -88,7 +105,7 @@ describe('acceptMessage with a folder store', () => {
       deleted.push(key);
       await store.delete(key);
     };
-    await expect(acceptMessage(message([['a.bin', randomBytes(100)]]), META, { ...deps(), store: failing })).rejects.toThrow('disk full');
+    await expect(acceptMessage(message([['a.bin', randomBytes(RANGED_BODY_MAX_BYTES + 1)]]), META, { ...deps(), store: failing })).rejects.toThrow('disk full');
     expect(flows).toHaveLength(0);
     expect(stored).toHaveLength(1);
     expect(deleted).toEqual(stored);
@@ -138,7 +155,7 @@ describe('acceptMessage with a folder store', () => {
 });
 
 describe('acceptMessage with shape file', () => {
-  it('scans the bytes as one part, not split, stored under their own SHA-256', async () => {
+  it('scans the bytes as one part, not split, read as the whole stored message', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'avfleet-intake-file-'));
     const store = new FolderObjectStore(dir);
     const flows: FlowJob[] = [];
@@ -154,7 +171,8 @@ describe('acceptMessage with shape file', () => {
       expect(asFile.jobs).toBe(1);
       expect(asFile.messageId).toBeNull();
       const child = flows[1]?.children?.[0]?.data as ScanJobData;
-      expect(child).toMatchObject({ partIndex: '1', sha256: sha256(raw), key: partKey(sha256(raw)), filename: null, size: raw.length });
+      const messageKey = (flows[1]?.data as { messageKey: string }).messageKey;
+      expect(child).toMatchObject({ partIndex: '1', sha256: sha256(raw), key: messageKey, range: { offset: 0, length: raw.length, encoding: null }, filename: null, size: raw.length });
       expect((await store.get(child.key)).equals(raw)).toBe(true);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
