@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { FlowJob, FlowProducer } from 'bullmq';
 import { buildAntivirusConfig, parseUcl } from '@avfleet/config';
 import { DEFAULT_MIME_LIMITS, FolderObjectStore, NOOP_LOGGER, partKey, type RequestMeta, type ScanJobData } from '../index';
-import { RANGED_BODY_MAX_BYTES } from '../contracts/scan-job-data';
+import { WHOLE_READ_MAX_BYTES } from '../contracts/scan-job-data';
 import { decodeTransferEncoding } from '../mime/transfer-decoding';
 import { acceptMessage, type IntakeDeps } from './accept-message';
 
@@ -26,10 +26,15 @@ function attachment(name: string, data: Buffer): string {
   return [`--b1`, `Content-Type: application/octet-stream; name="${name}"`, `Content-Disposition: attachment; filename="${name}"`, 'Content-Transfer-Encoding: base64', '', b64, ''].join('\r\n');
 }
 
-function message(parts: readonly [string, Buffer][]): Buffer {
+/** An attached message sent base64-encoded: its leaves are decoded bytes, no range of the outer message. */
+function forwarded(inner: Buffer): string {
+  return ['--b1', 'Content-Type: message/rfc822', 'Content-Transfer-Encoding: base64', '', inner.toString('base64').replace(/.{76}/g, '$&\r\n'), ''].join('\r\n');
+}
+
+function message(parts: readonly [string, Buffer][], extra: readonly string[] = []): Buffer {
   const head = ['From: a@example.org', 'To: b@example.org', 'Subject: parts', 'Message-ID: <t@example.org>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', ''];
   const text = ['--b1', 'Content-Type: text/plain', '', 'hello', ''];
-  return Buffer.from([...head, '', ...text, ...parts.map(([n, d]) => attachment(n, d)), '--b1--', ''].join('\r\n'));
+  return Buffer.from([...head, '', ...text, ...parts.map(([n, d]) => attachment(n, d)), ...extra, '--b1--', ''].join('\r\n'));
 }
 
 describe('acceptMessage with a folder store', () => {
@@ -68,27 +73,29 @@ describe('acceptMessage with a folder store', () => {
     return decodeTransferEncoding(bytes, job.range.encoding).content;
   }
 
-  it('writes the raw message once before the flow: parts that are ranges of it are read from there, larger ones are stored on their own (D58)', async () => {
+  it('writes the raw message once before the flow: parts that are ranges of it are read from there, others are stored on their own (D58)', async () => {
     const a = randomBytes(5000);
     const b = randomBytes(3000);
-    const big = randomBytes(RANGED_BODY_MAX_BYTES + 1);
-    const raw = message([['a.bin', a], ['b.bin', b], ['a-again.bin', a], ['fake.bin', Buffer.from(FAKE_EICAR)], ['big.bin', big]]);
+    const big = randomBytes(WHOLE_READ_MAX_BYTES + 1);
+    const inner = randomBytes(2000);
+    const raw = message([['a.bin', a], ['b.bin', b], ['a-again.bin', a], ['fake.bin', Buffer.from(FAKE_EICAR)], ['big.bin', big]], [forwarded(message([['inner.bin', inner]]))]);
     const accepted = await acceptMessage(raw, META, deps());
 
-    expect(accepted.jobs).toBe(5);
+    expect(accepted.jobs).toBe(6);
     expect(messageStoredAtEnqueue).toEqual([true]);
     const messageKey = (flows[0]?.data as { messageKey: string }).messageKey;
     const children = (flows[0]?.children ?? []).map((c) => c.data as ScanJobData);
     expect(children.map((c) => [c.filename, c.key === messageKey, c.range?.encoding ?? null])).toEqual([
-      ['a.bin', true, 'base64'], ['b.bin', true, 'base64'], ['a-again.bin', true, 'base64'], ['fake.bin', true, 'base64'], ['big.bin', false, null],
+      ['a.bin', true, 'base64'], ['b.bin', true, 'base64'], ['a-again.bin', true, 'base64'], ['fake.bin', true, 'base64'], ['big.bin', true, 'base64'],
+      ['inner.bin', false, null],
     ]);
     for (const c of children) expect({ part: c.filename, sha256: sha256(await bodyOf(c)) }).toEqual({ part: c.filename, sha256: c.sha256 });
-    expect(children.map((c) => c.sha256)).toEqual([a, b, a, Buffer.from(FAKE_EICAR), big].map(sha256));
-    expect(children[4]?.key).toBe(partKey(sha256(big)));
+    expect(children.map((c) => c.sha256)).toEqual([a, b, a, Buffer.from(FAKE_EICAR), big, inner].map(sha256));
+    expect(children[5]?.key).toBe(partKey(sha256(inner)));
     expect(children.filter((c) => c.substituteEicar).map((c) => c.filename)).toEqual(['fake.bin']);
-    // One part write: the large body; the message itself is the only other object.
+    // One part write: the attached message's leaf; the message itself is the only other object.
     expect((await store.get(messageKey)).equals(raw)).toBe(true);
-    expect(await fs.readdir(path.join(dir, 'parts'))).toEqual([sha256(big).slice(0, 2)]);
+    expect(await fs.readdir(path.join(dir, 'parts'))).toEqual([sha256(inner).slice(0, 2)]);
   });
 
   it('removes the stored raw message again when a part cannot be stored, and creates no flow', async () => {
@@ -105,7 +112,7 @@ describe('acceptMessage with a folder store', () => {
       deleted.push(key);
       await store.delete(key);
     };
-    await expect(acceptMessage(message([['a.bin', randomBytes(RANGED_BODY_MAX_BYTES + 1)]]), META, { ...deps(), store: failing })).rejects.toThrow('disk full');
+    await expect(acceptMessage(message([], [forwarded(message([['a.bin', randomBytes(100)]]))]), META, { ...deps(), store: failing })).rejects.toThrow('disk full');
     expect(flows).toHaveLength(0);
     expect(stored).toHaveLength(1);
     expect(deleted).toEqual(stored);

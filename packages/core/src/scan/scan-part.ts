@@ -4,9 +4,8 @@ import { Readable } from 'node:stream';
 import { EICAR_TEST_STRING } from '../mime/select-parts';
 import type { RuleVerdictCache } from '../cache/rule-verdict-cache';
 import type { ObjectStore } from '../store/object-store';
-import { isStoreError } from '../store/store-error';
-import { readJobBody } from './read-job-body';
-import type { ScanJobData, ScanJobResult } from '../contracts/scan-job-data';
+import { openJobBody, readJobBody } from './read-job-body';
+import { WHOLE_READ_MAX_BYTES, type ScanJobData, type ScanJobResult } from '../contracts/scan-job-data';
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
 
@@ -55,8 +54,8 @@ export function createScanPart(deps: ScanPartDeps): ScanPart {
     let pending = inflight.get(key);
     if (!pending) {
       pending = (async () => {
-        // A range of the stored message (D58) is read and checked whole before the scanner sees it.
-        const content = early ?? (d.range && !d.substituteEicar ? await readBodyOrFail(deps.store, d) : undefined);
+        // A small range of the stored message (D58) is read and checked whole before the scanner sees it; a large one is streamed.
+        const content = early ?? (d.range && !d.substituteEicar && d.size <= WHOLE_READ_MAX_BYTES ? await readBodyOrFail(deps.store, d) : undefined);
         if (content && !Buffer.isBuffer(content)) return content;
         const body = scanBody(d, deps.store, content);
         const v = budgetSpentAsTimeout(await scanner.scan(body, scanContext(d, budgetEnd)), rule);
@@ -115,8 +114,7 @@ async function readBodyOrFail(store: ObjectStore, d: ScanJobData): Promise<Buffe
   try {
     return await readJobBody(store, d);
   } catch (err) {
-    const code = isStoreError(err) ? `${err.code}: ` : '';
-    return fail(`cannot open the body to scan: ${code}${err instanceof Error ? err.message : String(err)}`, 'error');
+    return fail(`cannot open the body to scan: ${err instanceof Error ? err.message : String(err)}`, 'error');
   }
 }
 
@@ -138,15 +136,9 @@ function scanBody(d: ScanJobData, store: ObjectStore, content: Buffer | undefine
   return { ...meta, size: d.size, sha256: d.sha256, open: () => openStoredBody(store, d) };
 }
 
-/**
- * Bodies up to this size are read from the store in one call when the scanner opens them;
- * larger ones are streamed. A 64 KiB file stream costs about three times the CPU of one read.
- */
-export const WHOLE_READ_MAX_BYTES = 1024 * 1024;
-
-/** The stored body as a stream: one chunk read at once when small, the store's stream otherwise. */
+/** The stored body as a stream: one chunk read at once when small, streamed from the store otherwise. */
 function openStoredBody(store: ObjectStore, d: ScanJobData): Promise<Readable> {
-  if (d.size > WHOLE_READ_MAX_BYTES) return store.getStream(d.key);
+  if (d.size > WHOLE_READ_MAX_BYTES) return openJobBody(store, d);
   return store.get(d.key).then((bytes) => Readable.from([bytes]));
 }
 

@@ -1,5 +1,5 @@
 import { Client } from 'minio';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { isS3NotFound, mapS3Error, s3ErrorCode } from './map-s3-error';
 import type { ObjectStore, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
 import { assertPartDigest, assertRange, messageKey, parseObjectKey, partKey } from './part-key';
@@ -185,20 +185,22 @@ export class MinioObjectStore implements ObjectStore {
     return this.readAll(await this.getStream(key), key);
   }
 
-  /** One ranged GET (`Range: bytes=offset-(offset+length-1)`); an empty range asks nothing. */
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    return this.readAll(await this.getRangeStream(key, offset, length), key);
+  }
+
+  /** One ranged GET (`Range: bytes=offset-(offset+length-1)`); an empty range asks nothing. */
+  async getRangeStream(key: string, offset: number, length: number): Promise<Readable> {
     parseObjectKey(key);
     assertRange(offset, length);
-    if (length === 0) return Buffer.alloc(0);
-    let stream: Readable;
+    if (length === 0) return Readable.from([]);
     try {
-      stream = await this.client.getPartialObject(this.bucket, this.objectName(key), offset, length);
+      return await this.client.getPartialObject(this.bucket, this.objectName(key), offset, length);
     } catch (err) {
       // The range starts at or past the object's end: no bytes, as a short pread gives.
-      if (s3ErrorCode(err) === 'InvalidRange') return Buffer.alloc(0);
+      if (s3ErrorCode(err) === 'InvalidRange') return Readable.from([]);
       throw mapS3Error(err, this.ctx('get', key));
     }
-    return this.readAll(stream, key);
   }
 
   private async readAll(stream: Readable, key: string): Promise<Buffer> {
