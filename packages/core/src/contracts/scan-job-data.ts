@@ -5,11 +5,11 @@ import type { BodyRange } from '../mime/mime-part';
 export const JOB_SCHEMA_VERSION = 1;
 
 /**
- * Bodies up to this size are read from the store whole in one call (a range of the stored
- * message, D58: read, decoded and checked before the scan); larger ones are streamed from the
- * store to the scanner. So the producer gives a job a range only when its body is at most this
- * size or its encoding decodes as a stream (decodesAsStream: all but uuencode). A 64 KiB file
- * stream costs about three times the CPU of one read.
+ * Bodies up to this size are read from the store whole, in one call; larger ones are streamed
+ * from the store to the scanner (a 64 KiB file stream costs about three times the CPU of one
+ * read). It is also the largest body a job reads as a range of the stored message (D58: read,
+ * decoded and checked whole before the scan): a larger one is stored on its own by the
+ * producer, decoded, and streamed — decoding it again in the worker costs more CPU than that.
  */
 export const WHOLE_READ_MAX_BYTES = 1024 * 1024;
 

@@ -73,7 +73,7 @@ describe('acceptMessage with a folder store', () => {
     return decodeTransferEncoding(bytes, job.range.encoding).content;
   }
 
-  it('writes the raw message once before the flow: parts that are ranges of it are read from there, others are stored on their own (D58)', async () => {
+  it('writes the raw message once before the flow: parts that are ranges of it are read from there, larger or decoded ones are stored on their own (D58)', async () => {
     const a = randomBytes(5000);
     const b = randomBytes(3000);
     const big = randomBytes(WHOLE_READ_MAX_BYTES + 1);
@@ -86,16 +86,18 @@ describe('acceptMessage with a folder store', () => {
     const messageKey = (flows[0]?.data as { messageKey: string }).messageKey;
     const children = (flows[0]?.children ?? []).map((c) => c.data as ScanJobData);
     expect(children.map((c) => [c.filename, c.key === messageKey, c.range?.encoding ?? null])).toEqual([
-      ['a.bin', true, 'base64'], ['b.bin', true, 'base64'], ['a-again.bin', true, 'base64'], ['fake.bin', true, 'base64'], ['big.bin', true, 'base64'],
+      ['a.bin', true, 'base64'], ['b.bin', true, 'base64'], ['a-again.bin', true, 'base64'], ['fake.bin', true, 'base64'], ['big.bin', false, null],
       ['inner.bin', false, null],
     ]);
     for (const c of children) expect({ part: c.filename, sha256: sha256(await bodyOf(c)) }).toEqual({ part: c.filename, sha256: c.sha256 });
     expect(children.map((c) => c.sha256)).toEqual([a, b, a, Buffer.from(FAKE_EICAR), big, inner].map(sha256));
-    expect(children[5]?.key).toBe(partKey(sha256(inner)));
+    expect([children[4]?.key, children[5]?.key]).toEqual([partKey(sha256(big)), partKey(sha256(inner))]);
     expect(children.filter((c) => c.substituteEicar).map((c) => c.filename)).toEqual(['fake.bin']);
-    // One part write: the attached message's leaf; the message itself is the only other object.
+    // Two part writes: the large body and the attached message's leaf; the message itself is the only other object.
     expect((await store.get(messageKey)).equals(raw)).toBe(true);
-    expect(await fs.readdir(path.join(dir, 'parts'))).toEqual([sha256(inner).slice(0, 2)]);
+    expect(await store.exists(partKey(sha256(big)))).toBe(true);
+    expect(await store.exists(partKey(sha256(inner)))).toBe(true);
+    expect((await fs.readdir(path.join(dir, 'parts'))).sort()).toEqual([...new Set([sha256(big), sha256(inner)].map((d) => d.slice(0, 2)))].sort());
   });
 
   it('removes the stored raw message again when a part cannot be stored, and creates no flow', async () => {

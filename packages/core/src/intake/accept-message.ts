@@ -7,7 +7,6 @@ import { newScanId } from '../contracts/scan-id';
 import { boundName } from '../contracts/field-bounds';
 import { MimeError } from '../mime/mime-error';
 import { splitAs } from '../mime/split-message';
-import { decodesAsStream } from '../mime/transfer-decoding-stream';
 import type { BodyRange, BodyShape, MimeLimits, SplitMessage } from '../mime/mime-part';
 import type { RuleVerdictCache } from '../cache/rule-verdict-cache';
 import type { ObjectStore } from '../store/object-store';
@@ -239,8 +238,7 @@ function partSummary(message: SplitMessage, p: PlannedBody): PartSummary {
 
 /** Where the worker reads a body in the stored message (D58), or null when the body is stored on its own (or is the whole message). */
 function rangeRead(p: PlannedBody): BodyRange | null {
-  const range = p.body.range;
-  return range !== null && (p.originalSize <= WHOLE_READ_MAX_BYTES || decodesAsStream(range.encoding)) ? range : null;
+  return p.body.range !== null && p.originalSize <= WHOLE_READ_MAX_BYTES ? p.body.range : null;
 }
 
 /**

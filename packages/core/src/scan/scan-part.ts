@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { EICAR_TEST_STRING } from '../mime/select-parts';
 import type { RuleVerdictCache } from '../cache/rule-verdict-cache';
 import type { ObjectStore } from '../store/object-store';
-import { openJobBody, readJobBody } from './read-job-body';
+import { readJobBody } from './read-job-body';
 import { WHOLE_READ_MAX_BYTES, type ScanJobData, type ScanJobResult } from '../contracts/scan-job-data';
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
@@ -54,8 +54,8 @@ export function createScanPart(deps: ScanPartDeps): ScanPart {
     let pending = inflight.get(key);
     if (!pending) {
       pending = (async () => {
-        // A small range of the stored message (D58) is read and checked whole before the scanner sees it; a large one is streamed.
-        const content = early ?? (d.range && !d.substituteEicar && d.size <= WHOLE_READ_MAX_BYTES ? await readBodyOrFail(deps.store, d) : undefined);
+        // A range of the stored message (D58, at most WHOLE_READ_MAX_BYTES) is read and checked whole before the scanner sees it.
+        const content = early ?? (d.range && !d.substituteEicar ? await readBodyOrFail(deps.store, d) : undefined);
         if (content && !Buffer.isBuffer(content)) return content;
         const body = scanBody(d, deps.store, content);
         const v = budgetSpentAsTimeout(await scanner.scan(body, scanContext(d, budgetEnd)), rule);
@@ -136,9 +136,9 @@ function scanBody(d: ScanJobData, store: ObjectStore, content: Buffer | undefine
   return { ...meta, size: d.size, sha256: d.sha256, open: () => openStoredBody(store, d) };
 }
 
-/** The stored body as a stream: one chunk read at once when small, streamed from the store otherwise. */
+/** The stored body as a stream: one chunk read at once when small, the store's stream otherwise. */
 function openStoredBody(store: ObjectStore, d: ScanJobData): Promise<Readable> {
-  if (d.size > WHOLE_READ_MAX_BYTES) return openJobBody(store, d);
+  if (d.size > WHOLE_READ_MAX_BYTES) return store.getStream(d.key);
   return store.get(d.key).then((bytes) => Readable.from([bytes]));
 }
 

@@ -3,7 +3,7 @@ import { constants as fsConstants, promises as fs, close, fchmod, fsync, lstat, 
 import { promisify } from 'node:util';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ObjectStore, PruneOptions, PruneReport, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
 import { assertPartDigest, assertRange, isMessageId, isSha256Hex, messageKey, parseObjectKey, partKey } from './part-key';
 import type { ParsedObjectKey } from './part-key';
@@ -149,19 +149,7 @@ export class FolderObjectStore implements ObjectStore {
     }
   }
 
-  getStream(key: string): Promise<Readable> {
-    return this.openStream(key, {});
-  }
-
-  async getRangeStream(key: string, offset: number, length: number): Promise<Readable> {
-    assertRange(offset, length);
-    this.pathFor(key);
-    // createReadStream's `end` is inclusive; an empty range reads nothing (as on S3, nothing is asked).
-    if (length === 0) return Readable.from([]);
-    return this.openStream(key, { start: offset, end: offset + length - 1 });
-  }
-
-  private async openStream(key: string, range: { start?: number; end?: number }): Promise<Readable> {
+  async getStream(key: string): Promise<Readable> {
     const file = this.pathFor(key);
     let handle: fs.FileHandle;
     try {
@@ -169,7 +157,7 @@ export class FolderObjectStore implements ObjectStore {
     } catch (err) {
       throw this.toStoreError(err, 'open', key);
     }
-    return handle.createReadStream({ autoClose: true, highWaterMark: READ_CHUNK_BYTES, ...range });
+    return handle.createReadStream({ autoClose: true, highWaterMark: READ_CHUNK_BYTES });
   }
 
   async stat(key: string): Promise<StoredObjectInfo | null> {

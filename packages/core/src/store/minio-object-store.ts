@@ -1,5 +1,5 @@
 import { Client } from 'minio';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { isS3NotFound, mapS3Error, s3ErrorCode } from './map-s3-error';
 import type { ObjectStore, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
 import { assertPartDigest, assertRange, messageKey, parseObjectKey, partKey } from './part-key';
@@ -185,22 +185,20 @@ export class MinioObjectStore implements ObjectStore {
     return this.readAll(await this.getStream(key), key);
   }
 
-  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
-    return this.readAll(await this.getRangeStream(key, offset, length), key);
-  }
-
   /** One ranged GET (`Range: bytes=offset-(offset+length-1)`); an empty range asks nothing. */
-  async getRangeStream(key: string, offset: number, length: number): Promise<Readable> {
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
     parseObjectKey(key);
     assertRange(offset, length);
-    if (length === 0) return Readable.from([]);
+    if (length === 0) return Buffer.alloc(0);
+    let stream: Readable;
     try {
-      return await this.client.getPartialObject(this.bucket, this.objectName(key), offset, length);
+      stream = await this.client.getPartialObject(this.bucket, this.objectName(key), offset, length);
     } catch (err) {
       // The range starts at or past the object's end: no bytes, as a short pread gives.
-      if (s3ErrorCode(err) === 'InvalidRange') return Readable.from([]);
+      if (s3ErrorCode(err) === 'InvalidRange') return Buffer.alloc(0);
       throw mapS3Error(err, this.ctx('get', key));
     }
+    return this.readAll(stream, key);
   }
 
   private async readAll(stream: Readable, key: string): Promise<Buffer> {

@@ -53,8 +53,6 @@ export interface ObjectStore {
    * is AVF_ERR_STORE_NOT_FOUND like `get`.
    */
   getRange(key: string, offset: number, length: number): Promise<Buffer>;
-  /** The same range as a stream (a large body read piece by piece); a missing key rejects before any stream exists. */
-  getRangeStream(key: string, offset: number, length: number): Promise<Readable>;
   /** The body as a stream; a missing key rejects before any stream exists. The caller consumes or destroys it. */
   getStream(key: string): Promise<Readable>;
   /** null when there is no object under `key`. */
