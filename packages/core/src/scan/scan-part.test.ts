@@ -200,18 +200,6 @@ describe('createScanPart: a body read as a range of the stored message (D58)', (
     expect(shifted.verdict).toMatchObject({ kind: 'fail', text: expect.stringContaining('AVF_ERR_STORE_BODY_MISMATCH') });
   });
 
-  it('reads the range only when the scanner opens the body (a hash-lookup service never does)', async () => {
-    const store = new MemoryStore(new Map([[MESSAGE_KEY, raw]]));
-    const r = rule();
-    const byDigest: Scanner = { type: 'virustotal', scan: async (body) => (body.sha256 === job().sha256 ? virus(['By-Digest']) : clean()) };
-    const run = createScanPart({
-      rules: new Map([[r.name, r]]), scanners: new Map([[r.name, byDigest]]), cache: new RuleVerdictCache(new VerdictCache(new MemoryRedis()), false),
-      store: store as unknown as ObjectStore, metrics: createFleetMetrics(new Registry(), { defaultMetrics: false }), logger: NOOP_LOGGER, configDigest: 'd',
-    });
-    expect((await run(job())).verdict).toEqual(virus(['By-Digest']));
-    expect(store.reads).toEqual([]);
-  });
-
   it('does not read the range for a substituted EICAR body', async () => {
     const { run, store, scanner } = processorOver(raw);
     await run(job({ substituteEicar: true }));

@@ -54,7 +54,10 @@ export function createScanPart(deps: ScanPartDeps): ScanPart {
     let pending = inflight.get(key);
     if (!pending) {
       pending = (async () => {
-        const body = scanBody(d, deps.store, early);
+        // A range of the stored message (D58, at most WHOLE_READ_MAX_BYTES) is read and checked whole before the scanner sees it.
+        const content = early ?? (d.range && !d.substituteEicar ? await readBodyOrFail(deps.store, d) : undefined);
+        if (content && !Buffer.isBuffer(content)) return content;
+        const body = scanBody(d, deps.store, content);
         const v = budgetSpentAsTimeout(await scanner.scan(body, scanContext(d, budgetEnd)), rule);
         deps.metrics.scannedBytes.inc({ rule: rule.name }, body.size);
         await deps.cache.remember(rule, key, v, d.filename);
@@ -102,10 +105,10 @@ export async function signatureVersionWithin(scanner: Scanner, ms: number): Prom
 }
 
 /**
- * The job's body read whole for Rspamd-compatible cache keys (readJobBody), or a fail verdict when
- * it cannot be read, as a scanner reports a body it cannot open — among them a range of the stored
- * message that does not decode to the expected bytes (AVF_ERR_STORE_BODY_MISMATCH). A fail is never
- * cached: the next scan reads the body again.
+ * The job's body read whole (readJobBody), or a fail verdict when it cannot be read, as a
+ * scanner reports a body it cannot open — among them a range of the stored message that does not
+ * decode to the expected bytes (AVF_ERR_STORE_BODY_MISMATCH). A fail is never cached: the next
+ * scan reads the body again.
  */
 async function readBodyOrFail(store: ObjectStore, d: ScanJobData): Promise<Buffer | Verdict> {
   try {
@@ -133,15 +136,10 @@ function scanBody(d: ScanJobData, store: ObjectStore, content: Buffer | undefine
   return { ...meta, size: d.size, sha256: d.sha256, open: () => openStoredBody(store, d) };
 }
 
-/**
- * The stored body as a stream, opened when the scanner asks for it (a hash-lookup service never
- * does): read whole in one call when small — a range of the stored message (D58) decoded and
- * checked first, so a mismatch fails the open before a byte goes out —, the store's stream
- * otherwise.
- */
+/** The stored body as a stream: one chunk read at once when small, the store's stream otherwise. */
 function openStoredBody(store: ObjectStore, d: ScanJobData): Promise<Readable> {
   if (d.size > WHOLE_READ_MAX_BYTES) return store.getStream(d.key);
-  return readJobBody(store, d).then((bytes) => Readable.from([bytes]));
+  return store.get(d.key).then((bytes) => Readable.from([bytes]));
 }
 
 /** The envelope facts the producer passed along, for protocols that send them (ICAP, Kaspersky SE). */
