@@ -116,7 +116,7 @@ function partFilesOnDisk(storeDir: string, sha: string): string[] {
       else if (e.name === sha) found.push(join(dir, e.name));
     }
   };
-  walk(join(storeDir, 'parts'));
+  if (existsSync(join(storeDir, 'parts'))) walk(join(storeDir, 'parts'));
   return found;
 }
 
@@ -140,7 +140,7 @@ describe('producer and worker as separate processes, folder store, part mode', (
     fut = await launch('reference-clamav.conf', 'folder', { AVFLEET_STORE: storeDir });
   });
 
-  it('rejects an EICAR attachment with the rule symbol, option, message and per-part verdicts; stores message and part', async () => {
+  it('rejects an EICAR attachment with the rule symbol, option, message and per-part verdicts; stores the message once, the part is read from it (D59)', async () => {
     const raw = messageWith('eicar.com', eicar, `${tag}-eicar1`);
     const before = new Date();
     const r = await scan(fut.fleet, raw);
@@ -160,11 +160,12 @@ describe('producer and worker as separate processes, folder store, part mode', (
     expect((await messageStored(store, r.id, before, after)).equals(raw)).toBe(true);
     // the folder store keeps the key as the path: <store>/messages/YYYY/MM/DD/<id>.eml
     expect(candidateMessageKeys(r.id, before, after).some((k) => existsSync(join(storeDir, k)))).toBe(true);
-    expect(await store.get(`parts/${sha256(eicar)}`)).toEqual(eicar);
-    expect(partFilesOnDisk(storeDir, sha256(eicar))).toHaveLength(1);
+    // the worker read the attachment as a range of the stored message: no part of its own
+    expect(await store.exists(`parts/${sha256(eicar)}`)).toBe(false);
+    expect(partFilesOnDisk(storeDir, sha256(eicar))).toHaveLength(0);
   });
 
-  it('serves the same attachment in another message from the verdict cache, stores the part only once and not the message (D56)', async () => {
+  it('serves the same attachment in another message from the verdict cache, storing neither the message (D56) nor the part (D59)', async () => {
     const before = new Date();
     const r = await scan(fut.fleet, messageWith('again.com', eicar, `${tag}-eicar2`));
     const after = new Date();
@@ -174,7 +175,7 @@ describe('producer and worker as separate processes, folder store, part mode', (
     const part = r.parts.find((p) => p.filename === 'again.com');
     expect(part?.verdicts.clamav).toMatchObject({ kind: 'virus', names: [EICAR_NAME], cached: true });
     expect(r.symbols.CLAM_VIRUS?.options).toEqual([EICAR_NAME]);
-    expect(partFilesOnDisk(storeDir, sha256(eicar))).toHaveLength(1);
+    expect(partFilesOnDisk(storeDir, sha256(eicar))).toHaveLength(0);
     const [, cacheKeys] = await redis.scan('0', 'MATCH', `${fut.prefix}cache_*:${sha256(eicar)}`, 'COUNT', 10000);
     expect(cacheKeys).toHaveLength(1);
   });
@@ -276,7 +277,7 @@ describe('S3 store (s3rver)', () => {
     await admin.removeBucket(bucket);
   });
 
-  it('scans through the S3 store and keeps the message and the part in the bucket', async () => {
+  it('scans through the S3 store: the message is in the bucket, the part is read from it with a ranged GET (D59)', async () => {
     const content = Buffer.concat([eicar, Buffer.from(`\n${uniqueTag()}`)]); // EICAR followed by other bytes: a new digest
     const raw = messageWith('eicar-s3.com', content, `${uniqueTag()}-s3`);
     const before = new Date();
@@ -288,6 +289,6 @@ describe('S3 store (s3rver)', () => {
     expect(part?.sha256).toBe(sha256(content));
     expect(part?.verdicts.clamav).toMatchObject({ kind: 'virus', cached: false });
     expect((await messageStored(store, r.id, before, after)).equals(raw)).toBe(true);
-    expect((await store.get(`parts/${sha256(content)}`)).equals(content)).toBe(true);
+    expect(await store.exists(`parts/${sha256(content)}`)).toBe(false);
   });
 });

@@ -89,6 +89,7 @@ test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: verdict cache, results and signa
     env: { AVFLEET_QUEUE_PREFIX: prefix, AVFLEET_REDIS_URL: queues.url, AVFLEET_REDIS_CLUSTER_NODES: cluster.seeds.join(','), AVFLEET_STORE: join(dir, 'store') },
   });
   const queueRedis = new Redis(queues.port, '127.0.0.1');
+  let killed: number | null = null;
   try {
     const raw = Buffer.from(`From: a@example.org\r\nTo: b@example.org\r\nSubject: cluster\r\nMessage-ID: <cluster.${Date.now()}@avfleet.test>\r\n\r\n${EICAR_TEST_STRING}\r\n`, 'latin1');
     const scans: ScanResult[] = [];
@@ -122,6 +123,7 @@ test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: verdict cache, results and signa
     // A master failover under the running fleet: the master holding the first result is SIGKILLed
     // (after its replica acknowledged the result); scans go on, the result stays readable, logs stay JSON.
     const victim = await masterHolding(resultKey(prefix, scans[0]!.id));
+    killed = victim.port;
     await cluster.kill(victim.port);
     const during = fetch(`${fleet.apiUrl}/scans?wait=20`, { method: 'POST', body: message('during-failover'), signal: AbortSignal.timeout(60000) });
     await cluster.waitUntilHealthy(FAILOVER_BOUND_MS);
@@ -135,10 +137,12 @@ test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: verdict cache, results and signa
       const warnings = jsonLogLines(proc.logs()).filter((l) => (l.level ?? 0) >= 40).map((l) => l.msg);
       console.info(`${proc.role} warnings and errors through the failover: ${JSON.stringify(warnings)}`);
     }
-    // The killed node rejoins as a replica: the cluster is whole again for the next test.
-    await cluster.restart(victim.port);
-    await cluster.waitUntilHealthy();
   } finally {
+    // The killed node rejoins as a replica: the cluster is whole again for the next test, whatever failed here.
+    if (killed !== null) {
+      await cluster.restart(killed);
+      await cluster.waitUntilHealthy();
+    }
     await fleet.stop();
     queueRedis.disconnect();
     client.disconnect();

@@ -22,7 +22,7 @@ export { openIntake, scanStatusOf } from './intake/open-intake';
 export type { OpenIntakeOptions, OpenedIntake, ScanStatus } from './intake/open-intake';
 
 // scan: one part under one rule → a verdict
-export { WHOLE_READ_MAX_BYTES, createScanPart, signatureVersionWithin } from './scan/scan-part';
+export { createScanPart, signatureVersionWithin } from './scan/scan-part';
 export type { ScanPart, ScanPartDeps } from './scan/scan-part';
 export { ruleToScannerOptions } from './scan/rule-to-scanner-options';
 export { SIGVER_TTL_SEC, SignatureVersions, publishSignatureVersions } from './scan/signature-versions';
@@ -103,7 +103,7 @@ export { RuleVerdictCache, VerdictCache, cacheKey, decodeCacheValue, decodeOptio
 export type { RuleCacheLookup, VerdictCacheEvent, VerdictCacheObserver } from './cache';
 
 // contracts: job data and results as they cross processes
-export { JOB_SCHEMA_VERSION } from './contracts/scan-job-data';
+export { JOB_SCHEMA_VERSION, WHOLE_READ_MAX_BYTES } from './contracts/scan-job-data';
 export type { ScanJobContext, ScanJobData, ScanJobResult } from './contracts/scan-job-data';
 export type { AggregateJobData, AggregateJobRef } from './contracts/aggregate-job-data';
 export { EMPTY_META } from './contracts/request-meta';

@@ -127,6 +127,27 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       expect(sha256(await store.get(key))).toBe(digest);
     });
 
+    it('reads byte ranges of a stored message: the first, middle and last bytes, empty and past-the-end ranges', async () => {
+      const body = randomBytes(300_000);
+      const key = await store.putMessage(uniqueId(), body);
+      for (const [offset, length] of [[0, 1], [0, body.length], [1, 76], [123_457, 65_536], [body.length - 3, 3], [body.length - 1, 1]] as const) {
+        expect({ offset, length, equal: (await store.getRange(key, offset, length)).equals(body.subarray(offset, offset + length)) })
+          .toEqual({ offset, length, equal: true });
+      }
+      expect((await store.getRange(key, 10, 0)).length).toBe(0);
+      // A range the object ends inside of gives the bytes there are; one past the end gives none.
+      expect((await store.getRange(key, body.length - 5, 100)).equals(body.subarray(body.length - 5))).toBe(true);
+      expect((await store.getRange(key, body.length + 10, 5)).length).toBe(0);
+    });
+
+    it('refuses a ranged read of a missing or invalid key, or with a negative or fractional bound', async () => {
+      expect(await codeOf(store.getRange(messageKey(uniqueId(), new Date('2020-01-02T00:00:00Z')), 0, 10))).toBe('AVF_ERR_STORE_NOT_FOUND');
+      expect(await codeOf(store.getRange('../etc/passwd', 0, 10))).toBe('AVF_ERR_STORE_INVALID_KEY');
+      const key = await store.putMessage(uniqueId(), Buffer.from('0123456789'));
+      await expect(store.getRange(key, -1, 2)).rejects.toThrow(RangeError);
+      await expect(store.getRange(key, 0, 1.5)).rejects.toThrow(RangeError);
+    });
+
     it('reports a missing key: stat null, exists false, get and getStream AVF_ERR_STORE_NOT_FOUND', async () => {
       const key = `parts/${sha256(randomBytes(16))}`;
       expect(await store.stat(key)).toBeNull();

@@ -1,7 +1,17 @@
 import type { Verdict } from '@avfleet/scanners';
+import type { BodyRange } from '../mime/mime-part';
 
 /** Bumped when the job payload shape changes incompatibly. */
 export const JOB_SCHEMA_VERSION = 1;
+
+/**
+ * Bodies up to this size are read from the store whole, in one call; larger ones are streamed
+ * from the store to the scanner (a 64 KiB file stream costs about three times the CPU of one
+ * read). It is also the largest body a job reads as a range of the stored message (D59: read,
+ * decoded and checked whole before the scan): a larger one is stored on its own by the
+ * producer, decoded, and streamed — decoding it again in the worker costs more CPU than that.
+ */
+export const WHOLE_READ_MAX_BYTES = 1024 * 1024;
 
 /**
  * One (rule, body) scan job. Payloads carry references, never bytes: the body
@@ -15,6 +25,12 @@ export interface ScanJobData {
   readonly partIndex: string | null;
   /** Object-store key of the bytes (`parts/<sha256>` or the raw message key). */
   readonly key: string;
+  /**
+   * Set when the body is a range of the raw message under `key` (D59: one store write per
+   * message): the worker reads `length` bytes from `offset`, removes `encoding` and checks
+   * that they hash to `sha256`. Absent: `key` holds the body's own bytes.
+   */
+  readonly range?: BodyRange;
   /** SHA-256 hex of the original bytes (the cache key digest). */
   readonly sha256: string;
   readonly size: number;

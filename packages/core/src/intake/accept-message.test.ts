@@ -6,6 +6,8 @@ import { buildAntivirusConfig, parseUcl } from '@avfleet/config';
 import { DEFAULT_MIME_LIMITS, FolderObjectStore, NOOP_LOGGER, RuleVerdictCache, VerdictCache, partKey, type RequestMeta, type ScanJobData } from '../index';
 import type { AggregateJobData } from '../contracts/aggregate-job-data';
 import type { EnqueueScan } from '../queue/enqueue-scan';
+import { WHOLE_READ_MAX_BYTES } from '../contracts/scan-job-data';
+import { decodeTransferEncoding } from '../mime/transfer-decoding';
 import { acceptMessage, type IntakeDeps } from './accept-message';
 
 /** What one enqueue call was given: the scan's aggregation input and its part jobs. */
@@ -32,10 +34,15 @@ function attachment(name: string, data: Buffer): string {
   return [`--b1`, `Content-Type: application/octet-stream; name="${name}"`, `Content-Disposition: attachment; filename="${name}"`, 'Content-Transfer-Encoding: base64', '', b64, ''].join('\r\n');
 }
 
-function message(parts: readonly [string, Buffer][]): Buffer {
+/** An attached message sent base64-encoded: its leaves are decoded bytes, no range of the outer message. */
+function forwarded(inner: Buffer): string {
+  return ['--b1', 'Content-Type: message/rfc822', 'Content-Transfer-Encoding: base64', '', inner.toString('base64').replace(/.{76}/g, '$&\r\n'), ''].join('\r\n');
+}
+
+function message(parts: readonly [string, Buffer][], extra: readonly string[] = []): Buffer {
   const head = ['From: a@example.org', 'To: b@example.org', 'Subject: parts', 'Message-ID: <t@example.org>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', ''];
   const text = ['--b1', 'Content-Type: text/plain', '', 'hello', ''];
-  return Buffer.from([...head, '', ...text, ...parts.map(([n, d]) => attachment(n, d)), '--b1--', ''].join('\r\n'));
+  return Buffer.from([...head, '', ...text, ...parts.map(([n, d]) => attachment(n, d)), ...extra, '--b1--', ''].join('\r\n'));
 }
 
 describe('acceptMessage with a folder store', () => {
@@ -85,19 +92,39 @@ describe('acceptMessage with a folder store', () => {
     expect((flows[0]?.data.preResolved ?? []).map((r) => r.cached)).toEqual([true, true]);
   });
 
-  it('stores each scanned part once under the SHA-256 of its own bytes (fake EICAR included) and the raw message before the jobs', async () => {
+
+  /** The bytes a worker scans for a job: its range of the stored message decoded, or the object under its key. */
+  async function bodyOf(job: ScanJobData): Promise<Buffer> {
+    if (!job.range) return store.get(job.key);
+    const bytes = await store.getRange(job.key, job.range.offset, job.range.length);
+    return decodeTransferEncoding(bytes, job.range.encoding).content;
+  }
+
+  it('writes the raw message once before the jobs: parts that are ranges of it are read from there, larger or decoded ones are stored on their own (D59)', async () => {
     const a = randomBytes(5000);
     const b = randomBytes(3000);
-    const raw = message([['a.bin', a], ['b.bin', b], ['a-again.bin', a], ['fake.bin', Buffer.from(FAKE_EICAR)]]);
+    const big = randomBytes(WHOLE_READ_MAX_BYTES + 1);
+    const inner = randomBytes(2000);
+    const raw = message([['a.bin', a], ['b.bin', b], ['a-again.bin', a], ['fake.bin', Buffer.from(FAKE_EICAR)], ['big.bin', big]], [forwarded(message([['inner.bin', inner]]))]);
     const accepted = await acceptMessage(raw, META, deps());
 
-    expect(accepted.jobs).toBe(4);
+    expect(accepted.jobs).toBe(6);
     expect(messageStoredAtEnqueue).toEqual([true]);
+    const messageKey = (flows[0]?.data as { messageKey: string }).messageKey;
     const children = (flows[0]?.children ?? []).map((c) => c.data as ScanJobData);
-    const keys = [...new Set(children.map((c) => c.key))].sort();
-    expect(keys).toEqual([a, b, Buffer.from(FAKE_EICAR)].map((d) => partKey(sha256(d))).sort());
-    for (const key of keys) expect(partKey(sha256(await store.get(key)))).toBe(key);
-    expect(children.filter((c) => c.substituteEicar).map((c) => c.key)).toEqual([partKey(sha256(Buffer.from(FAKE_EICAR)))]);
+    expect(children.map((c) => [c.filename, c.key === messageKey, c.range?.encoding ?? null])).toEqual([
+      ['a.bin', true, 'base64'], ['b.bin', true, 'base64'], ['a-again.bin', true, 'base64'], ['fake.bin', true, 'base64'], ['big.bin', false, null],
+      ['inner.bin', false, null],
+    ]);
+    for (const c of children) expect({ part: c.filename, sha256: sha256(await bodyOf(c)) }).toEqual({ part: c.filename, sha256: c.sha256 });
+    expect(children.map((c) => c.sha256)).toEqual([a, b, a, Buffer.from(FAKE_EICAR), big, inner].map(sha256));
+    expect([children[4]?.key, children[5]?.key]).toEqual([partKey(sha256(big)), partKey(sha256(inner))]);
+    expect(children.filter((c) => c.substituteEicar).map((c) => c.filename)).toEqual(['fake.bin']);
+    // Two part writes: the large body and the attached message's leaf; the message itself is the only other object.
+    expect((await store.get(messageKey)).equals(raw)).toBe(true);
+    expect(await store.exists(partKey(sha256(big)))).toBe(true);
+    expect(await store.exists(partKey(sha256(inner)))).toBe(true);
+    expect((await fs.readdir(path.join(dir, 'parts'))).sort()).toEqual([...new Set([sha256(big), sha256(inner)].map((d) => d.slice(0, 2)))].sort());
   });
 
   it('removes the stored raw message again when a part cannot be stored, and enqueues nothing', async () => {
@@ -114,7 +141,7 @@ describe('acceptMessage with a folder store', () => {
       deleted.push(key);
       await store.delete(key);
     };
-    await expect(acceptMessage(message([['a.bin', randomBytes(100)]]), META, { ...deps(), store: failing })).rejects.toThrow('disk full');
+    await expect(acceptMessage(message([], [forwarded(message([['a.bin', randomBytes(100)]]))]), META, { ...deps(), store: failing })).rejects.toThrow('disk full');
     expect(flows).toHaveLength(0);
     expect(stored).toHaveLength(1);
     expect(deleted).toEqual(stored);
@@ -165,7 +192,7 @@ describe('acceptMessage with a folder store', () => {
 });
 
 describe('acceptMessage with shape file', () => {
-  it('scans the bytes as one part, not split, stored under their own SHA-256', async () => {
+  it('scans the bytes as one part, not split, read as the whole stored message', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'avfleet-intake-file-'));
     const store = new FolderObjectStore(dir);
     const flows: Enqueued[] = [];
@@ -181,7 +208,8 @@ describe('acceptMessage with shape file', () => {
       expect(asFile.jobs).toBe(1);
       expect(asFile.messageId).toBeNull();
       const child = flows[1]?.children?.[0]?.data as ScanJobData;
-      expect(child).toMatchObject({ partIndex: '1', sha256: sha256(raw), key: partKey(sha256(raw)), filename: null, size: raw.length });
+      const messageKey = (flows[1]?.data as { messageKey: string }).messageKey;
+      expect(child).toMatchObject({ partIndex: '1', sha256: sha256(raw), key: messageKey, range: { offset: 0, length: raw.length, encoding: null }, filename: null, size: raw.length });
       expect((await store.get(child.key)).equals(raw)).toBe(true);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });

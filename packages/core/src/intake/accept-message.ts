@@ -1,12 +1,12 @@
 import type { AntivirusConfig } from '@avfleet/config';
-import { JOB_SCHEMA_VERSION, type ScanJobData, type ScanJobResult } from '../contracts/scan-job-data';
+import { JOB_SCHEMA_VERSION, WHOLE_READ_MAX_BYTES, type ScanJobData, type ScanJobResult } from '../contracts/scan-job-data';
 import type { RequestMeta } from '../contracts/request-meta';
 import type { PartSummary, ScanResult } from '../contracts/scan-result';
 import { newScanId } from '../contracts/scan-id';
 import { boundName } from '../contracts/field-bounds';
 import { MimeError } from '../mime/mime-error';
 import { splitAs } from '../mime/split-message';
-import type { BodyShape, MimeLimits, SplitMessage } from '../mime/mime-part';
+import type { BodyRange, BodyShape, MimeLimits, SplitMessage } from '../mime/mime-part';
 import type { RuleVerdictCache } from '../cache/rule-verdict-cache';
 import type { ObjectStore } from '../store/object-store';
 import { partKey } from '../store/part-key';
@@ -153,9 +153,10 @@ export async function acceptMessage(
     return { scanId, receivedAt: now, jobs: 0, messageId, result };
   }
 
-  // A flow is needed: the raw message and every body to scan go to the store before any job exists.
+  // A flow is needed: the raw message goes to the store before any job exists, and with it every
+  // body to scan that the worker cannot read as a range of it (D59).
   const toStore = new Map<string, Buffer>();
-  for (const p of toScan) if (p.body.partIndex !== null) toStore.set(p.body.sha256, p.original);
+  for (const p of toScan) if (p.body.partIndex !== null && rangeRead(p) === null) toStore.set(p.body.sha256, p.original);
   const storedMessage = deps.store.putMessage(scanId, raw, new Date(now));
   // selectBodies hashed exactly these bytes (`original` is the part's own content): the store need not hash them again.
   const storedParts = Promise.all([...toStore].map(([sha, data]) => deps.store.putPart(sha, data, { digestFromData: true })));
@@ -168,7 +169,7 @@ export async function acceptMessage(
     throw partsStored.reason;
   }
   const deadlineMs = meta.deadlineSec !== null ? now + meta.deadlineSec * 1000 : null;
-  const children = toScan.map((p) => scanJob(scanId, p, p.body.partIndex === null ? messageKey : partKey(p.body.sha256), deps.config.digest, deadlineMs, meta));
+  const children = toScan.map((p) => scanJob(scanId, p, messageKey, deps.config.digest, deadlineMs, meta));
   try {
     // Refused while storing: not enqueued.
     signal?.throwIfAborted();
@@ -244,11 +245,21 @@ function partSummary(message: SplitMessage, p: PlannedBody): PartSummary {
   };
 }
 
-/** One child job; the file name and content type are cut to MAX_NAME_BYTES like the part summary's. */
-function scanJob(scanId: string, p: PlannedBody, key: string, configDigest: string, deadlineMs: number | null, meta: RequestMeta): ScanJobData {
+/** Where the worker reads a body in the stored message (D59), or null when the body is stored on its own (or is the whole message). */
+function rangeRead(p: PlannedBody): BodyRange | null {
+  return p.body.range !== null && p.originalSize <= WHOLE_READ_MAX_BYTES ? p.body.range : null;
+}
+
+/**
+ * One child job: the whole message, a range of it, or a part stored on its own. The file name
+ * and content type are cut to MAX_NAME_BYTES like the part summary's.
+ */
+function scanJob(scanId: string, p: PlannedBody, messageKey: string, configDigest: string, deadlineMs: number | null, meta: RequestMeta): ScanJobData {
   const b = p.body;
+  const range = b.partIndex === null ? null : rangeRead(p);
+  const key = b.partIndex === null || range !== null ? messageKey : partKey(b.sha256);
   return {
-    v: JOB_SCHEMA_VERSION, scanId, rule: p.rule.name, partIndex: b.partIndex, key, sha256: b.sha256, size: p.originalSize,
+    v: JOB_SCHEMA_VERSION, scanId, rule: p.rule.name, partIndex: b.partIndex, key, ...(range ? { range } : {}), sha256: b.sha256, size: p.originalSize,
     filename: boundName(b.filename), contentType: boundName(b.contentType), substituteEicar: b.fakeEicar, configDigest, deadlineMs,
     context: { clientIp: meta.ip, from: meta.from, rcpt: meta.rcpt, helo: meta.helo, queueId: meta.queueId },
   };

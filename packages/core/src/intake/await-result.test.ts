@@ -52,6 +52,26 @@ describe('ResultWaiter', () => {
     await expect(p).resolves.toMatchObject({ id: 'E' });
   });
 
+  it('a result whose notification was lost (no reconnect event) is found by the look-again, within 2 s + 1 s', async () => {
+    const { stored, waiter } = setup();
+    const t0 = Date.now();
+    const p = waiter.wait('F', 20_000);
+    setTimeout(() => stored.set('F', result('F')), 100); // stored, never published to this subscriber
+    await expect(p).resolves.toMatchObject({ id: 'F' });
+    expect(Date.now() - t0).toBeLessThan(2 * 2000 + 1000);
+  });
+
+  it('a read that fails (Redis failing over) does not end the wait', async () => {
+    const { sub, loads, waiter } = setup();
+    const failing = { load: (id: string) => (loads.push(id), Promise.reject(new Error('CLUSTERDOWN'))) } as unknown as ResultStore;
+    const w = new ResultWaiter(sub as unknown as ResultSubscriber, CHANNEL, failing);
+    const p = w.wait('G', 10_000);
+    setTimeout(() => sub.emit('message', CHANNEL, JSON.stringify(result('G'))), 50);
+    await expect(p).resolves.toMatchObject({ id: 'G' });
+    expect(loads).toEqual(['G']);
+    await waiter.close();
+  });
+
   it('with no wait, only looks once', async () => {
     const { waiter } = setup();
     await expect(waiter.wait('D', 0)).resolves.toBeNull();

@@ -20,6 +20,13 @@ export interface ResultSubscriber {
  * registered). Notifications published while the subscription was down are lost, so on
  * every reconnect each waiter reads the stored result again; the timeout ends with a last read.
  */
+/**
+ * A waiter that heard nothing for this long reads the stored result again: a notification
+ * published while the subscription was moving (a Redis Cluster node lost) is missed without a
+ * reconnect event. Most scans finish well within it, so it costs no command for them.
+ */
+const LOOK_AGAIN_MS = 2000;
+
 export class ResultWaiter {
   private readonly waiters = new Map<string, Set<(result: ScanResult | null) => void>>();
   private readonly onMessage = (channel: string, message: string): void => {
@@ -51,28 +58,38 @@ export class ResultWaiter {
     await this.subscriber.subscribe(this.channel);
   }
 
-  /** The result, or null when it is not there within `waitMs`. */
+  /**
+   * The result, or null when it is not there within `waitMs`. A read that fails (Redis lost for a
+   * moment, a Redis Cluster failing over) does not end the wait: the next read comes with the next
+   * notification, reconnect or look-again, and only the last read at the timeout counts as the answer.
+   */
   async wait(scanId: string, waitMs: number): Promise<ScanResult | null> {
     if (waitMs <= 0) return this.results.load(scanId);
     const endAt = Date.now() + waitMs;
     let heard = this.listen(scanId);
     try {
       // The scan may have finished before we registered: look once first.
-      const early = await this.results.load(scanId);
+      const early = await this.loadOrNull(scanId);
       if (early) return early;
       for (;;) {
-        const outcome = await raceTimeout(heard.signalled, endAt - Date.now());
-        if (outcome === 'timeout') return await this.results.load(scanId);
-        if (outcome) return outcome;
-        // Woken by a reconnect: read again, and keep waiting when it is not there yet.
+        const left = endAt - Date.now();
+        const outcome = await raceTimeout(heard.signalled, Math.min(left, LOOK_AGAIN_MS));
+        if (outcome === 'timeout' && left <= LOOK_AGAIN_MS) return await this.loadOrNull(scanId);
+        if (outcome && outcome !== 'timeout') return outcome;
+        // Woken by a reconnect, or nothing heard for LOOK_AGAIN_MS (a notification can be lost while the
+        // subscription moves to another node): read again, and keep waiting when it is not there yet.
         heard.stop();
         heard = this.listen(scanId);
-        const again = await this.results.load(scanId);
+        const again = await this.loadOrNull(scanId);
         if (again) return again;
       }
     } finally {
       heard.stop();
     }
+  }
+
+  private async loadOrNull(scanId: string): Promise<ScanResult | null> {
+    return this.results.load(scanId).catch(() => null);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { corpusMessage, loadCorpus, type CorpusEntry } from '../../../../test/he
 import { EICAR_TEST_STRING, selectBodies } from './select-parts';
 import type { SelectionRule } from './select-parts';
 import { splitMessage } from './split-message';
+import { decodeTransferEncoding } from './transfer-decoding';
 import type { SplitMessage } from './mime-part';
 
 /** Walks the generated corpus, plus ../shared/corpus when it is there (test/helpers/corpus.ts). */
@@ -50,6 +51,21 @@ describeCorpus('corpus', () => {
       expect(m.rawSize).toBe(raw(entry.file).length);
       expect(m.rawSize).toBe(entry.size);
     }
+  });
+
+  it('gives every part with a range of the raw message a range that decodes to its content', async () => {
+    let ranged = 0;
+    for (const entry of manifest) {
+      const bytes = raw(entry.file);
+      for (const part of (await split(entry.file)).parts) {
+        const r = part.range;
+        if (!r) continue;
+        ranged++;
+        const back = decodeTransferEncoding(bytes.subarray(r.offset, r.offset + r.length), r.encoding).content;
+        expect({ file: entry.file, part: part.index, same: back.equals(part.content) }).toEqual({ file: entry.file, part: part.index, same: true });
+      }
+    }
+    expect(ranged).toBeGreaterThan(0);
   });
 
   it("keeps every attachment name mailparser reports", async () => {

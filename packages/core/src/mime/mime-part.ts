@@ -12,6 +12,17 @@ export type PartOrigin =
   | 'tnef';
 
 /**
+ * Where a part's encoded body lies in the raw message handed to the splitter: decoding the
+ * `length` bytes from `offset` with `encoding` (decodeTransferEncoding) gives the part's content.
+ */
+export interface BodyRange {
+  readonly offset: number;
+  readonly length: number;
+  /** The Content-Transfer-Encoding, lower-cased (null: none, the bytes as they are). */
+  readonly encoding: string | null;
+}
+
+/**
  * One leaf of the message (docs/interfaces.md §6.2): attached messages are opened,
  * their leaves appear with a path (`2.1`), the attached message itself never.
  */
@@ -40,6 +51,12 @@ export interface MimePart {
    * (decoded-facts-memo.ts) is decoded only when this is first read.
    */
   readonly content: Buffer;
+  /**
+   * The part's body as one plain range of the raw message, or null when its bytes are not one
+   * (uuencoded blocks and TNEF members, leaves of an attached message that was itself encoded,
+   * bodies the splitter copied, empty bodies).
+   */
+  readonly range: BodyRange | null;
   /** SHA-256 hex of `content`, computed when first read (or known from the memo). */
   readonly sha256: string;
   readonly size: number;

@@ -16,7 +16,7 @@ function part(over: Partial<MimePart> = {}): MimePart {
   return {
     index: '1', origin: 'mime', filename: null, filenameFromContentType: false, declaredType: 'application/octet-stream', disposition: null,
     detectedExt: null, detectedType: null, isAttachment: false, isText: false, isImage: false, hasContentId: false,
-    words: null, archiveMembers: [], archiveEncrypted: false, archiveTruncated: false, archiveLimit: null, ...over, content, size: content.length,
+    words: null, archiveMembers: [], archiveEncrypted: false, archiveTruncated: false, archiveLimit: null, range: null, ...over, content, size: content.length,
     sha256: createHash('sha256').update(content).digest('hex'),
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Rule } from '@avfleet/config';
 import { AV_CHECK_FALSE_EXTENSIONS } from './detect-type';
-import type { MimePart, SplitMessage } from './mime-part';
+import type { BodyRange, MimePart, SplitMessage } from './mime-part';
 import { extFilterMatches, extensions, regexFilterMatches } from './part-filters';
 import type { PartFilters } from './part-filters';
 
@@ -41,6 +41,8 @@ export interface SelectedBody {
   /** Length of `content` (what the size gates compare). */
   readonly size: number;
   readonly fakeEicar: boolean;
+  /** Where the original bytes lie in the raw message (MimePart.range); null for the whole message and parts that are no plain range. */
+  readonly range: BodyRange | null;
 }
 
 export interface GatedBody {
@@ -120,6 +122,7 @@ function partBody(rule: SelectionRule, part: MimePart): SelectedBody {
     detectedType: part.detectedType,
     size: fake ? EICAR_TEST_STRING.length : part.size,
     fakeEicar: fake,
+    range: part.range,
   };
 }
 
@@ -150,7 +153,7 @@ export function selectBodies(rule: SelectionRule, message: SplitMessage, ctx: Se
   const candidates: SelectedBody[] = rule.scanMimeParts
     ? message.parts.filter((p) => p.size > 0 && isPartSelected(rule, p)).map((p) => partBody(rule, p))
     : raw.length > 0
-      ? [{ partIndex: null, sha256: sha256(raw), content: raw, filename: null, contentType: 'message/rfc822', detectedType: 'message/rfc822', size: raw.length, fakeEicar: false }]
+      ? [{ partIndex: null, sha256: sha256(raw), content: raw, filename: null, contentType: 'message/rfc822', detectedType: 'message/rfc822', size: raw.length, fakeEicar: false, range: null }]
       : [];
   if (candidates.length === 0) return { bodies: [], gated: [], skipped: 'no_parts' };
   const messageLevel = messageGate(rule, message, ctx);

@@ -1,5 +1,7 @@
 import { MimeError } from './mime-error';
-import { splitMessage } from './split-message';
+import type { MimePart } from './mime-part';
+import { splitAsSingleFile, splitMessage } from './split-message';
+import { decodeTransferEncoding } from './transfer-decoding';
 
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
@@ -114,6 +116,77 @@ describe('splitMessage', () => {
     await expect(splitMessage(Buffer.from(deep), { maxDepth: 20 })).resolves.toMatchObject({ parts: [{ index: '1' }] });
     const bigHeader = `X-Long: ${'a'.repeat(5000)}\r\nSubject: x\r\n\r\nbody`;
     await expect(splitMessage(Buffer.from(bigHeader), { maxHeaderBytes: 1000 })).rejects.toMatchObject({ code: 'AVF_ERR_MIME_HEADERS_TOO_LARGE' });
+  });
+});
+
+/** The part's content as a worker gets it back: its range of the raw message, decoded. */
+function fromRange(raw: Buffer, part: MimePart): Buffer {
+  const r = part.range;
+  if (!r) throw new Error(`part ${part.index} has no range`);
+  return decodeTransferEncoding(raw.subarray(r.offset, r.offset + r.length), r.encoding).content;
+}
+
+describe('part ranges in the raw message', () => {
+  const bin = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 37 + 11) & 0xff));
+  const b64Lines = (data: Buffer, eol: string): string => (data.toString('base64').match(/.{1,76}/g) ?? []).join(eol);
+
+  it('gives base64 bodies with CRLF and with LF line ends, quoted-printable and 8bit bodies a range that decodes to the content', async () => {
+    for (const eol of ['\r\n', '\n']) {
+      const text = multipart([
+        `Content-Type: application/octet-stream; name="a.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64Lines(bin, eol)}${eol}`,
+        'Content-Type: text/html\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n<p>caf=C3=A9 =\r\nsoft</p>',
+        'Content-Type: application/pdf; name="b.pdf"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%PDF-1.4 \u00e9t\u00e9',
+        'Content-Type: application/octet-stream; name="c.bin"\r\nContent-Transfer-Encoding: Base64\r\n\r\n' + b64(EICAR),
+      ]).replace(/\r\n/g, eol);
+      const raw = Buffer.from(text, 'utf8');
+      const m = await splitMessage(raw);
+      expect(m.parts.map((p) => p.range?.encoding)).toEqual(['base64', 'quoted-printable', '8bit', 'base64']);
+      for (const part of m.parts) expect({ eol, index: part.index, same: fromRange(raw, part).equals(part.content) }).toEqual({ eol, index: part.index, same: true });
+      expect(m.parts[0]!.content.equals(bin)).toBe(true);
+    }
+  });
+
+  it('gives the range of a body that runs to the very end of the message (no closing delimiter, no final line end)', async () => {
+    const raw = Buffer.from(`Subject: x\r\nContent-Type: application/octet-stream; name="z.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64Lines(bin, '\r\n')}`);
+    const m = await splitMessage(raw);
+    const r = m.parts[0]!.range!;
+    expect(r.offset + r.length).toBe(raw.length);
+    expect(fromRange(raw, m.parts[0]!).equals(bin)).toBe(true);
+    const open = Buffer.from(`Content-Type: multipart/mixed; boundary="Q"\r\n\r\n--Q\r\nContent-Type: application/pdf; name="p.pdf"\r\n\r\n%PDF-1.4 last`);
+    const last = (await splitMessage(open)).parts[0]!;
+    expect(last.content.toString()).toBe('%PDF-1.4 last');
+    if (last.range) expect(fromRange(open, last).equals(last.content)).toBe(true);
+  });
+
+  it('gives ranges inside nested multiparts and inside an attached message sent as it is, none inside an encoded one', async () => {
+    const inner = multipart([`Content-Type: application/octet-stream; name="in.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64Lines(bin, '\r\n')}`], 'IN');
+    const alternative = 'Content-Type: multipart/alternative; boundary="ALT"\r\n\r\n--ALT\r\nContent-Type: text/plain\r\n\r\nplain words\r\n--ALT\r\nContent-Type: text/html\r\n\r\n<b>html</b>\r\n--ALT--';
+    const raw = Buffer.from(multipart([
+      alternative,
+      `Content-Type: message/rfc822\r\n\r\n${inner}`,
+      `Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64(inner)}`,
+    ], 'OUT'));
+    const m = await splitMessage(raw);
+    expect(m.parts.map((p) => [p.index, p.range !== null])).toEqual([['1', true], ['2', true], ['3.1', true], ['4.1', false]]);
+    for (const part of m.parts.filter((p) => p.range)) expect(fromRange(raw, part).equals(part.content)).toBe(true);
+    expect(m.parts[2]!.content.equals(bin)).toBe(true);
+  });
+
+  it('gives no range to parts made of decoded bytes (uuencoded blocks of a text part) and a whole-file range to a file', async () => {
+    const enc = uuencode(Buffer.from(EICAR, 'latin1'));
+    const raw = Buffer.from(multipart([`Content-Type: text/plain\r\n\r\nSee below\r\n\r\nbegin 644 body.com\r\n${enc}\`\r\nend\r\n`]));
+    const m = await splitMessage(raw);
+    expect(m.parts.map((p) => [p.index, p.origin, p.range !== null])).toEqual([['1', 'mime', true], ['1.1', 'uuencode', false]]);
+    const file = Buffer.from('%PDF-1.4 a file');
+    expect(splitAsSingleFile(file).parts[0]!.range).toEqual({ offset: 0, length: file.length, encoding: null });
+  });
+
+  it('gives a range that still decodes to the content when the message is split by mailsplit (not well-formed)', async () => {
+    // A multipart never closed: collectWellFormedNodes declines, mailsplit splits it.
+    const raw = Buffer.from(`Content-Type: multipart/mixed; boundary="U"\r\n\r\n--U\r\nContent-Type: application/octet-stream; name="u.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64Lines(bin, '\r\n')}\r\n--U\r\nContent-Type: text/plain\r\n\r\ntail\r\n`);
+    const m = await splitMessage(raw);
+    expect(m.parts[0]!.content.equals(bin)).toBe(true);
+    for (const part of m.parts.filter((p) => p.range)) expect(fromRange(raw, part).equals(part.content)).toBe(true);
   });
 });
 

@@ -8,7 +8,7 @@ import { DECODABLE_IMAGE_EXTENSIONS, detectType } from './detect-type';
 import { MimeError } from './mime-error';
 import { decodeHeaderWords, readNodeInfo } from './mime-node-info';
 import type { MimeNode, MimeNodeInfo } from './mime-node-info';
-import type { BodyShape, MessageHeaderSummary, MimeLimits, MimePart, OpenedContainer, PartOrigin, SplitMessage } from './mime-part';
+import type { BodyRange, BodyShape, MessageHeaderSummary, MimeLimits, MimePart, OpenedContainer, PartOrigin, SplitMessage } from './mime-part';
 import { DEFAULT_MIME_LIMITS } from './mime-part';
 import { DECODED_FACTS_MEMO, encodedBodyKey, type DecodedFacts } from './decoded-facts-memo';
 import { PartBytes } from './part-bytes';
@@ -18,6 +18,8 @@ import { decodeBase64, decodeTransferEncoding } from './transfer-decoding';
 import { findUuBlocks } from './uudecode';
 
 interface WalkState {
+  /** The message handed to the splitter: part ranges are offsets in it. */
+  readonly root: Buffer;
   readonly limits: MimeLimits;
   readonly parts: MimePart[];
   readonly containers: OpenedContainer[];
@@ -118,15 +120,31 @@ function factsOfContent(state: WalkState, content: Buffer, filename: string | nu
   };
 }
 
-function buildPart(state: WalkState, fields: {
-  index: string; origin: PartOrigin; info: MimeNodeInfo; content: Buffer; filename: string | null;
-}): MimePart {
+/**
+ * Where `chunks` lie in the root message when they are consecutive views of its own memory
+ * (the splitter's slices of it, also inside an attached message that was not encoded); null
+ * when not (copied or decoded bytes, no bytes).
+ */
+function rangeOf(root: Buffer, chunks: readonly Buffer[], encoding: string | null): BodyRange | null {
+  if (chunks.length === 0) return null;
+  const offset = chunks[0]!.byteOffset - root.byteOffset;
+  let end = offset;
+  for (const c of chunks) {
+    if (c.buffer !== root.buffer || c.byteOffset - root.byteOffset !== end) return null;
+    end += c.length;
+  }
+  return offset >= 0 && end <= root.length && end > offset ? { offset, length: end - offset, encoding } : null;
+}
+
+type PartFields = { index: string; origin: PartOrigin; info: MimeNodeInfo; filename: string | null; range: BodyRange | null };
+
+function buildPart(state: WalkState, fields: PartFields & { content: Buffer }): MimePart {
   return addPart(state, fields, factsOfContent(state, fields.content, fields.filename), new PartBytes(fields.content, null));
 }
 
 function addPart(
   state: WalkState,
-  fields: { index: string; origin: PartOrigin; info: MimeNodeInfo; filename: string | null },
+  fields: PartFields,
   facts: Omit<DecodedFacts, 'sha256'>,
   bytes: PartBytes,
 ): MimePart {
@@ -148,6 +166,7 @@ function addPart(
     isText,
     isImage,
     hasContentId: info.hasContentId,
+    range: fields.range,
     get content(): Buffer {
       return bytes.content;
     },
@@ -172,9 +191,7 @@ function addPart(
  * is read (to be stored for a scan). Otherwise it is decoded now and its facts remembered
  * (TNEF excepted: its derived parts need the bytes).
  */
-function addBase64Attachment(
-  state: WalkState, fields: { index: string; origin: PartOrigin; info: MimeNodeInfo; filename: string | null }, chunks: readonly Buffer[],
-): MimePart {
+function addBase64Attachment(state: WalkState, fields: PartFields, chunks: readonly Buffer[]): MimePart {
   const key = encodedBodyKey(chunks, fields.filename, state.limits.archive);
   const known = DECODED_FACTS_MEMO.get(key);
   if (known) return addPart(state, fields, known, new PartBytes(() => decodeBase64(chunks), known.sha256));
@@ -199,7 +216,7 @@ function addDerivedParts(state: WalkState, part: MimePart): void {
     derived = readTnefAttachments(part.content, state.limits.maxParts);
     origin = 'tnef';
   }
-  derived.forEach((d, i) => buildPart(state, { index: `${part.index}.${i + 1}`, origin, info: DERIVED_INFO, content: d.content, filename: d.filename }));
+  derived.forEach((d, i) => buildPart(state, { index: `${part.index}.${i + 1}`, origin, info: DERIVED_INFO, content: d.content, filename: d.filename, range: null }));
 }
 
 async function walkMessage(state: WalkState, raw: Buffer, prefix: string, depthBase: number): Promise<MessageHeaderSummary> {
@@ -212,7 +229,7 @@ async function walkMessage(state: WalkState, raw: Buffer, prefix: string, depthB
     const info = readNodeInfo(node);
     const container = info.declaredType === 'message/rfc822' || info.declaredType === 'message/global';
     if (info.encoding === 'base64' && !container && !isTextInfo(info)) {
-      const part = addBase64Attachment(state, { index, origin: 'mime', info, filename: info.filename }, chunks);
+      const part = addBase64Attachment(state, { index, origin: 'mime', info, filename: info.filename, range: rangeOf(state.root, chunks, info.encoding) }, chunks);
       addDerivedParts(state, part);
       continue;
     }
@@ -226,7 +243,7 @@ async function walkMessage(state: WalkState, raw: Buffer, prefix: string, depthB
       await walkMessage(state, content, `${index}.`, depth + 1);
       continue;
     }
-    const part = buildPart(state, { index, origin: 'mime', info, content, filename });
+    const part = buildPart(state, { index, origin: 'mime', info, content, filename, range: rangeOf(state.root, chunks, info.encoding) });
     addDerivedParts(state, part);
   }
   const root = nodes[0]?.node.headers;
@@ -245,7 +262,7 @@ async function walkMessage(state: WalkState, raw: Buffer, prefix: string, depthB
  * Rejects with a MimeError when a limit is exceeded.
  */
 export async function splitMessage(raw: Buffer, limits: Partial<MimeLimits> = {}): Promise<SplitMessage> {
-  const state: WalkState = { limits: { ...DEFAULT_MIME_LIMITS, ...limits }, parts: [], containers: [], textWordCounts: [] };
+  const state: WalkState = { root: raw, limits: { ...DEFAULT_MIME_LIMITS, ...limits }, parts: [], containers: [], textWordCounts: [] };
   const headers = await walkMessage(state, raw, '', 0);
   return { shape: 'message', parts: state.parts, textWordCounts: state.textWordCounts, containers: state.containers, headers, rawSize: raw.length };
 }
@@ -259,8 +276,8 @@ const FILE_INFO: MimeNodeInfo = { ...DERIVED_INFO, disposition: 'attachment' };
  * members). No uuencode or TNEF parts are derived from it, and it has no headers and no text.
  */
 export function splitAsSingleFile(raw: Buffer, limits: Partial<MimeLimits> = {}): SplitMessage {
-  const state: WalkState = { limits: { ...DEFAULT_MIME_LIMITS, ...limits }, parts: [], containers: [], textWordCounts: [] };
-  buildPart(state, { index: '1', origin: 'mime', info: FILE_INFO, content: raw, filename: null });
+  const state: WalkState = { root: raw, limits: { ...DEFAULT_MIME_LIMITS, ...limits }, parts: [], containers: [], textWordCounts: [] };
+  buildPart(state, { index: '1', origin: 'mime', info: FILE_INFO, content: raw, filename: null, range: rangeOf(raw, [raw], null) });
   return { shape: 'file', parts: state.parts, textWordCounts: [], containers: [], headers: { messageId: null, subject: null, from: null }, rawSize: raw.length };
 }
 

@@ -3,8 +3,9 @@ import type { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { buildAntivirusConfig, parseUcl, type Rule } from '@avfleet/config';
 import { NOOP_LOGGER, RuleVerdictCache, VerdictCache, createFleetMetrics, type ObjectStore, type ScanJobData } from '../index';
-import { clean, virus, type ScanBody, type Scanner, type Verdict } from '@avfleet/scanners';
-import { WHOLE_READ_MAX_BYTES, createScanPart, signatureVersionWithin } from './scan-part';
+import { clean, fail, virus, type ScanBody, type Scanner, type Verdict } from '@avfleet/scanners';
+import { WHOLE_READ_MAX_BYTES } from '../contracts/scan-job-data';
+import { createScanPart, signatureVersionWithin } from './scan-part';
 
 const RULE_CONF = `clamav {
   scan_mime_parts = true;
@@ -39,6 +40,10 @@ class MemoryStore {
     this.reads.push(`get ${key}`);
     return this.bytes(key);
   }
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    this.reads.push(`range ${key} ${offset}+${length}`);
+    return this.bytes(key).subarray(offset, offset + length);
+  }
   async getStream(key: string): Promise<Readable> {
     this.reads.push(`stream ${key}`);
     const { Readable } = await import('node:stream');
@@ -54,13 +59,17 @@ class MemoryStore {
   }
 }
 
-/** A scanner that reads the whole body through open() and finds "VIRUS" in it. */
+/** A scanner that reads the whole body through open() and finds "VIRUS" in it; a body that errors is a fail, as real clients report it. */
 class ReadingScanner implements Scanner {
   readonly type = 'clamav';
   readonly seen: Buffer[] = [];
   async scan(body: ScanBody): Promise<Verdict> {
     const chunks: Buffer[] = [];
-    for await (const c of await body.open()) chunks.push(Buffer.from(c as Buffer));
+    try {
+      for await (const c of await body.open()) chunks.push(Buffer.from(c as Buffer));
+    } catch (e) {
+      return fail(`scan failed: ${(e as Error).message}`);
+    }
     const bytes = Buffer.concat(chunks);
     this.seen.push(bytes);
     return bytes.includes('VIRUS') ? virus(['Test-Virus']) : clean();
@@ -143,6 +152,59 @@ describe('createScanPart: the body reaches the scanner byte for byte', () => {
     });
     const out = await processor(jobFor(body, digests[0] as string));
     expect(out.verdict).toMatchObject({ kind: 'fail', text: expect.stringContaining(`no object parts/${digests[0] as string}`) });
+  });
+});
+
+describe('createScanPart: a body read as a range of the stored message (D59)', () => {
+  const MESSAGE_KEY = 'messages/2026/01/02/m1.eml';
+  const payload = Buffer.concat([Buffer.alloc(5000, 3), Buffer.from('VIRUS at the end')]);
+  const encoded = (payload.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+  const head = 'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n';
+  const raw = Buffer.from(`${head}${encoded}\r\n--B--\r\n`, 'latin1');
+  const range = { offset: Buffer.byteLength(head), length: encoded.length, encoding: 'base64' };
+
+  function processorOver(message: Buffer): { run: (job: ScanJobData) => ReturnType<ReturnType<typeof createScanPart>>; store: MemoryStore; scanner: ReadingScanner; redis: MemoryRedis } {
+    const store = new MemoryStore(new Map([[MESSAGE_KEY, message]]));
+    const scanner = new ReadingScanner();
+    const redis = new MemoryRedis();
+    const r = rule();
+    const run = createScanPart({
+      rules: new Map([[r.name, r]]), scanners: new Map([[r.name, scanner]]), cache: new RuleVerdictCache(new VerdictCache(redis), false),
+      store: store as unknown as ObjectStore, metrics: createFleetMetrics(new Registry(), { defaultMetrics: false }), logger: NOOP_LOGGER, configDigest: 'd',
+    });
+    return { run, store, scanner, redis };
+  }
+  const job = (over: Partial<ScanJobData> = {}): ScanJobData => ({
+    ...jobFor(payload, createHash('sha256').update(payload).digest('hex')), key: MESSAGE_KEY, range, ...over,
+  });
+
+  it('reads the range once, decodes it and scans the decoded bytes; the next job is answered from the cache', async () => {
+    const { run, store, scanner } = processorOver(raw);
+    expect((await run(job())).verdict).toEqual(virus(['Test-Virus']));
+    expect(scanner.seen[0]?.equals(payload)).toBe(true);
+    expect(store.reads).toEqual([`range ${MESSAGE_KEY} ${range.offset}+${range.length}`]);
+    expect(await run(job())).toMatchObject({ cached: true, verdict: virus(['Test-Virus']) });
+    expect(store.reads).toHaveLength(1);
+  });
+
+  it('gives a fail verdict naming AVF_ERR_STORE_BODY_MISMATCH, never clean, when the range decodes to other bytes; nothing is cached', async () => {
+    // The same layout with a harmless payload: the bytes there decode, but not to what the job expects.
+    const other = Buffer.from(raw.toString('latin1').replace(encoded, Buffer.alloc(payload.length, 1).toString('base64').match(/.{1,76}/g)!.join('\r\n')), 'latin1');
+    const { run, scanner, redis } = processorOver(other);
+    const out = await run(job());
+    expect(out.verdict).toMatchObject({ kind: 'fail', reason: 'error', text: expect.stringContaining('AVF_ERR_STORE_BODY_MISMATCH') });
+    expect(scanner.seen).toHaveLength(0);
+    expect(redis.values.size).toBe(0);
+    // A range shifted by one byte is a mismatch too.
+    const shifted = await run(job({ range: { ...range, offset: range.offset + 1 } }));
+    expect(shifted.verdict).toMatchObject({ kind: 'fail', text: expect.stringContaining('AVF_ERR_STORE_BODY_MISMATCH') });
+  });
+
+  it('does not read the range for a substituted EICAR body', async () => {
+    const { run, store, scanner } = processorOver(raw);
+    await run(job({ substituteEicar: true }));
+    expect(store.reads).toEqual([]);
+    expect(scanner.seen[0]?.toString('latin1')).toContain('EICAR-STANDARD-ANTIVIRUS-TEST-FILE');
   });
 });
 

@@ -4,7 +4,8 @@ import { Readable } from 'node:stream';
 import { EICAR_TEST_STRING } from '../mime/select-parts';
 import type { RuleVerdictCache } from '../cache/rule-verdict-cache';
 import type { ObjectStore } from '../store/object-store';
-import type { ScanJobData, ScanJobResult } from '../contracts/scan-job-data';
+import { readJobBody } from './read-job-body';
+import { WHOLE_READ_MAX_BYTES, type ScanJobData, type ScanJobResult } from '../contracts/scan-job-data';
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
 
@@ -44,13 +45,18 @@ export function createScanPart(deps: ScanPartDeps): ScanPart {
     // The rule's whole time budget (timeout × (1 + retransmits)) covers the version lookup and the scan.
     const budgetEnd = started + rule.maxScanTime * 1000;
     const sigver = await signatureVersionWithin(scanner, rule.timeout * 1000);
-    const content = deps.cache.rspamdCompat ? await deps.store.get(d.key) : undefined;
-    const { key, verdict: hit } = await deps.cache.lookup(rule, d.sha256, sigver, content);
+    // Rspamd-compatible keys hash the bytes themselves: read them before the lookup.
+    const early = deps.cache.rspamdCompat ? await readBodyOrFail(deps.store, d) : undefined;
+    if (early && !Buffer.isBuffer(early)) return done(d, early, false, started);
+    const { key, verdict: hit } = await deps.cache.lookup(rule, d.sha256, sigver, early);
     if (hit) return done(d, hit, true, started);
     // Single flight: the same bytes for the same rule already being scanned in this process are not sent again.
     let pending = inflight.get(key);
     if (!pending) {
       pending = (async () => {
+        // A range of the stored message (D59, at most WHOLE_READ_MAX_BYTES) is read and checked whole before the scanner sees it.
+        const content = early ?? (d.range && !d.substituteEicar ? await readBodyOrFail(deps.store, d) : undefined);
+        if (content && !Buffer.isBuffer(content)) return content;
         const body = scanBody(d, deps.store, content);
         const v = budgetSpentAsTimeout(await scanner.scan(body, scanContext(d, budgetEnd)), rule);
         deps.metrics.scannedBytes.inc({ rule: rule.name }, body.size);
@@ -98,6 +104,20 @@ export async function signatureVersionWithin(scanner: Scanner, ms: number): Prom
   }
 }
 
+/**
+ * The job's body read whole (readJobBody), or a fail verdict when it cannot be read, as a
+ * scanner reports a body it cannot open — among them a range of the stored message that does not
+ * decode to the expected bytes (AVF_ERR_STORE_BODY_MISMATCH). A fail is never cached: the next
+ * scan reads the body again.
+ */
+async function readBodyOrFail(store: ObjectStore, d: ScanJobData): Promise<Buffer | Verdict> {
+  try {
+    return await readJobBody(store, d);
+  } catch (err) {
+    return fail(`cannot open the body to scan: ${err instanceof Error ? err.message : String(err)}`, 'error');
+  }
+}
+
 /** A scan cut at the rule's own budget is a timeout (reason `deadline` belongs to the caller's Deadline). */
 function budgetSpentAsTimeout(verdict: Verdict, rule: Rule): Verdict {
   if (verdict.kind !== 'fail' || verdict.reason !== 'deadline') return verdict;
@@ -115,12 +135,6 @@ function scanBody(d: ScanJobData, store: ObjectStore, content: Buffer | undefine
   if (content) return { ...meta, size: content.length, buffer: content, sha256: d.sha256, open: () => Readable.from([content]) };
   return { ...meta, size: d.size, sha256: d.sha256, open: () => openStoredBody(store, d) };
 }
-
-/**
- * Bodies up to this size are read from the store in one call when the scanner opens them;
- * larger ones are streamed. A 64 KiB file stream costs about three times the CPU of one read.
- */
-export const WHOLE_READ_MAX_BYTES = 1024 * 1024;
 
 /** The stored body as a stream: one chunk read at once when small, the store's stream otherwise. */
 function openStoredBody(store: ObjectStore, d: ScanJobData): Promise<Readable> {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, promises as fs, close, fchmod, fsync, lstat, open, readFile, rename, write } from 'node:fs';
+import { constants as fsConstants, promises as fs, close, fchmod, fsync, lstat, open, read, readFile, rename, write } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ObjectStore, PruneOptions, PruneReport, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
-import { assertPartDigest, isMessageId, isSha256Hex, messageKey, parseObjectKey, partKey, quarantineKey } from './part-key';
+import { assertPartDigest, assertRange, isMessageId, isSha256Hex, messageKey, parseObjectKey, partKey, quarantineKey } from './part-key';
 import type { ParsedObjectKey } from './part-key';
 import { StoreError } from './store-error';
 import { DEFAULT_STORE_MODE, STORE_PERMISSIONS, type StoreMode, type StorePermissions } from './store-mode';
@@ -24,6 +24,7 @@ const closeCb = promisify(close);
 const renameCb = promisify(rename);
 const lstatCb = promisify(lstat);
 const fchmodCb = promisify(fchmod);
+const readCb = promisify(read);
 
 /** Writes all of `data` at the current position of `fd` (a write may take fewer bytes than asked). */
 async function writeAll(fd: number, data: Buffer): Promise<void> {
@@ -125,6 +126,32 @@ export class FolderObjectStore implements ObjectStore {
       return await readFileCb(file);
     } catch (err) {
       throw this.toStoreError(err, 'read', key);
+    }
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    assertRange(offset, length);
+    const file = this.pathFor(key);
+    let fd: number;
+    try {
+      fd = await openCb(file, 'r');
+    } catch (err) {
+      throw this.toStoreError(err, 'open', key);
+    }
+    try {
+      const out = Buffer.allocUnsafe(length);
+      let got = 0;
+      // pread until the range is full or the file ends (a read may return fewer bytes than asked).
+      while (got < length) {
+        const { bytesRead } = await readCb(fd, out, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === length ? out : out.subarray(0, got);
+    } catch (err) {
+      throw this.toStoreError(err, 'read', key);
+    } finally {
+      await closeCb(fd).catch(() => undefined);
     }
   }
 

@@ -49,6 +49,12 @@ export interface ObjectStore {
   /** Stores a quarantined message; returns its key `quarantine/<id>.eml`, which the store's retention never removes. */
   putQuarantined(id: string, data: Buffer): Promise<string>;
   get(key: string): Promise<Buffer>;
+  /**
+   * `length` bytes from byte `offset` of the object (a ranged read: `pread` on a folder, a
+   * ranged GET on S3). Fewer bytes when the object ends before the range does; a missing key
+   * is AVF_ERR_STORE_NOT_FOUND like `get`.
+   */
+  getRange(key: string, offset: number, length: number): Promise<Buffer>;
   /** The body as a stream; a missing key rejects before any stream exists. The caller consumes or destroys it. */
   getStream(key: string): Promise<Readable>;
   /** null when there is no object under `key`. */

@@ -136,3 +136,10 @@ export function assertDigestMatches(sha256: string, data: Buffer): void {
     );
   }
 }
+
+/** Throws a RangeError unless `offset` and `length` are non-negative safe integers (a ranged read's bounds). */
+export function assertRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new RangeError(`invalid byte range: offset ${offset}, length ${length} (non-negative integers expected)`);
+  }
+}

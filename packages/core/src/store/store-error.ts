@@ -5,12 +5,15 @@ export type StoreErrorCode =
   /** No object under that key. */
   | 'AVF_ERR_STORE_NOT_FOUND'
   /** A key, message id or digest that is not one of the store's safe shapes (or a digest that does not match the bytes). */
-  | 'AVF_ERR_STORE_INVALID_KEY';
+  | 'AVF_ERR_STORE_INVALID_KEY'
+  /** The bytes read for a job's body do not hash to the digest the job expects (its range of the stored message decodes to other bytes). */
+  | 'AVF_ERR_STORE_BODY_MISMATCH';
 
 export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'AVF_ERR_STORE_UNAVAILABLE',
   'AVF_ERR_STORE_NOT_FOUND',
   'AVF_ERR_STORE_INVALID_KEY',
+  'AVF_ERR_STORE_BODY_MISMATCH',
 ];
 
 /**
