@@ -77,6 +77,18 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       expect(await store.exists(key)).toBe(true);
     });
 
+    it('stores a quarantined message under quarantine/<id>.eml, reads and deletes it', async () => {
+      const id = uniqueId();
+      const body = Buffer.from('Subject: held\r\n\r\n\x00\xffbytes\r\n', 'latin1');
+      const key = await store.putQuarantined(id, body);
+      expect(key).toBe(`quarantine/${id}.eml`);
+      expect(await store.get(key)).toEqual(body);
+      expect((await store.stat(key))?.size).toBe(body.length);
+      await store.delete(key);
+      expect(await store.exists(key)).toBe(false);
+      expect(await codeOf(store.putQuarantined('../x', body))).toBe('AVF_ERR_STORE_INVALID_KEY');
+    });
+
     it('dates a message by the current UTC day when no date is given', async () => {
       const id = uniqueId();
       const before = new Date();

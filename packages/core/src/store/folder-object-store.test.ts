@@ -75,6 +75,16 @@ describe('FolderObjectStore on disk', () => {
     expect(await listFiles(dir)).toEqual([path.join('messages', '2025', '01', '01', 'same.eml')]);
   });
 
+  it('never prunes a quarantined message, however old (the quarantine has its own retention)', async () => {
+    const held = await store.putQuarantined('held', Buffer.from('h'));
+    const old = await store.putMessage('old', Buffer.from('o'), new Date('2025-01-01T00:00:00Z'));
+    await age(store.pathFor(held), 400 * DAY);
+    await age(store.pathFor(old), 400 * DAY);
+    expect(await pruneOlderThan(store, 0)).toBe(1);
+    expect(store.pathFor(held)).toBe(path.join(dir, 'quarantine', 'held.eml'));
+    await expect(store.get(held)).resolves.toEqual(Buffer.from('h'));
+  });
+
   it('prunes by age: old messages, old parts and stale temp files go; recent ones and foreign files stay', async () => {
     const oldMsg = await store.putMessage('old', Buffer.from('o'), new Date('2025-01-01T00:00:00Z'));
     const newMsg = await store.putMessage('new', Buffer.from('n'), new Date('2025-01-01T00:00:00Z'));
