@@ -206,6 +206,9 @@ describe('quarantine with release (AVFLEET_QUARANTINE=reject, an admin token, a 
     const body = got.raw.subarray(got.raw.indexOf('\r\n') + 2);
     expect(body.equals(first)).toBe(true);
     expect(((await api(fleet, 'GET', `/quarantine/${scanned.id}`)).json as QuarantineEntry).released).toMatchObject({ relay: `127.0.0.1:${sink.port}` });
+    const metrics = await (await fetch(`${fleet.apiUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^avfleet_quarantine_releases_total\{outcome="delivered"\} 1$/m);
+    expect(metrics).toMatch(/^avfleet_quarantine_writes_total\{outcome="kept"\} 1$/m); // the cache-answered one; the worker kept the other
     expect(fleet.producer.logs()).toContain('quarantined message released');
     expect(fleet.producer.logs()).not.toContain(ADMIN);
   });
