@@ -53,7 +53,7 @@ describe('deploy/prometheus/alerts.yml', () => {
 
   it('covers the alerts an on-call needs', () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([
-      'AvfleetNoWorkerUp', 'AvfleetQueueBacklog', 'AvfleetQueueDepthsMissing', 'AvfleetQueueOldestJobWaiting', 'AvfleetRedisClusterMasterLost',
+      'AvfleetNoWorkerUp', 'AvfleetQuarantineNotKeeping', 'AvfleetQueueBacklog', 'AvfleetQueueDepthsMissing', 'AvfleetQueueOldestJobWaiting', 'AvfleetRedisClusterMasterLost',
       'AvfleetRedisClusterStateNotOk', 'AvfleetRedisConnectionLost', 'AvfleetRedisEvictionPolicy', 'AvfleetRedisMemoryAtLimit',
       'AvfleetRedisMemoryNearLimit', 'AvfleetResultsPastDeadline', 'AvfleetRuleServersAllDown', 'AvfleetScanFailRateHigh', 'AvfleetTargetDown',
     ]);
