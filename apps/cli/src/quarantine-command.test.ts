@@ -15,6 +15,15 @@ describe('avfleet quarantine', () => {
     await expect(runQuarantine(args(['delete', 'ID', 'more']))).rejects.toThrow(/unexpected argument 'more'/);
   });
 
+  it('says which producer it cannot reach, and exits 1', async () => {
+    const err: string[] = [];
+    const a = args(['list']);
+    jest.spyOn(globalThis, 'fetch').mockRejectedValueOnce(Object.assign(new TypeError('fetch failed'), { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') }));
+    const code = await runQuarantine({ ...a, io: { ...a.io, stderr: (t) => void err.push(t) } });
+    expect(code).toBe(1);
+    expect(err.join('')).toMatch(/cannot reach the producer at http:\/\/127\.0\.0\.1:1 \(.*ECONNREFUSED/);
+  });
+
   it('needs the admin token', async () => {
     await expect(runQuarantine(args(['list'], {}))).rejects.toThrow(/AVFLEET_ADMIN_TOKEN/);
   });

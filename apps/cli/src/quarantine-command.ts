@@ -24,7 +24,7 @@ export async function runQuarantine(args: CommandArgs): Promise<number> {
   if (extra.length > 0 || (!ACTIONS[action] && id !== undefined)) throw new UsageError(`avfleet quarantine ${action}: unexpected argument '${extra[0] ?? id}'`);
   let settings;
   try {
-    settings = resolveFleetSettings({ flags: {}, env: args.io.env, role: 'cli', cwd: args.io.cwd });
+    settings = resolveFleetSettings({ flags: args.flags, env: args.io.env, role: 'cli', cwd: args.io.cwd });
   } catch (err) {
     return reportSettingsFailure(err, args.io);
   }
@@ -39,7 +39,16 @@ export async function runQuarantine(args: CommandArgs): Promise<number> {
     }
   }
   const method = action === 'release' ? 'POST' : action === 'delete' ? 'DELETE' : 'GET';
-  const res = await fetch(url, { method, headers: { authorization: `Bearer ${settings.adminToken}` } });
+  let res: Response;
+  try {
+    res = await fetch(url, { method, headers: { authorization: `Bearer ${settings.adminToken}` } });
+  } catch (err) {
+    // fetch's own error says only "fetch failed"; why is in its cause (ECONNREFUSED, ENOTFOUND, …).
+    const e = err as { message?: string; cause?: { message?: string } };
+    const cause = e.cause?.message ?? e.message ?? String(err);
+    args.io.stderr(`avfleet quarantine ${action}: cannot reach the producer at ${base} (${cause}); give its address with --url or --listen\n`);
+    return 1;
+  }
   if (res.status !== 200) {
     const text = await res.text();
     let detail = `HTTP ${res.status}`;
