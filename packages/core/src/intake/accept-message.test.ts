@@ -161,9 +161,11 @@ describe('acceptMessage with a folder store', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     const cancelled: [string, unknown][] = [];
-    const slowEnqueue: EnqueueScan = async (job, parts) => { await gate; flows.push(enqueued(job, parts)); };
+    let entered: () => void = () => undefined;
+    const enqueueStarted = new Promise<void>((r) => (entered = r));
+    const slowEnqueue: EnqueueScan = async (job, parts) => { entered(); await gate; flows.push(enqueued(job, parts)); };
     const accepting = acceptMessage(message([['a.bin', randomBytes(100)]]), META, { ...deps(), enqueue: slowEnqueue, cancels: { cancel: async (id, parts) => { cancelled.push([id, parts]); } } }, Date.now(), 'message', refused.signal);
-    await new Promise((r) => setTimeout(r, 50));
+    await enqueueStarted; // refused while the enqueue is under way, however slow the store writes before it were
     refused.abort(new Error('refused'));
     release();
     await expect(accepting).rejects.toThrow('refused');
