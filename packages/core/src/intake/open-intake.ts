@@ -16,6 +16,7 @@ import { readinessCheck } from '../observe/readiness';
 import { createScanEnqueuer } from '../queue/enqueue-scan';
 import { resultChannel, scanQueueName } from '../queue/queue-names';
 import { ScanStateStore } from '../queue/scan-state';
+import { openQueueLanes } from '../queue/queue-lanes';
 import { checkEvictionPolicy, openRedisConnections } from '../queue/redis-connections';
 import { SignatureVersions } from '../scan/signature-versions';
 import { openFleetStore } from '../store/open-fleet-store';
@@ -54,19 +55,23 @@ export interface OpenedIntake {
  * aggregator for messages answered without a flow.
  */
 export async function openIntake({ settings, config, logger, metrics }: OpenIntakeOptions): Promise<OpenedIntake> {
-  const { bull, commands, keyValue, watch, ping } = openRedisConnections(settings, { logger, metrics });
+  const { bull, commands, keyValue, clustered, watch, ping, enqueueConnection: openEnqueueConnection } = openRedisConnections(settings, { logger, metrics });
   await checkEvictionPolicy(commands, logger);
+  const lanes = await openQueueLanes(settings, commands, clustered, logger);
   const store = openFleetStore(settings, logger);
   const whitelists = loadWhitelists(config.rules, { logger });
-  const connection = { connection: bull, prefix: settings.queuePrefix };
   // Enqueueing fails at once while Redis is down (no offline queue, no retry of a command in flight):
   // a submission refused as unavailable can never land in the queue later, when Redis returns (no orphan jobs).
-  const enqueueConnection = bull.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-  watch.absorb(enqueueConnection, 'enqueue connection');
-  // Part jobs are added through the fail-fast connection; the other calls of these queues (depths, removing a cancelled scan's parts) use BullMQ's.
-  const scanQueues = new Map(config.rules.map((r) => [scanQueueName(r.name), new Queue(scanQueueName(r.name), connection)]));
-  const enqueueQueues = new Map([...scanQueues.keys()].map((name) => [name, new Queue(name, { connection: enqueueConnection, prefix: settings.queuePrefix })]));
-  for (const q of [...scanQueues.values(), ...enqueueQueues.values()]) watch.absorb(q, `queue ${q.name}`);
+  const enqueueConnection = openEnqueueConnection();
+  // Every lane's rule queues (queue/queue-lanes.ts). Part jobs are added through the fail-fast connection; the other
+  // calls of these queues (depths, removing a cancelled scan's parts) use BullMQ's.
+  const ruleQueues = config.rules.map((r) => scanQueueName(r.name));
+  const laneQueues = (connection: typeof bull): Map<string, Queue>[] =>
+    lanes.prefixes.map((prefix) => new Map(ruleQueues.map((name) => [name, new Queue(name, { connection, prefix })])));
+  const scanQueues = laneQueues(bull);
+  const enqueueQueues = laneQueues(enqueueConnection);
+  const allQueues = [...scanQueues, ...enqueueQueues].flatMap((m) => [...m.values()]);
+  for (const q of allQueues) watch.absorb(q, `queue ${q.name}`);
   const state = new ScanStateStore(enqueueConnection, settings.queuePrefix);
   const results = new ResultStore(keyValue, settings.queuePrefix, settings.resultTtlSec);
   // One subscription per process hears the results of the scans it submitted (intake/await-result.ts). Results
@@ -84,7 +89,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
 
   const intake = createIntake({
     config, store, ipWhitelists: whitelists.ips,
-    enqueue: createScanEnqueuer(state, (name) => enqueueQueues.get(name) as Queue),
+    enqueue: createScanEnqueuer(state, (name, lane) => enqueueQueues[lane]?.get(name) as Queue, { nextLane: lanes.next }),
     notify,
     mimeLimits: { ...settings.mime, archive: settings.archive },
     rejectThreshold: rejectThreshold(context.thresholds),
@@ -94,10 +99,10 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
       sigvers: new SignatureVersions(keyValue, settings.queuePrefix, config.rules.map((r) => r.name)),
     },
     aggregator,
-    cancels: { cancel: createScanCanceller(results, readState, (name) => scanQueues.get(name)) },
+    cancels: { cancel: createScanCanceller(results, readState, (name) => scanQueues.flatMap((lane) => lane.get(name) ?? [])) },
   });
   const submitter = createMessageSubmitter({
-    intake, waiter, backpressure: new Backpressure([...scanQueues.values()], settings.maxWaiting), metrics, logger,
+    intake, waiter, backpressure: new Backpressure(scanQueues.flatMap((lane) => [...lane.values()]), settings.maxWaiting), metrics, logger,
     // The result so far of a scan past its Deadline: stored when done, else its state's part verdicts so far.
     partialResult: async (scanId) => {
       const done = await results.load(scanId);
@@ -114,8 +119,8 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     async close() {
       watch.stop();
       await waiter.close();
-      await Promise.allSettled([...scanQueues.values(), ...enqueueQueues.values()].map((q) => q.close()));
-      await Promise.allSettled([bull.quit(), commands.quit(), subscriber.quit(), enqueueConnection.quit(), ...(keyValue === commands ? [] : [keyValue.quit()])]);
+      await Promise.allSettled(allQueues.map((q) => q.close()));
+      await Promise.allSettled([bull.quit(), commands.quit(), subscriber.quit(), enqueueConnection.quit()]);
     },
   };
 }
