@@ -13,8 +13,9 @@ import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
 import type { Readiness } from '../observe/ops-server';
 import { readinessCheck } from '../observe/readiness';
-import { createScanEnqueuer } from '../queue/enqueue-scan';
-import { resultChannel, scanQueueName } from '../queue/queue-names';
+import { addPartJobs, createScanEnqueuer } from '../queue/enqueue-scan';
+import { resultChannel, resultKey, scanQueueName } from '../queue/queue-names';
+import { ScanReconciler } from '../queue/reconcile-scans';
 import { ScanStateStore } from '../queue/scan-state';
 import { openQueueLanes } from '../queue/queue-lanes';
 import { checkEvictionPolicy, openRedisConnections } from '../queue/redis-connections';
@@ -26,6 +27,9 @@ import { Backpressure } from './backpressure';
 import { createScanCanceller } from './cancel-scan';
 import { createMessageSubmitter, type MessageSubmitter } from './submit-message';
 import { guarded } from './within';
+
+/** How often the producer looks for accepted scans that Redis lost (queue/reconcile-scans.ts). */
+const RECONCILE_SWEEP_MS = 2000;
 
 export interface OpenIntakeOptions {
   readonly settings: FleetSettings;
@@ -80,16 +84,34 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   const notify = resultChannel(settings.queuePrefix, randomUUID());
   const subscriber = keyValue.duplicate();
   watch.absorb(subscriber, 'result subscription');
-  const waiter = new ResultWaiter(subscriber, notify, results);
+  const readState = new ScanStateStore(commands, settings.queuePrefix);
+  // Every scan enqueued here is tracked until its result is heard, and enqueued again when Redis lost it (a failover).
+  const reconcile = new ScanReconciler({
+    state: readState,
+    hasResult: async (scanId) => (await commands.exists(resultKey(settings.queuePrefix, scanId))) === 1,
+    jobExists: async (lane, queue, jobId) => {
+      const q = scanQueues[lane]?.get(queue);
+      return q ? (await commands.exists(q.toKey(jobId))) === 1 : true;
+    },
+    reopen: async ({ job, parts, lane }) => {
+      await readState.open(job);
+      await addPartJobs(parts, (name) => scanQueues[lane]?.get(name) as Queue);
+    },
+    readd: (lane, parts) => addPartJobs(parts, (name) => scanQueues[lane]?.get(name) as Queue),
+    logger,
+    counted: (reason, n) => metrics.scansReenqueued.inc({ reason }, n),
+  }, { forgetAfterMs: settings.resultTtlSec * 1000 });
+  const stopReconciling = reconcile.start(RECONCILE_SWEEP_MS);
+  const waiter = new ResultWaiter(subscriber, notify, results, (scanId) => reconcile.finished(scanId));
   // Not awaited: Redis may be down at start (readiness says so); ioredis subscribes once it answers, and again after each reconnect.
   waiter.start().catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'result channel subscription failed'));
   const context = aggregationContextOf(config, settings.actions, whitelists.names);
   const aggregator = createAggregator({ context, results, metrics, logger });
-  const readState = new ScanStateStore(commands, settings.queuePrefix);
+  const cancel = createScanCanceller(results, readState, (name) => scanQueues.flatMap((lane) => lane.get(name) ?? []));
 
   const intake = createIntake({
     config, store, ipWhitelists: whitelists.ips,
-    enqueue: createScanEnqueuer(state, (name, lane) => enqueueQueues[lane]?.get(name) as Queue, { nextLane: lanes.next }),
+    enqueue: createScanEnqueuer(state, (name, lane) => enqueueQueues[lane]?.get(name) as Queue, { nextLane: lanes.next, onEnqueued: (scan) => reconcile.track(scan) }),
     notify,
     mimeLimits: { ...settings.mime, archive: settings.archive },
     rejectThreshold: rejectThreshold(context.thresholds),
@@ -99,7 +121,12 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
       sigvers: new SignatureVersions(keyValue, settings.queuePrefix, config.rules.map((r) => r.name)),
     },
     aggregator,
-    cancels: { cancel: createScanCanceller(results, readState, (name) => scanQueues.flatMap((lane) => lane.get(name) ?? [])) },
+    cancels: {
+      cancel: (scanId, parts) => {
+        reconcile.finished(scanId);
+        return cancel(scanId, parts);
+      },
+    },
   });
   const submitter = createMessageSubmitter({
     intake, waiter, backpressure: new Backpressure(scanQueues.flatMap((lane) => [...lane.values()]), settings.maxWaiting), metrics, logger,
@@ -117,6 +144,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     scanStatus: (scanId) => scanStatusOf(scanId, results, readState, submitter.storeTimeoutMs),
     readiness: readinessCheck({ ping }, store),
     async close() {
+      stopReconciling();
       watch.stop();
       await waiter.close();
       await Promise.allSettled(allQueues.map((q) => q.close()));

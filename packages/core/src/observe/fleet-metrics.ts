@@ -54,6 +54,8 @@ export interface FleetMetrics {
   readonly upstreamServers: Gauge<'rule'>;
   /** `answer`: `partial` (the result so far, unfinished rules as `deadline` fails) or `scan_id` (no result could be read). */
   readonly deadlinesMissed: Counter<'answer'>;
+  /** `reason`: `state_lost` or `jobs_lost` (queue/reconcile-scans.ts). */
+  readonly scansReenqueued: Counter<'reason'>;
   /** 1 while this process's Redis connection is ready, 0 while it is lost (watchRedisConnection). */
   readonly redisConnected: Gauge<string>;
   /** `node`: a Redis server's `host:port` (the configured one, or a cluster master's), a bounded set. */
@@ -158,6 +160,11 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
       labelNames: ['queue', 'lane'], registers: r, aggregator: 'max',
     }),
     upstreamServers: new Gauge({ name: 'avfleet_upstream_servers', help: 'Scanner servers configured for a rule.', labelNames: ['rule'], registers: r, aggregator: 'max' }),
+    scansReenqueued: new Counter({
+      name: 'avfleet_scans_reenqueued_total',
+      help: 'Accepted scans enqueued again because Redis lost their state (state_lost) or part jobs (jobs_lost): a failover or a Redis restart without persistence.',
+      labelNames: ['reason'], registers: r,
+    }),
     deadlinesMissed: new Counter({
       name: 'avfleet_deadline_missed_total',
       help: 'Submissions with a Deadline whose scan was not finished by it, by answer: partial (result so far), scan_id (no result readable).',
