@@ -16,6 +16,8 @@ import { readinessCheck } from '../observe/readiness';
 import { addPartJobs, createScanEnqueuer } from '../queue/enqueue-scan';
 import { resultChannel, resultKey, scanQueueName } from '../queue/queue-names';
 import { ScanReconciler } from '../queue/reconcile-scans';
+import { scanIdTime } from '../contracts/scan-id';
+import { messageKey } from '../store/part-key';
 import { ScanStateStore } from '../queue/scan-state';
 import { openQueueLanes } from '../queue/queue-lanes';
 import { checkEvictionPolicy, openRedisConnections } from '../queue/redis-connections';
@@ -38,8 +40,16 @@ export interface OpenIntakeOptions {
   readonly metrics: FleetMetrics;
 }
 
-/** Where a scan stands: its result, or its state while it runs; null when unknown or expired. */
-export type ScanStatus = { readonly done: true; readonly result: ScanResult } | { readonly done: false; readonly state: 'queued' | 'running' };
+/**
+ * Where a scan stands: its result, or its state while it runs — `rescanning` when Redis lost
+ * its result or state and this producer enqueued it again (queue/reconcile-scans.ts); null
+ * when unknown or expired.
+ */
+export type ScanStatus =
+  | { readonly done: true; readonly result: ScanResult }
+  | { readonly done: false; readonly state: 'queued' | 'running' | 'rescanning' }
+  /** Neither result nor state, and no producer process to enqueue it again, but the message is still in the store: resubmit it. */
+  | { readonly done: false; readonly state: 'lost' };
 
 /** The intake side of a fleet, opened once per process and shared by every front end (HTTP today). */
 export interface OpenedIntake {
@@ -141,7 +151,14 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
 
   return {
     submitter,
-    scanStatus: (scanId) => scanStatusOf(scanId, results, readState, submitter.storeTimeoutMs),
+    scanStatus: (scanId) => scanStatusOf(scanId, results, readState, submitter.storeTimeoutMs, {
+      reconcile,
+      // Stored under the day of its acceptance, which its id carries (acceptMessage: newScanId(now), putMessage(…, now)).
+      storedMessage: async (id) => {
+        const at = scanIdTime(id);
+        return at !== null && store.exists(messageKey(id, new Date(at)));
+      },
+    }),
     readiness: readinessCheck({ ping }, store),
     async close() {
       stopReconciling();
@@ -153,15 +170,39 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   };
 }
 
-/** The stored result, else the scan's progress from its state; null when unknown, expired or cancelled. */
+/** What scanStatusOf asks when a scan has neither result nor state. */
+export interface LostScanLookups {
+  /** This process's reconciler: a scan it accepted and has not seen finish is enqueued again. */
+  readonly reconcile?: Pick<ScanReconciler, 'recheck'>;
+  /** Whether the scan's raw message is still in the store. */
+  readonly storedMessage?: (scanId: string) => Promise<boolean>;
+}
+
+/**
+ * The stored result, else the scan's progress from its state. With neither, a scan this
+ * process accepted and has not seen finish is checked at once (`reconcile`): Redis lost
+ * it, and it is enqueued again (`rescanning`); another one whose message is still in the
+ * store was finished and its result lost with Redis (`lost`: resubmit it). Null when
+ * unknown, expired or cancelled.
+ */
 export async function scanStatusOf(
   scanId: string,
   results: Pick<ResultStore, 'load'>,
   state: Pick<ScanStateStore, 'progress'>,
   boundMs: number,
+  lost: LostScanLookups = {},
 ): Promise<ScanStatus | null> {
+  const { reconcile } = lost;
   const result = await guarded(results.load(scanId), boundMs, 'Redis (scan result)');
   if (result) return { done: true, result };
   const progress = await guarded(state.progress(scanId), boundMs, 'Redis (scan state)');
-  return progress === null ? null : { done: false, state: progress };
+  if (progress !== null) return { done: false, state: progress };
+  const outcome = reconcile ? await guarded(reconcile.recheck(scanId), boundMs, 'Redis (lost scan)') : 'untracked';
+  if (outcome === 'state_lost') return { done: false, state: 'rescanning' };
+  if (outcome === 'untracked') {
+    const stored = lost.storedMessage ? await guarded(lost.storedMessage(scanId), boundMs, 'the object store') : false;
+    return stored ? { done: false, state: 'lost' } : null;
+  }
+  // Finished (or its state written back) between the reads: read again.
+  return scanStatusOf(scanId, results, state, boundMs);
 }

@@ -100,4 +100,16 @@ describe('ScanReconciler', () => {
     await r.sweep();
     expect(r.size).toBe(0);
   });
+
+  it('recheck (GET /scans/:id found nothing): a tracked scan is checked at once and enqueued again; an untracked one is not this process\'s', async () => {
+    const redis = fakeRedis();
+    const r = new ScanReconciler(redis.deps, { checkAfterMs: 10_000, forgetAfterMs: 3_600_000, now });
+    r.track(scan('S', ['1']));
+    expect(await r.recheck('S')).toBe('state_lost');
+    expect(redis.calls).toEqual(['reopen S lane 1']);
+    expect(await r.recheck('OTHER')).toBe('untracked');
+    redis.results.add('S');
+    expect(await r.recheck('S')).toBe('finished');
+    expect(r.size).toBe(0);
+  });
 });

@@ -137,6 +137,24 @@ export class ScanReconciler {
     }
   }
 
+  /**
+   * Checks one tracked scan now (`GET /scans/:id` found neither its result nor its state):
+   * `state_lost` when it was enqueued again whole (its result is being rebuilt), `untracked`
+   * when this process does not track it, else what the check found.
+   */
+  async recheck(scanId: string): Promise<ReenqueueReason | 'finished' | 'untracked' | null> {
+    const t = this.tracked.get(scanId);
+    if (!t) return 'untracked';
+    t.checkAt = this.now() + this.checkAfterMs;
+    const outcome = await this.check(t.scan);
+    if (outcome === 'finished') this.tracked.delete(scanId);
+    if (outcome === 'state_lost' || outcome === 'jobs_lost') {
+      this.deps.counted?.(outcome, 1);
+      this.deps.logger.warn({ code: 'AVF_WARN_SCANS_REENQUEUED', scanId, stateLost: outcome === 'state_lost' ? 1 : 0, jobsLost: outcome === 'jobs_lost' ? 1 : 0 }, 'an accepted scan lost by Redis was enqueued again');
+    }
+    return outcome;
+  }
+
   /** Sweeps every `intervalMs` until the returned stop function is called. */
   start(intervalMs: number): () => void {
     const timer = setInterval(() => void this.sweep().catch(() => undefined), intervalMs);
