@@ -40,7 +40,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Message i: a unique attachment (every scan is cold), EICAR in every third. */
+/** Message i: a unique attachment (every scan is cold), EICAR in every third; every fourth has a second one (several cache keys, in different slots, read at once). */
 function message(i: number): { raw: Buffer; virus: boolean } {
   const virus = i % 3 === 0;
   const body = virus ? `${EICAR_TEST_STRING}\r\nunique ${i} ${Date.now()}` : `clean attachment ${i} ${Date.now()} ${'x'.repeat(i % 50)}`;
@@ -49,6 +49,7 @@ function message(i: number): { raw: Buffer; virus: boolean } {
     'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
     '--b', 'Content-Type: text/plain', '', `message ${i}`,
     '--b', `Content-Type: application/octet-stream; name="f${i}.bin"`, `Content-Disposition: attachment; filename="f${i}.bin"`, '', body,
+    ...(i % 4 === 0 ? ['--b', `Content-Type: application/octet-stream; name="g${i}.bin"`, `Content-Disposition: attachment; filename="g${i}.bin"`, '', `second clean attachment ${i} ${Date.now()}`] : []),
     '--b--', '',
   ].join('\r\n');
   return { raw: Buffer.from(raw, 'latin1'), virus };

@@ -17,6 +17,8 @@ export interface PassResult {
   cpuSec: Record<string, number>;
   peakRssBytes: Record<string, number>;
   redisCommandsPerMessage: number | null;
+  /** Per Redis server (each master of a cluster with --redis-cluster): commands per message. */
+  redisCommandsPerMessageByServer?: Record<string, number>;
   redisCommands: Record<string, number>;
   storeBytesPerMessage: number | null;
   /** Whole machine: share of all cores busy during the pass, and CPU seconds used by processes the bench did not measure. */
@@ -85,6 +87,7 @@ export async function measurePass(s: MeasureSpec): Promise<PassResult> {
     cpuSec,
     peakRssBytes,
     redisCommandsPerMessage: redis ? round(redis.total / Math.max(1, n), 1) : null,
+    ...(redis ? { redisCommandsPerMessageByServer: Object.fromEntries(Object.entries(redis.byServer).map(([k, v]) => [k, round(v / Math.max(1, n), 1)])) } : {}),
     redisCommands: redis?.byCommand ?? {},
     storeBytesPerMessage: s.storeDir ? Math.round((folderBytes(s.storeDir) - storeBefore) / Math.max(1, n)) : null,
     machineBusyShare: round(busy.share, 2),
