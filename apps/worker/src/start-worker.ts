@@ -92,6 +92,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     if ('expected' in job.data) await aggregator.aggregate(job as Job<AggregateJobData>);
     else await aggregate(job.data.scanId);
   };
+  // --concurrency is per queue and process: split over the lanes (each lane at least 1).
+  const concurrency = Math.max(1, Math.ceil(settings.concurrency / lanes.prefixes.length));
   const laneQueues: Queue[] = [];
   const queuesToSample: { readonly queue: Queue; readonly lane: string }[] = [];
   for (const [index, prefix] of lanes.prefixes.entries()) {
@@ -107,7 +109,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       const name = scanQueueName(rule.name);
       // rate_limit (docs/interfaces.md §2): BullMQ's queue limiter holds the whole fleet to N scans per period, split over the lanes.
       const limiter = rule.rateLimit ? { limiter: { max: Math.max(1, Math.floor(rule.rateLimit.max / lanes.prefixes.length)), duration: rule.rateLimit.durationMs } } : {};
-      const worker = new Worker(name, processor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 2, ...limiter });
+      const worker = new Worker(name, processor, { ...connection, ...stalled, concurrency, maxStalledCount: 2, ...limiter });
       // Failed for good without the processor's last attempt (stalled too often: its workers were killed): recorded here.
       worker.on('failed', (job, err) => {
         if (!job?.finishedOn) return;
@@ -116,7 +118,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       workers.push({ worker, lane });
     }
     if (selection.aggregate) {
-      workers.push({ worker: new Worker(AGGREGATE_QUEUE, aggregateProcessor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 5 }), lane });
+      workers.push({ worker: new Worker(AGGREGATE_QUEUE, aggregateProcessor, { ...connection, ...stalled, concurrency, maxStalledCount: 5 }), lane });
       // One exporter of queue depths per queue set (docs/interfaces.md §6.5): the workers serving `aggregate`.
       for (const q of [AGGREGATE_QUEUE, ...config.rules.map((r) => scanQueueName(r.name))]) queuesToSample.push({ queue: new Queue(q, connection), lane });
     }

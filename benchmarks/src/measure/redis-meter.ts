@@ -20,6 +20,7 @@ export class RedisMeter {
   /** Every server counted: the one Redis, or each master of the cluster (after open()). */
   private servers: { readonly address: string; readonly redis: Redis }[];
   private before = new Map<string, Map<string, number>>();
+  private cpuBefore = new Map<string, number>();
 
   constructor(url: string, readonly clusterNodes: string | null = null) {
     const seed = clusterNodes?.split(',')[0]?.trim();
@@ -44,6 +45,7 @@ export class RedisMeter {
 
   async startCounting(): Promise<void> {
     this.before = new Map(await Promise.all(this.servers.map(async (s) => [s.address, parseCommandStats(await s.redis.info('commandstats'))] as const)));
+    this.cpuBefore = new Map(await Promise.all(this.servers.map(async (s) => [s.address, cpuSecOf(await s.redis.info('cpu'))] as const)));
   }
 
   /**
@@ -51,9 +53,11 @@ export class RedisMeter {
    * without the meter's own INFO calls. Counts the whole server: other clients of a shared
    * Redis add to it.
    */
-  async stopCounting(): Promise<{ total: number; byCommand: Record<string, number>; byServer: Record<string, number> }> {
+  async stopCounting(): Promise<{ total: number; byCommand: Record<string, number>; byServer: Record<string, number>; cpuSecByServer: Record<string, number> }> {
     const byCommand: Record<string, number> = {};
     const byServer: Record<string, number> = {};
+    const cpuSecByServer: Record<string, number> = {};
+    for (const server of this.servers) cpuSecByServer[server.address] = cpuSecOf(await server.redis.info('cpu')) - (this.cpuBefore.get(server.address) ?? 0);
     let total = 0;
     for (const server of this.servers) {
       const after = parseCommandStats(await server.redis.info('commandstats'));
@@ -70,7 +74,7 @@ export class RedisMeter {
       byServer[server.address] = n;
       total += n;
     }
-    return { total, byCommand, byServer };
+    return { total, byCommand, byServer, cpuSecByServer };
   }
 
   /** The server's `used_memory` (bytes): every client's data, not only the bench's. */
@@ -116,4 +120,10 @@ export class RedisMeter {
 /** The key patterns of a bench prefix: its own keys, and its queue lanes' (`{<prefix>-<k>}:…`, queue/queue-lanes.ts). */
 function patternsOf(prefix: string): string[] {
   return [`${prefix}*`, `{${prefix}*`];
+}
+
+/** The server's own CPU time (main thread and children), from INFO cpu. */
+function cpuSecOf(info: string): number {
+  const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_sys') + field('used_cpu_user');
 }
