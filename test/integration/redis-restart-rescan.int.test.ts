@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EICAR_TEST_STRING, type ScanResult } from '@avfleet/core';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { EICAR_TEST_STRING, scanJobId, type ScanResult } from '@avfleet/core';
 import { freePort, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
 import { jsonLogLines } from '../helpers/json-log-lines';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/start-redis';
@@ -14,7 +16,8 @@ import { waitUntil } from '../helpers/wait-until';
  * store. The producer that accepted them enqueues them again (queue/reconcile-scans.ts):
  * `GET /scans/:id` answers `rescanning` instead of 404, and every scan ends with its
  * right verdict once a worker runs. A result lost after it was delivered answers 410
- * AVF_ERR_RESULT_LOST (resubmit), not a bare 404.
+ * AVF_ERR_RESULT_LOST (resubmit), not a bare 404. A part job lost alone (its scan's state
+ * kept) is added again.
  */
 
 jest.setTimeout(120000);
@@ -105,5 +108,51 @@ test('accepted scans lost with a Redis restarted without persistence are enqueue
   } finally {
     await worker?.stop();
     await producer?.stop();
+  }
+});
+
+test('a part job Redis lost (its scan state kept) is added again: the scan finishes, counted as jobs_lost', async () => {
+  const { clamd } = testServices();
+  const conf = join(dir, 'antivirus-parts.conf');
+  writeFileSync(conf, `clamav {\n  symbol = "CLAM_VIRUS";\n  action = "reject";\n  fail_action = "soft reject";\n  servers = "${clamd.host}:${clamd.port}";\n}\n`);
+  const prefix = 'avft-lostjob';
+  const env = { AVFLEET_REDIS_URL: redis.url, AVFLEET_STORE: join(dir, 'store-parts'), AVFLEET_QUEUE_PREFIX: prefix };
+  const connection = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: null });
+  const queue = new Queue('clamav', { connection, prefix });
+  let producer: FleetProcess | undefined;
+  let worker: FleetProcess | undefined;
+  try {
+    producer = await startFleetProcess({ role: 'producer', configPath: conf, listen: `127.0.0.1:${await freePort()}`, env });
+    const api = producer.baseUrl;
+    const raw = Buffer.from([
+      'From: a@example.org', 'To: b@example.org', 'Subject: lost job', `Message-ID: <lostjob.${Date.now()}@avfleet.test>`,
+      'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+      '--b', 'Content-Type: application/octet-stream; name="a.bin"', 'Content-Disposition: attachment; filename="a.bin"', '', `clean a ${Date.now()}`,
+      '--b', 'Content-Type: application/octet-stream; name="b.bin"', 'Content-Disposition: attachment; filename="b.bin"', '', `${EICAR_TEST_STRING}\r\nb ${Date.now()}`,
+      '--b--', '',
+    ].join('\r\n'), 'latin1');
+    const res = await fetch(`${api}/scans?wait=0`, { method: 'POST', body: raw, signal: AbortSignal.timeout(20000) });
+    expect(res.status).toBe(202);
+    const id = ((await res.json()) as { id: string }).id;
+    const jobs = await queue.getJobs(['waiting']);
+    expect(jobs.map((j) => j.id).sort()).toEqual([scanJobId(id, 'clamav', '1'), scanJobId(id, 'clamav', '2')].sort());
+    // The part job of the EICAR attachment is lost (as an add the failed-over master had not replicated).
+    expect(await queue.remove(scanJobId(id, 'clamav', '2'))).toBe(1);
+    worker = await startFleetProcess({ role: 'worker', configPath: conf, listen: `127.0.0.1:${await freePort()}`, env });
+    let result: (ScanResult & { state: string }) | null = null;
+    await waitUntil(async () => {
+      const r = await fetch(`${api}/scans/${id}`, { signal: AbortSignal.timeout(5000) });
+      result = (await r.json()) as ScanResult & { state: string };
+      return result.state === 'done';
+    }, { timeoutMs: RECONCILE_BOUND_MS, intervalMs: 500, failureMessage: () => `the scan never finished: ${JSON.stringify(result)}\n${producer!.logs().slice(-3000)}` });
+    expect(result!.action).toBe('reject');
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    expect(metrics).toMatch(/avfleet_scans_reenqueued_total\{reason="jobs_lost"\} 1\n/);
+    expect(metrics).not.toMatch(/avfleet_scans_reenqueued_total\{reason="state_lost"\}/);
+  } finally {
+    await worker?.stop();
+    await producer?.stop();
+    await queue.close();
+    connection.disconnect();
   }
 });
