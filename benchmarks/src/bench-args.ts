@@ -26,6 +26,8 @@ export interface BenchArgs {
   /** Rounds of the soak (null: as many as one hour of traffic at the rate of the first round). */
   soakRounds: number | null;
   redisUrl: string;
+  /** Seed nodes of a Redis Cluster (`--redis-cluster`): the fleet phases run on it (AVFLEET_REDIS_CLUSTER_NODES). */
+  redisCluster: string | null;
   out: string | null;
   keep: boolean;
   help: boolean;
@@ -61,6 +63,8 @@ Only when named in --phases (long):
   --memory-mb N             attachment size of the memory phase in MB (default 50)
   --soak-rounds N           soak rounds (default: one hour of traffic at the first round's rate)
   --redis URL               default redis://127.0.0.1:6379/0 (keys under avfb-*, removed afterwards)
+  --redis-cluster H:P,…     run fleet-folder, fleet-s3 and scale-out on this Redis Cluster (AVFLEET_REDIS_CLUSTER_NODES,
+                            one queue lane per master); Redis commands counted on every master, per master too
   --out FILE                JSON results (default bench-results/bench-<time>.json)
   --keep                    keep the temporary folder (corpus, logs)
 `;
@@ -93,6 +97,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     memoryMb: 50,
     soakRounds: null,
     redisUrl: 'redis://127.0.0.1:6379/0',
+    redisCluster: null,
     out: null,
     keep: false,
     help: false,
@@ -126,6 +131,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--memory-mb': a.memoryMb = int(value(), flag); break;
       case '--soak-rounds': a.soakRounds = int(value(), flag); break;
       case '--redis': a.redisUrl = value(); break;
+      case '--redis-cluster': a.redisCluster = value(); break;
       case '--out': a.out = value(); break;
       case '--keep': a.keep = true; break;
       case '--help': case '-h': a.help = true; break;

@@ -50,13 +50,14 @@ export async function runBench(args: BenchArgs, log: (line: string) => void): Pr
   const loadStart = loadAverage1m();
   const runId = `avfb-${randomBytes(4).toString('hex')}`;
   const work = mkdtempSync(join(tmpdir(), 'avfleet-bench-'));
-  const redis = new RedisMeter(args.redisUrl);
+  const redis = new RedisMeter(args.redisUrl, args.redisCluster);
   const cleanups: Array<() => Promise<void>> = [];
   const limit: LimitResult[] = [];
   const passes: PassResult[] = [];
   let memory: MemoryResult | undefined;
   let soak: SoakResult | undefined;
   try {
+    await redis.open();
     const redisPid = await redis.serverPid();
     const redisVersion = /^redis_version:(\S+)/m.exec(await redis.redis.info('server'))?.[1] ?? null;
     const t0 = Date.now();
@@ -170,7 +171,8 @@ export async function runBench(args: BenchArgs, log: (line: string) => void): Pr
           prefixFor: (n) => `${runId}-so${n}`, workers: w, perWorker: 2, cores: machineInfo(null).cores,
         });
         passes.push(r);
-        log(`${r.label}: ${r.messagesPerSec} msg/s, ${String(r.extra?.scansPerSec)} scans/s, limited by ${String(r.extra?.bottleneck)} (${r.seconds} s)`);
+        const perServer = r.redisCommandsPerMessageByServer && Object.keys(r.redisCommandsPerMessageByServer).length > 1 ? `, Redis commands per message by master ${JSON.stringify(r.redisCommandsPerMessageByServer)}` : '';
+        log(`${r.label}: ${r.messagesPerSec} msg/s, ${String(r.extra?.scansPerSec)} scans/s, ${String(r.redisCommandsPerMessage)} Redis commands per message${perServer}, limited by ${String(r.extra?.bottleneck)} (${r.seconds} s)`);
       }
     }
 

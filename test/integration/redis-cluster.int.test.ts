@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { EICAR_TEST_STRING, createFleetMetrics, resultKey, sampleRedisHealth, sigverKey, type ScanResult } from '@avfleet/core';
+import { EICAR_TEST_STRING, createFleetMetrics, keySlot, laneQueuePrefixes, newScanId, oldestPendingScanMs, resultKey, sampleRedisHealth, scanStateKey, sigverKey, type ScanResult } from '@avfleet/core';
 import { startFleet } from '../helpers/fleet-processes';
 import { jsonLogLines } from '../helpers/json-log-lines';
 import { CLUSTER_NODE_TIMEOUT_MS, startRedisCluster, type ClusterNodeView, type PrivateRedisCluster } from '../helpers/start-redis-cluster';
@@ -16,8 +16,8 @@ import { waitUntil } from '../helpers/wait-until';
  * replicas form with every slot served, and a master SIGKILLed is replaced by its replica
  * (cluster_state ok again) within seconds; avfleet's Redis health sampling sees the
  * failed master and the cluster state on it. A fleet with AVFLEET_REDIS_CLUSTER_NODES
- * keeps its verdict cache, results and signature versions on the cluster (its queues on
- * AVFLEET_REDIS_URL).
+ * keeps everything on the cluster — its queues in one lane per master, scan states, verdict
+ * cache, results and signature versions — and nothing on AVFLEET_REDIS_URL.
  */
 
 jest.setTimeout(120000);
@@ -76,7 +76,7 @@ test('forms: 3 masters serving all 16384 slots, each with one replica, cluster_s
   for (const port of cluster.ports) expect((await cluster.info(port)).get('cluster_state')).toBe('ok');
 });
 
-test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: verdict cache, results and signature versions on the cluster, queues on AVFLEET_REDIS_URL; it rides through a master failover', async () => {
+test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: queues in one lane per master, verdict cache, results and signature versions on the cluster, nothing on AVFLEET_REDIS_URL; it rides through a master failover', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'avft-cluster-fleet-'));
   const queues = await startPrivateRedis();
   const client = clusterClient();
@@ -99,7 +99,12 @@ test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: verdict cache, results and signa
       scans.push((await res.json()) as ScanResult);
     }
     for (const r of scans) expect(r.action).toBe('reject');
-    // Results: on the cluster, readable through the API, none on the queues' Redis.
+    // Four more scans: the lanes take turns, so every lane (one per master) has had part jobs.
+    for (let i = 0; i < 4; i += 1) {
+      const res = await fetch(`${fleet.apiUrl}/scans?wait=20`, { method: 'POST', body: message(`lane-${i}`), signal: AbortSignal.timeout(30000) });
+      expect(res.status).toBe(200);
+    }
+    // Results: on the cluster, readable through the API, none on AVFLEET_REDIS_URL's Redis.
     for (const r of scans) expect(JSON.parse((await client.get(resultKey(prefix, r.id))) ?? 'null')).toMatchObject({ id: r.id, action: 'reject' });
     expect((await fetch(`${fleet.apiUrl}/scans/${scans[0]!.id}`)).status).toBe(200);
     expect(await queueRedis.keys(`${prefix}:result:*`)).toEqual([]);
@@ -108,16 +113,21 @@ test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: verdict cache, results and signa
     const cached = (await Promise.all(client.nodes('master').map((n) => n.keys('avft_cluster_cache_*')))).flat();
     expect(cached.length).toBeGreaterThanOrEqual(1);
     expect(await queueRedis.keys('avft_cluster_cache_*')).toEqual([]);
-    // The queues stayed on AVFLEET_REDIS_URL.
-    expect((await queueRedis.keys(`${prefix}:clamav:*`)).length + (await queueRedis.keys(`${prefix}:aggregate:*`)).length).toBeGreaterThan(0);
+    // The queues are on the cluster: three lanes, each under its own hash tag, each on another master; none on AVFLEET_REDIS_URL.
+    expect(await queueRedis.dbsize()).toBe(0);
+    const lanes = laneQueuePrefixes(prefix, 3, true);
+    const masterOf = async (key: string): Promise<number> => (await masterHolding(key)).port;
+    const laneMasters = await Promise.all(lanes.map((lane) => masterOf(`${lane}:clamav:events`)));
+    expect(new Set(laneMasters).size).toBe(3);
+    for (const lane of lanes) expect(await client.exists(`${lane}:clamav:events`)).toBe(1);
     // The worker samples the health of both: the queues' Redis and the cluster's three masters (sampled every 5 s; 2x + 1 s).
     let text = '';
     await waitUntil(async () => {
       text = await (await fetch(`${fleet.worker.baseUrl}/metrics`)).text();
       return /avfleet_redis_cluster_masters\{state="ok"\} 3\n/.test(text);
     }, { timeoutMs: 11000, intervalMs: 250, failureMessage: () => `no cluster health in the worker's metrics:\n${text}` });
-    expect(text.match(/^avfleet_redis_memory_used_bytes\{/gm)).toHaveLength(4);
-    expect(text).toMatch(new RegExp(`avfleet_redis_memory_used_bytes\\{node="127.0.0.1:${queues.port}"\\}`));
+    expect(text.match(/^avfleet_redis_memory_used_bytes\{/gm)).toHaveLength(3);
+    expect(text).toMatch(/avfleet_queue_jobs\{queue="clamav",lane="2",state="waiting"\} 0\n/);
     expect(text).toMatch(/avfleet_redis_connected 1\n/);
 
     // A master failover under the running fleet: the master holding the first result is SIGKILLed
@@ -151,6 +161,26 @@ test('a fleet with AVFLEET_REDIS_CLUSTER_NODES: verdict cache, results and signa
   }
 });
 
+test('slots as Redis computes them; the oldest scan in progress is found on whichever master holds its state (store retention)', async () => {
+  const client = clusterClient();
+  try {
+    for (const key of ['foo', '{avfleet-3}:clamav:wait', 'avft:result:01ABC', scanStateKey('avft-prune', 'X')]) {
+      expect(keySlot(key)).toBe(Number(await client.cluster('KEYSLOT', key)));
+    }
+    const now = Date.now();
+    const ids = [newScanId(now - 3_600_000), newScanId(now - 60_000), newScanId(now)];
+    for (const id of ids) await client.hset(scanStateKey('avft-prune', id), { left: 1 });
+    // Spread over masters: a SCAN of one node alone would miss some.
+    const slots = ids.map((id) => keySlot(scanStateKey('avft-prune', id)));
+    expect(new Set(slots).size).toBe(3);
+    const oldest = await oldestPendingScanMs(client, 'avft-prune');
+    expect(Math.abs((oldest ?? 0) - (now - 3_600_000))).toBeLessThan(1000);
+    await Promise.all(ids.map((id) => client.del(scanStateKey('avft-prune', id))));
+  } finally {
+    client.disconnect();
+  }
+});
+
 test('a SIGKILLed master is replaced by its replica; the health sample shows the failed master, then the state ok', async () => {
   const client = clusterClient();
   const registry = new Registry();
@@ -177,10 +207,12 @@ test('a SIGKILLed master is replaced by its replica; the health sample shows the
     expect(promotedMs).toBeGreaterThanOrEqual(0);
     console.info(`redis cluster: replica promoted ${promotedMs} ms after SIGKILL of its master (cluster-node-timeout ${CLUSTER_NODE_TIMEOUT_MS} ms)`);
 
-    // Every running node agrees: state ok, the killed master flagged failing.
-    for (const port of cluster.ports.filter((p) => cluster.running(p))) {
-      expect((await cluster.info(port)).get('cluster_state')).toBe('ok');
-    }
+    // Every running node agrees (each learns the promotion by gossip, within the bound): state ok.
+    let seen: string[] = [];
+    await waitUntil(async () => {
+      seen = await Promise.all(cluster.ports.filter((p) => cluster.running(p)).map(async (p) => (await cluster.info(p)).get('cluster_state') ?? '?'));
+      return seen.every((st) => st === 'ok');
+    }, { timeoutMs: FAILOVER_BOUND_MS, intervalMs: 100, failureMessage: () => `cluster states after the promotion: ${JSON.stringify(seen)}` });
     // The client learns the new master from the slots map (refreshed on its own after MOVED or errors; here asked for).
     const knowsPromoted = (): boolean => client.nodes('master').some((n) => n.options.port === replica.port);
     for (let i = 0; i < 50 && !knowsPromoted(); i += 1) {

@@ -142,7 +142,7 @@ test('cancelling a refused scan removes its waiting part jobs and its state, and
   const other = scan(1);
   await createScanEnqueuer(state, () => clamav)(other.job, other.parts.map((p) => ({ ...p, rule: 'clamav-cancel' })));
   expect(await clamav.getJobCountByTypes('wait')).toBe(4);
-  const cancel = createScanCanceller(results, state, (name) => (name === 'clamav-cancel' ? clamav : undefined));
+  const cancel = createScanCanceller(results, state, (name) => (name === 'clamav-cancel' ? [clamav] : []));
   await cancel(job.scanId, parts.map((p) => ({ rule: 'clamav-cancel', partIndex: p.partIndex })));
   // Only the other scan's part is left to scan.
   expect((await clamav.getJobs(['wait'])).map((j) => j.data.scanId)).toEqual([other.job.scanId]);

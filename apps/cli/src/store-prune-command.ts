@@ -26,7 +26,7 @@ export async function runStorePrune(args: CommandArgs): Promise<number> {
     args.io.stderr('avfleet store prune: the S3 store keeps objects as long as the bucket\'s lifecycle rules say; set an expiry rule on messages/ and parts/ instead (README, "The object store")\n');
     return 2;
   }
-  const commands = openOneShotRedis(settings.redisUrl);
+  const commands = openOneShotRedis(settings);
   try {
     let pending: number | null;
     try {
@@ -34,7 +34,7 @@ export async function runStorePrune(args: CommandArgs): Promise<number> {
     } catch (err) {
       args.io.stderr(
         `avfleet store prune: cannot read the scans in progress from Redis (${err instanceof Error ? err.message : String(err)}); ` +
-          'it needs the fleet\'s Redis to keep what they still read: check AVFLEET_REDIS_URL / --redis and AVFLEET_QUEUE_PREFIX\n',
+          'it needs the fleet\'s Redis to keep what they still read: check AVFLEET_REDIS_URL / --redis, AVFLEET_REDIS_CLUSTER_NODES and AVFLEET_QUEUE_PREFIX\n',
       );
       return 1;
     }

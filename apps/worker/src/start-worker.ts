@@ -5,8 +5,8 @@ import type { AntivirusConfig, FleetSettings } from '@avfleet/config';
 import {
   AGGREGATE_QUEUE, ResultStore, RuleVerdictCache, ScanStateStore, VerdictCache, aggregationContextOf, buildOpsServer, checkEvictionPolicy,
   createAggregationJob, createAggregator, createFleetMetrics, createPartCompleter, createScanPart, enqueueAggregation, failedPartResult, listenOn, loadWhitelists,
-  openFleetStore, openQuarantine, openRedisConnections, scheduleQuarantineExpiry, publishSignatureVersions, readinessCheck, ruleToScannerOptions, sampleQueueDepths, scanQueueName,
-  startStoreRetention, type AggregateJobData, type AggregateJobRef, type Logger, type ScanJobData, type ScanJobResult,
+  openFleetStore, openQuarantine, openQueueLanes, openRedisConnections, scheduleQuarantineExpiry, publishSignatureVersions, readinessCheck, ruleToScannerOptions, sampleQueueDepths, scanQueueName,
+  startStoreRetention, type AggregateJobData, type AggregateJobRef, type CompletePart, type Logger, type ScanJobData, type ScanJobResult,
 } from '@avfleet/core';
 import { createScanner, type Scanner } from '@avfleet/scanners';
 import { selectQueues } from './select-queues';
@@ -40,8 +40,10 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const stalled = stalledOptions(opts.stalledIntervalMs ?? Math.round(settings.stalledIntervalSec * 1000));
   const registry = opts.registry ?? new Registry();
   const metrics = createFleetMetrics(registry);
-  const { bull, commands, keyValue, watch, ping } = openRedisConnections(settings, { logger, metrics });
+  const { bull, commands, keyValue, clustered, watch, ping } = openRedisConnections(settings, { logger, metrics });
   await checkEvictionPolicy(commands, logger);
+  // Every lane is served (queue/queue-lanes.ts): each rule's queue and `aggregate`, once per lane.
+  const lanes = await openQueueLanes(settings, commands, clustered, logger);
   const store = openFleetStore(settings, logger);
   const whitelists = loadWhitelists(config.rules, { logger });
 
@@ -59,10 +61,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       if (e.outcome === 'error') logger.warn({ key: e.key, op: e.op, err: e.error.message }, 'verdict cache error (treated as a miss)');
     },
   }), settings.cacheRspamdCompat, metrics);
-  const connection = { connection: bull, prefix: settings.queuePrefix };
-  const workers: Worker[] = [];
+  const workers: { readonly worker: Worker; readonly lane: string }[] = [];
   const served: string[] = [];
-
   const scanPart = createScanPart({
     rules: new Map(selection.rules.map((r) => [r.name, r])), scanners, cache, store, metrics, logger, configDigest: config.digest,
   });
@@ -74,12 +74,9 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const quarantine = openQuarantine({ settings, store, redis: keyValue, metrics, logger });
   const aggregator = createAggregator({ context: aggregationContextOf(config, settings.actions, whitelists.names), results, metrics, logger, quarantine });
   const aggregate = createAggregationJob(aggregator, state, results);
-  const aggregateQueue = new Queue(AGGREGATE_QUEUE, connection);
-  watch.absorb(aggregateQueue, `queue ${AGGREGATE_QUEUE}`);
-  const completePart = createPartCompleter(state, selection.aggregate ? aggregate : enqueueAggregation(aggregateQueue));
   // A child job of a flow added by a producer from before D58 (a rolling upgrade, workers first) also returns its verdict:
   // its parent reads it that way. A plain part job returns nothing (nothing to store in the job and its events).
-  const scanProcessor = async (job: Job<ScanJobData>): Promise<ScanJobResult | undefined> => {
+  const scanProcessor = (completePart: CompletePart) => async (job: Job<ScanJobData>): Promise<ScanJobResult | undefined> => {
     let result: ScanJobResult;
     try {
       result = await scanPart(job.data);
@@ -91,44 +88,57 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     await completePart(job.data, result);
     return job.parentKey ? result : undefined;
   };
-  for (const rule of selection.rules) {
-    const name = scanQueueName(rule.name);
-    // rate_limit (docs/interfaces.md §2): BullMQ's queue limiter holds the whole fleet to N scans per period.
-    const limiter = rule.rateLimit ? { limiter: { max: rule.rateLimit.max, duration: rule.rateLimit.durationMs } } : {};
-    const worker = new Worker(name, scanProcessor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 2, ...limiter });
-    // Failed for good without the processor's last attempt (stalled too often: its workers were killed): recorded here.
-    worker.on('failed', (job, err) => {
-      if (!job?.finishedOn) return;
-      completePart(job.data, failedPartResult(job.data, err.message)).catch((e: unknown) => logger.error({ queue: name, jobId: job.id, err: errorText(e) }, 'a failed part could not be recorded; its scan waits'));
-    });
-    workers.push(worker);
-    served.push(name);
+  const aggregateProcessor = async (job: Job<AggregateJobRef | AggregateJobData>): Promise<void> => {
+    // The parent of a flow added by a producer from before D58 carries the aggregation input and has its verdicts as children.
+    if ('expected' in job.data) await aggregator.aggregate(job as Job<AggregateJobData>);
+    else await aggregate(job.data.scanId);
+  };
+  // --concurrency is per queue and process: split over the lanes (each lane at least 1).
+  const concurrency = Math.max(1, Math.ceil(settings.concurrency / lanes.prefixes.length));
+  const laneQueues: Queue[] = [];
+  const queuesToSample: { readonly queue: Queue; readonly lane: string }[] = [];
+  for (const [index, prefix] of lanes.prefixes.entries()) {
+    const lane = String(index);
+    const connection = { connection: bull, prefix };
+    const aggregateQueue = new Queue(AGGREGATE_QUEUE, connection);
+    laneQueues.push(aggregateQueue);
+    watch.absorb(aggregateQueue, `queue ${AGGREGATE_QUEUE} (lane ${lane})`);
+    // A scan's last part is aggregated here, or handed to its lane's `aggregate` queue.
+    const completePart = createPartCompleter(state, selection.aggregate ? aggregate : enqueueAggregation(aggregateQueue));
+    const processor = scanProcessor(completePart);
+    for (const rule of selection.rules) {
+      const name = scanQueueName(rule.name);
+      // rate_limit (docs/interfaces.md §2): BullMQ's queue limiter holds the whole fleet to N scans per period, split over the lanes.
+      const limiter = rule.rateLimit ? { limiter: { max: Math.max(1, Math.floor(rule.rateLimit.max / lanes.prefixes.length)), duration: rule.rateLimit.durationMs } } : {};
+      const worker = new Worker(name, processor, { ...connection, ...stalled, concurrency, maxStalledCount: 2, ...limiter });
+      // Failed for good without the processor's last attempt (stalled too often: its workers were killed): recorded here.
+      worker.on('failed', (job, err) => {
+        if (!job?.finishedOn) return;
+        completePart(job.data, failedPartResult(job.data, err.message)).catch((e: unknown) => logger.error({ queue: name, lane, jobId: job.id, err: errorText(e) }, 'a failed part could not be recorded; its scan waits'));
+      });
+      workers.push({ worker, lane });
+    }
+    if (selection.aggregate) {
+      workers.push({ worker: new Worker(AGGREGATE_QUEUE, aggregateProcessor, { ...connection, ...stalled, concurrency, maxStalledCount: 5 }), lane });
+      // One exporter of queue depths per queue set (docs/interfaces.md §6.5): the workers serving `aggregate`.
+      for (const q of [AGGREGATE_QUEUE, ...config.rules.map((r) => scanQueueName(r.name))]) queuesToSample.push({ queue: new Queue(q, connection), lane });
+    }
   }
-  const queuesToSample: Queue[] = [];
-  let stopPruning = (): void => undefined;
-  if (selection.aggregate) {
-    const processor = async (job: Job<AggregateJobRef | AggregateJobData>): Promise<void> => {
-      // The parent of a flow added by a producer from before D58 carries the aggregation input and has its verdicts as children.
-      if ('expected' in job.data) await aggregator.aggregate(job as Job<AggregateJobData>);
-      else await aggregate(job.data.scanId);
-    };
-    workers.push(new Worker(AGGREGATE_QUEUE, processor, { ...connection, ...stalled, concurrency: settings.concurrency, maxStalledCount: 5 }));
-    served.push(AGGREGATE_QUEUE);
-    // One exporter of queue depths per queue set (docs/interfaces.md §6.5): the workers serving `aggregate`.
-    for (const q of [AGGREGATE_QUEUE, ...config.rules.map((r) => scanQueueName(r.name))]) queuesToSample.push(new Queue(q, connection));
-    for (const q of queuesToSample) watch.absorb(q, `queue ${q.name}`);
-    // Folder-store retention: the workers serving `aggregate` prune, one of them per interval (docs/architecture.md, store/).
-    const stopStorePruning = startStoreRetention({ store, settings, redis: commands, metrics, logger });
-    // Quarantine retention, apart from the store's (AVFLEET_QUARANTINE_DAYS), the same way: one of these workers per interval.
-    const stopExpiry = scheduleQuarantineExpiry({ quarantine, redis: commands, queuePrefix: settings.queuePrefix, retentionDays: settings.quarantine.retentionDays, logger });
-    stopPruning = () => { stopStorePruning(); stopExpiry(); };
+  served.push(...selection.rules.map((r) => scanQueueName(r.name)), ...(selection.aggregate ? [AGGREGATE_QUEUE] : []));
+  for (const { queue, lane } of queuesToSample) watch.absorb(queue, `queue ${queue.name} (lane ${lane})`);
+  // Folder-store retention: the workers serving `aggregate` prune, one of them per interval (docs/architecture.md, store/).
+  const stopStorePruning = selection.aggregate ? startStoreRetention({ store, settings, redis: commands, metrics, logger }) : () => undefined;
+  // Quarantine retention, apart from the store's (AVFLEET_QUARANTINE_DAYS), the same way: one of these workers per interval.
+  const stopExpiry = selection.aggregate
+    ? scheduleQuarantineExpiry({ quarantine, redis: commands, queuePrefix: settings.queuePrefix, retentionDays: settings.quarantine.retentionDays, logger })
+    : () => undefined;
+  const stopPruning = (): void => { stopStorePruning(); stopExpiry(); };
+  for (const { worker: w, lane } of workers) {
+    w.on('stalled', () => metrics.jobsStalled.inc({ queue: w.name, lane }));
+    w.on('failed', (job, err) => logger.error({ queue: w.name, lane, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
+    watch.absorb(w, `worker ${w.name} (lane ${lane})`, (err) => logger.error({ queue: w.name, lane, err: err.message }, 'worker error'));
   }
-  for (const w of workers) {
-    w.on('stalled', () => metrics.jobsStalled.inc({ queue: w.name }));
-    w.on('failed', (job, err) => logger.error({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
-    watch.absorb(w, `worker ${w.name}`, (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
-  }
-  const stopSampling = queuesToSample.length > 0 ? sampleQueueDepths(queuesToSample, metrics, logger, { redis: [commands, keyValue] }) : () => undefined;
+  const stopSampling = queuesToSample.length > 0 ? sampleQueueDepths(queuesToSample, metrics, logger, { redis: [commands] }) : () => undefined;
   const stopPublishing = publishSignatureVersions(keyValue, settings.queuePrefix, scanners, logger);
 
   let opsAddress: AddressInfo | null = null;
@@ -137,7 +147,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     await listenOn(ops, settings.metricsListen.host, settings.metricsListen.port, '--metrics-listen');
     opsAddress = ops.address() as AddressInfo;
   }
-  logger.info({ queues: served, concurrency: settings.concurrency, ops: opsAddress }, 'worker started');
+  logger.info({ queues: served, lanes: lanes.prefixes.length, concurrency: settings.concurrency, ops: opsAddress }, 'worker started');
 
   return {
     queues: served,
@@ -147,11 +157,11 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       stopSampling();
       stopPublishing();
       stopPruning();
-      await Promise.all(workers.map((w) => w.close()));
-      await Promise.all([aggregateQueue, ...queuesToSample].map((q) => q.close()));
+      await Promise.all(workers.map(({ worker }) => worker.close()));
+      await Promise.all([...laneQueues, ...queuesToSample.map(({ queue }) => queue)].map((q) => q.close()));
       await Promise.all([...scanners.values()].map((s) => s.close?.()));
       if (ops) await new Promise<void>((resolve) => ops.close(() => resolve()));
-      await Promise.allSettled([bull.quit(), commands.quit(), ...(keyValue === commands ? [] : [keyValue.quit()])]);
+      await Promise.allSettled([bull.quit(), commands.quit()]);
     },
   };
 }

@@ -52,7 +52,11 @@ export async function runFleetPasses(o: FleetPhaseOptions): Promise<PassResult[]
     store: o.store,
     workers: o.workers,
     workerConcurrency: o.workerConcurrency,
-    ...((o.producerProcesses ?? 1) > 1 ? { env: { AVFLEET_PRODUCER_PROCESSES: String(o.producerProcesses) } } : {}),
+    env: {
+      ...((o.producerProcesses ?? 1) > 1 ? { AVFLEET_PRODUCER_PROCESSES: String(o.producerProcesses) } : {}),
+      // --redis-cluster: every Redis use of the fleet on the cluster.
+      ...(o.redis.clusterNodes ? { AVFLEET_REDIS_CLUSTER_NODES: o.redis.clusterNodes } : {}),
+    },
   });
   // A producer cluster's primary and its children (forked at start, before /readyz answers).
   const producerPids = [fleet.producerPid, ...childPids(fleet.producerPid)];

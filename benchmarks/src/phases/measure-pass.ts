@@ -17,6 +17,10 @@ export interface PassResult {
   cpuSec: Record<string, number>;
   peakRssBytes: Record<string, number>;
   redisCommandsPerMessage: number | null;
+  /** Per Redis server (each master of a cluster with --redis-cluster): commands per message. */
+  redisCommandsPerMessageByServer?: Record<string, number>;
+  /** Per Redis server: its CPU (INFO cpu) per message, ms. */
+  redisCpuMsPerMessageByServer?: Record<string, number>;
   redisCommands: Record<string, number>;
   storeBytesPerMessage: number | null;
   /** Whole machine: share of all cores busy during the pass, and CPU seconds used by processes the bench did not measure. */
@@ -85,6 +89,10 @@ export async function measurePass(s: MeasureSpec): Promise<PassResult> {
     cpuSec,
     peakRssBytes,
     redisCommandsPerMessage: redis ? round(redis.total / Math.max(1, n), 1) : null,
+    ...(redis ? {
+      redisCommandsPerMessageByServer: Object.fromEntries(Object.entries(redis.byServer).map(([k, v]) => [k, round(v / Math.max(1, n), 1)])),
+      redisCpuMsPerMessageByServer: Object.fromEntries(Object.entries(redis.cpuSecByServer).map(([k, v]) => [k, round((v * 1000) / Math.max(1, n), 2)])),
+    } : {}),
     redisCommands: redis?.byCommand ?? {},
     storeBytesPerMessage: s.storeDir ? Math.round((folderBytes(s.storeDir) - storeBefore) / Math.max(1, n)) : null,
     machineBusyShare: round(busy.share, 2),

@@ -61,6 +61,8 @@ export type { FleetLockClient } from './queue/schedule-fleet-wide';
 // queue: names, options, part jobs and the scan's state, Redis connections
 export { AGGREGATE_QUEUE, resultChannel, resultKey, scanQueueName, scanStateKey, sigverKey } from './queue/queue-names';
 export { oldestPendingScanMs } from './queue/oldest-pending-scan';
+export { CLUSTER_SLOTS, clusterMasters, keySlot, laneQueuePrefixes, openQueueLanes } from './queue/queue-lanes';
+export type { QueueLanes } from './queue/queue-lanes';
 export { partJobsByQueue, scanJobId } from './queue/part-jobs';
 export { ScanStateStore } from './queue/scan-state';
 export type { RecordedScan } from './queue/scan-state';

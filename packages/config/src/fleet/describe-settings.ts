@@ -1,4 +1,4 @@
-import { FLEET_DEFAULTS, MAX_DEADLINE_SEC, MAX_PRODUCER_PROCESSES, MIN_STORE_RETENTION_SEC } from './fleet-defaults';
+import { FLEET_DEFAULTS, MAX_DEADLINE_SEC, MAX_PRODUCER_PROCESSES, MAX_QUEUE_LANES, MIN_STORE_RETENTION_SEC } from './fleet-defaults';
 import type { ActionThresholds, FleetRole, HostPort } from './fleet-settings';
 
 /**
@@ -38,7 +38,7 @@ const ROWS: SettingDescriptor[] = [
   { key: 'config', env: 'AVFLEET_CONFIG', flag: 'config', valueName: 'PATH', default: 'none (required for producer/worker); scan uses the bundled example', meaning: "antivirus.conf (Rspamd's UCL format)", usedBy: ALL },
   { key: 'settings', env: 'AVFLEET_SETTINGS', flag: null, valueName: 'PATH', default: 'unset', meaning: 'YAML or JSON file of these settings, keys as the environment names without AVFLEET_ in lower case', usedBy: ALL },
   { key: 'redis_url', env: 'AVFLEET_REDIS_URL', flag: 'redis', valueName: 'URL', default: D.redisUrl, meaning: 'Redis for queues, verdict cache and results (redis:// or rediss://)', usedBy: ALL },
-  { key: 'redis_cluster_nodes', env: 'AVFLEET_REDIS_CLUSTER_NODES', flag: null, valueName: 'HOST:PORT,…', default: 'unset (one Redis)', meaning: 'seed nodes of a Redis Cluster for the verdict cache, results and signature versions (ioredis Cluster; user, password and TLS from AVFLEET_REDIS_URL); the queues stay on AVFLEET_REDIS_URL', usedBy: ALL },
+  { key: 'redis_cluster_nodes', env: 'AVFLEET_REDIS_CLUSTER_NODES', flag: null, valueName: 'HOST:PORT,…', default: 'unset (one Redis)', meaning: 'seed nodes of a Redis Cluster: when set, every Redis use (queues, scan states, verdict cache, results, signature versions) goes through an ioredis Cluster (user, password and TLS from AVFLEET_REDIS_URL), each queue lane under its own hash tag', usedBy: ALL },
   { key: 'store', env: 'AVFLEET_STORE', flag: 'store', valueName: 'URL|DIR', default: `${D.store} (a folder)`, meaning: 'object store for messages and parts: a folder, or s3://BUCKET[/PREFIX]', usedBy: ALL },
   { key: 's3_endpoint', env: 'AVFLEET_S3_ENDPOINT', flag: null, valueName: 'URL', default: 'none (required for an s3:// store)', meaning: 'S3/MinIO endpoint, e.g. http://127.0.0.1:9000', usedBy: ALL },
   { key: 's3_access_key', env: 'AVFLEET_S3_ACCESS_KEY', flag: null, valueName: 'KEY', default: 'unset (anonymous)', meaning: 'S3 access key', usedBy: ALL },
@@ -50,10 +50,11 @@ const ROWS: SettingDescriptor[] = [
   { key: 'listen', env: 'AVFLEET_LISTEN', flag: 'listen', valueName: 'HOST:PORT', default: hostPort(D.listen), meaning: "producer HTTP API (Rspamd's normal-worker port, so rspamc needs no -h)", usedBy: ['producer', 'scan'] },
   { key: 'metrics_listen', env: 'AVFLEET_METRICS_LISTEN', flag: 'metrics-listen', valueName: 'HOST:PORT', default: `producer: its --listen; worker: ${hostPort(D.workerMetricsListen)}`, meaning: '/metrics, /healthz, /readyz', usedBy: ['producer', 'worker'] },
   { key: 'queues', env: 'AVFLEET_QUEUES', flag: 'queues', valueName: 'LIST', default: 'every rule and aggregate', meaning: 'comma-separated rule names (block names) and/or aggregate to serve', usedBy: ['worker'] },
-  { key: 'concurrency', env: 'AVFLEET_CONCURRENCY', flag: 'concurrency', valueName: 'N', default: String(D.concurrency), meaning: 'jobs at once, per queue, per process', usedBy: ['worker', 'scan'] },
+  { key: 'concurrency', env: 'AVFLEET_CONCURRENCY', flag: 'concurrency', valueName: 'N', default: String(D.concurrency), meaning: 'jobs at once, per queue, per process (split over the queue lanes: N / lanes each, rounded up)', usedBy: ['worker', 'scan'] },
   { key: 'producer_processes', env: 'AVFLEET_PRODUCER_PROCESSES', flag: 'processes', valueName: 'N', default: String(D.producerProcesses), meaning: `producer processes sharing --listen (node:cluster, 1 to ${MAX_PRODUCER_PROCESSES}); /metrics sums them all`, usedBy: ['producer'] },
   { key: 'queue_prefix', env: 'AVFLEET_QUEUE_PREFIX', flag: null, valueName: 'NAME', default: D.queuePrefix, meaning: "BullMQ prefix of the fleet's queues", usedBy: ALL },
-  { key: 'max_waiting', env: 'AVFLEET_MAX_WAITING', flag: null, valueName: 'N', default: String(D.maxWaiting), meaning: 'waiting scan jobs above which POST answers 429', usedBy: ['producer', 'scan'] },
+  { key: 'queue_lanes', env: 'AVFLEET_QUEUE_LANES', flag: null, valueName: 'N', default: '1 on one Redis; on a Redis Cluster one per master', meaning: `complete sets of the fleet's queues (1 to ${MAX_QUEUE_LANES}), each under its own hash tag spread over the cluster's slots; each message goes to one lane, workers serve every lane; the same N on every producer and worker`, usedBy: ALL },
+  { key: 'max_waiting', env: 'AVFLEET_MAX_WAITING', flag: null, valueName: 'N', default: String(D.maxWaiting), meaning: 'waiting scan jobs (summed over the lanes) above which POST answers 429', usedBy: ['producer', 'scan'] },
   { key: 'result_ttl', env: 'AVFLEET_RESULT_TTL', flag: null, valueName: 'SECONDS', default: `${D.resultTtlSec} s`, meaning: 'how long results stay readable (also 30m, 2h, 1d)', usedBy: ALL },
   { key: 'max_message_bytes', env: 'AVFLEET_MAX_MESSAGE_BYTES', flag: null, valueName: 'BYTES', default: `${D.maxMessageBytes} (50 MiB)`, meaning: 'larger messages get 413 (also 50M, 1G)', usedBy: ['producer', 'scan'] },
   { key: 'max_inflight_bytes', env: 'AVFLEET_MAX_INFLIGHT_BYTES', flag: null, valueName: 'BYTES', default: '1/8 of memory, at most 1G, at least 2 × max_message_bytes', meaning: 'bytes of messages one producer process holds while they arrive and until answered, over HTTP, clamd and milter together; beyond it HTTP 503 + Retry-After, clamd a temporary ERROR, milter 451 (AVF_ERR_BUSY); at least max_message_bytes', usedBy: ['producer'] },

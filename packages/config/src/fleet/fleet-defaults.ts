@@ -26,6 +26,8 @@ export interface FleetDefaults {
   /** `avfleet producer` processes sharing the listen port (1 = no cluster). */
   readonly producerProcesses: number;
   readonly queuePrefix: string;
+  /** null: 1 on one Redis, one lane per master on a Redis Cluster. */
+  readonly queueLanes: null;
   readonly maxWaiting: number;
   readonly resultTtlSec: number;
   readonly maxMessageBytes: number;
@@ -63,6 +65,9 @@ export const MAX_DEADLINE_SEC = 300;
 /** Upper bound of AVFLEET_PRODUCER_PROCESSES. */
 export const MAX_PRODUCER_PROCESSES = 64;
 
+/** Upper bound of AVFLEET_QUEUE_LANES: each lane is a BullMQ worker per served queue in every worker process. */
+export const MAX_QUEUE_LANES = 64;
+
 /** Freezes `value` and every object inside it; an already frozen object (a shared default) is left as it is. */
 export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -87,6 +92,7 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   concurrency: 8,
   producerProcesses: 1,
   queuePrefix: 'avfleet',
+  queueLanes: null,
   maxWaiting: 10000,
   resultTtlSec: 3600,
   maxMessageBytes: 52428800,

@@ -113,8 +113,8 @@ export interface FleetSettings {
   readonly redisUrl: string;
   /**
    * Seed nodes of a Redis Cluster (AVFLEET_REDIS_CLUSTER_NODES), or null. When set, the
-   * verdict cache, stored results and signature versions go through an ioredis Cluster
-   * (credentials and TLS from redisUrl); the queues stay on redisUrl.
+   * queues, scan states, verdict cache, stored results and signature versions go through an
+   * ioredis Cluster (credentials and TLS from redisUrl).
    */
   readonly redisClusterNodes: readonly HostPort[] | null;
   readonly store: StoreSettings;
@@ -132,6 +132,11 @@ export interface FleetSettings {
   /** Producer processes sharing the listen port (node:cluster, round-robin); 1 = one plain process, no cluster. */
   readonly producerProcesses: number;
   readonly queuePrefix: string;
+  /**
+   * Complete sets of the fleet's queues, each under its own hash tag (AVFLEET_QUEUE_LANES);
+   * null = the default: 1 on one Redis, one per master on a Redis Cluster (queue/queue-lanes.ts).
+   */
+  readonly queueLanes: number | null;
   readonly maxWaiting: number;
   readonly resultTtlSec: number;
   readonly maxMessageBytes: number;

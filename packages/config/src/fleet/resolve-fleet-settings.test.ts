@@ -50,6 +50,7 @@ describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
       concurrency: 8,
       producerProcesses: 1,
       queuePrefix: 'avfleet',
+      queueLanes: null,
       maxWaiting: 10000,
       resultTtlSec: 3600,
       stalledIntervalSec: 30,
@@ -131,6 +132,8 @@ describe('precedence: flag > environment > settings file > default', () => {
       { host: '10.0.0.1', port: 7000 }, { host: 'redis-b', port: 7001 }, { host: '::1', port: 7002 },
     ]);
     expect(resolve().redisClusterNodes).toBeNull();
+    expect(resolve({ env: { AVFLEET_QUEUE_LANES: '6' } }).queueLanes).toBe(6);
+    expect(() => resolve({ env: { AVFLEET_QUEUE_LANES: '65' } })).toThrow(/AVFLEET_QUEUE_LANES/);
   });
 
   it('the quarantine: off by default; AVFLEET_QUARANTINE, _DAYS, _MAX_*, AVFLEET_RELEASE_SMTP and AVFLEET_ADMIN_TOKEN', () => {

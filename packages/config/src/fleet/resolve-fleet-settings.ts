@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { ConfigError } from '../errors';
-import { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES, deepFreeze } from './fleet-defaults';
+import { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES, MAX_QUEUE_LANES, deepFreeze } from './fleet-defaults';
 import type { FleetRole, FleetSettings, HostPort, ListenAddress, StoreSettings } from './fleet-settings';
 import {
   parseActionThresholds,
@@ -99,6 +99,7 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
     concurrency: take('concurrency', parsePositiveInt, D.concurrency),
     producerProcesses: take('producer_processes', (r) => parseIntInRange(r, 1, MAX_PRODUCER_PROCESSES), D.producerProcesses),
     queuePrefix: take('queue_prefix', (r) => parseName(r, 'a queue prefix'), D.queuePrefix),
+    queueLanes: take<number | null>('queue_lanes', (r) => parseIntInRange(r, 1, MAX_QUEUE_LANES), D.queueLanes),
     maxWaiting: take('max_waiting', parsePositiveInt, D.maxWaiting),
     resultTtlSec: take('result_ttl', (r) => parseDurationSetting(r, true), D.resultTtlSec),
     maxMessageBytes,

@@ -1,4 +1,6 @@
 import type { Verdict } from '@avfleet/scanners';
+import { Cluster } from 'ioredis';
+import { keySlot } from '../queue/queue-lanes';
 import { decodeCacheValue, encodeCacheValue } from './cache-value';
 import type { DecodeOptions, EncodeOptions } from './cache-value';
 
@@ -48,14 +50,15 @@ export class VerdictCache {
   }
 
   /**
-   * The cached verdicts for `keys` in one round trip (one MGET): null for a miss or an
-   * unreadable value; all null on a Redis error. `decodes[i]` reads `keys[i]`'s value.
+   * The cached verdicts for `keys` in one round trip (one MGET; on a Redis Cluster one MGET
+   * per hash slot, sent together: a command's keys must share a slot): null for a miss or
+   * an unreadable value; all null on a Redis error. `decodes[i]` reads `keys[i]`'s value.
    */
   async getMany(keys: readonly string[], decodes: readonly DecodeOptions[] = []): Promise<(Verdict | null)[]> {
     if (keys.length === 0) return [];
     let values: (string | null)[];
     try {
-      values = await this.withTimeout(this.client.mget(...keys), keys[0]!);
+      values = await this.withTimeout(this.read(keys), keys[0]!);
     } catch (err) {
       const error = toError(err);
       for (const key of keys) this.emit({ op: 'get', key, outcome: 'error', error });
@@ -67,6 +70,19 @@ export class VerdictCache {
       this.emit({ op: 'get', key, outcome: verdict === null ? 'miss' : 'hit' });
       return verdict;
     });
+  }
+
+  /** MGET, split by hash slot on a Redis Cluster. */
+  private async read(keys: readonly string[]): Promise<(string | null)[]> {
+    if (!(this.client instanceof Cluster) || keys.length === 1) return this.client.mget(...keys);
+    const bySlot = new Map<number, number[]>();
+    keys.forEach((key, i) => bySlot.set(keySlot(key), [...(bySlot.get(keySlot(key)) ?? []), i]));
+    const values: (string | null)[] = keys.map(() => null);
+    await Promise.all([...bySlot.values()].map(async (indexes) => {
+      const got = await this.client.mget(...indexes.map((i) => keys[i]!));
+      indexes.forEach((i, j) => (values[i] = got[j] ?? null));
+    }));
+    return values;
   }
 
   /**

@@ -38,6 +38,7 @@ export class ResultWaiter {
       return;
     }
     this.wake(result.id, result);
+    this.heard?.(result.id);
   };
   /** Reconnected: whatever was published meanwhile was missed, so every waiter reads again. */
   private readonly onReady = (): void => {
@@ -48,6 +49,8 @@ export class ResultWaiter {
     private readonly subscriber: ResultSubscriber,
     private readonly channel: string,
     private readonly results: Pick<ResultStore, 'load'>,
+    /** Told of every result heard on the channel, waited for or not (the producer's reconciler forgets the scan). */
+    private readonly heard?: (scanId: string) => void,
   ) {
     subscriber.on('message', this.onMessage);
     subscriber.on('ready', this.onReady);

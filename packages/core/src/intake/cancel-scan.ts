@@ -15,18 +15,19 @@ export interface RemovableQueue {
  * A refused submission's scan: marked cancelled so that no result is ever stored for it
  * (ResultStore.cancel, the guarantee), then, best effort, its state removed (parts that
  * finish later trigger no aggregation) and its part jobs that still wait removed, so no
- * worker scans them (their ids are deterministic, queue/part-jobs.ts). A part already
- * being scanned finishes and finds its scan gone.
+ * worker scans them (their ids are deterministic, queue/part-jobs.ts; looked for in every
+ * queue lane, `queuesOf`: refusals are rare). A part already being scanned finishes and
+ * finds its scan gone.
  */
 export function createScanCanceller(
-  results: Pick<ResultStore, 'cancel'>, state: Pick<ScanStateStore, 'drop'>, queueOf: (name: string) => RemovableQueue | undefined,
+  results: Pick<ResultStore, 'cancel'>, state: Pick<ScanStateStore, 'drop'>, queuesOf: (name: string) => readonly RemovableQueue[],
 ): CancelScan {
   return async (scanId, parts = []) => {
     await results.cancel(scanId);
     if (parts.length === 0) return;
     await Promise.allSettled([
       state.drop(scanId),
-      ...parts.map((p) => queueOf(scanQueueName(p.rule))?.remove(scanJobId(scanId, p.rule, p.partIndex))),
+      ...parts.flatMap((p) => queuesOf(scanQueueName(p.rule)).map((q) => q.remove(scanJobId(scanId, p.rule, p.partIndex)))),
     ]);
   };
 }

@@ -48,14 +48,17 @@ export interface FleetMetrics {
   /** Set at scrape time from the sources given to trackServersDown. */
   readonly serversDown: Gauge<'rule'>;
   /** `state`: one of QUEUE_STATES. Only the processes serving `aggregate` set it (docs/interfaces.md §6.5). */
-  readonly queueJobs: Gauge<'queue' | 'state'>;
-  readonly jobsStalled: Counter<'queue'>;
-  /** Age of the oldest job in `waiting` per queue (0 when none waits); set with queueJobs. */
-  readonly queueOldestWaiting: Gauge<'queue'>;
+  /** `lane`: the queue lane's number (queue/queue-lanes.ts, at most AVFLEET_QUEUE_LANES values). */
+  readonly queueJobs: Gauge<'queue' | 'lane' | 'state'>;
+  readonly jobsStalled: Counter<'queue' | 'lane'>;
+  /** Age of the oldest job in `waiting` per queue and lane (0 when none waits); set with queueJobs. */
+  readonly queueOldestWaiting: Gauge<'queue' | 'lane'>;
   /** Scanner servers configured for a rule (the denominator of serversDown). */
   readonly upstreamServers: Gauge<'rule'>;
   /** `answer`: `partial` (the result so far, unfinished rules as `deadline` fails) or `scan_id` (no result could be read). */
   readonly deadlinesMissed: Counter<'answer'>;
+  /** `reason`: `state_lost` or `jobs_lost` (queue/reconcile-scans.ts). */
+  readonly scansReenqueued: Counter<'reason'>;
   /** 1 while this process's Redis connection is ready, 0 while it is lost (watchRedisConnection). */
   readonly redisConnected: Gauge<string>;
   /** `node`: a Redis server's `host:port` (the configured one, or a cluster master's), a bounded set. */
@@ -161,14 +164,19 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     }),
     serversDown,
     // Every process samples the same BullMQ queues: merged (a producer cluster's /metrics) by max, not sum.
-    queueJobs: new Gauge({ name: 'avfleet_queue_jobs', help: 'Jobs in a queue by state (waiting, active, delayed, failed), sampled from BullMQ.', labelNames: ['queue', 'state'], registers: r, aggregator: 'max' }),
-    jobsStalled: new Counter({ name: 'avfleet_jobs_stalled_total', help: 'Jobs moved back to waiting (retried) after their worker stalled or died, by queue.', labelNames: ['queue'], registers: r }),
+    queueJobs: new Gauge({ name: 'avfleet_queue_jobs', help: 'Jobs in a queue by lane and state (waiting, active, delayed, failed), sampled from BullMQ.', labelNames: ['queue', 'lane', 'state'], registers: r, aggregator: 'max' }),
+    jobsStalled: new Counter({ name: 'avfleet_jobs_stalled_total', help: 'Jobs moved back to waiting (retried) after their worker stalled or died, by queue and lane.', labelNames: ['queue', 'lane'], registers: r }),
     queueOldestWaiting: new Gauge({
       name: 'avfleet_queue_oldest_waiting_seconds',
-      help: 'Age of the oldest waiting job of a queue (0 when none waits), sampled with avfleet_queue_jobs.',
-      labelNames: ['queue'], registers: r, aggregator: 'max',
+      help: 'Age of the oldest waiting job of a queue lane (0 when none waits), sampled with avfleet_queue_jobs.',
+      labelNames: ['queue', 'lane'], registers: r, aggregator: 'max',
     }),
     upstreamServers: new Gauge({ name: 'avfleet_upstream_servers', help: 'Scanner servers configured for a rule.', labelNames: ['rule'], registers: r, aggregator: 'max' }),
+    scansReenqueued: new Counter({
+      name: 'avfleet_scans_reenqueued_total',
+      help: 'Accepted scans enqueued again because Redis lost their state (state_lost) or part jobs (jobs_lost): a failover or a Redis restart without persistence.',
+      labelNames: ['reason'], registers: r,
+    }),
     deadlinesMissed: new Counter({
       name: 'avfleet_deadline_missed_total',
       help: 'Submissions with a Deadline whose scan was not finished by it, by answer: partial (result so far), scan_id (no result readable).',

@@ -17,16 +17,21 @@ function fakeQueue(name: string, createdAt: number[]): Queue {
 }
 
 describe('sampleQueueDepths', () => {
-  it('sets depths by state and the age of the oldest waiting job per queue (0 when none waits)', async () => {
+  it('sets depths by state and the age of the oldest waiting job per queue and lane (0 when none waits)', async () => {
     const registry = new Registry();
     const metrics = createFleetMetrics(registry, { defaultMetrics: false });
-    const stop = sampleQueueDepths([fakeQueue('clamav', [95_000, 40_000, 99_000]), fakeQueue('aggregate', [])], metrics, NOOP_LOGGER, { now: () => 100_000 });
+    const queues = [
+      { queue: fakeQueue('clamav', [95_000, 40_000, 99_000]), lane: '0' }, { queue: fakeQueue('clamav', [70_000]), lane: '1' }, { queue: fakeQueue('aggregate', []), lane: '0' },
+    ];
+    const stop = sampleQueueDepths(queues, metrics, NOOP_LOGGER, { now: () => 100_000 });
     try {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const text = await registry.metrics();
-      expect(text).toMatch(/avfleet_queue_jobs\{queue="clamav",state="waiting"\} 3\n/);
-      expect(text).toMatch(/avfleet_queue_oldest_waiting_seconds\{queue="clamav"\} 60\n/);
-      expect(text).toMatch(/avfleet_queue_oldest_waiting_seconds\{queue="aggregate"\} 0\n/);
+      expect(text).toMatch(/avfleet_queue_jobs\{queue="clamav",lane="0",state="waiting"\} 3\n/);
+      expect(text).toMatch(/avfleet_queue_jobs\{queue="clamav",lane="1",state="waiting"\} 1\n/);
+      expect(text).toMatch(/avfleet_queue_oldest_waiting_seconds\{queue="clamav",lane="0"\} 60\n/);
+      expect(text).toMatch(/avfleet_queue_oldest_waiting_seconds\{queue="clamav",lane="1"\} 30\n/);
+      expect(text).toMatch(/avfleet_queue_oldest_waiting_seconds\{queue="aggregate",lane="0"\} 0\n/);
     } finally {
       stop();
     }

@@ -12,24 +12,30 @@ export interface SampleQueueDepthsOptions {
   readonly now?: () => number;
 }
 
+/** A queue of one lane (queue/queue-lanes.ts), labelled with the lane's number. */
+export interface LaneQueue {
+  readonly queue: Pick<Queue, 'name' | 'getJobCounts' | 'getJobs'>;
+  readonly lane: string;
+}
+
 /**
  * Samples BullMQ job counts into avfleet_queue_jobs and the age of each queue's oldest
- * waiting job into avfleet_queue_oldest_waiting_seconds every `intervalMs` (and, given
- * `redis`, the Redis health gauges at the same cadence); returns a stop function.
+ * waiting job into avfleet_queue_oldest_waiting_seconds every `intervalMs`, per queue and
+ * lane (and, given `redis`, the Redis health gauges at the same cadence); returns a stop function.
  */
-export function sampleQueueDepths(queues: readonly Queue[], metrics: FleetMetrics, logger: Logger, opts: SampleQueueDepthsOptions = {}): () => void {
+export function sampleQueueDepths(queues: readonly LaneQueue[], metrics: FleetMetrics, logger: Logger, opts: SampleQueueDepthsOptions = {}): () => void {
   const now = opts.now ?? Date.now;
   let running = false;
   const sample = async (): Promise<void> => {
     if (running) return;
     running = true;
     try {
-      for (const q of queues) {
+      for (const { queue: q, lane } of queues) {
         const counts = await q.getJobCounts(...QUEUE_STATES);
-        for (const s of QUEUE_STATES) metrics.queueJobs.set({ queue: q.name, state: s }, counts[s] ?? 0);
+        for (const s of QUEUE_STATES) metrics.queueJobs.set({ queue: q.name, lane, state: s }, counts[s] ?? 0);
         // Ascending: the oldest waiting job first.
         const [oldest] = await q.getJobs(['waiting'], 0, 0, true);
-        metrics.queueOldestWaiting.set({ queue: q.name }, oldest ? Math.max(0, now() - oldest.timestamp) / 1000 : 0);
+        metrics.queueOldestWaiting.set({ queue: q.name, lane }, oldest ? Math.max(0, now() - oldest.timestamp) / 1000 : 0);
       }
       if (opts.redis) await sampleRedisHealth(opts.redis, metrics);
     } catch (err) {

@@ -11,21 +11,45 @@ export interface BulkQueue {
 /** Enqueues a stored message's scan: its state, then its part jobs. */
 export type EnqueueScan = (job: AggregateJobData, parts: readonly ScanJobData[]) => Promise<void>;
 
+/** A scan as it was enqueued: what enqueueing it again needs (queue/reconcile-scans.ts). */
+export interface EnqueuedScan {
+  readonly job: AggregateJobData;
+  readonly parts: readonly ScanJobData[];
+  /** The queue lane its part jobs went to (queue/queue-lanes.ts). */
+  readonly lane: number;
+}
+
+export interface ScanEnqueuerOptions {
+  /** The lane of the next scan (QueueLanes.next); default lane 0. */
+  readonly nextLane?: () => number;
+  /** Told of every scan enqueued (the producer's reconciler tracks it until its result is heard). */
+  readonly onEnqueued?: (scan: EnqueuedScan) => void;
+}
+
 /**
  * The scan's state (aggregation input and countdown, queue/scan-state.ts) is written first,
  * so no part can finish before there is a count to decrement; then one `addBulk` per scan
- * queue adds the part jobs. When adding fails the state is removed again (best effort): the
- * caller refuses the submission, and a part job that was added anyway finds no scan and
- * triggers nothing.
+ * queue of one lane (every part job of a scan in the same lane) adds the part jobs. When
+ * adding fails the state is removed again (best effort): the caller refuses the
+ * submission, and a part job that was added anyway finds no scan and triggers nothing.
  */
-export function createScanEnqueuer(state: Pick<ScanStateStore, 'open' | 'drop'>, queueOf: (name: string) => BulkQueue): EnqueueScan {
+export function createScanEnqueuer(
+  state: Pick<ScanStateStore, 'open' | 'drop'>, queueOf: (name: string, lane: number) => BulkQueue, opts: ScanEnqueuerOptions = {},
+): EnqueueScan {
   return async (job, parts) => {
+    const lane = opts.nextLane?.() ?? 0;
     await state.open(job);
     try {
-      await Promise.all([...partJobsByQueue(parts)].map(([queue, jobs]) => queueOf(queue).addBulk(jobs)));
+      await addPartJobs(parts, (name) => queueOf(name, lane));
     } catch (err) {
       await state.drop(job.scanId).catch(() => undefined);
       throw err;
     }
+    opts.onEnqueued?.({ job, parts, lane });
   };
+}
+
+/** Adds part jobs, one `addBulk` per queue (ids are deterministic: a job that exists already is not added twice). */
+export async function addPartJobs(parts: readonly ScanJobData[], queueOf: (name: string) => BulkQueue): Promise<void> {
+  await Promise.all([...partJobsByQueue(parts)].map(([queue, jobs]) => queueOf(queue).addBulk(jobs)));
 }

@@ -30,6 +30,7 @@ const PART_PREFIX = 'p:';
 /** The Redis commands a scan state needs (ioredis' Redis and its pipeline-free calls). */
 export interface ScanStateRedis extends ScriptRedis {
   hset(key: string, fields: Record<string, string | number>): Promise<number>;
+  hkeys(key: string): Promise<string[]>;
   hgetall(key: string): Promise<Record<string, string>>;
   hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
   del(...keys: string[]): Promise<number>;
@@ -84,6 +85,16 @@ export class ScanStateStore {
       if (field.startsWith(PART_PREFIX)) results.push(JSON.parse(value) as ScanJobResult);
     }
     return { data: JSON.parse(job) as AggregateJobData, results };
+  }
+
+  /**
+   * Whether the scan exists and which of its parts have a verdict recorded (one HKEYS: the
+   * verdicts themselves are not read); null when there is no such scan (queue/reconcile-scans.ts).
+   */
+  async recordedParts(scanId: string): Promise<{ has(rule: string, partIndex: string | null): boolean } | null> {
+    const fields = new Set(await this.redis.hkeys(scanStateKey(this.queuePrefix, scanId)));
+    if (!fields.has(JOB_FIELD)) return null;
+    return { has: (rule, partIndex) => fields.has(partField(rule, partIndex)) };
   }
 
   /** `queued` while no part has a verdict, `running` after the first; null when there is no such scan. */

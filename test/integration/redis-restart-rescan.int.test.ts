@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { EICAR_TEST_STRING, scanJobId, type ScanResult } from '@avfleet/core';
+import { freePort, startFleetProcess, type FleetProcess } from '../helpers/fleet-processes';
+import { jsonLogLines } from '../helpers/json-log-lines';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/start-redis';
+import { testServices } from '../helpers/test-services';
+import { waitUntil } from '../helpers/wait-until';
+
+/**
+ * Redis restarted without persistence after scans were accepted (202) and before any
+ * worker took them: every scan state and part job is gone, while the messages are in the
+ * store. The producer that accepted them enqueues them again (queue/reconcile-scans.ts):
+ * `GET /scans/:id` answers `rescanning` instead of 404, and every scan ends with its
+ * right verdict once a worker runs. A result lost after it was delivered answers 410
+ * AVF_ERR_RESULT_LOST (resubmit), not a bare 404. A part job lost alone (its scan's state
+ * kept) is added again.
+ */
+
+jest.setTimeout(120000);
+
+/** The reconciler's first check comes 10 s after a scan was enqueued, its sweep every 2 s: 2x + 1 s. */
+const RECONCILE_BOUND_MS = 2 * 12_000 + 1000;
+
+let dir: string;
+let redis: PrivateRedis;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'avft-redis-restart-'));
+  redis = await startPrivateRedis();
+});
+
+afterAll(async () => {
+  await redis?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function message(i: number, virus: boolean): Buffer {
+  const body = virus ? `${EICAR_TEST_STRING}\r\nrestart ${i} ${Date.now()}` : `clean restart ${i} ${Date.now()}`;
+  return Buffer.from(`From: a@example.org\r\nTo: b@example.org\r\nSubject: restart ${i}\r\nMessage-ID: <restart.${i}.${Date.now()}@avfleet.test>\r\n\r\n${body}\r\n`, 'latin1');
+}
+
+test('accepted scans lost with a Redis restarted without persistence are enqueued again: rescanning, then their right verdicts', async () => {
+  const { clamd } = testServices();
+  const conf = join(dir, 'antivirus.conf');
+  writeFileSync(conf, `clamav {\n  scan_mime_parts = false;\n  symbol = "CLAM_VIRUS";\n  action = "reject";\n  fail_action = "soft reject";\n  servers = "${clamd.host}:${clamd.port}";\n}\n`);
+  const env = { AVFLEET_REDIS_URL: redis.url, AVFLEET_STORE: join(dir, 'store'), AVFLEET_QUEUE_PREFIX: 'avft-restart' };
+  let producer: FleetProcess | undefined;
+  let worker: FleetProcess | undefined;
+  try {
+    producer = await startFleetProcess({ role: 'producer', configPath: conf, listen: `127.0.0.1:${await freePort()}`, env });
+    const api = producer.baseUrl;
+    const scans: { id: string; virus: boolean }[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      const res = await fetch(`${api}/scans?wait=0`, { method: 'POST', body: message(i, i % 2 === 0), signal: AbortSignal.timeout(20000) });
+      expect(res.status).toBe(202);
+      scans.push({ id: ((await res.json()) as { id: string }).id, virus: i % 2 === 0 });
+    }
+    const acceptedAt = Date.now();
+    await redis.stop();
+    await redis.start();
+    // Before the reconciler's first sweep could reach it: asked for, the lost scan is enqueued again at once.
+    let first: { status: number; body: Record<string, unknown> } = { status: 0, body: {} };
+    await waitUntil(async () => {
+      const res = await fetch(`${api}/scans/${scans[0]!.id}`, { signal: AbortSignal.timeout(5000) });
+      first = { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      return res.status !== 503;
+    }, { timeoutMs: 5000, intervalMs: 100, failureMessage: () => `GET kept answering 503: ${JSON.stringify(first)}` });
+    expect(Date.now() - acceptedAt).toBeLessThan(10_000);
+    expect(first).toEqual({ status: 200, body: { id: scans[0]!.id, state: 'rescanning' } });
+    // The others, nobody asking: the reconciler's sweep finds them lost and enqueues them again.
+    let metrics = '';
+    await waitUntil(async () => {
+      metrics = await (await fetch(`${api}/metrics`)).text();
+      return /avfleet_scans_reenqueued_total\{reason="state_lost"\} 12\n/.test(metrics);
+    }, { timeoutMs: RECONCILE_BOUND_MS, intervalMs: 250, failureMessage: () => `not every lost scan was enqueued again:\n${metrics.split('\n').filter((l) => l.includes('reenqueued')).join('\n')}\n${producer!.logs().slice(-3000)}` });
+
+    worker = await startFleetProcess({ role: 'worker', configPath: conf, listen: `127.0.0.1:${await freePort()}`, env });
+    const results = new Map<string, ScanResult>();
+    await waitUntil(async () => {
+      for (const s of scans.filter((x) => !results.has(x.id))) {
+        const res = await fetch(`${api}/scans/${s.id}`, { signal: AbortSignal.timeout(5000) });
+        const body = (await res.json()) as ScanResult & { state: string };
+        if (res.status === 200 && body.state === 'done') results.set(s.id, body);
+      }
+      return results.size === scans.length;
+    }, { timeoutMs: RECONCILE_BOUND_MS, intervalMs: 500, failureMessage: () => `${scans.length - results.size} scans never finished:\n${producer!.logs().slice(-3000)}` });
+    for (const s of scans) expect({ id: s.id, action: results.get(s.id)?.action }).toEqual({ id: s.id, action: s.virus ? 'reject' : 'no action' });
+    // Logged: the scan asked for on its own line, the 11 others by the sweep (one line per sweep that found some).
+    const lines = (jsonLogLines(producer.logs()) as Record<string, unknown>[]).filter((l) => l.code === 'AVF_WARN_SCANS_REENQUEUED');
+    expect(lines.filter((l) => l.scanId === scans[0]!.id)).toHaveLength(1);
+    expect(lines.reduce((n, l) => n + Number(l.stateLost ?? 0), 0)).toBe(12);
+
+    // Results already delivered, then lost with another restart: not a bare 404 while the message is in the store.
+    await redis.stop();
+    await redis.start();
+    let lost: { status: number; body: Record<string, unknown> } = { status: 0, body: {} };
+    await waitUntil(async () => {
+      const res = await fetch(`${api}/scans/${scans[1]!.id}`, { signal: AbortSignal.timeout(5000) });
+      lost = { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      return res.status !== 503;
+    }, { timeoutMs: 5000, intervalMs: 100, failureMessage: () => `GET kept answering 503: ${JSON.stringify(lost)}` });
+    expect(lost.status).toBe(410);
+    expect(lost.body).toMatchObject({ error: { code: 'AVF_ERR_RESULT_LOST' } });
+  } finally {
+    await worker?.stop();
+    await producer?.stop();
+  }
+});
+
+test('a part job Redis lost (its scan state kept) is added again: the scan finishes, counted as jobs_lost', async () => {
+  const { clamd } = testServices();
+  const conf = join(dir, 'antivirus-parts.conf');
+  writeFileSync(conf, `clamav {\n  symbol = "CLAM_VIRUS";\n  action = "reject";\n  fail_action = "soft reject";\n  servers = "${clamd.host}:${clamd.port}";\n}\n`);
+  const prefix = 'avft-lostjob';
+  const env = { AVFLEET_REDIS_URL: redis.url, AVFLEET_STORE: join(dir, 'store-parts'), AVFLEET_QUEUE_PREFIX: prefix };
+  const connection = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: null });
+  const queue = new Queue('clamav', { connection, prefix });
+  let producer: FleetProcess | undefined;
+  let worker: FleetProcess | undefined;
+  try {
+    producer = await startFleetProcess({ role: 'producer', configPath: conf, listen: `127.0.0.1:${await freePort()}`, env });
+    const api = producer.baseUrl;
+    const raw = Buffer.from([
+      'From: a@example.org', 'To: b@example.org', 'Subject: lost job', `Message-ID: <lostjob.${Date.now()}@avfleet.test>`,
+      'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+      '--b', 'Content-Type: application/octet-stream; name="a.bin"', 'Content-Disposition: attachment; filename="a.bin"', '', `clean a ${Date.now()}`,
+      '--b', 'Content-Type: application/octet-stream; name="b.bin"', 'Content-Disposition: attachment; filename="b.bin"', '', `${EICAR_TEST_STRING}\r\nb ${Date.now()}`,
+      '--b--', '',
+    ].join('\r\n'), 'latin1');
+    const res = await fetch(`${api}/scans?wait=0`, { method: 'POST', body: raw, signal: AbortSignal.timeout(20000) });
+    expect(res.status).toBe(202);
+    const id = ((await res.json()) as { id: string }).id;
+    const jobs = await queue.getJobs(['waiting']);
+    expect(jobs.map((j) => j.id).sort()).toEqual([scanJobId(id, 'clamav', '1'), scanJobId(id, 'clamav', '2')].sort());
+    // The part job of the EICAR attachment is lost (as an add the failed-over master had not replicated).
+    expect(await queue.remove(scanJobId(id, 'clamav', '2'))).toBe(1);
+    worker = await startFleetProcess({ role: 'worker', configPath: conf, listen: `127.0.0.1:${await freePort()}`, env });
+    let result: (ScanResult & { state: string }) | null = null;
+    await waitUntil(async () => {
+      const r = await fetch(`${api}/scans/${id}`, { signal: AbortSignal.timeout(5000) });
+      result = (await r.json()) as ScanResult & { state: string };
+      return result.state === 'done';
+    }, { timeoutMs: RECONCILE_BOUND_MS, intervalMs: 500, failureMessage: () => `the scan never finished: ${JSON.stringify(result)}\n${producer!.logs().slice(-3000)}` });
+    expect(result!.action).toBe('reject');
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    expect(metrics).toMatch(/avfleet_scans_reenqueued_total\{reason="jobs_lost"\} 1\n/);
+    expect(metrics).not.toMatch(/avfleet_scans_reenqueued_total\{reason="state_lost"\}/);
+  } finally {
+    await worker?.stop();
+    await producer?.stop();
+    await queue.close();
+    connection.disconnect();
+  }
+});
