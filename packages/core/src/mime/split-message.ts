@@ -10,7 +10,6 @@ import { decodeHeaderWords, readNodeInfo } from './mime-node-info';
 import type { MimeNode, MimeNodeInfo } from './mime-node-info';
 import type { BodyRange, BodyShape, MessageHeaderSummary, MimeLimits, MimePart, OpenedContainer, PartOrigin, SplitMessage } from './mime-part';
 import { DEFAULT_MIME_LIMITS } from './mime-part';
-import { WHOLE_READ_MAX_BYTES } from '../contracts/scan-job-data';
 import { DECODED_FACTS_MEMO, encodedBodyKey, type DecodedFacts } from './decoded-facts-memo';
 import { PartBytes } from './part-bytes';
 import { countWords } from './text-words';
@@ -187,24 +186,10 @@ function addPart(
 }
 
 /**
- * Whether a part's decoded bytes are kept once its facts are known: when they will be read
- * again, by its derived parts (TNEF) or to be stored on their own (no range in the message,
- * or too large to be read as one, WHOLE_READ_MAX_BYTES). Other bytes are dropped at once
- * and decoded again only if read, as on a memo hit (with AVFLEET_CACHE_RSPAMD_COMPAT the
- * cache key reads them), so a message in flight no longer holds up to 1 MiB of decoded
- * bytes per attachment until its scan is answered (docs/benchmarks.md, "What holds the
- * target").
- */
-function keepsDecodedBytes(fields: PartFields, facts: Omit<DecodedFacts, 'sha256'>): boolean {
-  return facts.detectedExt === 'tnef' || fields.range === null || facts.size > WHOLE_READ_MAX_BYTES;
-}
-
-/**
  * A base64 attachment (not text, not an attached message): its facts come from the memo
  * when the same encoded bytes were seen before, and then it is decoded only if its content
- * is read (to be stored for a scan). Otherwise it is decoded now, its facts and digest
- * remembered (TNEF excepted: its derived parts need the bytes), and its bytes kept only
- * when they will be read again (keepsDecodedBytes).
+ * is read (to be stored for a scan). Otherwise it is decoded now and its facts remembered
+ * (TNEF excepted: its derived parts need the bytes).
  */
 function addBase64Attachment(state: WalkState, fields: PartFields, chunks: readonly Buffer[]): MimePart {
   const key = encodedBodyKey(chunks, fields.filename, state.limits.archive);
@@ -212,10 +197,9 @@ function addBase64Attachment(state: WalkState, fields: PartFields, chunks: reado
   if (known) return addPart(state, fields, known, new PartBytes(() => decodeBase64(chunks), known.sha256));
   const content = decodeBase64(chunks);
   const facts = factsOfContent(state, content, fields.filename);
-  const sha256 = new PartBytes(content, null).sha256;
-  const bytes = keepsDecodedBytes(fields, facts) ? new PartBytes(content, sha256) : new PartBytes(() => decodeBase64(chunks), sha256);
+  const bytes = new PartBytes(content, null);
   const part = addPart(state, fields, facts, bytes);
-  if (facts.detectedExt !== 'tnef') DECODED_FACTS_MEMO.set(key, { ...facts, sha256 });
+  if (facts.detectedExt !== 'tnef') DECODED_FACTS_MEMO.set(key, { ...facts, sha256: bytes.sha256 });
   return part;
 }
 
