@@ -82,11 +82,16 @@ describe('clamd front end under hostile input', () => {
     // Every submission the fuzz made was within the stream limit.
     expect(sub.submissions.every((s) => s.raw.length <= 65536)).toBe(true);
     expect(Date.now() - startedAt).toBeLessThan(60_000);
-    // Bounded memory: nothing of the hostile connections is kept. What the heap still holds after a full collection,
-    // less the submissions the test's fake submitter keeps on purpose, stays under a generous bound.
+    // Bounded memory: nothing of the hostile connections outlives them. Once the server has closed its connections,
+    // what the heap still holds after a full collection (less the submissions the test's fake submitter keeps on
+    // purpose) stays under a generous bound; while they are open, a loaded machine may still hold their buffers.
+    await server.close();
+    server = null;
     const keptBySubmitter = sub.submissions.reduce((n, s) => n + s.raw.length, 0);
     const kept = liveHeapBytes() - heapBefore - keptBySubmitter;
     console.log(`clamd fuzz: heap kept ${kept} bytes beyond the submitter's ${keptBySubmitter}`);
-    expect(kept).toBeLessThan(32 * 1024 * 1024); // about 8 MiB measured (modules the server loads lazily included)
+    // About 7–8 MiB measured alone (modules the server loads lazily included); the 3,000 hostile inputs sent up to
+    // 190 MiB, so the bound fails if a third of it were kept.
+    expect(kept).toBeLessThan(64 * 1024 * 1024);
   }, 90_000);
 });
