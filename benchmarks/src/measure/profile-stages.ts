@@ -14,6 +14,16 @@ export type Stage =
   | 'take-job' | 'scan-step' | 'scanner-io' | 'complete' | 'aggregate' | 'observe'
   | 'redis-client' | 'node-other' | 'gc' | 'program' | 'idle' | 'other';
 
+/** The rows every process has, after its own stages. */
+const SHARED_ROWS: readonly (readonly [Stage, string])[] = [
+  ['observe', 'logging and metrics'],
+  ['redis-client', 'Redis client (ioredis replies)'],
+  ['node-other', 'Node internals, not attributed'],
+  ['other', 'other JavaScript'],
+  ['program', '(program): V8 and native, no JS frame'],
+  ['gc', 'garbage collection'],
+];
+
 /** Row labels per process, in the order of the message path. */
 export const STAGE_LABELS: Record<Role, readonly (readonly [Stage, string])[]> = {
   producer: [
@@ -30,12 +40,7 @@ export const STAGE_LABELS: Record<Role, readonly (readonly [Stage, string])[]> =
     ['scan-step', 'scan step'],
     ['scanner-io', 'scanner I/O'],
     ['complete', 'complete'],
-    ['observe', 'logging and metrics'],
-    ['redis-client', 'Redis client (ioredis replies)'],
-    ['node-other', 'Node internals, not attributed'],
-    ['other', 'other JavaScript'],
-    ['program', '(program): V8 and native, no JS frame'],
-    ['gc', 'garbage collection'],
+    ...SHARED_ROWS,
   ],
   worker: [
     ['take-job', 'take the job (BullMQ)'],
@@ -51,12 +56,7 @@ export const STAGE_LABELS: Record<Role, readonly (readonly [Stage, string])[]> =
     ['receive', 'receive'],
     ['plan-select', 'plan and select'],
     ['wait-answer', 'wait and answer'],
-    ['observe', 'logging and metrics'],
-    ['redis-client', 'Redis client (ioredis replies)'],
-    ['node-other', 'Node internals, not attributed'],
-    ['other', 'other JavaScript'],
-    ['program', '(program): V8 and native, no JS frame'],
-    ['gc', 'garbage collection'],
+    ...SHARED_ROWS,
   ],
 };
 
