@@ -4,7 +4,7 @@ export type { ScanBody, ScanContext, AttemptEvent, AttemptObserver, Scanner } fr
 export type { ScannerCommonOptions, TempFileScannerOptions, SavapiScannerOptions } from './scanner-options';
 export { DEFAULT_TMPDIR } from './scanner-options';
 export type { ScannerType, ScannerSpecificOptions, SpecificOptionsOf, SpecificFieldsByType, HashServiceSpecific } from './scanner-types';
-export { SCANNER_TYPES, isHashService, isHashServiceType, isScannerType } from './scanner-types';
+export { SCANNER_TYPES, isHashService, isHashServiceType, isScannerType, sendsEnvelope } from './scanner-types';
 
 export type { TransportErrorCode, ScannerErrorCode } from './errors';
 export { TransportError, ScannerError, isTransportError, TRANSPORT_ERROR_CODES, SCANNER_ERROR_CODES } from './errors';

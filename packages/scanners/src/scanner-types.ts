@@ -11,6 +11,18 @@ export function isScannerType(value: string): value is ScannerType {
   return (SCANNER_TYPES as readonly string[]).includes(value);
 }
 
+/**
+ * The types whose protocol sends facts of the message's envelope (ScanContext): F-Prot its
+ * queue id, Kaspersky SE the client IP and the sender, ICAP the client IP, the sender, the
+ * first recipient and the queue id. The others send the body alone, so a part job for them
+ * carries no envelope (D63).
+ */
+const ENVELOPE_SCANNER_TYPES: readonly ScannerType[] = ['fprot', 'kaspersky_se', 'icap'];
+
+export function sendsEnvelope(type: ScannerType): boolean {
+  return ENVELOPE_SCANNER_TYPES.includes(type);
+}
+
 /** virustotal and metadefender: a hash lookup in a web service (no servers, an apikey). */
 export function isHashServiceType(type: ScannerType): type is HashServiceType {
   return (HASH_SERVICE_TYPES as readonly string[]).includes(type);

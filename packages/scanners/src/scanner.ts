@@ -28,6 +28,7 @@ export interface ScanBody {
 export interface ScanContext {
   readonly clientIp?: string;
   readonly from?: string;
+  /** The recipients; a part job carries the first only, the one ICAP's X-Rcpt-To sends (D63). */
   readonly rcpt?: readonly string[];
   readonly helo?: string;
   readonly queueId?: string;

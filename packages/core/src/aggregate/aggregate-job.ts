@@ -52,16 +52,16 @@ export interface Aggregator {
 }
 
 /**
- * The aggregation job (`aggregate`, in a worker) of a scan whose last part was recorded: its
- * state read in one command, aggregated and stored, then removed. A re-run after the state
- * is gone (the job was retried after its worker died) answers with the stored result, or null
- * for a cancelled scan.
+ * The aggregation of a scan whose last part was recorded (in the worker that recorded it, or
+ * the `aggregate` job): its state — as the last part's record read it, or read here in one
+ * command — aggregated and stored, then removed. A re-run after the state is gone (the job was
+ * retried after its worker died) answers with the stored result, or null for a cancelled scan.
  */
 export function createAggregationJob(
   aggregator: Pick<Aggregator, 'aggregate'>, state: Pick<ScanStateStore, 'read' | 'drop'>, results: Pick<ResultStore, 'load'>,
-): (scanId: string) => Promise<ScanResult | null> {
-  return async (scanId) => {
-    const scan = await state.read(scanId);
+): (scanId: string, recorded?: RecordedScan) => Promise<ScanResult | null> {
+  return async (scanId, recorded) => {
+    const scan = recorded ?? (await state.read(scanId));
     if (!scan) return results.load(scanId);
     const result = await aggregator.aggregate(parentJobOf(scan));
     await state.drop(scanId);

@@ -42,7 +42,12 @@ export interface ScanJobData {
   readonly configDigest: string;
   /** Absolute deadline (ms since epoch) after which the result is no longer awaited. */
   readonly deadlineMs: number | null;
-  /** Envelope facts some protocols send along (ICAP X-Client-IP/X-Rcpt-To, Kaspersky SE X-KAV-HostIP). */
+  /**
+   * Envelope facts some protocols send along (ICAP X-Client-IP/X-Rcpt-To, Kaspersky SE
+   * X-KAV-HostIP, F-Prot's queue id): only in jobs of rules whose scanner type sends them
+   * (`sendsEnvelope`), and only the first recipient (D63). The request metadata as a whole is
+   * in the scan's state (queue/scan-state.ts), once per scan.
+   */
   readonly context?: ScanJobContext;
 }
 

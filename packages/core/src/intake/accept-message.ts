@@ -1,5 +1,6 @@
 import type { AntivirusConfig } from '@avfleet/config';
-import { JOB_SCHEMA_VERSION, WHOLE_READ_MAX_BYTES, type ScanJobData, type ScanJobResult } from '../contracts/scan-job-data';
+import { sendsEnvelope } from '@avfleet/scanners';
+import { JOB_SCHEMA_VERSION, WHOLE_READ_MAX_BYTES, type ScanJobContext, type ScanJobData, type ScanJobResult } from '../contracts/scan-job-data';
 import type { RequestMeta } from '../contracts/request-meta';
 import type { PartSummary, ScanResult } from '../contracts/scan-result';
 import { newScanId } from '../contracts/scan-id';
@@ -261,6 +262,15 @@ function scanJob(scanId: string, p: PlannedBody, messageKey: string, configDiges
   return {
     v: JOB_SCHEMA_VERSION, scanId, rule: p.rule.name, partIndex: b.partIndex, key, ...(range ? { range } : {}), sha256: b.sha256, size: p.originalSize,
     filename: boundName(b.filename), contentType: boundName(b.contentType), substituteEicar: b.fakeEicar, configDigest, deadlineMs,
-    context: { clientIp: meta.ip, from: meta.from, rcpt: meta.rcpt, helo: meta.helo, queueId: meta.queueId },
+    ...(sendsEnvelope(p.rule.specific.type) ? { context: envelopeOf(meta) } : {}),
   };
+}
+
+/**
+ * The envelope facts a part job carries, for the protocols that send them (D63): the first
+ * recipient only, the one ICAP sends. The whole request metadata (up to 32 KiB of recipients)
+ * is in the scan's state once, not in each of its part jobs.
+ */
+function envelopeOf(meta: RequestMeta): ScanJobContext {
+  return { clientIp: meta.ip, from: meta.from, rcpt: meta.rcpt.slice(0, 1), helo: meta.helo, queueId: meta.queueId };
 }

@@ -1,3 +1,4 @@
+import type { AggregateJobData } from '../contracts/aggregate-job-data';
 import type { ScanJobData, ScanJobResult } from '../contracts/scan-job-data';
 import { createPartCompleter, enqueueAggregation, failedPartResult } from './complete-part';
 
@@ -10,14 +11,22 @@ describe('createPartCompleter', () => {
   it('runs onLast only when the recorded part was the last one (0 left), never for a scan that is gone (-1)', async () => {
     const last: string[] = [];
     for (const [left, expected] of [[2, false], [0, true], [-1, false]] as const) {
-      const complete = createPartCompleter({ record: async () => left }, async (id) => void last.push(id));
+      const complete = createPartCompleter({ recordAndRead: async () => ({ left }) }, async (id) => void last.push(id));
       await expect(complete(part, clean)).resolves.toBe(expected);
     }
     expect(last).toEqual(['S']);
   });
 
+  it('hands onLast the scan the record read with the last part', async () => {
+    const scan = { data: { scanId: 'S' } as AggregateJobData, results: [clean] };
+    const seen: unknown[] = [];
+    const complete = createPartCompleter({ recordAndRead: async () => ({ left: 0, scan }) }, async (id, s) => void seen.push([id, s]));
+    await expect(complete(part, clean)).resolves.toBe(true);
+    expect(seen).toEqual([['S', scan]]);
+  });
+
   it('a failing onLast fails the part job (it runs again and finds no part left)', async () => {
-    const complete = createPartCompleter({ record: async () => 0 }, async () => Promise.reject(new Error('Redis gone')));
+    const complete = createPartCompleter({ recordAndRead: async () => ({ left: 0 }) }, async () => Promise.reject(new Error('Redis gone')));
     await expect(complete(part, clean)).rejects.toThrow('Redis gone');
   });
 });

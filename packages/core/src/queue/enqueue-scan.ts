@@ -22,6 +22,12 @@ export interface EnqueuedScan {
 export interface ScanEnqueuerOptions {
   /** The lane of the next scan (QueueLanes.next); default lane 0. */
   readonly nextLane?: () => number;
+  /**
+   * True when the state and the part jobs go over one connection to one Redis (not a
+   * Cluster): Redis runs a connection's commands in the order sent, so both are sent at once
+   * and awaited together, one round trip (D62). False (the default): the state is awaited first.
+   */
+  readonly inOrder?: boolean;
   /** Told of every scan enqueued (the producer's reconciler tracks it until its result is heard). */
   readonly onEnqueued?: (scan: EnqueuedScan) => void;
 }
@@ -29,18 +35,28 @@ export interface ScanEnqueuerOptions {
 /**
  * The scan's state (aggregation input and countdown, queue/scan-state.ts) is written first,
  * so no part can finish before there is a count to decrement; then one `addBulk` per scan
- * queue of one lane (every part job of a scan in the same lane) adds the part jobs. When
- * adding fails the state is removed again (best effort): the caller refuses the
- * submission, and a part job that was added anyway finds no scan and triggers nothing.
+ * queue of one lane (every part job of a scan in the same lane) adds the part jobs. With
+ * `inOrder` "first" is Redis's order of one connection's commands, not a wait for the reply:
+ * the state's HSET and the jobs go out together. When either fails the state is removed
+ * again (best effort): the caller refuses the submission, and a part job that was added
+ * anyway finds no scan and triggers nothing.
  */
 export function createScanEnqueuer(
   state: Pick<ScanStateStore, 'open' | 'drop'>, queueOf: (name: string, lane: number) => BulkQueue, opts: ScanEnqueuerOptions = {},
 ): EnqueueScan {
   return async (job, parts) => {
     const lane = opts.nextLane?.() ?? 0;
-    await state.open(job);
+    const add = (): Promise<void> => addPartJobs(parts, (name) => queueOf(name, lane));
     try {
-      await addPartJobs(parts, (name) => queueOf(name, lane));
+      if (opts.inOrder) {
+        // Both settle before either failure is acted on: the state is never dropped while its HSET is in flight.
+        const [opened, added] = await Promise.allSettled([state.open(job), add()]);
+        if (opened.status === 'rejected') throw opened.reason;
+        if (added.status === 'rejected') throw added.reason;
+      } else {
+        await state.open(job);
+        await add();
+      }
     } catch (err) {
       await state.drop(job.scanId).catch(() => undefined);
       throw err;

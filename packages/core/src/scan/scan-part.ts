@@ -60,7 +60,11 @@ export function createScanPart(deps: ScanPartDeps): ScanPart {
         const body = scanBody(d, deps.store, content);
         const v = budgetSpentAsTimeout(await scanner.scan(body, scanContext(d, budgetEnd)), rule);
         deps.metrics.scannedBytes.inc({ rule: rule.name }, body.size);
-        await deps.cache.remember(rule, key, v, d.filename);
+        // Not awaited (D62): the cache write goes out with the part's record, in one round trip on
+        // the same connection, and Redis runs it first; a failed write is the cache's warning, never the scan's.
+        deps.cache.remember(rule, key, v, d.filename).catch((err: unknown) => {
+          deps.logger.warn({ rule: rule.name, err: err instanceof Error ? err.message : String(err) }, 'verdict cache write failed (the next scan of these bytes scans again)');
+        });
         return v;
       })().finally(() => inflight.delete(key));
       inflight.set(key, pending);
