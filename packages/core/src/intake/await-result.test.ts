@@ -83,5 +83,69 @@ describe('ResultWaiter', () => {
     await waiter.close();
     expect(sub.listenerCount('message')).toBe(0);
     expect(sub.listenerCount('ready')).toBe(0);
+    expect(sub.listenerCount('close')).toBe(0);
+  });
+});
+
+describe('ResultWaiter without a read before waiting (D62)', () => {
+  const publish = (sub: EventEmitter, id: string): boolean => sub.emit('message', CHANNEL, JSON.stringify(result(id)));
+
+  it('reads nothing for a scan enqueued after the subscription was confirmed: the publication answers', async () => {
+    const { sub, loads, waiter } = setup();
+    await waiter.start();
+    const since = Date.now();
+    const p = waiter.wait('A', 10_000, since);
+    setTimeout(() => publish(sub, 'A'), 20);
+    await expect(p).resolves.toMatchObject({ id: 'A' });
+    expect(loads).toEqual([]);
+  });
+
+  it('a result heard before its waiter registered is kept for it', async () => {
+    const { sub, loads, waiter } = setup();
+    await waiter.start();
+    const since = Date.now();
+    publish(sub, 'B');
+    await expect(waiter.wait('B', 10_000, since)).resolves.toMatchObject({ id: 'B' });
+    expect(loads).toEqual([]);
+  });
+
+  it('reads first when the subscription is not confirmed, was lost, or the scan was enqueued before it', async () => {
+    const { sub, stored, loads, waiter } = setup();
+    stored.set('C', result('C'));
+    await expect(waiter.wait('C', 10_000, Date.now())).resolves.toMatchObject({ id: 'C' }); // never started
+    const before = Date.now() - 1000;
+    await waiter.start();
+    await expect(waiter.wait('C', 10_000, before)).resolves.toMatchObject({ id: 'C' });
+    sub.emit('close');
+    await expect(waiter.wait('C', 10_000, Date.now())).resolves.toMatchObject({ id: 'C' });
+    expect(loads).toEqual(['C', 'C', 'C']);
+    sub.emit('ready'); // resubscribed: heard in full again
+    await new Promise((r) => setTimeout(r, 5));
+    const since = Date.now();
+    const p = waiter.wait('D', 10_000, since);
+    publish(sub, 'D');
+    await expect(p).resolves.toMatchObject({ id: 'D' });
+    expect(loads).toEqual(['C', 'C', 'C']);
+  });
+
+  it('on a Redis Cluster (a subscription moves without events) always reads first', async () => {
+    const { sub, stored, loads } = setup();
+    const store = { load: (id: string) => (loads.push(id), Promise.resolve(stored.get(id) ?? null)) } as unknown as ResultStore;
+    const waiter = new ResultWaiter(sub as unknown as ResultSubscriber, CHANNEL, store, undefined, false);
+    await waiter.start();
+    stored.set('E', result('E'));
+    await expect(waiter.wait('E', 10_000, Date.now())).resolves.toMatchObject({ id: 'E' });
+    expect(loads).toEqual(['E']);
+  });
+
+  it('keeps at most 1000 unclaimed results; once one was dropped, a scan enqueued before reads first', async () => {
+    const { sub, stored, loads, waiter } = setup();
+    await waiter.start();
+    const since = Date.now();
+    for (let i = 0; i <= 1000; i++) publish(sub, `n${i}`); // n0 is dropped
+    stored.set('n0', result('n0'));
+    await expect(waiter.wait('n0', 10_000, since)).resolves.toMatchObject({ id: 'n0' });
+    await expect(waiter.wait('n1', 10_000, since)).resolves.toMatchObject({ id: 'n1' }); // still kept
+    expect(loads).toEqual(['n0']);
   });
 });

@@ -116,7 +116,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     counted: (reason, n) => metrics.scansReenqueued.inc({ reason }, n),
   }, { forgetAfterMs: settings.resultTtlSec * 1000 });
   const stopReconciling = reconcile.start(RECONCILE_SWEEP_MS);
-  const waiter = new ResultWaiter(subscriber, notify, results, (scanId) => reconcile.finished(scanId));
+  const waiter = new ResultWaiter(subscriber, notify, results, (scanId) => reconcile.finished(scanId), !clustered);
   // Not awaited: Redis may be down at start (readiness says so); ioredis subscribes once it answers, and again after each reconnect.
   waiter.start().catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'result channel subscription failed'));
   const context = aggregationContextOf(config, settings.actions, whitelists.names);

@@ -51,7 +51,8 @@ export interface SubmitDeps {
   /** split → select → cache → store → enqueue (acceptMessage bound to its dependencies). */
   readonly intake: Intake;
   /** Waits for a finished result (ResultWaiter). */
-  readonly waiter: { wait(scanId: string, waitMs: number): Promise<ScanResult | null> };
+  /** `enqueuedSince`: no later than the scan's enqueue (intake/await-result.ts). */
+  readonly waiter: { wait(scanId: string, waitMs: number, enqueuedSince?: number): Promise<ScanResult | null> };
   /** Seconds a caller should wait before retrying because too many jobs wait, or 0 (Backpressure). */
   readonly backpressure: { retryAfterSec(): Promise<number> };
   /** The result so far, with unfinished rules as `deadline` fail verdicts (partialResult). */
@@ -115,6 +116,8 @@ export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
     // Refused (past the bound, or Redis or the store failed): the accept is aborted, so whatever
     // it still does leaves nothing behind — never enqueued, or enqueued and cancelled (acceptMessage).
     const refused = new AbortController();
+    // No later than the enqueue: a result published after it is heard by this process's subscription (intake/await-result.ts).
+    const acceptFrom = Date.now();
     const accepted = await guarded(deps.intake.accept(raw, meta, shape, refused.signal), bound(), 'Redis or the object store').catch((err: unknown) => {
       refused.abort(err);
       throw err;
@@ -133,7 +136,7 @@ export function createMessageSubmitter(deps: SubmitDeps): MessageSubmitter {
     // make the client resubmit a message whose result will appear).
     let result: ScanResult | null;
     try {
-      result = await guarded(deps.waiter.wait(accepted.scanId, waitMs), waitMs + storeMs, 'Redis (scan result)');
+      result = await guarded(deps.waiter.wait(accepted.scanId, waitMs, acceptFrom), waitMs + storeMs, 'Redis (scan result)');
     } catch (err) {
       if (!(err instanceof IntakeError)) throw err;
       deps.logger.warn({ scanId: accepted.scanId, code: err.code }, 'the result could not be awaited; answering with the scan id');
