@@ -93,6 +93,33 @@ test('the last part adds the aggregation job once, also when a killed worker rec
   ]);
 });
 
+test('one round trip each (D62): state and jobs sent together, the last record returns the scan, the result save removes it', async () => {
+  const state = new ScanStateStore(redis, QP);
+  const results = new ResultStore(redis, QP, 60);
+  const { job, parts } = scan(2);
+  await createScanEnqueuer(state, () => queue('clamav-in-order'), { inOrder: true })(job, parts);
+  expect(await queue('clamav-in-order').getJobCountByTypes('wait')).toBe(2);
+  expect(await state.progress(job.scanId)).toBe('queued');
+  expect(await state.recordAndRead(job.scanId, verdict(parts[0]))).toEqual({ left: 1 });
+  const last = await state.recordAndRead(job.scanId, verdict(parts[1], 'virus'));
+  expect(last.left).toBe(0);
+  expect(last.scan?.data).toEqual(job);
+  expect([...(last.scan?.results ?? [])].sort((a, b) => String(a.partIndex).localeCompare(String(b.partIndex)))).toEqual([verdict(parts[0]), verdict(parts[1], 'virus')]);
+  // A retry of the last part (its worker killed before its job completed) reads the scan again.
+  expect((await state.recordAndRead(job.scanId, verdict(parts[1], 'virus'))).scan?.data).toEqual(job);
+  const result: ScanResult = {
+    id: job.scanId, state: 'done', action: 'reject', score: 0, required_score: 15, symbols: {}, message: null, parts: [], skipped: {}, queue_id: null, elapsed_ms: 1,
+  };
+  expect(await results.saveOnce(result, '', state.keyOf(job.scanId))).toBe(true);
+  expect(await redis.exists(scanStateKey(QP, job.scanId))).toBe(0);
+  expect(await results.load(job.scanId)).toEqual(result);
+  // A re-run finds the answer saved: nothing replaced, and a state written again meanwhile is removed too.
+  await state.open(job);
+  expect(await results.saveOnce({ ...result, action: 'no action' }, '', state.keyOf(job.scanId))).toBe(false);
+  expect(await redis.exists(scanStateKey(QP, job.scanId))).toBe(0);
+  expect(await results.load(job.scanId)).toEqual(result);
+});
+
 test('a part finishing after its scan was aggregated or cancelled triggers nothing and leaves no key', async () => {
   const state = new ScanStateStore(redis, QP);
   const { job, parts } = scan(1);

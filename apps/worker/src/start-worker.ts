@@ -73,7 +73,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const results = new ResultStore(keyValue, settings.queuePrefix, settings.resultTtlSec);
   const quarantine = openQuarantine({ settings, store, redis: keyValue, metrics, logger });
   const aggregator = createAggregator({ context: aggregationContextOf(config, settings.actions, whitelists.names), results, metrics, logger, quarantine });
-  const aggregate = createAggregationJob(aggregator, state, results);
+  // One Redis: the result's save script also removes the scan's state (on a cluster they lie in different slots).
+  const aggregate = createAggregationJob(aggregator, state, results, { removeWithResult: !clustered });
   // A child job of a flow added by a producer from before D58 (a rolling upgrade, workers first) also returns its verdict:
   // its parent reads it that way. A plain part job returns nothing (nothing to store in the job and its events).
   const scanProcessor = (completePart: CompletePart) => async (job: Job<ScanJobData>): Promise<ScanJobResult | undefined> => {

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { buildAntivirusConfig, parseUcl } from '@avfleet/config';
-import { EMPTY_META, NOOP_LOGGER, ResultStore, createFleetMetrics, type AggregateJobData, type ScanJobResult } from '../index';
-import { createAggregator, type ParentJob } from './aggregate-job';
+import { EMPTY_META, NOOP_LOGGER, ResultStore, createFleetMetrics, type AggregateJobData, type ScanJobResult, type ScanResult } from '../index';
+import { createAggregationJob, createAggregator, type ParentJob } from './aggregate-job';
 
 const config = buildAntivirusConfig(parseUcl(`clamav {
   symbol = "CLAM_VIRUS";
@@ -100,5 +100,29 @@ describe('createAggregator().aggregate', () => {
     const other = new MemoryRedis();
     await processorWith(other)(unreadable);
     expect(JSON.parse(other.values.get('avft:result:agg-1') ?? '{}').message_verdicts.clamav).toMatchObject({ kind: 'fail', text: 'scan job failed: no result' });
+  });
+});
+
+describe('createAggregationJob', () => {
+  const scanOf = { data: { scanId: 'S' } as AggregateJobData, results: [] };
+  function run(opts: { removeWithResult?: boolean }): Promise<{ seen: (string | undefined)[]; dropped: string[]; reads: number }> {
+    const seen: (string | undefined)[] = [];
+    const dropped: string[] = [];
+    let reads = 0;
+    const aggregate = createAggregationJob(
+      { aggregate: async (job) => (seen.push(job.stateKey), { id: job.data.scanId } as ScanResult) },
+      { read: async () => (reads++, scanOf), drop: async (id) => void dropped.push(id), keyOf: (id) => `state:${id}` },
+      { load: async () => null },
+      opts,
+    );
+    return aggregate('S', scanOf).then(() => ({ seen, dropped, reads }));
+  }
+
+  it('on one Redis hands the state key to the result save, and removes nothing itself (D62)', async () => {
+    await expect(run({ removeWithResult: true })).resolves.toEqual({ seen: ['state:S'], dropped: [], reads: 0 });
+  });
+
+  it('otherwise removes the state with its own command after the result is saved', async () => {
+    await expect(run({})).resolves.toEqual({ seen: [undefined], dropped: ['S'], reads: 0 });
   });
 });

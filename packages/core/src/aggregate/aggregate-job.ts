@@ -16,12 +16,17 @@ export interface ParentJob {
   getChildrenValues<T>(): Promise<Record<string, T>>;
   /** Why parts that recorded nothing failed, by part (a failed part job records a fail verdict instead: empty). */
   getIgnoredChildrenFailures(): Promise<Record<string, string>>;
+  /** The key of the scan's state, removed by the script that saves its result (one Redis: D62); absent: the caller removes it. */
+  readonly stateKey?: string;
 }
 
-/** A scan's state (queue/scan-state.ts) as the aggregation reads it. */
-export function parentJobOf(scan: RecordedScan): ParentJob {
+/** A scan's state (queue/scan-state.ts) as the aggregation reads it; `stateKey` as in ParentJob. */
+export function parentJobOf(scan: RecordedScan, stateKey?: string): ParentJob {
   const values = Object.fromEntries(scan.results.map((r) => [`${r.rule}.${r.partIndex ?? 'msg'}`, r]));
-  return { data: scan.data, getChildrenValues: async <T>() => values as Record<string, T>, getIgnoredChildrenFailures: async () => ({}) };
+  return {
+    data: scan.data, getChildrenValues: async <T>() => values as Record<string, T>, getIgnoredChildrenFailures: async () => ({}),
+    ...(stateKey === undefined ? {} : { stateKey }),
+  };
 }
 
 export interface AggregatorDeps {
@@ -54,15 +59,19 @@ export interface Aggregator {
 /**
  * The aggregation of a scan whose last part was recorded (in the worker that recorded it, or
  * the `aggregate` job): its state — as the last part's record read it, or read here in one
- * command — aggregated and stored, then removed. A re-run after the state is gone (the job was
- * retried after its worker died) answers with the stored result, or null for a cancelled scan.
+ * command — aggregated and stored, then removed: by the result's own save script when
+ * `removeWithResult` (one Redis, where both keys can be in one script: D62), else by one more
+ * command. A re-run after the state is gone (the job was retried after its worker died)
+ * answers with the stored result, or null for a cancelled scan.
  */
 export function createAggregationJob(
-  aggregator: Pick<Aggregator, 'aggregate'>, state: Pick<ScanStateStore, 'read' | 'drop'>, results: Pick<ResultStore, 'load'>,
+  aggregator: Pick<Aggregator, 'aggregate'>, state: Pick<ScanStateStore, 'read' | 'drop' | 'keyOf'>, results: Pick<ResultStore, 'load'>,
+  opts: { readonly removeWithResult?: boolean } = {},
 ): (scanId: string, recorded?: RecordedScan) => Promise<ScanResult | null> {
   return async (scanId, recorded) => {
     const scan = recorded ?? (await state.read(scanId));
     if (!scan) return results.load(scanId);
+    if (opts.removeWithResult) return aggregator.aggregate(parentJobOf(scan, state.keyOf(scanId)));
     const result = await aggregator.aggregate(parentJobOf(scan));
     await state.drop(scanId);
     return result;
@@ -94,7 +103,7 @@ export function createAggregator(deps: AggregatorDeps): Aggregator {
       const reasons = Object.values(failures);
       const results = Object.values(values);
       const result = finishScan({ ...deps.context, job: job.data, results, ...(reasons.length > 0 ? { missingReason: reasons.join('; ') } : {}), now: Date.now() });
-      const stored = await deps.results.saveOnce(result, job.data.notify);
+      const stored = await deps.results.saveOnce(result, job.data.notify, job.stateKey);
       if (!stored) return (await deps.results.load(job.data.scanId)) ?? result;
       record(job.data.skipped, result, job.data.expected.length, scanRedisBytes(result, { data: job.data, values }));
       await deps.quarantine?.keep(result, job.data, job.data.messageKey);

@@ -7,17 +7,25 @@ import { cancelledKey, resultKey } from '../queue/queue-names';
  * Saves a result unless the scan is cancelled, atomically (a script): KEYS[1] the result,
  * KEYS[2] the cancel mark; ARGV[1] the JSON, ARGV[2] the TTL, ARGV[3] `NX` or ``, ARGV[4]
  * the channel of the producer waiting for it or ``: a saved result is published there
- * (intake/await-result.ts), so the waiting producer needs no read of its own.
+ * (intake/await-result.ts), so the waiting producer needs no read of its own. With a
+ * KEYS[3] (the scan's state, on one Redis: SAVE_AND_REMOVE) that key is removed once the
+ * scan has its answer — saved now, saved before, or cancelled — never before the SET.
  */
-const SAVE_UNLESS_CANCELLED = new LuaScript(`
-if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+const SAVE_SOURCE = `
+local function answered(r)
+  if KEYS[3] then redis.call('DEL', KEYS[3]) end
+  return r
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then return answered(0) end
 if ARGV[3] == 'NX' then
-  if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then return 0 end
+  if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then return answered(0) end
 else
   redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 end
 if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[1]) end
-return 1`, 2);
+return answered(1)`;
+const SAVE_UNLESS_CANCELLED = new LuaScript(SAVE_SOURCE, 2);
+const SAVE_AND_REMOVE = new LuaScript(SAVE_SOURCE, 3);
 
 /**
  * Finished results in Redis under `<queuePrefix>:result:<id>`, kept for AVFLEET_RESULT_TTL seconds.
@@ -44,10 +52,11 @@ export class ResultStore {
 
   /**
    * Saves only when no result exists yet (a re-run aggregation cannot replace the first answer) and the scan is not
-   * cancelled; a saved result is published on `notify` (the waiting producer's channel) when given.
+   * cancelled; a saved result is published on `notify` (the waiting producer's channel) when given. `removeWith`: a
+   * key removed in the same script once the scan is answered (the scan's state, one Redis only: not in the result's slot).
    */
-  async saveOnce(result: ScanResult, notify?: string): Promise<boolean> {
-    return this.saveUnlessCancelled(result, 'NX', notify ?? '');
+  async saveOnce(result: ScanResult, notify?: string, removeWith?: string): Promise<boolean> {
+    return this.saveUnlessCancelled(result, 'NX', notify ?? '', removeWith);
   }
 
   /** Marks the scan cancelled (for the TTL) and removes any result it has: none is ever readable after. */
@@ -55,9 +64,10 @@ export class ResultStore {
     await this.redis.multi().set(cancelledKey(this.queuePrefix, scanId), '1', 'EX', this.ttlSec).del(resultKey(this.queuePrefix, scanId)).exec();
   }
 
-  private async saveUnlessCancelled(result: ScanResult, mode: 'NX' | '', notify = ''): Promise<boolean> {
-    const args = [resultKey(this.queuePrefix, result.id), cancelledKey(this.queuePrefix, result.id), JSON.stringify(result), String(this.ttlSec), mode, notify];
-    return (await SAVE_UNLESS_CANCELLED.run(this.redis, ...args)) === 1;
+  private async saveUnlessCancelled(result: ScanResult, mode: 'NX' | '', notify = '', removeWith?: string): Promise<boolean> {
+    const keys = [resultKey(this.queuePrefix, result.id), cancelledKey(this.queuePrefix, result.id), ...(removeWith === undefined ? [] : [removeWith])];
+    const script = removeWith === undefined ? SAVE_UNLESS_CANCELLED : SAVE_AND_REMOVE;
+    return (await script.run(this.redis, ...keys, JSON.stringify(result), String(this.ttlSec), mode, notify)) === 1;
   }
 
   async load(scanId: string): Promise<ScanResult | null> {

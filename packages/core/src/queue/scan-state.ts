@@ -80,6 +80,11 @@ export class ScanStateStore {
     private readonly queuePrefix: string,
   ) {}
 
+  /** The key of a scan's state (queue-names.ts scanStateKey). */
+  keyOf(scanId: string): string {
+    return scanStateKey(this.queuePrefix, scanId);
+  }
+
   /** Writes a new scan's state (one HSET): before its part jobs are added. */
   async open(job: AggregateJobData): Promise<void> {
     await this.redis.hset(scanStateKey(this.queuePrefix, job.scanId), {
