@@ -97,7 +97,7 @@ test('one round trip each (D62): state and jobs sent together, the last record r
   const state = new ScanStateStore(redis, QP);
   const results = new ResultStore(redis, QP, 60);
   const { job, parts } = scan(2);
-  await createScanEnqueuer(state, () => queue('clamav-in-order'), { inOrder: true })(job, parts);
+  await createScanEnqueuer(state, () => queue('clamav-in-order'), { inOrder: () => true })(job, parts);
   expect(await queue('clamav-in-order').getJobCountByTypes('wait')).toBe(2);
   expect(await state.progress(job.scanId)).toBe('queued');
   expect(await state.recordAndRead(job.scanId, verdict(parts[0]))).toEqual({ left: 1 });

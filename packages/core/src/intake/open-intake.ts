@@ -126,9 +126,9 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
 
   const intake = createIntake({
     config, store, ipWhitelists: whitelists.ips,
-    // One Redis: the state and the part jobs share the enqueue connection, so they go out together (D62).
+    // One Redis: the state and the part jobs share the enqueue connection, so while it is ready they go out together (D62).
     enqueue: createScanEnqueuer(state, (name, lane) => enqueueQueues[lane]?.get(name) as Queue, {
-      nextLane: lanes.next, inOrder: !clustered, onEnqueued: (scan) => reconcile.track(scan),
+      nextLane: lanes.next, inOrder: () => !clustered && enqueueConnection.status === 'ready', onEnqueued: (scan) => reconcile.track(scan),
     }),
     notify,
     mimeLimits: { ...settings.mime, archive: settings.archive },

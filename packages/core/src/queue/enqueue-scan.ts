@@ -23,11 +23,13 @@ export interface ScanEnqueuerOptions {
   /** The lane of the next scan (QueueLanes.next); default lane 0. */
   readonly nextLane?: () => number;
   /**
-   * True when the state and the part jobs go over one connection to one Redis (not a
-   * Cluster): Redis runs a connection's commands in the order sent, so both are sent at once
-   * and awaited together, one round trip (D62). False (the default): the state is awaited first.
+   * Whether the state and the part jobs go out now over one connection to one Redis (not a
+   * Cluster) that is ready: Redis runs a connection's commands in the order sent, so both are
+   * sent at once and awaited together, one round trip (D62). Asked per scan: a connection that
+   * is not ready fails the state's HSET at once, and the jobs must then not be sent behind it.
+   * Absent or false: the state is awaited first.
    */
-  readonly inOrder?: boolean;
+  readonly inOrder?: () => boolean;
   /** Told of every scan enqueued (the producer's reconciler tracks it until its result is heard). */
   readonly onEnqueued?: (scan: EnqueuedScan) => void;
 }
@@ -48,7 +50,7 @@ export function createScanEnqueuer(
     const lane = opts.nextLane?.() ?? 0;
     const add = (): Promise<void> => addPartJobs(parts, (name) => queueOf(name, lane));
     try {
-      if (opts.inOrder) {
+      if (opts.inOrder?.()) {
         // Both settle before either failure is acted on: the state is never dropped while its HSET is in flight.
         const [opened, added] = await Promise.allSettled([state.open(job), add()]);
         if (opened.status === 'rejected') throw opened.reason;
