@@ -236,3 +236,37 @@ describe('signatureVersionWithin', () => {
     await expect(signatureVersionWithin({ type: 'x', scan: async () => clean() }, 1000)).resolves.toBeNull();
   });
 });
+
+describe('createScanPart: the verdict cache write (D62)', () => {
+  it('is not awaited: a write that fails is a warning, the scan still answers with its verdict', async () => {
+    const body = Buffer.from('VIRUS here');
+    const digest = createHash('sha256').update(body).digest('hex');
+    const r = rule();
+    const warnings: string[] = [];
+    let release!: () => void;
+    const writing = new Promise<void>((resolve) => (release = resolve));
+    const cache = {
+      rspamdCompat: false,
+      lookup: async () => ({ key: `t_27000:${digest}`, verdict: null }),
+      remember: async () => {
+        await writing;
+        throw new Error('Redis gone');
+      },
+    };
+    const logger = { ...NOOP_LOGGER, warn: (_o: unknown, msg: string) => void warnings.push(msg) };
+    const scanPart = createScanPart({
+      rules: new Map([[r.name, r]]),
+      scanners: new Map([[r.name, new ReadingScanner()]]),
+      cache: cache as unknown as RuleVerdictCache,
+      store: new MemoryStore(new Map([[`parts/${digest}`, body]])) as unknown as ObjectStore,
+      metrics: createFleetMetrics(new Registry(), { defaultMetrics: false }),
+      logger: logger as typeof NOOP_LOGGER,
+      configDigest: 'd',
+    });
+    // Answered while the cache write is still in flight.
+    await expect(scanPart(jobFor(body, digest))).resolves.toMatchObject({ cached: false, verdict: virus(['Test-Virus']) });
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).toEqual(['verdict cache write failed (the next scan of these bytes scans again)']);
+  });
+});
