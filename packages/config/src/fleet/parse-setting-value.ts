@@ -174,6 +174,21 @@ export function parseRedisUrl(raw: RawSetting): string {
   return s;
 }
 
+/** AVFLEET_WEBHOOK_URL: an absolute http: or https: URL with a host. */
+export function parseWebhookUrl(raw: RawSetting): string {
+  const s = raw.value.trim();
+  let url: URL | null = null;
+  try {
+    url = new URL(s);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw invalidSetting(raw, 'an http:// or https:// URL (e.g. https://hooks.example.org/avfleet)');
+  }
+  return s;
+}
+
 /** Plain name: no whitespace, not empty. */
 export function parseName(raw: RawSetting, what: string): string {
   const s = raw.value.trim();
