@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Registry } from 'prom-client';
@@ -5,6 +7,8 @@ import {
   NOOP_LOGGER, WEBHOOK_QUEUE, createFleetMetrics, openWebhookOutbox, serveWebhookQueue, type FleetMetrics, type RetroDetection, type ServedWebhookQueue, type WebhookOutbox,
 } from '@avfleet/core';
 import type { WebhookSettings } from '@avfleet/config';
+import { freePort, renderTestConfig, startFleetProcess } from '../helpers/fleet-processes';
+import { parsePromText, sampleSum } from '../helpers/prometheus-text';
 import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
@@ -122,5 +126,35 @@ describe('webhook outbox', () => {
     await waitUntil(async () => (await f.queue.getJobCounts('failed')).failed === 1, { timeoutMs: 10_000, failureMessage: () => `received ${receiver.received.length}` });
     expect(receiver.received.map((r) => r.status)).toEqual([503, 503, 503]);
     expect(await f.outcomes()).toEqual({ retried: 2, exhausted: 1 });
+  });
+
+  it('an `avfleet worker` process (serving aggregate) serves the outbox when AVFLEET_WEBHOOK_URL is set: delivers a signed event, counts it, samples the webhook queue', async () => {
+    const receiver = await startWebhookReceiver({ secret: SECRET, then: 200 });
+    closers.push(() => receiver.close());
+    const prefix = testPrefix('webhook-worker');
+    prefixes.push(prefix);
+    const configPath = renderTestConfig('reference-clamav.conf', { CLAMD: `${services.clamd.host}:${services.clamd.port}`, PREFIX: `${prefix}cache_` });
+    closers.push(async () => rmSync(dirname(configPath), { recursive: true, force: true }));
+    const worker = await startFleetProcess({
+      role: 'worker', configPath, listen: `127.0.0.1:${await freePort()}`,
+      env: { AVFLEET_QUEUE_PREFIX: prefix.slice(0, -1), AVFLEET_REDIS_URL: services.redisUrl, AVFLEET_WEBHOOK_URL: receiver.url, AVFLEET_WEBHOOK_SECRET: SECRET, AVFLEET_STORE_RETENTION: 'off' },
+    });
+    closers.push(() => worker.stop());
+    expect(worker.logs()).toMatch(/"queues":\[[^\]]*"webhook"/);
+    expect(worker.logs()).not.toContain(SECRET);
+    const metrics = createFleetMetrics(new Registry(), { defaultMetrics: false });
+    const outbox = openWebhookOutbox({ settings: { webhook: { url: receiver.url, secret: SECRET, timeoutSec: 5, attempts: 3, maxWaiting: 100 } }, connection: bull, prefix: prefix.slice(0, -1), metrics, logger: NOOP_LOGGER });
+    closers.push(() => outbox.close());
+    const d = detection('01JWEBHOOKWORKER0000000000');
+    await outbox.announce(d);
+    await waitUntil(async () => receiver.received.length === 1, { timeoutMs: 10_000, failureMessage: () => `nothing received\n${worker.logs()}` });
+    expect(receiver.received[0]?.verdict).toBe('valid');
+    expect(receiver.received[0]?.body.toString('utf8')).toBe(JSON.stringify(d));
+    // Queue depths are sampled every 5 s: 2 × 5 s + 1 s.
+    await waitUntil(async () => {
+      const scrape = parsePromText(await (await fetch(`${worker.baseUrl}/metrics`)).text());
+      return sampleSum(scrape, 'avfleet_webhook_deliveries_total', { outcome: 'delivered' }) === 1
+        && scrape.samples.some((x) => x.name === 'avfleet_queue_jobs' && x.labels.queue === 'webhook' && x.labels.lane === '0');
+    }, { timeoutMs: 11_000, failureMessage: () => `no delivered count or webhook queue depth on the worker's /metrics\n${worker.logs()}` });
   });
 });

@@ -7,6 +7,6 @@ export { postWebhook } from './post-webhook';
 export { createWebhookProcessor, serveWebhookQueue, webhookHeaders } from './serve-webhook-queue';
 export type { ServedWebhookQueue, WebhookTarget } from './serve-webhook-queue';
 export { WEBHOOK_BACKOFF_MS, WEBHOOK_CONCURRENCY, WEBHOOK_QUEUE, webhookBody, webhookJobOptions, webhookQueuePrefix } from './webhook-queue';
-export type { WebhookJobData } from './webhook-queue';
+export type { WebhookJobData, WebhookQueueDeps } from './webhook-queue';
 export { DEFAULT_TOLERANCE_SEC, EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature, webhookSignature } from './webhook-signature';
 export type { WebhookVerdict } from './webhook-signature';

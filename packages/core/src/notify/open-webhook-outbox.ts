@@ -1,10 +1,9 @@
 import { Queue } from 'bullmq';
-import type { Cluster, Redis } from 'ioredis';
 import type { FleetSettings } from '@avfleet/config';
 import type { RetroDetection } from '../contracts/retro-detection';
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
-import { WEBHOOK_BACKOFF_MS, WEBHOOK_QUEUE, webhookBody, webhookJobOptions, type WebhookJobData } from './webhook-queue';
+import { WEBHOOK_BACKOFF_MS, WEBHOOK_QUEUE, webhookBody, webhookJobOptions, type WebhookJobData, type WebhookQueueDeps } from './webhook-queue';
 
 /** What the retro-scan calls for each detection, and how its process lets go of the outbox. */
 export interface WebhookOutbox {
@@ -28,14 +27,7 @@ export type OutboxQueue = Pick<Queue<WebhookJobData>, 'getJobCounts' | 'add' | '
  * The announcing side of the webhook outbox (README "Webhook"), on BullMQ's connection of the
  * process. The delivering side is serveWebhookQueue, in the workers serving `aggregate`.
  */
-export function openWebhookOutbox(opts: {
-  readonly settings: Pick<FleetSettings, 'webhook'>;
-  /** BullMQ's connection of the process (RedisConnections.bull). */
-  readonly connection: Redis | Cluster;
-  /** webhookQueuePrefix(lanes.prefixes). */
-  readonly prefix: string;
-  readonly metrics: Pick<FleetMetrics, 'webhookDeliveries'>;
-  readonly logger: Logger;
+export function openWebhookOutbox(opts: WebhookQueueDeps & {
   /** The first retry's delay (tests shorten it); default WEBHOOK_BACKOFF_MS. */
   readonly backoffMs?: number;
 }): WebhookOutbox {

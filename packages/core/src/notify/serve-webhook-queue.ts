@@ -1,12 +1,10 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Cluster, Redis } from 'ioredis';
-import type { FleetSettings } from '@avfleet/config';
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
 import { classifyWebhookAttempt, describeWebhookAttempt } from './classify-webhook-reply';
 import { postWebhook } from './post-webhook';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignature } from './webhook-signature';
-import { WEBHOOK_CONCURRENCY, WEBHOOK_QUEUE, type WebhookJobData } from './webhook-queue';
+import { WEBHOOK_CONCURRENCY, WEBHOOK_QUEUE, type WebhookJobData, type WebhookQueueDeps } from './webhook-queue';
 
 /** Where and how events are POSTed. */
 export interface WebhookTarget {
@@ -93,12 +91,7 @@ export interface ServedWebhookQueue {
  * worker on the `webhook` queue under `prefix` (webhookQueuePrefix). Warns once when events go
  * unsigned (AVF_WARN_WEBHOOK_UNSIGNED). Returns null without a URL.
  */
-export function serveWebhookQueue(opts: {
-  readonly settings: Pick<FleetSettings, 'webhook'>;
-  readonly connection: Redis | Cluster;
-  readonly prefix: string;
-  readonly metrics: Pick<FleetMetrics, 'webhookDeliveries'>;
-  readonly logger: Logger;
+export function serveWebhookQueue(opts: WebhookQueueDeps & {
   /** BullMQ's stalledInterval and lockDuration, as the worker's other queues. */
   readonly stalled?: { readonly stalledInterval: number; readonly lockDuration: number };
 }): ServedWebhookQueue | null {

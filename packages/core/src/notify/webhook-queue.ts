@@ -1,5 +1,9 @@
 import type { JobsOptions } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
+import type { FleetSettings } from '@avfleet/config';
 import type { RetroDetection } from '../contracts/retro-detection';
+import type { FleetMetrics } from '../observe/fleet-metrics';
+import type { Logger } from '../observe/logger';
 
 /**
  * The outbox: a BullMQ queue named `webhook` holding one job per event until the receiver has
@@ -8,6 +12,17 @@ import type { RetroDetection } from '../contracts/retro-detection';
  * every key of a queue in one slot): a handful of events needs no spreading over lanes.
  */
 export const WEBHOOK_QUEUE = 'webhook';
+
+/** What both sides of the outbox (open-webhook-outbox.ts, serve-webhook-queue.ts) are opened with. */
+export interface WebhookQueueDeps {
+  readonly settings: Pick<FleetSettings, 'webhook'>;
+  /** BullMQ's connection of the process (RedisConnections.bull). */
+  readonly connection: Redis | Cluster;
+  /** webhookQueuePrefix(lanes.prefixes). */
+  readonly prefix: string;
+  readonly metrics: Pick<FleetMetrics, 'webhookDeliveries'>;
+  readonly logger: Logger;
+}
 
 /** The job: the exact body every attempt sends, so a retry sends the same bytes (only the timestamp and signature change). */
 export interface WebhookJobData {
