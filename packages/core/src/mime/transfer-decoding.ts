@@ -49,10 +49,11 @@ export function decodeBase64(raw: Buffer | readonly Buffer[]): Buffer {
 
 /**
  * decodeBase64 of one buffer written over the buffer itself: the same bytes, no second
- * buffer (the worker's range read, D59, which nothing else holds). Safe because every
- * step writes at most 3 bytes for 4 it has read, behind the position it reads next (the
- * native pieces are copied into a string before Node writes them). The encoded text is
- * lost; the result is a view of `buf`'s first bytes.
+ * buffer (the worker's range read, D59, which nothing else holds; D65). Safe because
+ * every step writes at most 3 bytes for 4 it has read, behind the position it reads next;
+ * the native pieces are decoded into a scratch buffer and copied only when whole, since a
+ * piece Node stops short in is read again by the loop. The encoded text is lost; the
+ * result is a view of `buf`'s first bytes.
  */
 export function decodeBase64InPlace(buf: Buffer): Buffer {
   return decodeBase64Into([buf], buf, true);
