@@ -152,6 +152,16 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       expect((await store.getRange(key, body.length + 10, 5)).length).toBe(0);
     });
 
+    it('gives each ranged read its own buffer: overwriting one changes neither the object nor another read', async () => {
+      const body = randomBytes(70_000);
+      const key = await store.putMessage(uniqueId(), body);
+      const first = await store.getRange(key, 100, 65_000);
+      const second = await store.getRange(key, 100, 65_000);
+      first.fill(0);
+      expect(second.equals(body.subarray(100, 65_100))).toBe(true);
+      expect((await store.getRange(key, 100, 65_000)).equals(body.subarray(100, 65_100))).toBe(true);
+    });
+
     it('refuses a ranged read of a missing or invalid key, or with a negative or fractional bound', async () => {
       expect(await codeOf(store.getRange(messageKey(uniqueId(), new Date('2020-01-02T00:00:00Z')), 0, 10))).toBe('AVF_ERR_STORE_NOT_FOUND');
       expect(await codeOf(store.getRange('../etc/passwd', 0, 10))).toBe('AVF_ERR_STORE_INVALID_KEY');

@@ -52,7 +52,8 @@ export interface ObjectStore {
   /**
    * `length` bytes from byte `offset` of the object (a ranged read: `pread` on a folder, a
    * ranged GET on S3). Fewer bytes when the object ends before the range does; a missing key
-   * is AVF_ERR_STORE_NOT_FOUND like `get`.
+   * is AVF_ERR_STORE_NOT_FOUND like `get`. The buffer is the caller's alone (no other reader
+   * shares its memory): scan/read-job-body.ts decodes base64 over it.
    */
   getRange(key: string, offset: number, length: number): Promise<Buffer>;
   /** The body as a stream; a missing key rejects before any stream exists. The caller consumes or destroys it. */
