@@ -4,6 +4,7 @@ import { isS3NotFound, mapS3Error, s3ErrorCode } from './map-s3-error';
 import type { ObjectStore, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
 import { assertPartDigest, assertRange, messageKey, parseObjectKey, partKey, quarantineKey } from './part-key';
 import { StoreError } from './store-error';
+import { heldBackBytes, messageOnlyStream, messageTrailer, splitStoredMessage } from './message-trailer';
 import { avfleetLifecycleRules, rulesOf, uncoveredPrefixes, type LifecycleConfigLike } from './bucket-lifecycle';
 import { createTimedTransport } from './timed-transport';
 
@@ -130,10 +131,22 @@ export class MinioObjectStore implements ObjectStore {
     }
   }
 
-  async putMessage(id: string, data: Buffer, at: Date = new Date()): Promise<string> {
+  async putMessage(id: string, data: Buffer, at: Date = new Date(), record?: Buffer): Promise<string> {
     const key = messageKey(id, at);
-    await this.putObject(key, data, 'message/rfc822');
+    // The record follows the message in the same PUT (D69).
+    await this.putObject(key, record ? Buffer.concat([data, messageTrailer(id, record)]) : data, 'message/rfc822');
     return key;
+  }
+
+  /** One suffix read of the object's last bytes (the footer and the largest record fit in them). */
+  async getMessageRecord(key: string): Promise<Buffer | null> {
+    const parsed = parseObjectKey(key);
+    if (parsed.kind !== 'message') return null;
+    const st = await this.stat(key);
+    if (!st) throw new StoreError('AVF_ERR_STORE_NOT_FOUND', `no object ${key} in bucket ${this.ctx('get', key).bucket} at ${this.endpoint}`, { key });
+    const length = Math.min(st.size, heldBackBytes(parsed.id));
+    const tail = await this.getRange(key, st.size - length, length);
+    return splitStoredMessage(parsed.id, tail).record;
   }
 
   async putQuarantined(id: string, data: Buffer): Promise<string> {
@@ -189,7 +202,9 @@ export class MinioObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Buffer> {
-    return this.readAll(await this.getStream(key), key);
+    const parsed = parseObjectKey(key);
+    const bytes = await this.readAll(await this.getObject(key), key);
+    return parsed.kind === 'message' ? splitStoredMessage(parsed.id, bytes).message : bytes;
   }
 
   /** One ranged GET (`Range: bytes=offset-(offset+length-1)`); an empty range asks nothing. */
@@ -222,7 +237,13 @@ export class MinioObjectStore implements ObjectStore {
   }
 
   async getStream(key: string): Promise<Readable> {
-    parseObjectKey(key);
+    const parsed = parseObjectKey(key);
+    const stream = await this.getObject(key);
+    return parsed.kind === 'message' ? messageOnlyStream(parsed.id, stream) : stream;
+  }
+
+  /** The stored object's bytes as they are (a message's record included). */
+  private async getObject(key: string): Promise<Readable> {
     try {
       return await this.client.getObject(this.bucket, this.objectName(key));
     } catch (err) {
