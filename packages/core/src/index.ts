@@ -111,4 +111,4 @@ export type { AggregateJobData, AggregateJobRef } from './contracts/aggregate-jo
 export { EMPTY_META } from './contracts/request-meta';
 export type { RequestMeta } from './contracts/request-meta';
 export type { ApiVerdict, PartSummary, PendingScan, ResultSymbol, ScanResult, ScanState } from './contracts/scan-result';
-export { isScanId, newScanId } from './contracts/scan-id';
+export { isScanId, newScanId, scanIdTime } from './contracts/scan-id';
