@@ -161,7 +161,7 @@ test('results delivered, then lost with Redis, are rebuilt from the stored messa
   const store = join(dir, 'store-rebuild');
   const env = { AVFLEET_REDIS_URL: redis.url, AVFLEET_STORE: store, AVFLEET_QUEUE_PREFIX: 'avft-rebuild' };
   // Each needs its request headers for its verdict: a rescan without them would add the skipped rule's symbol.
-  const sent = [
+  const sent: { name: string; virus: boolean; headers: Record<string, string> }[] = [
     { name: 'whitelisted IP', virus: true, headers: { IP: '192.0.2.5', Score: '0', 'Queue-Id': 'QWL1' } },
     { name: 'Score past 2 x reject', virus: true, headers: { IP: '198.51.100.7', Score: '100', 'Queue-Id': 'QDS1' } },
     { name: 'both rules', virus: true, headers: { IP: '198.51.100.8', 'Queue-Id': 'QBO1' } },
@@ -248,6 +248,69 @@ test('results delivered, then lost with Redis, are rebuilt from the stored messa
     expect(lost.status).toBe(410);
     expect(lost.body).toMatchObject({ error: { code: 'AVF_ERR_RESULT_LOST' } });
   } finally {
+    await worker?.stop();
+    await producer?.stop();
+  }
+});
+
+test('a producer killed together with a Redis restart: the next producer finds the fleet marker gone and rebuilds the accepted scans from the store', async () => {
+  const { clamd } = testServices();
+  const whitelist = join(dir, 'ips-recover.map');
+  writeFileSync(whitelist, '192.0.2.0/24\n');
+  const conf = join(dir, 'antivirus-recover.conf');
+  writeFileSync(conf, [
+    `clamav {\n  scan_mime_parts = false;\n  symbol = "CLAM_VIRUS";\n  action = "reject";\n  whitelist = "${whitelist}";\n  servers = "${clamd.host}:${clamd.port}";\n}`,
+    `clamav_dyn {\n  type = "clamav";\n  scan_mime_parts = false;\n  symbol = "CLAM_DYN_VIRUS";\n  dynamic_scan = true;\n  servers = "${clamd.host}:${clamd.port}";\n}`,
+  ].join('\n'));
+  const env = { AVFLEET_REDIS_URL: redis.url, AVFLEET_STORE: join(dir, 'store-recover'), AVFLEET_QUEUE_PREFIX: 'avft-recover' };
+  const sent: { virus: boolean; headers: Record<string, string>; symbols: string[] }[] = [
+    { virus: true, headers: { IP: '192.0.2.5', 'Queue-Id': 'QR1' }, symbols: ['CLAM_DYN_VIRUS'] },
+    { virus: true, headers: { IP: '198.51.100.7', Score: '100', 'Queue-Id': 'QR2' }, symbols: ['CLAM_VIRUS'] },
+    { virus: false, headers: { IP: '198.51.100.9', 'Queue-Id': 'QR3' }, symbols: [] },
+  ];
+  let first: FleetProcess | undefined;
+  let producer: FleetProcess | undefined;
+  let worker: FleetProcess | undefined;
+  try {
+    first = await startFleetProcess({ role: 'producer', configPath: conf, listen: `127.0.0.1:${await freePort()}`, env });
+    const ids: string[] = [];
+    for (const [i, m] of sent.entries()) {
+      const res = await fetch(`${first.baseUrl}/scans?wait=0`, { method: 'POST', body: message(200 + i, m.virus), headers: m.headers, signal: AbortSignal.timeout(20000) });
+      expect(res.status).toBe(202);
+      ids.push(((await res.json()) as { id: string }).id);
+    }
+    const acceptedAt = Date.now();
+    // The producer that tracked them dies, and Redis loses everything it held.
+    process.kill(first.pid, 'SIGKILL');
+    await waitUntil(async () => first!.exitStatus() !== undefined, { timeoutMs: 5000, intervalMs: 50, failureMessage: () => 'the producer did not die' });
+    first = undefined;
+    await redis.stop();
+    await redis.start();
+    producer = await startFleetProcess({ role: 'producer', configPath: conf, listen: `127.0.0.1:${await freePort()}`, env });
+    worker = await startFleetProcess({ role: 'worker', configPath: conf, listen: `127.0.0.1:${await freePort()}`, env });
+    const api = producer.baseUrl;
+    // Nobody asks: the recovery sweep rebuilds them once they are 30 s old (their accept could not still be under way).
+    let metrics = '';
+    await waitUntil(async () => {
+      metrics = await (await fetch(`${api}/metrics`)).text();
+      return new RegExp(`avfleet_scans_reenqueued_total\\{reason="result_lost"\\} ${ids.length}\\n`).test(metrics);
+    }, { timeoutMs: 2 * (30_000 + 4_000 - (Date.now() - acceptedAt)) + 1000, intervalMs: 500, failureMessage: () => `the stored scans were not rebuilt:\n${metrics.split('\n').filter((l) => l.includes('reenqueued')).join('\n')}\n${producer!.logs().slice(-3000)}` });
+    const lines = (jsonLogLines(producer.logs()) as Record<string, unknown>[]).filter((l) => l.code === 'AVF_WARN_REDIS_DATA_LOST');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ stored: ids.length });
+    const results = new Map<string, ScanResult>();
+    await waitUntil(async () => {
+      for (const id of ids.filter((x) => !results.has(x))) {
+        const res = await fetch(`${api}/scans/${id}`, { signal: AbortSignal.timeout(5000) });
+        const body = (await res.json()) as ScanResult;
+        if (res.status === 200 && body.state === 'done') results.set(id, body);
+      }
+      return results.size === ids.length;
+    }, { timeoutMs: 20000, intervalMs: 250, failureMessage: () => `${ids.length - results.size} rebuilt scans never finished:\n${producer!.logs().slice(-3000)}` });
+    // The verdicts the request headers decided (a rescan without them would add the skipped rule's symbol).
+    expect(ids.map((id) => [Object.keys(results.get(id)!.symbols).sort(), results.get(id)!.queue_id])).toEqual(sent.map((m) => [m.symbols, m.headers['Queue-Id']]));
+  } finally {
+    if (first) process.kill(first.pid, 'SIGKILL');
     await worker?.stop();
     await producer?.stop();
   }

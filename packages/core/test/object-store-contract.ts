@@ -248,6 +248,19 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       expect(await codeOf(store.getMessageRecord(messageKey(uniqueId(), new Date('2020-01-02T00:00:00Z'))))).toBe('AVF_ERR_STORE_NOT_FOUND');
     });
 
+    it('lists the ids of the messages stored on a day, in ascending order, at most the limit', async () => {
+      const day = new Date('2023-07-08T12:00:00Z');
+      const ids = ['01AAAAAAAA', '01AAAAAAAC', '01AAAAAAAB'].map((p) => `${p}_${process.pid}_${(seq++).toString(36)}`);
+      for (const id of ids) await store.putMessage(id, Buffer.from(id), day, Buffer.from('{"v":1}'));
+      await store.putMessage(uniqueId(), Buffer.from('other day'), new Date('2023-07-09T00:00:01Z'));
+      const listed = await store.listMessageIds(day, 1000);
+      expect(listed.filter((id) => ids.includes(id))).toEqual([...ids].sort());
+      expect(listed).toEqual([...listed].sort());
+      expect(await store.listMessageIds(day, 2)).toEqual(listed.slice(0, 2));
+      expect(await store.listMessageIds(new Date('2001-01-01T00:00:00Z'), 10)).toEqual([]);
+      for (const id of ids) await store.delete(messageKey(id, day));
+    });
+
     it('prunes (when the backend prunes): nothing younger than the limit, everything older', async () => {
       const prune = store.prune;
       if (!prune) return; // S3: retention is the bucket's lifecycle rules

@@ -14,7 +14,8 @@ import type { Logger } from '../observe/logger';
 import type { Readiness } from '../observe/ops-server';
 import { readinessCheck } from '../observe/readiness';
 import { addPartJobs, createScanEnqueuer } from '../queue/enqueue-scan';
-import { rescanKey, resultChannel, resultKey, scanQueueName } from '../queue/queue-names';
+import { cancelledKey, fleetMarkerKey, rescanKey, resultChannel, resultKey, scanQueueName, scanStateKey } from '../queue/queue-names';
+import { messageKey } from '../store/part-key';
 import { ScanReconciler } from '../queue/reconcile-scans';
 import { scanIdTime } from '../contracts/scan-id';
 import { ScanStateStore } from '../queue/scan-state';
@@ -26,6 +27,7 @@ import { openQuarantine } from '../quarantine/open-quarantine';
 import type { Quarantine } from '../quarantine/quarantine';
 import { acceptMessage, createIntake, type IntakeDeps } from './accept-message';
 import { rescanStored, type RescanOutcome } from './rescan-stored';
+import { StoreRecovery } from './recover-from-store';
 import { ResultWaiter } from './await-result';
 import { Backpressure } from './backpressure';
 import { createScanCanceller } from './cancel-scan';
@@ -104,6 +106,9 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   const subscriber = keyValue.duplicate();
   watch.absorb(subscriber, 'result subscription');
   const readState = new ScanStateStore(commands, settings.queuePrefix);
+  /** Claims a scan's rebuild for RESCAN_CLAIM_MS (SET NX): one enqueue per lost scan, whoever finds it lost. */
+  const claimRescan = async (scanId: string): Promise<boolean> =>
+    (await commands.set(rescanKey(settings.queuePrefix, scanId), '1', 'PX', RESCAN_CLAIM_MS, 'NX')) === 'OK';
   // Every scan enqueued here is tracked until its result is heard, and enqueued again when Redis lost it (a failover).
   const reconcile = new ScanReconciler({
     state: readState,
@@ -113,6 +118,8 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
       return q ? (await commands.exists(q.toKey(jobId))) === 1 : true;
     },
     reopen: async ({ job, parts, lane }) => {
+      // The rescan's claim: a scan rebuilt meanwhile from the store (a GET, the recovery) is not opened twice.
+      if (!(await claimRescan(job.scanId))) return;
       await readState.open(job);
       await addPartJobs(parts, (name) => scanQueues[lane]?.get(name) as Queue);
     },
@@ -121,6 +128,8 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     counted: (reason, n) => metrics.scansReenqueued.inc({ reason }, n),
   }, { forgetAfterMs: settings.resultTtlSec * 1000 });
   const stopReconciling = reconcile.start(RECONCILE_SWEEP_MS);
+  // Stored under the day of its acceptance, which its id carries (acceptMessage: newScanId(now), putMessage(…, now)).
+  const storedKeyOf = (scanId: string): string => messageKey(scanId, new Date(scanIdTime(scanId) ?? 0));
   const waiter = new ResultWaiter(subscriber, notify, results, (scanId) => reconcile.finished(scanId));
   // Not awaited: Redis may be down at start (readiness says so); ioredis subscribes once it answers, and again after each reconnect.
   waiter.start().catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'result channel subscription failed'));
@@ -142,9 +151,11 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     },
     aggregator,
     cancels: {
-      cancel: (scanId, parts) => {
+      cancel: async (scanId, parts) => {
         reconcile.finished(scanId);
-        return cancel(scanId, parts);
+        await cancel(scanId, parts);
+        // Nor is it rebuilt after a Redis data loss took its cancel mark (best effort: a part still scanning fails on its own).
+        if (parts && parts.length > 0) await store.delete(storedKeyOf(scanId)).catch(() => undefined);
       },
     },
   };
@@ -153,7 +164,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   const rescan = (scanId: string): ReturnType<typeof rescanStored> => rescanStored(scanId, {
     store,
     accept: (raw, meta, shape, again) => acceptMessage(raw, meta, intakeDeps, scanIdTime(again.scanId) ?? Date.now(), shape, undefined, again),
-    claim: async (scanId) => (await commands.set(rescanKey(settings.queuePrefix, scanId), '1', 'PX', RESCAN_CLAIM_MS, 'NX')) === 'OK',
+    claim: claimRescan,
     release: async (scanId) => {
       await commands.del(rescanKey(settings.queuePrefix, scanId));
     },
@@ -162,6 +173,20 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     logger,
     counted: () => metrics.scansReenqueued.inc({ reason: 'result_lost' }),
   });
+  // Redis lost its data with the producers that tracked its scans: the recent stored messages it lost are rebuilt (D70).
+  const recovery = new StoreRecovery({
+    readMarker: () => commands.get(fleetMarkerKey(settings.queuePrefix)),
+    claimMarker: async (value) => (await commands.set(fleetMarkerKey(settings.queuePrefix), value, 'NX')) === 'OK',
+    listMessageIds: (day, limit) => store.listMessageIds(day, limit),
+    unfinished: (ids) => Promise.all(ids.map(async (id) => {
+      const found = await Promise.all([resultKey, scanStateKey, cancelledKey].map((key) => commands.exists(key(settings.queuePrefix, id))));
+      return found.every((n) => n === 0);
+    })),
+    rescan,
+    resultTtlMs: settings.resultTtlSec * 1000,
+    logger,
+  });
+  const stopRecovering = recovery.start(RECONCILE_SWEEP_MS);
   const submitter = createMessageSubmitter({
     intake, waiter, backpressure: new Backpressure(scanQueues.flatMap((lane) => [...lane.values()]), settings.maxWaiting), metrics, logger,
     // The result so far of a scan past its Deadline: stored when done, else its state's part verdicts so far.
@@ -184,6 +209,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     readiness: readinessCheck({ ping }, store),
     async close() {
       stopReconciling();
+      stopRecovering();
       watch.stop();
       await waiter.close();
       await Promise.allSettled(allQueues.map((q) => q.close()));

@@ -153,6 +153,23 @@ export class FolderObjectStore implements ObjectStore {
     return { key, created: true };
   }
 
+  async listMessageIds(day: Date, limit: number): Promise<string[]> {
+    const folder = path.dirname(this.pathFor(messageKey('x', day)));
+    const ids: string[] = [];
+    try {
+      const dir = await fs.opendir(folder, { bufferSize: 256 });
+      for await (const entry of dir) {
+        if (!entry.isFile() || !entry.name.endsWith('.eml')) continue;
+        const id = entry.name.slice(0, -4);
+        if (isMessageId(id)) ids.push(id);
+      }
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
+      throw this.toStoreError(err, 'list', null);
+    }
+    return ids.sort().slice(0, Math.max(0, limit));
+  }
+
   async get(key: string): Promise<Buffer> {
     const parsed = parseObjectKey(key);
     let bytes: Buffer;

@@ -2,7 +2,7 @@ import { Client } from 'minio';
 import type { Readable } from 'node:stream';
 import { isS3NotFound, mapS3Error, s3ErrorCode } from './map-s3-error';
 import type { ObjectStore, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
-import { assertPartDigest, assertRange, messageKey, parseObjectKey, partKey, quarantineKey } from './part-key';
+import { assertPartDigest, assertRange, isMessageId, messageKey, parseObjectKey, partKey, quarantineKey } from './part-key';
 import { StoreError } from './store-error';
 import { heldBackBytes, messageOnlyStream, messageTrailer, splitStoredMessage } from './message-trailer';
 import { avfleetLifecycleRules, rulesOf, uncoveredPrefixes, type LifecycleConfigLike } from './bucket-lifecycle';
@@ -199,6 +199,28 @@ export class MinioObjectStore implements ObjectStore {
       if (s3ErrorCode(err) === 'NoSuchLifecycleConfiguration') return null;
       throw mapS3Error(err, this.ctx('read lifecycle of', undefined));
     }
+  }
+
+  /** One listing of the day's prefix (S3 lists keys in ascending order), stopped after `limit`. */
+  async listMessageIds(day: Date, limit: number): Promise<string[]> {
+    const prefix = this.objectName(messageKey('x', day)).replace(/x\.eml$/, '');
+    const ids: string[] = [];
+    if (limit <= 0) return ids;
+    const stream = this.client.listObjectsV2(this.bucket, prefix, false);
+    try {
+      for await (const item of stream as AsyncIterable<{ name?: string }>) {
+        const name = item.name?.slice(prefix.length) ?? '';
+        const id = name.endsWith('.eml') ? name.slice(0, -4) : '';
+        if (isMessageId(id)) ids.push(id);
+        if (ids.length >= limit) break;
+      }
+    } catch (err) {
+      if (s3ErrorCode(err) === 'NoSuchBucket') return ids;
+      throw mapS3Error(err, this.ctx('list', prefix));
+    } finally {
+      (stream as { destroy?: () => void }).destroy?.();
+    }
+    return ids;
   }
 
   async get(key: string): Promise<Buffer> {

@@ -47,6 +47,12 @@ export interface ObjectStore {
   /** The record stored with the message under `key` (null: none); a missing key is AVF_ERR_STORE_NOT_FOUND. */
   getMessageRecord(key: string): Promise<Buffer | null>;
   /**
+   * Ids of the messages stored under the UTC day of `day` (`messages/YYYY/MM/DD/`), in
+   * ascending order, at most `limit` (the first ones): the rebuild after a Redis data loss
+   * lists the recent days (intake/recover-from-store.ts).
+   */
+  listMessageIds(day: Date, limit: number): Promise<string[]>;
+  /**
    * Stores a part body under `parts/<sha256>` unless one is there already
    * (stat first; an existing object is not rewritten). `sha256` must be the
    * SHA-256 of `data`: a mismatch is refused with AVF_ERR_STORE_INVALID_KEY
