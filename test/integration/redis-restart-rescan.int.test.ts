@@ -259,8 +259,8 @@ test('a producer killed together with a Redis restart: the next producer finds t
   writeFileSync(whitelist, '192.0.2.0/24\n');
   const conf = join(dir, 'antivirus-recover.conf');
   writeFileSync(conf, [
-    `clamav {\n  scan_mime_parts = false;\n  symbol = "CLAM_VIRUS";\n  action = "reject";\n  whitelist = "${whitelist}";\n  servers = "${clamd.host}:${clamd.port}";\n}`,
-    `clamav_dyn {\n  type = "clamav";\n  scan_mime_parts = false;\n  symbol = "CLAM_DYN_VIRUS";\n  dynamic_scan = true;\n  servers = "${clamd.host}:${clamd.port}";\n}`,
+    `clamav {\n  scan_mime_parts = false;\n  symbol = "CLAM_VIRUS";\n  action = "reject";\n  fail_action = "soft reject";\n  whitelist = "${whitelist}";\n  servers = "${clamd.host}:${clamd.port}";\n}`,
+    `clamav_dyn {\n  type = "clamav";\n  scan_mime_parts = false;\n  symbol = "CLAM_DYN_VIRUS";\n  dynamic_scan = true;\n  fail_action = "soft reject";\n  servers = "${clamd.host}:${clamd.port}";\n}`,
   ].join('\n'));
   const env = { AVFLEET_REDIS_URL: redis.url, AVFLEET_STORE: join(dir, 'store-recover'), AVFLEET_QUEUE_PREFIX: 'avft-recover' };
   const sent: { virus: boolean; headers: Record<string, string>; symbols: string[] }[] = [
