@@ -75,12 +75,14 @@ describe('StoreRecovery', () => {
     expect(f.rescanned).toEqual([old, young]);
   });
 
-  it('takes at most maxPerRecovery messages of a day', async () => {
+  it('takes at most maxPerRecovery stored messages, the newest day first', async () => {
     const f = fleet(now);
-    clock.t = Date.UTC(2026, 11, 7, 12, 0);
-    for (let i = 0; i < 5; i += 1) f.store(clock.t - (10 - i) * 60_000);
+    clock.t = Date.UTC(2026, 11, 7, 0, 10);
+    const yesterday = [f.store(clock.t - 40 * 60_000), f.store(clock.t - 30 * 60_000)];
+    const today = [f.store(clock.t - 5 * 60_000), f.store(clock.t - 4 * 60_000)];
     const r = new StoreRecovery(f.deps, { maxPerRecovery: 3 });
     expect(await r.sweep()).toBe(3);
+    expect(f.rescanned).toEqual([yesterday[0], ...today]);
     expect(r.backlog).toBe(0);
   });
 });

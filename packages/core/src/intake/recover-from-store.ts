@@ -24,7 +24,7 @@ export interface StoreRecoveryDeps {
 export interface StoreRecoveryOptions {
   /** Stored messages checked per sweep at most. */
   readonly maxChecksPerSweep?: number;
-  /** Stored messages one recovery takes from the store at most (per listed day; the rest is logged). */
+  /** Stored messages one recovery takes from the store at most (the newest days first; `cut` in the log when more were there). */
   readonly maxPerRecovery?: number;
   /**
    * A message younger than this is not checked yet: its accept may still be under way
@@ -46,7 +46,7 @@ const DAY_MS = 86_400_000;
  * scan whose producer died together with Redis's data, nobody asking for it. Here every
  * producer reads one marker key each sweep; when it is gone (Redis restarted without
  * persistence, flushed, or a new empty Redis), the one producer that sets it again lists
- * the stored messages of the last result TTL (at most `maxPerRecovery` per day) and, a
+ * the stored messages of the last result TTL (at most `maxPerRecovery`, the newest days first) and, a
  * bounded number per sweep, rebuilds those with neither result, nor state, nor cancel
  * mark — through the same rescan (one claim per scan, so a GET or another producer never
  * enqueues one twice). A message younger than `settleMs` waits: its accept may still be
@@ -101,17 +101,19 @@ export class StoreRecovery {
     const now = this.now();
     const from = now - this.deps.resultTtlMs;
     const ids: string[] = [];
-    let cut = 0;
-    for (let day = Math.floor(from / DAY_MS) * DAY_MS; day <= now; day += DAY_MS) {
-      const listed = await this.deps.listMessageIds(new Date(day), this.maxPerRecovery + 1);
-      if (listed.length > this.maxPerRecovery) cut += 1;
-      for (const id of listed.slice(0, this.maxPerRecovery)) {
+    let cut = false;
+    // Newest day first, so that past the bound the results furthest from expiring are the ones rebuilt.
+    for (let day = Math.floor(now / DAY_MS) * DAY_MS; day + DAY_MS > from && !cut; day -= DAY_MS) {
+      const room = this.maxPerRecovery - ids.length;
+      const listed = await this.deps.listMessageIds(new Date(day), room + 1);
+      if (listed.length > room) cut = true;
+      for (const id of listed.slice(0, room)) {
         const at = scanIdTime(id);
         if (at !== null && at > from && at <= now) ids.push(id);
       }
     }
     this.pending = ids.sort();
-    const fields = { code: 'AVF_WARN_REDIS_DATA_LOST', stored: ids.length, windowSec: Math.round(this.deps.resultTtlMs / 1000), daysCut: cut };
+    const fields = { code: 'AVF_WARN_REDIS_DATA_LOST', stored: ids.length, windowSec: Math.round(this.deps.resultTtlMs / 1000), cut };
     if (ids.length > 0) this.deps.logger.warn(fields, 'Redis holds no fleet marker (it lost its data, or is new): stored messages of the result TTL are checked and those Redis lost rebuilt');
     else this.deps.logger.info(fields, 'Redis holds no fleet marker (new, or it lost its data); no stored message of the result TTL to check');
   }
