@@ -161,7 +161,10 @@ export class FolderObjectStore implements ObjectStore {
       for await (const entry of dir) {
         if (!entry.isFile() || !entry.name.endsWith('.eml')) continue;
         const id = entry.name.slice(0, -4);
-        if (isMessageId(id)) ids.push(id);
+        if (!isMessageId(id)) continue;
+        ids.push(id);
+        // A day folder can hold far more than asked: only the first `limit` so far are kept (bounded memory).
+        if (ids.length >= 2 * limit + 1024) ids.sort().length = limit;
       }
     } catch (err) {
       if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
