@@ -26,7 +26,7 @@ import { openFleetStore } from '../store/open-fleet-store';
 import { openQuarantine } from '../quarantine/open-quarantine';
 import type { Quarantine } from '../quarantine/quarantine';
 import { acceptMessage, createIntake, type IntakeDeps } from './accept-message';
-import { rescanStored, type RescanOutcome } from './rescan-stored';
+import { rescanGate, rescanStored, type RescanOutcome } from './rescan-stored';
 import { StoreRecovery } from './recover-from-store';
 import { ResultWaiter } from './await-result';
 import { Backpressure } from './backpressure';
@@ -41,6 +41,8 @@ const RECONCILE_SWEEP_MS = 2000;
  * answers `rescanning` meanwhile; a producer that died between claim and enqueue holds it no longer.
  */
 const RESCAN_CLAIM_MS = 120_000;
+/** Rescans from the store one producer process runs at once (each holds its message in memory). */
+const RESCANS_AT_ONCE = 4;
 
 export interface OpenIntakeOptions {
   readonly settings: FleetSettings;
@@ -161,7 +163,8 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   };
   const intake = createIntake(intakeDeps);
   // A scan Redis lost after its result was stored (or with its producer gone) is rebuilt from the store (D69).
-  const rescan = (scanId: string): ReturnType<typeof rescanStored> => rescanStored(scanId, {
+  const inTurn = rescanGate(RESCANS_AT_ONCE);
+  const rescan = (scanId: string): ReturnType<typeof rescanStored> => inTurn(() => rescanStored(scanId, {
     store,
     accept: (raw, meta, shape, again) => acceptMessage(raw, meta, intakeDeps, scanIdTime(again.scanId) ?? Date.now(), shape, undefined, again),
     claim: claimRescan,
@@ -172,7 +175,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     configDigest: config.digest,
     logger,
     counted: () => metrics.scansReenqueued.inc({ reason: 'result_lost' }),
-  });
+  }));
   // Redis lost its data with the producers that tracked its scans: the recent stored messages it lost are rebuilt (D70).
   const recovery = new StoreRecovery({
     readMarker: () => commands.get(fleetMarkerKey(settings.queuePrefix)),

@@ -9,7 +9,7 @@ import { NOOP_LOGGER } from '../observe/logger';
 import { FolderObjectStore } from '../store/folder-object-store';
 import { messageKey } from '../store/part-key';
 import type { AcceptedMessage, ScanAgain } from './accept-message';
-import { rescanStored, type RescanStoredDeps } from './rescan-stored';
+import { rescanGate, rescanStored, type RescanStoredDeps } from './rescan-stored';
 
 const META: RequestMeta = {
   ip: '192.0.2.7', helo: 'mx.example.org', hostname: 'mx.example.org', from: 'a@example.org', rcpt: ['b@example.org', 'c@example.org'],
@@ -112,5 +112,28 @@ describe('stored request record', () => {
       JSON.stringify({ ...good, meta: { ...META, score: 'high' } }), JSON.stringify({ ...good, meta: null }),
     ];
     for (const b of bad) expect({ b, parsed: parseStoredRequest(Buffer.from(b)) }).toEqual({ b, parsed: null });
+  });
+});
+
+describe('rescanGate', () => {
+  it('runs at most max at once, the others in turn, and carries on after a failure', async () => {
+    const gate = rescanGate(2);
+    let running = 0;
+    let most = 0;
+    const order: number[] = [];
+    const job = (i: number, fail = false) => gate(async () => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running -= 1;
+      order.push(i);
+      if (fail) throw new Error(`job ${i}`);
+      return i;
+    });
+    const outcomes = await Promise.allSettled([job(1), job(2, true), job(3), job(4), job(5)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(most).toBe(2);
+    expect(order.sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(await job(6)).toBe(6);
   });
 });

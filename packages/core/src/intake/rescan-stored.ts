@@ -78,3 +78,24 @@ export async function rescanStored(scanId: string, deps: RescanStoredDeps): Prom
     throw err;
   }
 }
+
+/**
+ * Runs at most `max` rescans at once in this process, the others waiting in turn: each holds
+ * its whole message in memory (up to AVFLEET_MAX_MESSAGE_BYTES) outside the front ends'
+ * byte budget, and many clients asking for lost scans at once must not hold them all.
+ */
+export function rescanGate(max: number): <T>(run: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (run) => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running += 1;
+    try {
+      return await run();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
+}
