@@ -75,6 +75,20 @@ describe('StoreRecovery', () => {
     expect(f.rescanned).toEqual([old, young]);
   });
 
+  it('a listing that fails leaves the marker missing: the next sweep lists again', async () => {
+    const f = fleet(now);
+    clock.t = Date.UTC(2026, 11, 7, 12, 0);
+    const id = f.store(clock.t - 60_000);
+    let fail = true;
+    const r = new StoreRecovery({ ...f.deps, listMessageIds: async (day, limit) => (fail ? Promise.reject(new Error('store down')) : f.deps.listMessageIds(day, limit)) });
+    await expect(r.sweep()).rejects.toThrow('store down');
+    expect(f.redis.marker).toBeNull();
+    fail = false;
+    expect(await r.sweep()).toBe(1);
+    expect(f.rescanned).toEqual([id]);
+    expect(f.redis.marker).not.toBeNull();
+  });
+
   it('takes at most maxPerRecovery stored messages, the newest day first', async () => {
     const f = fleet(now);
     clock.t = Date.UTC(2026, 11, 7, 0, 10);

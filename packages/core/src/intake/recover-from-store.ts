@@ -45,8 +45,9 @@ const DAY_MS = 86_400_000;
  * `GET /scans/:id` rebuilds a scan asked for (intake/rescan-stored.ts); neither covers a
  * scan whose producer died together with Redis's data, nobody asking for it. Here every
  * producer reads one marker key each sweep; when it is gone (Redis restarted without
- * persistence, flushed, or a new empty Redis), the one producer that sets it again lists
- * the stored messages of the last result TTL (at most `maxPerRecovery`, the newest days first) and, a
+ * persistence, flushed, or a new empty Redis), producers list the stored messages of the
+ * last result TTL (at most `maxPerRecovery`, the newest days first), and the one that sets
+ * the marker again (a listing that failed leaves it missing, for the next sweep) keeps its list and, a
  * bounded number per sweep, rebuilds those with neither result, nor state, nor cancel
  * mark — through the same rescan (one claim per scan, so a GET or another producer never
  * enqueues one twice). A message younger than `settleMs` waits: its accept may still be
@@ -79,8 +80,10 @@ export class StoreRecovery {
     if (this.sweeping) return 0;
     this.sweeping = true;
     try {
-      if (this.pending.length === 0 && (await this.deps.readMarker()) === null && (await this.deps.claimMarker(randomUUID()))) {
-        await this.startRecovery();
+      if (this.pending.length === 0 && (await this.deps.readMarker()) === null) {
+        // Listed before the marker is set again: a listing that fails leaves the marker missing, so the next sweep tries again.
+        const listed = await this.listWindow();
+        if (await this.deps.claimMarker(randomUUID())) this.startRecovery(listed);
       }
       return await this.checkSome();
     } finally {
@@ -97,7 +100,8 @@ export class StoreRecovery {
     return () => clearInterval(timer);
   }
 
-  private async startRecovery(): Promise<void> {
+  /** The stored messages of the result TTL (at most maxPerRecovery, the newest days first), ascending; `cut` when there were more. */
+  private async listWindow(): Promise<{ readonly ids: string[]; readonly cut: boolean }> {
     const now = this.now();
     const from = now - this.deps.resultTtlMs;
     const ids: string[] = [];
@@ -112,7 +116,11 @@ export class StoreRecovery {
         if (at !== null && at > from && at <= now) ids.push(id);
       }
     }
-    this.pending = ids.sort();
+    return { ids: ids.sort(), cut };
+  }
+
+  private startRecovery({ ids, cut }: { readonly ids: string[]; readonly cut: boolean }): void {
+    this.pending = ids;
     const fields = { code: 'AVF_WARN_REDIS_DATA_LOST', stored: ids.length, windowSec: Math.round(this.deps.resultTtlMs / 1000), cut };
     if (ids.length > 0) this.deps.logger.warn(fields, 'Redis holds no fleet marker (it lost its data, or is new): stored messages of the result TTL are checked and those Redis lost rebuilt');
     else this.deps.logger.info(fields, 'Redis holds no fleet marker (new, or it lost its data); no stored message of the result TTL to check');
