@@ -119,4 +119,4 @@ export { EMPTY_META } from './contracts/request-meta';
 export type { RequestMeta } from './contracts/request-meta';
 export type { RetroCarrier, RetroDetection } from './contracts/retro-detection';
 export type { ApiVerdict, PartSummary, PendingScan, ResultSymbol, ScanResult, ScanState } from './contracts/scan-result';
-export { isScanId, newScanId } from './contracts/scan-id';
+export { isScanId, newScanId, scanIdTime } from './contracts/scan-id';

@@ -184,7 +184,7 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     upstreamServers: new Gauge({ name: 'avfleet_upstream_servers', help: 'Scanner servers configured for a rule.', labelNames: ['rule'], registers: r, aggregator: 'max' }),
     scansReenqueued: new Counter({
       name: 'avfleet_scans_reenqueued_total',
-      help: 'Accepted scans enqueued again because Redis lost their state (state_lost) or part jobs (jobs_lost): a failover or a Redis restart without persistence.',
+      help: 'Accepted scans enqueued again because Redis lost their state (state_lost) or part jobs (jobs_lost), or rebuilt from the stored message and request (result_lost): a failover or a Redis restart without persistence.',
       labelNames: ['reason'], registers: r,
     }),
     deadlinesMissed: new Counter({
