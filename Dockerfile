@@ -36,5 +36,6 @@ RUN mkdir -p /home/node/.local/state/avfleet && chown -R node:node /home/node/.l
 USER node
 # 11333: producer API (and its /metrics); 9464: a worker's --metrics-listen.
 EXPOSE 11333 9464
-ENTRYPOINT ["node", "/app/apps/cli/bin/avfleet.js"]
+# Executed, not `node …`: the launcher's first line carries its Node flags (docs/decisions.md D64).
+ENTRYPOINT ["/app/apps/cli/bin/avfleet.js"]
 CMD ["--help"]

@@ -20,6 +20,8 @@ export interface BenchArgs {
   mailMessages: number;
   /** Messages per scale-out point (default 150; null: the whole corpus). */
   scaleMessages: number | null;
+  /** Warm-up messages per worker process before each scale-out point's measured pass (default 16; 0: none). */
+  scaleWarmUp: number;
   simLatencyMs: number;
   /** Attachment size of the memory phase, in MB (10^6 bytes). */
   memoryMb: number;
@@ -59,6 +61,7 @@ Only when named in --phases (long):
   --scale-workers LIST      default 1,2,4,8
   --mail-messages N         messages of the mail-path phase (default 150: the corpus's first 150)
   --scale-messages N        messages per scale-out point (default 150: the corpus's first 150)
+  --scale-warm-up N         warm-up messages per worker process before each scale-out point, not measured (default 16; 0: none)
   --sim-latency-ms N        simulated scan time (default 50)
   --memory-mb N             attachment size of the memory phase in MB (default 50)
   --soak-rounds N           soak rounds (default: one hour of traffic at the first round's rate)
@@ -75,9 +78,9 @@ function list(v: string, name: string): number[] {
   return out;
 }
 
-function int(v: string | undefined, name: string): number {
+function int(v: string | undefined, name: string, min = 1): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`AVF_ERR_BENCH_ARGS: ${name} takes a positive integer, got '${v}'`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`AVF_ERR_BENCH_ARGS: ${name} takes ${min === 1 ? 'a positive' : `an`} integer${min === 1 ? '' : ` of at least ${min}`}, got '${v}'`);
   return n;
 }
 
@@ -93,6 +96,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     scaleWorkers: [1, 2, 4, 8],
     mailMessages: 150,
     scaleMessages: 150,
+    scaleWarmUp: 16,
     simLatencyMs: 50,
     memoryMb: 50,
     soakRounds: null,
@@ -127,6 +131,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--scale-workers': a.scaleWorkers = list(value(), flag); break;
       case '--mail-messages': a.mailMessages = int(value(), flag); break;
       case '--scale-messages': a.scaleMessages = int(value(), flag); break;
+      case '--scale-warm-up': a.scaleWarmUp = int(value(), flag, 0); break;
       case '--sim-latency-ms': a.simLatencyMs = int(value(), flag); break;
       case '--memory-mb': a.memoryMb = int(value(), flag); break;
       case '--soak-rounds': a.soakRounds = int(value(), flag); break;

@@ -165,9 +165,12 @@ export async function runBench(args: BenchArgs, log: (line: string) => void): Pr
       const sim = await startClamdSimulator(args.simLatencyMs);
       cleanups.push(() => sim.close());
       const scaleCorpus: Corpus = args.scaleMessages && args.scaleMessages < corpus.messages.length ? { ...corpus, messages: corpus.messages.slice(0, args.scaleMessages) } : corpus;
+      const warmUpAll = args.scaleWarmUp > 0 ? generateCorpus({ messages: args.scaleWarmUp * Math.max(...args.scaleWorkers) * 2, seed: `${args.seed}-warm-up` }) : null;
       for (const w of args.scaleWorkers) {
+        // Per point: scaleWarmUp messages per worker process, none with EICAR (the simulator's verdicts are cached).
+        const warmUp: Corpus | null = warmUpAll ? { ...warmUpAll, messages: warmUpAll.messages.filter((m) => !m.eicar).slice(0, args.scaleWarmUp * w) } : null;
         const r = await runScaleOutPoint({
-          corpus: scaleCorpus, workDir: join(work, 'scale-out'), sim, simLatencyMs: args.simLatencyMs, redis, redisUrl: args.redisUrl, redisPid,
+          corpus: scaleCorpus, warmUp, workDir: join(work, 'scale-out'), sim, simLatencyMs: args.simLatencyMs, redis, redisUrl: args.redisUrl, redisPid,
           prefixFor: (n) => `${runId}-so${n}`, workers: w, perWorker: 2, cores: machineInfo(null).cores,
         });
         passes.push(r);

@@ -29,7 +29,7 @@ export interface StartFleetProcessOptions {
   readonly readyTimeoutMs?: number;
   /** Append the output to this file instead of keeping it in memory (long runs: the bench). */
   readonly logFile?: string;
-  /** Node options before the CLI path (e.g. `--cpu-prof`). */
+  /** Node options before the CLI path, after the launcher's own (launcherNodeFlags), e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
 }
 
@@ -110,11 +110,22 @@ export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.P
   return { LOG_LEVEL: 'info', ...env, ...extra };
 }
 
-/** Starts `avfleet <role>` and resolves once its /readyz answers 200. */
+/**
+ * The Node flags the launcher's first line gives (`#!/usr/bin/env -S node FLAGS`, D64): what
+ * `avfleet …` and the Docker image run with, so a child started as `node <bin>` gets them too.
+ */
+export function launcherNodeFlags(bin: string): string[] {
+  const first = readFileSync(bin, 'latin1').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env\s+(?:-S\s+)?node((?:\s+--\S+)*)\s*$/.exec(first);
+  if (!m) throw new Error(`AVF_ERR_TEST_LAUNCHER_LINE: ${bin} does not start with '#!/usr/bin/env [-S] node [--flags]' (got '${first}'); fix the launcher's first line`);
+  return (m[1] ?? '').split(/\s+/).filter((f) => f !== '');
+}
+
+/** Starts `avfleet <role>` (with the launcher's Node flags) and resolves once its /readyz answers 200. */
 export async function startFleetProcess(opts: StartFleetProcessOptions): Promise<FleetProcess> {
   const bin = requireBuiltCli();
   const listenFlag = opts.role === 'producer' ? '--listen' : '--metrics-listen';
-  const args = [...(opts.nodeArgs ?? []), bin, opts.role, '--config', opts.configPath, listenFlag, opts.listen, ...(opts.args ?? [])];
+  const args = [...launcherNodeFlags(bin), ...(opts.nodeArgs ?? []), bin, opts.role, '--config', opts.configPath, listenFlag, opts.listen, ...(opts.args ?? [])];
   const { child, logs } = spawnLogged(args, childEnv(opts.env), opts.logFile);
   let exit: string | undefined;
   const exited = new Promise<void>((resolve) => {

@@ -13,8 +13,8 @@ const run = promisify(execFile);
 /** One SMTP listener of the private Postfix and the milter its smtpd asks. */
 export interface SmtpListener {
   readonly port: number;
-  /** Postfix's smtpd_milters value for this listener, e.g. `inet:127.0.0.1:11332`. */
-  readonly milter: string;
+  /** Postfix's smtpd_milters value for this listener, e.g. `inet:127.0.0.1:11332`; none when left out. */
+  readonly milter?: string;
 }
 
 export interface PrivatePostfix {
@@ -91,7 +91,7 @@ function masterCf(listeners: readonly SmtpListener[]): string {
     f[4] = 'n';
     out.push(f.join('  '));
   }
-  for (const l of listeners) out.push(`127.0.0.1:${l.port}  inet  n  -  n  -  -  smtpd`, `  -o smtpd_milters=${l.milter}`);
+  for (const l of listeners) out.push(`127.0.0.1:${l.port}  inet  n  -  n  -  -  smtpd`, `  -o smtpd_milters=${l.milter ?? ''}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -115,9 +115,11 @@ function waitForBanner(port: number, timeoutMs: number): Promise<void> {
 
 /**
  * A private Postfix (docs/testing.md "Postfix"): its own main.cf and master.cf (`etc/`), queue
- * and log under `$TMPDIR/avfleet-postfix-<name>-<checkout>`, SMTP on the given loopback ports, accepted mail
- * discarded, `milter_protocol = 6`. Needs root (Postfix's daemons switch to the `postfix`
- * user) and the Debian package `postfix`.
+ * and log under `$TMPDIR/avfleet-postfix-<name>-<checkout>`, SMTP on the given loopback ports,
+ * `milter_protocol = 6`. Accepted mail is discarded, or with `relayTo` relayed by Postfix's
+ * smtp client to that loopback SMTP server (`relayhost = [127.0.0.1]:PORT`, every domain,
+ * headers left as they came: no rewriting, no missing headers added). Needs root (Postfix's
+ * daemons switch to the `postfix` user) and the Debian package `postfix`.
  */
 export async function startPrivatePostfix(opts: {
   readonly name: string;
@@ -126,6 +128,8 @@ export async function startPrivatePostfix(opts: {
   readonly defaultAction?: 'tempfail' | 'accept' | 'reject';
   /** `milter_content_timeout` (default 300 s). */
   readonly contentTimeoutSec?: number;
+  /** Relay accepted mail to this port on 127.0.0.1 instead of discarding it. */
+  readonly relayTo?: { readonly port: number };
 }): Promise<PrivatePostfix> {
   const first = opts.listeners[0];
   if (!first) throw new Error('AVF_ERR_TEST_POSTFIX: a private Postfix needs at least one SMTP listener');
@@ -163,7 +167,20 @@ export async function startPrivatePostfix(opts: {
       'myhostname = avfleet-test.localdomain',
       'mydestination =',
       'local_recipient_maps =',
-      'default_transport = discard',
+      ...(opts.relayTo
+        ? [
+            'default_transport = smtp',
+            `relayhost = [127.0.0.1]:${opts.relayTo.port}`,
+            'smtp_tls_security_level = none',
+            // Mail from 127.0.0.1 is "local" to Postfix by default (permit_inet_interfaces): it would add a Date or
+            // Message-ID a message lacks and rewrite header addresses. A relay of released mail must leave them.
+            'local_header_rewrite_clients =',
+            // Retry a refused delivery soon (a test's sink may come up late), and give up on none while the test runs.
+            'minimal_backoff_time = 1s',
+            'maximal_backoff_time = 2s',
+            'queue_run_delay = 1s',
+          ]
+        : ['default_transport = discard']),
       'local_transport = discard',
       'smtpd_relay_restrictions = permit_mynetworks, reject',
       // Test messages may carry long Received: chains (Postfix refuses more than 50 hops by default).

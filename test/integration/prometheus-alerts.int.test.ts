@@ -55,7 +55,7 @@ describe('deploy/prometheus/alerts.yml', () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([
       'AvfleetNoWorkerUp', 'AvfleetQuarantineNotKeeping', 'AvfleetQueueBacklog', 'AvfleetQueueDepthsMissing', 'AvfleetQueueOldestJobWaiting', 'AvfleetRedisClusterMasterLost',
       'AvfleetRedisClusterStateNotOk', 'AvfleetRedisConnectionLost', 'AvfleetRedisEvictionPolicy', 'AvfleetRedisMemoryAtLimit',
-      'AvfleetRedisMemoryNearLimit', 'AvfleetResultsPastDeadline', 'AvfleetRuleServersAllDown', 'AvfleetScanFailRateHigh', 'AvfleetTargetDown',
+      'AvfleetRedisMemoryNearLimit', 'AvfleetResultsPastDeadline', 'AvfleetRuleServersAllDown', 'AvfleetScanFailRateHigh', 'AvfleetTargetDown', 'AvfleetWebhookNotDelivered',
     ]);
   });
 

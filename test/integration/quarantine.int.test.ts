@@ -2,118 +2,39 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import Redis from 'ioredis';
-import { SMTPServer } from 'smtp-server';
 import { EICAR_TEST_STRING, createObjectStore, quarantineKeys, type FolderObjectStore, type QuarantineEntry, type ScanResult } from '@avfleet/core';
-import { childEnv, renderTestConfig, requireBuiltCli, startFleet, type Fleet } from '../helpers/fleet-processes';
-import { cleanupPrefix, testPrefix, teardownThenDisconnect } from '../helpers/redis-prefix';
+import { childEnv, requireBuiltCli, type Fleet } from '../helpers/fleet-processes';
+import {
+  QUARANTINE_ADMIN_TOKEN as ADMIN, QUARANTINE_ENVELOPE as ENVELOPE, quarantineApi as api, quarantineFleets, quarantineMessage as messageWith, quarantineScan as scan, startSmtpSink as startSink,
+} from '../helpers/quarantine-fleet';
+import { teardownThenDisconnect } from '../helpers/redis-prefix';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
 
 /**
  * The quarantine end to end (README "Quarantine"): `avfleet producer` and `avfleet worker` as
  * processes against the test clamd, Redis and a folder store; releases go over real SMTP to a
- * recording smtp-server sink (the SMTP server of nodemailer's authors) on a free port.
+ * recording smtp-server sink (the SMTP server of nodemailer's authors) on a free port
+ * (test/helpers/quarantine-fleet.ts). quarantine-release-postfix.int.test.ts releases through a real Postfix.
  */
 
 jest.setTimeout(120_000);
 
 const services = testServices();
 const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-const prefixes: string[] = [];
-const fleets: Fleet[] = [];
+const fleets = quarantineFleets(__filename);
 const dirs: string[] = [];
-const ADMIN = 'quarantine-admin-secret';
-const admin = { authorization: `Bearer ${ADMIN}` };
 const eicar = Buffer.from(EICAR_TEST_STRING, 'latin1');
-
-/** Mail the sink took: the envelope and the bytes. */
-interface Delivered {
-  readonly from: string;
-  readonly to: string[];
-  readonly raw: Buffer;
-}
-
-/** A recording SMTP server on 127.0.0.1 (no auth, no TLS). */
-async function startSink(): Promise<{ port: number; mail: Delivered[]; close(): Promise<void> }> {
-  const mail: Delivered[] = [];
-  const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
-    onData(stream, session, done) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mail.push({
-          from: session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address,
-          to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks),
-        });
-        done();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, mail, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-async function launch(label: string, env: Record<string, string>): Promise<{ fleet: Fleet; prefix: string; storeDir: string }> {
-  const prefix = testPrefix(`quarantine-${label}`);
-  prefixes.push(prefix);
-  const configPath = renderTestConfig('reference-clamav.conf', { CLAMD: `${services.clamd.host}:${services.clamd.port}`, PREFIX: `${prefix}cache_` });
-  dirs.push(dirname(configPath));
-  const storeDir = mkdtempSync(join(tmpdir(), 'avft-quarantine-'));
-  dirs.push(storeDir);
-  const fleet = await startFleet({
-    configPath,
-    env: { AVFLEET_QUEUE_PREFIX: prefix.slice(0, -1), AVFLEET_REDIS_URL: services.redisUrl, AVFLEET_STORE: storeDir, AVFLEET_QUARANTINE: 'reject', ...env },
-  });
-  fleets.push(fleet);
-  return { fleet, prefix, storeDir };
-}
-
-/** A message with an attachment; `tag` makes each unique. CRLF line ends, as SMTP carries them. */
-function messageWith(content: Buffer, tag: string): Buffer {
-  const lines = [
-    'From: sender@example.org', 'To: rcpt@example.org', `Subject: quarantine test ${tag}`, `Message-ID: <${tag}@avfleet.test>`,
-    'MIME-Version: 1.0', `Content-Type: multipart/mixed; boundary="b-${tag}"`, '',
-    `--b-${tag}`, 'Content-Type: text/plain', '', 'Hello.', '.leading dot survives SMTP', `--b-${tag}`,
-    'Content-Type: application/octet-stream; name="a.com"', 'Content-Disposition: attachment; filename="a.com"', 'Content-Transfer-Encoding: base64', '',
-    content.toString('base64'), `--b-${tag}--`, '',
-  ];
-  return Buffer.from(lines.join('\r\n'), 'latin1');
-}
-
-const ENVELOPE = { from: '<bounce@example.org>', rcpt: ['one@example.net', 'two@example.net'] };
-
-async function scan(fleet: Fleet, raw: Buffer, queueId: string): Promise<ScanResult> {
-  const headers: [string, string][] = [['content-type', 'message/rfc822'], ['from', ENVELOPE.from], ['queue-id', queueId], ...ENVELOPE.rcpt.map((r): [string, string] => ['rcpt', r])];
-  const res = await fetch(`${fleet.apiUrl}/scans?wait=30`, { method: 'POST', body: raw, headers });
-  const json = (await res.json()) as ScanResult;
-  if (res.status !== 200) throw new Error(`expected 200, got ${res.status} ${JSON.stringify(json)}\n${fleet.logs()}`);
-  return json;
-}
-
-async function api(fleet: Fleet, method: string, path: string, headers: Record<string, string> = admin): Promise<{ status: number; json: unknown; body: Buffer; type: string | null }> {
-  const res = await fetch(`${fleet.apiUrl}${path}`, { method, headers });
-  const body = Buffer.from(await res.arrayBuffer());
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, body, type: res.headers.get('content-type') };
-}
+const launch = fleets.launch;
 
 const uniqueTag = (): string => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 
 afterAll(() =>
   teardownThenDisconnect(redis, async () => {
-    await Promise.allSettled(fleets.map((f) => f.stop()));
-    for (const p of prefixes) await cleanupPrefix(redis, p);
+    await fleets.cleanup(redis);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }),
 );

@@ -1,9 +1,9 @@
+import { CodedError } from '@avfleet/scanners';
+
 /** A command line the CLI cannot run (unknown command or flag, missing value): exit status 2 with a hint. */
-export class UsageError extends Error {
+export class UsageError extends CodedError<'AVF_ERR_CLI_USAGE'> {
   override readonly name = 'UsageError';
-  readonly code = 'AVF_ERR_CLI_USAGE' as const;
   constructor(message: string) {
-    super(message);
-    Object.setPrototypeOf(this, UsageError.prototype);
+    super('AVF_ERR_CLI_USAGE', message);
   }
 }

@@ -6,7 +6,7 @@ import {
   AGGREGATE_QUEUE, ResultStore, RuleVerdictCache, ScanStateStore, VerdictCache, aggregationContextOf, buildOpsServer, checkEvictionPolicy,
   createAggregationJob, createAggregator, createFleetMetrics, createPartCompleter, createScanPart, enqueueAggregation, failedPartResult, listenOn, loadWhitelists,
   openFleetStore, openQuarantine, openQueueLanes, openRedisConnections, scheduleQuarantineExpiry, publishSignatureVersions, readinessCheck, ruleToScannerOptions, sampleQueueDepths, scanQueueName,
-  startStoreRetention, type AggregateJobData, type AggregateJobRef, type CompletePart, type Logger, type ScanJobData, type ScanJobResult,
+  serveWebhookQueue, startStoreRetention, webhookQueuePrefix, type AggregateJobData, type AggregateJobRef, type CompletePart, type Logger, type ScanJobData, type ScanJobResult,
 } from '@avfleet/core';
 import { createScanner, type Scanner } from '@avfleet/scanners';
 import { selectQueues } from './select-queues';
@@ -125,7 +125,15 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       for (const q of [AGGREGATE_QUEUE, ...config.rules.map((r) => scanQueueName(r.name))]) queuesToSample.push({ queue: new Queue(q, connection), lane });
     }
   }
-  served.push(...selection.rules.map((r) => scanQueueName(r.name)), ...(selection.aggregate ? [AGGREGATE_QUEUE] : []));
+  // The webhook outbox (notify/; README "Webhook"): served, like the other fleet-wide work, by the workers serving `aggregate`, in lane 0.
+  const webhook = selection.aggregate
+    ? serveWebhookQueue({ settings, connection: bull, prefix: webhookQueuePrefix(lanes.prefixes), metrics, logger, stalled })
+    : null;
+  if (webhook) {
+    watch.absorb(webhook.worker, 'worker webhook (lane 0)', (err) => logger.error({ queue: webhook.worker.name, err: err.message }, 'worker error'));
+    queuesToSample.push({ queue: webhook.queue, lane: '0' });
+  }
+  served.push(...selection.rules.map((r) => scanQueueName(r.name)), ...(selection.aggregate ? [AGGREGATE_QUEUE] : []), ...(webhook ? [webhook.worker.name] : []));
   for (const { queue, lane } of queuesToSample) watch.absorb(queue, `queue ${queue.name} (lane ${lane})`);
   // Folder-store retention: the workers serving `aggregate` prune, one of them per interval (docs/architecture.md, store/).
   const stopStorePruning = selection.aggregate ? startStoreRetention({ store, settings, redis: commands, metrics, logger }) : () => undefined;
@@ -158,7 +166,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       stopSampling();
       stopPublishing();
       stopPruning();
-      await Promise.all(workers.map(({ worker }) => worker.close()));
+      await Promise.all([...workers.map(({ worker }) => worker.close()), webhook?.close()]);
       await Promise.all([...laneQueues, ...queuesToSample.map(({ queue }) => queue)].map((q) => q.close()));
       await Promise.all([...scanners.values()].map((s) => s.close?.()));
       if (ops) await new Promise<void>((resolve) => ops.close(() => resolve()));

@@ -11,6 +11,8 @@ export interface FleetPass {
   label: string;
   /** Runs right before the pass (e.g. clamd RELOAD for a cold pass). */
   before?: () => Promise<void>;
+  /** Messages of this pass instead of the phase's corpus (a warm-up pass of other messages). */
+  corpus?: Corpus;
 }
 
 export interface FleetPhaseOptions {
@@ -72,7 +74,7 @@ export async function runFleetPasses(o: FleetPhaseOptions): Promise<PassResult[]
     let counters: WorkerCounters | null = NO_WORKER_COUNTS;
     for (const pass of o.passes) {
       await pass.before?.();
-      const result = await measureFleetPass(o, fleet, groups, pass.label);
+      const result = await measureFleetPass({ ...o, corpus: pass.corpus ?? o.corpus }, fleet, groups, pass.label);
       const after = await scrapeWorkerCounters(fleet.workerMetricsUrls);
       // The pids name the processes' CPU profiles (`--cpu-prof`: CPU.<date>.<time>.<pid>…) for summarize-cpu-profile.
       result.extra = { ...result.extra, workerMetrics: workerMetricsBetween(counters, after), pids: { producer: producerPids, worker: fleet.workerPids } };

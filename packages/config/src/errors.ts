@@ -1,5 +1,6 @@
 import type { SourcePosition } from './source-position';
 import { formatPosition, inSourceOrder } from './source-position';
+import { CodedError } from '@avfleet/scanners';
 
 /** Stable codes: once published a code keeps its meaning (docs/errors.md lists them). */
 export type ConfigErrorCode =
@@ -11,16 +12,15 @@ export type ConfigErrorCode =
   | 'AVF_ERR_CONFIG_SETTINGS';
 
 /** A configuration problem that refuses start-up; carries file, line and column when known. */
-export class ConfigError extends Error {
+export class ConfigError extends CodedError<ConfigErrorCode> {
   override readonly name = 'ConfigError';
   constructor(
-    readonly code: ConfigErrorCode,
+    code: ConfigErrorCode,
     message: string,
     readonly position: SourcePosition | null = null,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    Object.setPrototypeOf(this, ConfigError.prototype);
+    super(code, message, options);
   }
   /** `file:line:col: message`, as `avfleet config check` prints it. */
   format(): string {

@@ -96,4 +96,5 @@ export type {
   QuarantineSettings,
   StoreSettings,
   ThresholdAction,
+  WebhookSettings,
 } from './fleet';

@@ -55,6 +55,13 @@ export type {
   Delivery, IndexRedis, KeepInput, ListPage, ListQuery, Quarantine, QuarantineDeps, QuarantineEntry, QuarantineErrorCode, QuarantineRelease, QuarantineStats,
   QuarantineSymbol, RawSource, Released, SendRaw,
 } from './quarantine';
+// notify: the webhook outbox that delivers retro detections (signed, retried, bounded)
+export {
+  DEFAULT_TOLERANCE_SEC, EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WEBHOOK_BACKOFF_MS, WEBHOOK_CONCURRENCY, WEBHOOK_QUEUE, classifyWebhookAttempt,
+  createWebhookOutbox, createWebhookProcessor, describeWebhookAttempt, openWebhookOutbox, postWebhook, serveWebhookQueue, verifyWebhookSignature, webhookBody, webhookHeaders,
+  webhookJobOptions, webhookQueuePrefix, webhookSignature,
+} from './notify';
+export type { OutboxQueue, ServedWebhookQueue, WebhookAttempt, WebhookDisposition, WebhookJobData, WebhookOutbox, WebhookTarget, WebhookVerdict } from './notify';
 export { scheduleFleetWide } from './queue/schedule-fleet-wide';
 export type { FleetLockClient } from './queue/schedule-fleet-wide';
 
@@ -75,9 +82,9 @@ export { checkEvictionPolicy, openOneShotRedis, openRedisConnections } from './q
 export { NOOP_LOGGER, REDACTED_PATHS, createLogger } from './observe/logger';
 export type { Logger } from './observe/logger';
 export {
-  ARCHIVE_LIMIT_LABELS, MESSAGE_LATENCY_BUCKETS, QUEUE_STATES, SCAN_DURATION_BUCKETS, SCAN_VERDICT_LABELS, STORE_PRUNE_OUTCOMES, createFleetMetrics,
+  ARCHIVE_LIMIT_LABELS, MESSAGE_LATENCY_BUCKETS, QUEUE_STATES, SCAN_DURATION_BUCKETS, SCAN_VERDICT_LABELS, STORE_PRUNE_OUTCOMES, WEBHOOK_OUTCOMES, createFleetMetrics,
 } from './observe/fleet-metrics';
-export type { FleetMetrics, FleetMetricsOptions, ServersDownSource } from './observe/fleet-metrics';
+export type { FleetMetrics, FleetMetricsOptions, ServersDownSource, WebhookOutcome } from './observe/fleet-metrics';
 export { READINESS_TIMEOUT_MS, buildOpsServer, listenOn, opsRouteOf, sendJson, serveOpsRoute } from './observe/ops-server';
 export type { ComponentState, OpsCaller, OpsRoute, OpsSources, Readiness } from './observe/ops-server';
 export { readinessCheck } from './observe/readiness';
@@ -110,5 +117,6 @@ export type { ScanJobContext, ScanJobData, ScanJobResult } from './contracts/sca
 export type { AggregateJobData, AggregateJobRef } from './contracts/aggregate-job-data';
 export { EMPTY_META } from './contracts/request-meta';
 export type { RequestMeta } from './contracts/request-meta';
+export type { RetroCarrier, RetroDetection } from './contracts/retro-detection';
 export type { ApiVerdict, PartSummary, PendingScan, ResultSymbol, ScanResult, ScanState } from './contracts/scan-result';
-export { isScanId, newScanId } from './contracts/scan-id';
+export { isScanId, newScanId, scanIdTime } from './contracts/scan-id';

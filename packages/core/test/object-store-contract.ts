@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ObjectStore } from '../src/store/object-store';
 import { messageKey } from '../src/store/part-key';
+import { MAX_RECORD_BYTES } from '../src/store/message-trailer';
 import type { StoreErrorCode } from '../src/store/store-error';
 
 /**
@@ -152,6 +153,16 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       expect((await store.getRange(key, body.length + 10, 5)).length).toBe(0);
     });
 
+    it('gives each ranged read its own buffer: overwriting one changes neither the object nor another read', async () => {
+      const body = randomBytes(70_000);
+      const key = await store.putMessage(uniqueId(), body);
+      const first = await store.getRange(key, 100, 65_000);
+      const second = await store.getRange(key, 100, 65_000);
+      first.fill(0);
+      expect(second.equals(body.subarray(100, 65_100))).toBe(true);
+      expect((await store.getRange(key, 100, 65_000)).equals(body.subarray(100, 65_100))).toBe(true);
+    });
+
     it('refuses a ranged read of a missing or invalid key, or with a negative or fractional bound', async () => {
       expect(await codeOf(store.getRange(messageKey(uniqueId(), new Date('2020-01-02T00:00:00Z')), 0, 10))).toBe('AVF_ERR_STORE_NOT_FOUND');
       expect(await codeOf(store.getRange('../etc/passwd', 0, 10))).toBe('AVF_ERR_STORE_INVALID_KEY');
@@ -199,6 +210,65 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       for (const digest of ['', GOOD_SHA.toUpperCase(), `${GOOD_SHA}0`, `../${GOOD_SHA.slice(3)}`]) {
         expect({ digest, code: await codeOf(store.putPart(digest, body)) }).toEqual({ digest, code: 'AVF_ERR_STORE_INVALID_KEY' });
       }
+    });
+
+    it('keeps a request record with a message (D69): every reader of the message gets its bytes exactly, getMessageRecord the record', async () => {
+      const id = uniqueId();
+      const message = randomBytes(5 * 1024 * 1024 + 17);
+      const record = Buffer.from(JSON.stringify({ v: 1, meta: { ip: '192.0.2.1', rcpt: ['a@example.org'] }, bin: randomBytes(64).toString('latin1') }));
+      const key = await store.putMessage(id, message, undefined, record);
+      expect(sha256(await store.get(key))).toBe(sha256(message));
+      expect((await store.get(key)).length).toBe(message.length);
+      const streamed = await readAll(await store.getStream(key));
+      expect({ length: streamed.length, sha: sha256(streamed) }).toEqual({ length: message.length, sha: sha256(message) });
+      for (const [offset, length] of [[0, 1], [0, message.length], [1, 76], [123_457, 65_536], [message.length - 3, 3], [message.length - 1, 1]] as const) {
+        expect({ offset, length, equal: (await store.getRange(key, offset, length)).equals(message.subarray(offset, offset + length)) })
+          .toEqual({ offset, length, equal: true });
+      }
+      expect(await store.getMessageRecord(key)).toEqual(record);
+      // The stored object is the message followed by the record and a footer naming the message.
+      expect((await store.stat(key))!.size).toBeGreaterThan(message.length + record.length);
+    });
+
+    it('reads small messages with a record, a message ending like a footer, and the largest record', async () => {
+      for (const message of [Buffer.alloc(0), Buffer.from('x'), Buffer.from('From: a@example.org\r\n\r\nhi\r\n')]) {
+        const key = await store.putMessage(uniqueId(), message, undefined, Buffer.from('{"v":1}'));
+        expect({ message: message.toString(), got: (await store.get(key)).toString(), streamed: (await readAll(await store.getStream(key))).toString() })
+          .toEqual({ message: message.toString(), got: message.toString(), streamed: message.toString() });
+        expect((await store.getMessageRecord(key))?.toString()).toBe('{"v":1}');
+      }
+      // A message whose own last bytes look like a record for its id (a sender cannot know the id; here we do):
+      // stored with a record, the real footer is the last one; stored without, the message is read whole.
+      const id = uniqueId();
+      const forged = Buffer.concat([Buffer.from('Subject: forged\r\n\r\nbody'), Buffer.from(`{"v":1,"forged":true}\navfleet-request/1 ${id} 00000021\n`)]);
+      const withRecord = await store.putMessage(id, forged, undefined, Buffer.from('{"v":1,"real":1}'));
+      expect((await store.get(withRecord)).equals(forged)).toBe(true);
+      expect((await readAll(await store.getStream(withRecord))).equals(forged)).toBe(true);
+      expect((await store.getMessageRecord(withRecord))?.toString()).toBe('{"v":1,"real":1}');
+      const other = uniqueId();
+      const plain = await store.putMessage(other, forged);
+      expect((await store.get(plain)).equals(forged)).toBe(true);
+      expect(await store.getMessageRecord(plain)).toBeNull();
+      const largest = randomBytes(MAX_RECORD_BYTES);
+      const big = await store.putMessage(uniqueId(), Buffer.from('m'), undefined, largest);
+      expect((await store.get(big)).toString()).toBe('m');
+      expect((await readAll(await store.getStream(big))).toString()).toBe('m');
+      expect((await store.getMessageRecord(big))?.equals(largest)).toBe(true);
+      await expect(store.putMessage(uniqueId(), Buffer.from('m'), undefined, randomBytes(MAX_RECORD_BYTES + 1))).rejects.toThrow(RangeError);
+      expect(await codeOf(store.getMessageRecord(messageKey(uniqueId(), new Date('2020-01-02T00:00:00Z'))))).toBe('AVF_ERR_STORE_NOT_FOUND');
+    });
+
+    it('lists the ids of the messages stored on a day, in ascending order, at most the limit', async () => {
+      const day = new Date('2023-07-08T12:00:00Z');
+      const ids = ['01AAAAAAAA', '01AAAAAAAC', '01AAAAAAAB'].map((p) => `${p}_${process.pid}_${(seq++).toString(36)}`);
+      for (const id of ids) await store.putMessage(id, Buffer.from(id), day, Buffer.from('{"v":1}'));
+      await store.putMessage(uniqueId(), Buffer.from('other day'), new Date('2023-07-09T00:00:01Z'));
+      const listed = await store.listMessageIds(day, 1000);
+      expect(listed.filter((id) => ids.includes(id))).toEqual([...ids].sort());
+      expect(listed).toEqual([...listed].sort());
+      expect(await store.listMessageIds(day, 2)).toEqual(listed.slice(0, 2));
+      expect(await store.listMessageIds(new Date('2001-01-01T00:00:00Z'), 10)).toEqual([]);
+      for (const id of ids) await store.delete(messageKey(id, day));
     });
 
     it('prunes (when the backend prunes): nothing younger than the limit, everything older', async () => {

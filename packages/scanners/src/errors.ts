@@ -5,6 +5,8 @@
  * TransportError into a `fail` verdict. They surface from the transport layer,
  * from `signatureVersion()` and from `createScanner`.
  */
+import { CodedError } from './coded-error';
+
 export type TransportErrorCode =
   | 'AVF_ERR_TRANSPORT_TIMEOUT'
   | 'AVF_ERR_TRANSPORT_CONNECT'
@@ -21,15 +23,13 @@ export const TRANSPORT_ERROR_CODES: readonly TransportErrorCode[] = [
 ];
 
 /** An I/O failure talking to one scanner server (refused, reset, timeout, early close, no server). */
-export class TransportError extends Error {
+export class TransportError extends CodedError<TransportErrorCode> {
   override readonly name = 'TransportError';
-  readonly code: TransportErrorCode;
   /** The server the error happened on (`host:port` or a socket path), when there was one. */
   readonly server: string | undefined;
 
   constructor(code: TransportErrorCode, message: string, options: { cause?: unknown; server?: string } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options);
     this.server = options.server;
   }
 }
@@ -46,12 +46,6 @@ export const SCANNER_ERROR_CODES: readonly ScannerErrorCode[] = [
 ];
 
 /** A scanner client cannot be built (unknown type, unusable options). */
-export class ScannerError extends Error {
+export class ScannerError extends CodedError<ScannerErrorCode> {
   override readonly name = 'ScannerError';
-  readonly code: ScannerErrorCode;
-
-  constructor(code: ScannerErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-  }
 }

@@ -6,6 +6,7 @@ export { DEFAULT_TMPDIR } from './scanner-options';
 export type { ScannerType, ScannerSpecificOptions, SpecificOptionsOf, SpecificFieldsByType, HashServiceSpecific } from './scanner-types';
 export { SCANNER_TYPES, isHashService, isHashServiceType, isScannerType, sendsEnvelope } from './scanner-types';
 
+export { CodedError } from './coded-error';
 export type { TransportErrorCode, ScannerErrorCode } from './errors';
 export { TransportError, ScannerError, isTransportError, TRANSPORT_ERROR_CODES, SCANNER_ERROR_CODES } from './errors';
 

@@ -1,4 +1,4 @@
-import { FLEET_DEFAULTS, MAX_DEADLINE_SEC, MAX_PRODUCER_PROCESSES, MAX_QUEUE_LANES, MIN_STORE_RETENTION_SEC } from './fleet-defaults';
+import { FLEET_DEFAULTS, MAX_DEADLINE_SEC, MAX_PRODUCER_PROCESSES, MAX_QUEUE_LANES, MAX_WEBHOOK_ATTEMPTS, MIN_STORE_RETENTION_SEC } from './fleet-defaults';
 import type { ActionThresholds, FleetRole, HostPort } from './fleet-settings';
 
 /**
@@ -65,6 +65,11 @@ const ROWS: SettingDescriptor[] = [
   { key: 'quarantine_max_entries', env: 'AVFLEET_QUARANTINE_MAX_ENTRIES', flag: null, valueName: 'N', default: String(D.quarantine.maxEntries), meaning: 'quarantined messages at most; past it a new one is not kept (logged, avfleet_quarantine_write_failures_total{reason="full"})', usedBy: ['producer', 'worker'] },
   { key: 'quarantine_max_bytes', env: 'AVFLEET_QUARANTINE_MAX_BYTES', flag: null, valueName: 'BYTES', default: `${D.quarantine.maxBytes} (10 GiB)`, meaning: 'raw bytes of quarantined messages at most, the same way', usedBy: ['producer', 'worker'] },
   { key: 'release_smtp', env: 'AVFLEET_RELEASE_SMTP', flag: null, valueName: 'HOST:PORT', default: 'unset (release refused)', meaning: 'SMTP relay POST /quarantine/{id}/release re-delivers to, with the original envelope', usedBy: ['producer'] },
+  { key: 'webhook_url', env: 'AVFLEET_WEBHOOK_URL', flag: null, valueName: 'URL', default: 'unset (retro detections are only logged)', meaning: 'http:// or https:// URL each retro detection is POSTed to as JSON (README "Webhook"), from a durable outbox (the webhook queue) served by the workers serving aggregate', usedBy: ALL },
+  { key: 'webhook_secret', env: 'AVFLEET_WEBHOOK_SECRET', flag: null, valueName: 'SECRET', default: 'unset (events unsigned, warned at start-up)', meaning: 'HMAC-SHA256 key of X-Avfleet-Signature, over the timestamp and the exact body (README "Webhook")', usedBy: ['worker'] },
+  { key: 'webhook_timeout', env: 'AVFLEET_WEBHOOK_TIMEOUT', flag: null, valueName: 'SECONDS', default: `${D.webhook.timeoutSec} s`, meaning: 'time one webhook attempt may take; a timeout is retried', usedBy: ['worker'] },
+  { key: 'webhook_attempts', env: 'AVFLEET_WEBHOOK_ATTEMPTS', flag: null, valueName: 'N', default: String(D.webhook.attempts), meaning: `attempts per event (1 to ${MAX_WEBHOOK_ATTEMPTS}), backoff doubling from 1 s between them; 5xx, 408, 429, timeouts and connection errors are retried, other 4xx and 3xx are not`, usedBy: ALL },
+  { key: 'webhook_max_waiting', env: 'AVFLEET_WEBHOOK_MAX_WAITING', flag: null, valueName: 'N', default: String(D.webhook.maxWaiting), meaning: 'events waiting in the outbox at most; past it a new event is dropped (AVF_WARN_WEBHOOK_OUTBOX_FULL, avfleet_webhook_deliveries_total{outcome="dropped"})', usedBy: ALL },
   { key: 'actions', env: 'AVFLEET_ACTIONS', flag: null, valueName: 'LIST', default: formatActionThresholds(D.actions), meaning: 'score thresholds of the actions', usedBy: ALL },
   { key: 'cache_rspamd_compat', env: 'AVFLEET_CACHE_RSPAMD_COMPAT', flag: null, valueName: 'BOOL', default: String(D.cacheRspamdCompat), meaning: "use Rspamd's exact verdict-cache keys (share the cache with Rspamd)", usedBy: ['worker', 'scan'] },
   { key: 'archive_max_depth', env: 'AVFLEET_ARCHIVE_MAX_DEPTH', flag: null, valueName: 'N', default: String(D.archive.maxDepth), meaning: 'archive nesting depth limit', usedBy: ALL },

@@ -1,5 +1,5 @@
 import { UPSTREAM_HEALTH_DEFAULTS, type UpstreamHealthOptions } from '@avfleet/scanners';
-import type { ActionThresholds, ArchiveLimits, QuarantineSettings, HostPort, ListenAddress, LogLevel, MilterSettings, MimeLimitSettings, StoreMode } from './fleet-settings';
+import type { ActionThresholds, ArchiveLimits, QuarantineSettings, WebhookSettings, HostPort, ListenAddress, LogLevel, MilterSettings, MimeLimitSettings, StoreMode } from './fleet-settings';
 
 /**
  * Every fleet setting's default, in one frozen object (docs/interfaces.md §2,
@@ -35,6 +35,8 @@ export interface FleetDefaults {
   readonly adminToken: null;
   /** Off; entries kept 30 days, at most 100 000 of them and 10 GiB; no release relay. */
   readonly quarantine: QuarantineSettings & { readonly mode: 'off'; readonly releaseSmtp: null };
+  /** No webhook; 10 s per attempt, 12 attempts (about 34 minutes of backoff), 10 000 events held at most. */
+  readonly webhook: WebhookSettings & { readonly url: null; readonly secret: null };
   readonly actions: ActionThresholds;
   readonly cacheRspamdCompat: boolean;
   readonly archive: ArchiveLimits;
@@ -64,6 +66,9 @@ export const MAX_DEADLINE_SEC = 300;
 
 /** Upper bound of AVFLEET_PRODUCER_PROCESSES. */
 export const MAX_PRODUCER_PROCESSES = 64;
+
+/** Upper bound of AVFLEET_WEBHOOK_ATTEMPTS: the backoff doubles from 1 s, so 20 attempts already span about 12 days. */
+export const MAX_WEBHOOK_ATTEMPTS = 20;
 
 /** Upper bound of AVFLEET_QUEUE_LANES: each lane is a BullMQ worker per served queue in every worker process. */
 export const MAX_QUEUE_LANES = 64;
@@ -99,6 +104,7 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   apiToken: null,
   adminToken: null,
   quarantine: { mode: 'off', retentionDays: 30, maxEntries: 100_000, maxBytes: 10 * 1024 ** 3, releaseSmtp: null },
+  webhook: { url: null, secret: null, timeoutSec: 10, attempts: 12, maxWaiting: 10000 },
   actions: { reject: 15, 'add header': 6, greylist: 4 },
   cacheRspamdCompat: false,
   archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },

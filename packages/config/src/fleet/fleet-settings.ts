@@ -69,6 +69,23 @@ export interface QuarantineSettings {
 }
 export type StoreMode = (typeof STORE_MODES)[number];
 
+/**
+ * The webhook outbox (README "Webhook"; packages/core/src/notify): where retro detections are
+ * POSTed, how they are signed, and its bounds.
+ */
+export interface WebhookSettings {
+  /** AVFLEET_WEBHOOK_URL, an http: or https: URL; null: no webhook (detections are only logged). */
+  readonly url: string | null;
+  /** AVFLEET_WEBHOOK_SECRET: the HMAC-SHA256 key of the signature header; null: events go unsigned (warned at start-up). */
+  readonly secret: string | null;
+  /** AVFLEET_WEBHOOK_TIMEOUT: seconds one attempt may take, from connecting to the reply's status line. */
+  readonly timeoutSec: number;
+  /** AVFLEET_WEBHOOK_ATTEMPTS: attempts per event (the first included), with exponential backoff between them. */
+  readonly attempts: number;
+  /** AVFLEET_WEBHOOK_MAX_WAITING: events held in the outbox at most; a new one past it is dropped (logged and counted). */
+  readonly maxWaiting: number;
+}
+
 /** Bounds for listing archive members (AVFLEET_ARCHIVE_*; packages/core's mime/archive-listing applies them). */
 export interface ArchiveLimits {
   /** Archives inside archives followed at most this deep (the outer archive is depth 1). */
@@ -150,6 +167,7 @@ export interface FleetSettings {
   /** The admin token of the quarantine routes (AVFLEET_ADMIN_TOKEN); null = those routes answer 404. */
   readonly adminToken: string | null;
   readonly quarantine: QuarantineSettings;
+  readonly webhook: WebhookSettings;
   readonly actions: ActionThresholds;
   readonly cacheRspamdCompat: boolean;
   readonly archive: ArchiveLimits;

@@ -1,5 +1,5 @@
 /** Fleet settings (docs/interfaces.md §2): re-exported by packages/config/src/index.ts. */
-export { FLEET_DEFAULTS, MAX_DEADLINE_SEC, MAX_PRODUCER_PROCESSES, MAX_QUEUE_LANES, MIN_STORE_RETENTION_SEC } from './fleet-defaults';
+export { FLEET_DEFAULTS, MAX_DEADLINE_SEC, MAX_PRODUCER_PROCESSES, MAX_QUEUE_LANES, MAX_WEBHOOK_ATTEMPTS, MIN_STORE_RETENTION_SEC } from './fleet-defaults';
 export type { FleetDefaults } from './fleet-defaults';
 export { LOG_LEVELS, STORE_MODES } from './fleet-settings';
 export type {
@@ -19,6 +19,7 @@ export type {
   QuarantineSettings,
   StoreSettings,
   ThresholdAction,
+  WebhookSettings,
 } from './fleet-settings';
 export { describeSettings, formatActionThresholds, settingsToMarkdown } from './describe-settings';
 export type { SettingDescriptor } from './describe-settings';

@@ -160,7 +160,8 @@ export function parseLogLevel(raw: RawSetting): LogLevel {
   return level;
 }
 
-export function parseRedisUrl(raw: RawSetting): string {
+/** An absolute URL with a host and one of `protocols` (`redis:`), as given; else the setting's error naming `expected`. */
+function parseUrlSetting(raw: RawSetting, protocols: readonly string[], expected: string): string {
   const s = raw.value.trim();
   let url: URL | null = null;
   try {
@@ -168,10 +169,17 @@ export function parseRedisUrl(raw: RawSetting): string {
   } catch {
     url = null;
   }
-  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
-    throw invalidSetting(raw, 'a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379/0)');
-  }
+  if (!url || !protocols.includes(url.protocol) || url.hostname === '') throw invalidSetting(raw, expected);
   return s;
+}
+
+export function parseRedisUrl(raw: RawSetting): string {
+  return parseUrlSetting(raw, ['redis:', 'rediss:'], 'a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379/0)');
+}
+
+/** AVFLEET_WEBHOOK_URL: an absolute http: or https: URL with a host. */
+export function parseWebhookUrl(raw: RawSetting): string {
+  return parseUrlSetting(raw, ['http:', 'https:'], 'an http:// or https:// URL (e.g. https://hooks.example.org/avfleet)');
 }
 
 /** Plain name: no whitespace, not empty. */

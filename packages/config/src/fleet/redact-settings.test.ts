@@ -24,4 +24,11 @@ describe('redactSettings', () => {
     expect(s.apiToken).toBe('tok');
     expect(redactSettings(resolveFleetSettings({ flags: {}, env: {}, role: 'cli' })).redisUrl).toBe('redis://127.0.0.1:6379/0');
   });
+
+  it('hides the webhook secret and a password in the webhook URL', () => {
+    const s = resolveFleetSettings({ flags: {}, role: 'cli', env: { AVFLEET_WEBHOOK_URL: 'https://hook:hunter2@hooks.example.org/x', AVFLEET_WEBHOOK_SECRET: 'whsec-9' } });
+    const r = redactSettings(s);
+    expect(JSON.stringify(r)).not.toMatch(/hunter2|whsec-9/);
+    expect(r.webhook).toMatchObject({ url: 'https://hook:redacted@hooks.example.org/x', secret: '[redacted]' });
+  });
 });

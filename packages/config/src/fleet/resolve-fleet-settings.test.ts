@@ -59,6 +59,7 @@ describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
       apiToken: null,
       adminToken: null,
       quarantine: { mode: 'off', retentionDays: 30, maxEntries: 100000, maxBytes: 10737418240, releaseSmtp: null },
+      webhook: { url: null, secret: null, timeoutSec: 10, attempts: 12, maxWaiting: 10000 },
       actions: { reject: 15, 'add header': 6, greylist: 4 },
       cacheRspamdCompat: false,
       archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },
@@ -146,6 +147,20 @@ describe('precedence: flag > environment > settings file > default', () => {
     expect(s.quarantine).toEqual({ mode: 'virus', retentionDays: 7, maxEntries: 10, maxBytes: 1048576, releaseSmtp: { host: '127.0.0.1', port: 2525 } });
     expect(s.adminToken).toBe('sesame');
     expect(() => resolve({ env: { AVFLEET_QUARANTINE: 'all' } })).toThrow(/AVFLEET_QUARANTINE/);
+  });
+
+  it('the webhook: off by default; AVFLEET_WEBHOOK_URL (http/https only), _SECRET, _TIMEOUT, _ATTEMPTS (1 to 20), _MAX_WAITING', () => {
+    const s = resolve({
+      env: {
+        AVFLEET_WEBHOOK_URL: 'https://hooks.example.org/avfleet', AVFLEET_WEBHOOK_SECRET: 'k3y', AVFLEET_WEBHOOK_TIMEOUT: '2.5',
+        AVFLEET_WEBHOOK_ATTEMPTS: '5', AVFLEET_WEBHOOK_MAX_WAITING: '100',
+      },
+    });
+    expect(s.webhook).toEqual({ url: 'https://hooks.example.org/avfleet', secret: 'k3y', timeoutSec: 2.5, attempts: 5, maxWaiting: 100 });
+    expect(() => resolve({ env: { AVFLEET_WEBHOOK_URL: 'ftp://hooks.example.org/' } })).toThrow(/AVFLEET_WEBHOOK_URL/);
+    expect(() => resolve({ env: { AVFLEET_WEBHOOK_URL: 'hooks.example.org' } })).toThrow(/AVFLEET_WEBHOOK_URL/);
+    expect(() => resolve({ env: { AVFLEET_WEBHOOK_ATTEMPTS: '21' } })).toThrow(/AVFLEET_WEBHOOK_ATTEMPTS/);
+    expect(() => resolve({ env: { AVFLEET_WEBHOOK_ATTEMPTS: '0' } })).toThrow(/AVFLEET_WEBHOOK_ATTEMPTS/);
   });
 
   it('treats an empty environment variable as unset', () => {

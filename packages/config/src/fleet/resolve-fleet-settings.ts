@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { ConfigError } from '../errors';
-import { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES, MAX_QUEUE_LANES, deepFreeze } from './fleet-defaults';
+import { FLEET_DEFAULTS, MAX_PRODUCER_PROCESSES, MAX_QUEUE_LANES, MAX_WEBHOOK_ATTEMPTS, deepFreeze } from './fleet-defaults';
 import type { FleetRole, FleetSettings, HostPort, ListenAddress, StoreSettings } from './fleet-settings';
 import {
   parseActionThresholds,
@@ -22,6 +22,7 @@ import {
   parseQuarantineMode,
   parseQueueList,
   parseRedisUrl,
+  parseWebhookUrl,
 } from './parse-setting-value';
 import { defaultInflightBytes } from './inflight-default';
 import { expandPath, parseStoreSetting } from './parse-store-setting';
@@ -112,6 +113,13 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
       maxEntries: take('quarantine_max_entries', parsePositiveInt, D.quarantine.maxEntries),
       maxBytes: take('quarantine_max_bytes', parseByteSize, D.quarantine.maxBytes),
       releaseSmtp: take<HostPort | null>('release_smtp', parseHostPort, D.quarantine.releaseSmtp),
+    },
+    webhook: {
+      url: take<string | null>('webhook_url', parseWebhookUrl, D.webhook.url),
+      secret: take<string | null>('webhook_secret', (r) => parseName(r, 'a secret'), D.webhook.secret),
+      timeoutSec: take('webhook_timeout', (r) => parseDurationSetting(r, false), D.webhook.timeoutSec),
+      attempts: take('webhook_attempts', (r) => parseIntInRange(r, 1, MAX_WEBHOOK_ATTEMPTS), D.webhook.attempts),
+      maxWaiting: take('webhook_max_waiting', parsePositiveInt, D.webhook.maxWaiting),
     },
     actions: take('actions', parseActionThresholds, D.actions),
     cacheRspamdCompat: take('cache_rspamd_compat', parseBooleanSetting, D.cacheRspamdCompat),

@@ -1,3 +1,5 @@
+import { CodedError } from '@avfleet/scanners';
+
 /**
  * Keyed BLAKE2b (RFC 7693) in pure TypeScript, for Rspamd-compatible cache keys
  * (docs/semantics.md §6.2). Node's built-in `blake2b512` cannot take a key.
@@ -30,11 +32,10 @@ const SIGMA2 = new Uint8Array(SIGMA.map((x) => x * 2));
 const BLOCK = 128;
 
 /** Thrown for key or output lengths outside RFC 7693's limits. */
-export class Blake2bError extends Error {
-  readonly code = 'AVF_ERR_BLAKE2B_PARAMS';
+export class Blake2bError extends CodedError<'AVF_ERR_BLAKE2B_PARAMS'> {
+  override readonly name = 'Blake2bError';
   constructor(message: string) {
-    super(message);
-    this.name = 'Blake2bError';
+    super('AVF_ERR_BLAKE2B_PARAMS', message);
   }
 }
 

@@ -9,6 +9,7 @@ import type { EnqueueScan } from '../queue/enqueue-scan';
 import { WHOLE_READ_MAX_BYTES } from '../contracts/scan-job-data';
 import { decodeTransferEncoding } from '../mime/transfer-decoding';
 import { acceptMessage, type IntakeDeps } from './accept-message';
+import { parseStoredRequest } from '../contracts/stored-request';
 
 /** What one enqueue call was given: the scan's aggregation input and its part jobs. */
 interface Enqueued {
@@ -125,6 +126,25 @@ describe('acceptMessage with a folder store', () => {
     expect(await store.exists(partKey(sha256(big)))).toBe(true);
     expect(await store.exists(partKey(sha256(inner)))).toBe(true);
     expect((await fs.readdir(path.join(dir, 'parts'))).sort()).toEqual([...new Set([sha256(big), sha256(inner)].map((d) => d.slice(0, 2)))].sort());
+  });
+
+  it('stores the request a rescan needs with the message (D69), and a rescan of it writes nothing and never removes it', async () => {
+    const meta: RequestMeta = { ...META, ip: '192.0.2.9', rcpt: ['b@example.org'], queueId: 'QID1', score: 3, deadlineSec: 5 };
+    const raw = message([['a.bin', randomBytes(3000)]]);
+    const first = await acceptMessage(raw, meta, deps(), Date.now(), 'message');
+    const key = flows[0]!.data.messageKey;
+    expect(parseStoredRequest((await store.getMessageRecord(key))!)).toEqual({ shape: 'message', configDigest: config.digest, meta: { ...meta, deadlineSec: null } });
+    expect((await store.get(key)).equals(raw)).toBe(true);
+    const mtime = (await store.stat(key))!.lastModified.getTime();
+    // Run again under the same id from the stored message: the same jobs, the stored message untouched, even when enqueueing fails.
+    const again = { scanId: first.scanId, messageKey: key };
+    const rerun = await acceptMessage(await store.get(key), { ...meta, deadlineSec: null }, deps(), first.receivedAt, 'message', undefined, again);
+    expect(rerun.scanId).toBe(first.scanId);
+    expect(flows[1]!.children.map((c) => c.data)).toEqual(flows[0]!.children.map((c) => ({ ...c.data, deadlineMs: null })));
+    const failing: IntakeDeps = { ...deps(), enqueue: async () => Promise.reject(new Error('redis down')) };
+    await expect(acceptMessage(await store.get(key), meta, failing, first.receivedAt, 'message', undefined, again)).rejects.toThrow('redis down');
+    expect((await store.stat(key))!.lastModified.getTime()).toBe(mtime);
+    expect(await store.getMessageRecord(key)).not.toBeNull();
   });
 
   it('removes the stored raw message again when a part cannot be stored, and enqueues nothing', async () => {

@@ -11,6 +11,8 @@ import type { BodyRange, BodyShape, MimeLimits, SplitMessage } from '../mime/mim
 import type { RuleVerdictCache } from '../cache/rule-verdict-cache';
 import type { ObjectStore } from '../store/object-store';
 import { partKey } from '../store/part-key';
+import { MAX_RECORD_BYTES } from '../store/message-trailer';
+import { encodeStoredRequest } from '../contracts/stored-request';
 import type { EnqueueScan } from '../queue/enqueue-scan';
 import type { Aggregator, FinishedWithoutFlow } from '../aggregate/aggregate-job';
 import type { IpWhitelist } from '../aggregate/load-whitelists';
@@ -77,9 +79,9 @@ export interface AcceptedMessage {
  * once that settles (`cancels`): it may still run, but no result ever appears for it.
  */
 export async function acceptMessage(
-  raw: Buffer, meta: RequestMeta, deps: IntakeDeps, now = Date.now(), shape: BodyShape = 'message', signal?: AbortSignal,
+  raw: Buffer, meta: RequestMeta, deps: IntakeDeps, now = Date.now(), shape: BodyShape = 'message', signal?: AbortSignal, again?: ScanAgain,
 ): Promise<AcceptedMessage> {
-  const scanId = newScanId(now);
+  const scanId = again?.scanId ?? newScanId(now);
   /** After a step that cannot be undone (an enqueue, a saved result): a refused submission cancels the scan. */
   const cancelIfRefused = async (parts: readonly ScanJobData[] = []): Promise<void> => {
     if (!signal?.aborted) return;
@@ -158,15 +160,20 @@ export async function acceptMessage(
   // body to scan that the worker cannot read as a range of it (D59).
   const toStore = new Map<string, Buffer>();
   for (const p of toScan) if (p.body.partIndex !== null && rangeRead(p) === null) toStore.set(p.body.sha256, p.original);
-  const storedMessage = deps.store.putMessage(scanId, raw, new Date(now));
+  // With the message, in the same write, the request a rescan needs (D69); a rescan's message is stored already.
+  const storedMessage = again ? Promise.resolve(again.messageKey) : deps.store.putMessage(scanId, raw, new Date(now), storedRequestOf(scanId, meta, shape, deps));
   // selectBodies hashed exactly these bytes (`original` is the part's own content): the store need not hash them again.
   const storedParts = Promise.all([...toStore].map(([sha, data]) => deps.store.putPart(sha, data, { digestFromData: true })));
   const [stored, partsStored] = await Promise.allSettled([storedMessage, storedParts]);
   // Not enqueued: the caller gets an error (503) and will resubmit; do not keep an orphan copy.
   if (stored.status === 'rejected') throw stored.reason;
   const messageKey = stored.value;
+  // Not enqueued: the caller gets an error (503) and will resubmit; do not keep an orphan copy (a rescan's message stays: it is the only one).
+  const dropStored = async (): Promise<void> => {
+    if (!again) await deps.store.delete(messageKey).catch(() => undefined);
+  };
   if (partsStored.status === 'rejected') {
-    await deps.store.delete(messageKey).catch(() => undefined);
+    await dropStored();
     throw partsStored.reason;
   }
   const deadlineMs = meta.deadlineSec !== null ? now + meta.deadlineSec * 1000 : null;
@@ -176,14 +183,27 @@ export async function acceptMessage(
     signal?.throwIfAborted();
     await deps.enqueue({ ...parent, messageKey, ...(deps.notify ? { notify: deps.notify } : {}) }, children);
   } catch (err) {
-    // Not enqueued: the caller gets an error (503) and will resubmit; do not keep an orphan copy.
-    await deps.store.delete(messageKey).catch(() => undefined);
+    await dropStored();
     throw err;
   }
   // Refused while the jobs were being added: they exist now, so the scan is cancelled and its waiting parts removed.
   await cancelIfRefused(children);
   deps.logger.debug({ scanId, queueId: meta.queueId, jobs: children.length, cached: preResolved.length, skipped }, 'message accepted');
   return { scanId, receivedAt: now, jobs: children.length, messageId, result: null };
+}
+
+/** A scan run again from the store (intake/rescan-stored.ts): its id and its stored message, which is not written again. */
+export interface ScanAgain {
+  readonly scanId: string;
+  readonly messageKey: string;
+}
+
+/** The request record stored with the message (D69); none when it is over the store's bound (logged: that scan cannot be rebuilt). */
+function storedRequestOf(scanId: string, meta: RequestMeta, shape: BodyShape, deps: IntakeDeps): Buffer | undefined {
+  const record = encodeStoredRequest(meta, shape, deps.config.digest);
+  if (record.length <= MAX_RECORD_BYTES) return record;
+  deps.logger.warn({ scanId, queueId: meta.queueId, bytes: record.length }, 'request record over its bound: stored without it, this scan cannot be rebuilt if Redis loses its result');
+  return undefined;
 }
 
 /** archive_limits_fail verdicts (D51) of the bodies rules really scan (not gated ones); omitted when there are none. */

@@ -1,3 +1,5 @@
+import { CodedError } from '@avfleet/scanners';
+
 /**
  * Why a submission was refused. Stable codes (docs/errors.md); every front end maps
  * them to its own protocol in one table (HTTP: apps/producer/src/http/error-to-http.ts).
@@ -16,16 +18,15 @@ export type IntakeErrorCode =
 export const OUTAGE_RETRY_AFTER_SEC = 5;
 
 /** A refused submission. Branch on `code`, never on the message. */
-export class IntakeError extends Error {
+export class IntakeError extends CodedError<IntakeErrorCode> {
   override readonly name = 'IntakeError';
   constructor(
-    readonly code: IntakeErrorCode,
+    code: IntakeErrorCode,
     message: string,
     /** When the caller may try again (null: do not retry the same request). */
     readonly retryAfterSec: number | null = null,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    Object.setPrototypeOf(this, IntakeError.prototype);
+    super(code, message, options);
   }
 }

@@ -14,10 +14,10 @@ import type { Logger } from '../observe/logger';
 import type { Readiness } from '../observe/ops-server';
 import { readinessCheck } from '../observe/readiness';
 import { addPartJobs, createScanEnqueuer } from '../queue/enqueue-scan';
-import { resultChannel, resultKey, scanQueueName } from '../queue/queue-names';
+import { cancelledKey, fleetMarkerKey, rescanKey, resultChannel, resultKey, scanQueueName, scanStateKey } from '../queue/queue-names';
+import { messageKey } from '../store/part-key';
 import { ScanReconciler } from '../queue/reconcile-scans';
 import { scanIdTime } from '../contracts/scan-id';
-import { messageKey } from '../store/part-key';
 import { ScanStateStore } from '../queue/scan-state';
 import { openQueueLanes } from '../queue/queue-lanes';
 import { checkEvictionPolicy, openRedisConnections } from '../queue/redis-connections';
@@ -25,7 +25,9 @@ import { SignatureVersions } from '../scan/signature-versions';
 import { openFleetStore } from '../store/open-fleet-store';
 import { openQuarantine } from '../quarantine/open-quarantine';
 import type { Quarantine } from '../quarantine/quarantine';
-import { createIntake } from './accept-message';
+import { acceptMessage, createIntake, type IntakeDeps } from './accept-message';
+import { rescanGate, rescanStored, type RescanOutcome } from './rescan-stored';
+import { StoreRecovery } from './recover-from-store';
 import { ResultWaiter } from './await-result';
 import { Backpressure } from './backpressure';
 import { createScanCanceller } from './cancel-scan';
@@ -34,6 +36,13 @@ import { guarded } from './within';
 
 /** How often the producer looks for accepted scans that Redis lost (queue/reconcile-scans.ts). */
 const RECONCILE_SWEEP_MS = 2000;
+/**
+ * How long one rescan from the store stays claimed (intake/rescan-stored.ts): `GET /scans/:id`
+ * answers `rescanning` meanwhile; a producer that died between claim and enqueue holds it no longer.
+ */
+const RESCAN_CLAIM_MS = 120_000;
+/** Rescans from the store one producer process runs at once (each holds its message in memory). */
+const RESCANS_AT_ONCE = 4;
 
 export interface OpenIntakeOptions {
   readonly settings: FleetSettings;
@@ -50,7 +59,7 @@ export interface OpenIntakeOptions {
 export type ScanStatus =
   | { readonly done: true; readonly result: ScanResult }
   | { readonly done: false; readonly state: 'queued' | 'running' | 'rescanning' }
-  /** Neither result nor state, and no producer process to enqueue it again, but the message is still in the store: resubmit it. */
+  /** Neither result nor state, and the message is still in the store but without its request (stored before D69): resubmit it. */
   | { readonly done: false; readonly state: 'lost' };
 
 /** The intake side of a fleet, opened once per process and shared by every front end (HTTP today). */
@@ -99,6 +108,9 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   const subscriber = keyValue.duplicate();
   watch.absorb(subscriber, 'result subscription');
   const readState = new ScanStateStore(commands, settings.queuePrefix);
+  /** Claims a scan's rebuild for RESCAN_CLAIM_MS (SET NX): one enqueue per lost scan, whoever finds it lost. */
+  const claimRescan = async (scanId: string): Promise<boolean> =>
+    (await commands.set(rescanKey(settings.queuePrefix, scanId), '1', 'PX', RESCAN_CLAIM_MS, 'NX')) === 'OK';
   // Every scan enqueued here is tracked until its result is heard, and enqueued again when Redis lost it (a failover).
   const reconcile = new ScanReconciler({
     state: readState,
@@ -108,6 +120,8 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
       return q ? (await commands.exists(q.toKey(jobId))) === 1 : true;
     },
     reopen: async ({ job, parts, lane }) => {
+      // The rescan's claim: a scan rebuilt meanwhile from the store (a GET, the recovery) is not opened twice.
+      if (!(await claimRescan(job.scanId))) return;
       await readState.open(job);
       await addPartJobs(parts, (name) => scanQueues[lane]?.get(name) as Queue);
     },
@@ -116,6 +130,8 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     counted: (reason, n) => metrics.scansReenqueued.inc({ reason }, n),
   }, { forgetAfterMs: settings.resultTtlSec * 1000 });
   const stopReconciling = reconcile.start(RECONCILE_SWEEP_MS);
+  // Stored under the day of its acceptance, which its id carries (acceptMessage: newScanId(now), putMessage(…, now)).
+  const storedKeyOf = (scanId: string): string => messageKey(scanId, new Date(scanIdTime(scanId) ?? 0));
   const waiter = new ResultWaiter(subscriber, notify, results, (scanId) => reconcile.finished(scanId), !clustered);
   // Not awaited: Redis may be down at start (readiness says so); ioredis subscribes once it answers, and again after each reconnect.
   waiter.start().catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'result channel subscription failed'));
@@ -124,7 +140,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   const aggregator = createAggregator({ context, results, metrics, logger, quarantine });
   const cancel = createScanCanceller(results, readState, (name) => scanQueues.flatMap((lane) => lane.get(name) ?? []));
 
-  const intake = createIntake({
+  const intakeDeps: IntakeDeps = {
     config, store, ipWhitelists: whitelists.ips,
     // One Redis: the state and the part jobs share the enqueue connection, so while it is ready they go out together (D62).
     enqueue: createScanEnqueuer(state, (name, lane) => enqueueQueues[lane]?.get(name) as Queue, {
@@ -140,12 +156,43 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     },
     aggregator,
     cancels: {
-      cancel: (scanId, parts) => {
+      cancel: async (scanId, parts) => {
         reconcile.finished(scanId);
-        return cancel(scanId, parts);
+        await cancel(scanId, parts);
+        // Nor is it rebuilt after a Redis data loss took its cancel mark (best effort: a part still scanning fails on its own).
+        if (parts && parts.length > 0) await store.delete(storedKeyOf(scanId)).catch(() => undefined);
       },
     },
+  };
+  const intake = createIntake(intakeDeps);
+  // A scan Redis lost after its result was stored (or with its producer gone) is rebuilt from the store (D69).
+  const inTurn = rescanGate(RESCANS_AT_ONCE);
+  const rescan = (scanId: string): ReturnType<typeof rescanStored> => inTurn(() => rescanStored(scanId, {
+    store,
+    accept: (raw, meta, shape, again) => acceptMessage(raw, meta, intakeDeps, scanIdTime(again.scanId) ?? Date.now(), shape, undefined, again),
+    claim: claimRescan,
+    release: async (scanId) => {
+      await commands.del(rescanKey(settings.queuePrefix, scanId));
+    },
+    resultTtlMs: settings.resultTtlSec * 1000,
+    configDigest: config.digest,
+    logger,
+    counted: () => metrics.scansReenqueued.inc({ reason: 'result_lost' }),
+  }));
+  // Redis lost its data with the producers that tracked its scans: the recent stored messages it lost are rebuilt (D70).
+  const recovery = new StoreRecovery({
+    readMarker: () => commands.get(fleetMarkerKey(settings.queuePrefix)),
+    claimMarker: async (value) => (await commands.set(fleetMarkerKey(settings.queuePrefix), value, 'NX')) === 'OK',
+    listMessageIds: (day, limit) => store.listMessageIds(day, limit),
+    unfinished: (ids) => Promise.all(ids.map(async (id) => {
+      const found = await Promise.all([resultKey, scanStateKey, cancelledKey].map((key) => commands.exists(key(settings.queuePrefix, id))));
+      return found.every((n) => n === 0);
+    })),
+    rescan,
+    resultTtlMs: settings.resultTtlSec * 1000,
+    logger,
   });
+  const stopRecovering = recovery.start(RECONCILE_SWEEP_MS);
   const submitter = createMessageSubmitter({
     intake, waiter, backpressure: new Backpressure(scanQueues.flatMap((lane) => [...lane.values()]), settings.maxWaiting), metrics, logger,
     // The result so far of a scan past its Deadline: stored when done, else its state's part verdicts so far.
@@ -162,15 +209,13 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
     quarantine,
     scanStatus: (scanId) => scanStatusOf(scanId, results, readState, submitter.storeTimeoutMs, {
       reconcile,
-      // Stored under the day of its acceptance, which its id carries (acceptMessage: newScanId(now), putMessage(…, now)).
-      storedMessage: async (id) => {
-        const at = scanIdTime(id);
-        return at !== null && store.exists(messageKey(id, new Date(at)));
-      },
+      rescan,
+      rescanning: async (id) => (await commands.exists(rescanKey(settings.queuePrefix, id))) === 1,
     }),
     readiness: readinessCheck({ ping }, store),
     async close() {
       stopReconciling();
+      stopRecovering();
       watch.stop();
       await waiter.close();
       await Promise.allSettled(allQueues.map((q) => q.close()));
@@ -183,16 +228,20 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
 export interface LostScanLookups {
   /** This process's reconciler: a scan it accepted and has not seen finish is enqueued again. */
   readonly reconcile?: Pick<ScanReconciler, 'recheck'>;
-  /** Whether the scan's raw message is still in the store. */
-  readonly storedMessage?: (scanId: string) => Promise<boolean>;
+  /** Rebuilds the scan from its stored message and request (intake/rescan-stored.ts). */
+  readonly rescan?: (scanId: string) => Promise<RescanOutcome>;
+  /** Whether the scan is being rebuilt that way (its claim lives): its progress reads `rescanning`. */
+  readonly rescanning?: (scanId: string) => Promise<boolean>;
 }
 
 /**
- * The stored result, else the scan's progress from its state. With neither, a scan this
- * process accepted and has not seen finish is checked at once (`reconcile`): Redis lost
- * it, and it is enqueued again (`rescanning`); another one whose message is still in the
- * store was finished and its result lost with Redis (`lost`: resubmit it). Null when
- * unknown, expired or cancelled.
+ * The stored result, else the scan's progress from its state (`rescanning` while it is
+ * rebuilt from the store). With neither, a scan this process accepted and has not seen
+ * finish is checked at once (`reconcile`): Redis lost it, and it is enqueued again
+ * (`rescanning`); any other one whose message and request are still in the store and
+ * whose result would still be live is rebuilt from them (`rescan`: `rescanning`, or its
+ * result when every verdict was cached); one stored without its request (before D69) is
+ * `lost` (resubmit it). Null when unknown, expired or cancelled.
  */
 export async function scanStatusOf(
   scanId: string,
@@ -205,12 +254,17 @@ export async function scanStatusOf(
   const result = await guarded(results.load(scanId), boundMs, 'Redis (scan result)');
   if (result) return { done: true, result };
   const progress = await guarded(state.progress(scanId), boundMs, 'Redis (scan state)');
-  if (progress !== null) return { done: false, state: progress };
+  if (progress !== null) {
+    const again = lost.rescanning ? await guarded(lost.rescanning(scanId), boundMs, 'Redis (scan state)') : false;
+    return { done: false, state: again ? 'rescanning' : progress };
+  }
   const outcome = reconcile ? await guarded(reconcile.recheck(scanId), boundMs, 'Redis (lost scan)') : 'untracked';
   if (outcome === 'state_lost') return { done: false, state: 'rescanning' };
   if (outcome === 'untracked') {
-    const stored = lost.storedMessage ? await guarded(lost.storedMessage(scanId), boundMs, 'the object store') : false;
-    return stored ? { done: false, state: 'lost' } : null;
+    const rebuilt = lost.rescan ? await guarded(lost.rescan(scanId), boundMs, 'the object store or Redis (rescan)') : null;
+    if (rebuilt === null) return null;
+    if (rebuilt.kind === 'done') return { done: true, result: rebuilt.result };
+    return { done: false, state: rebuilt.kind === 'rescanning' ? 'rescanning' : 'lost' };
   }
   // Finished (or its state written back) between the reads: read again.
   return scanStatusOf(scanId, results, state, boundMs);

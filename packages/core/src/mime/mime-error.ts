@@ -1,3 +1,5 @@
+import { CodedError } from '@avfleet/scanners';
+
 /** Stable codes for MIME splitting failures (limits exceeded, unparseable structure). */
 export type MimeErrorCode =
   | 'AVF_ERR_MIME_TOO_DEEP'
@@ -10,14 +12,6 @@ export type MimeErrorCode =
  * which limit was hit and which setting raises it; callers treat it as a
  * per-message failure (the rules end in a fail verdict with reason `limits`).
  */
-export class MimeError extends Error {
+export class MimeError extends CodedError<MimeErrorCode> {
   override readonly name = 'MimeError';
-  constructor(
-    readonly code: MimeErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    Object.setPrototypeOf(this, MimeError.prototype);
-  }
 }

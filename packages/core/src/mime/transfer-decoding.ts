@@ -44,7 +44,23 @@ export function decodeBase64(raw: Buffer | readonly Buffer[]): Buffer {
   const chunks = Buffer.isBuffer(raw) ? [raw] : raw;
   let total = 0;
   for (const c of chunks) total += c.length;
-  const out = Buffer.allocUnsafe(((total + 3) >>> 2) * 3);
+  return decodeBase64Into(chunks, Buffer.allocUnsafe(((total + 3) >>> 2) * 3), false);
+}
+
+/**
+ * decodeBase64 of one buffer written over the buffer itself: the same bytes, no second
+ * buffer (the worker's range read, D59, which nothing else holds; D65). Safe because
+ * every step writes at most 3 bytes for 4 it has read, behind the position it reads next;
+ * the native pieces are decoded into a scratch buffer and copied only when whole, since a
+ * piece Node stops short in is read again by the loop. The encoded text is lost; the
+ * result is a view of `buf`'s first bytes.
+ */
+export function decodeBase64InPlace(buf: Buffer): Buffer {
+  return decodeBase64Into([buf], buf, true);
+}
+
+/** decodeBase64 into `out`, which has room for what `chunks` decode to (or is their one buffer: `inPlace`); returns the view of what was written. */
+function decodeBase64Into(chunks: readonly Buffer[], out: Buffer, inPlace: boolean): Buffer {
   const T = B64_VALUE;
   const at: Cursor = { i: 0, o: 0 };
   // Plain locals (no closure over them): V8 keeps them in registers in the hot loop.
@@ -57,7 +73,7 @@ export function decodeBase64(raw: Buffer | readonly Buffer[]): Buffer {
     let i = 0;
     if (first) {
       // A body of one piece: its regular lines by Node's decoder, the rest (the last line, padding, anything irregular) below.
-      decodeRegularLines(chunk, out, at);
+      decodeRegularLines(chunk, out, at, inPlace);
       i = at.i;
       o = at.o;
       first = false;
@@ -113,7 +129,7 @@ const NATIVE_PIECE_BYTES = 96 * 1024;
  * which stops the fast path at the start of that piece. Every piece ends after whole groups
  * of four, so the loop resumes with nothing pending.
  */
-function decodeRegularLines(chunk: Buffer, out: Buffer, at: Cursor): void {
+function decodeRegularLines(chunk: Buffer, out: Buffer, at: Cursor, inPlace: boolean): void {
   at.i = 0;
   at.o = 0;
   const len = chunk.length;
@@ -137,12 +153,26 @@ function decodeRegularLines(chunk: Buffer, out: Buffer, at: Cursor): void {
     if (lines === 0) break;
     end = i + lines * stride;
     const want = (lines * lineChars * 3) / 4;
-    if (out.write(chunk.toString('latin1', i, end), o, want, 'base64') !== want) break;
+    if (inPlace) {
+      // In place: a piece Node stops short in has written over its own input, which the loop must
+      // read again, so it is decoded aside and copied once it is known to be whole.
+      const aside = pieceScratch();
+      if (aside.write(chunk.toString('latin1', i, end), 0, want, 'base64') !== want) break;
+      aside.copy(out, o, 0, want);
+    } else if (out.write(chunk.toString('latin1', i, end), o, want, 'base64') !== want) break;
     i = end;
     o += want;
   }
   at.i = i;
   at.o = o;
+}
+
+let scratch: Buffer | null = null;
+
+/** Room for one native piece's decoded bytes (decodeBase64InPlace), made once per process. */
+function pieceScratch(): Buffer {
+  scratch ??= Buffer.allocUnsafeSlow((NATIVE_PIECE_BYTES * 3) / 4);
+  return scratch;
 }
 
 /** Input and output positions of {@link decodeWholeGroups}. */

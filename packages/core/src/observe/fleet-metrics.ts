@@ -26,6 +26,14 @@ export const STORE_PRUNE_OUTCOMES = ['complete', 'cut_short', 'failed'] as const
 /** `outcome` of avfleet_quarantine_writes_total: kept, already (a re-run of the same scan), full (a bound reached), failed (store or Redis error). */
 export const QUARANTINE_WRITE_OUTCOMES = ['kept', 'already', 'full', 'failed'] as const;
 
+/**
+ * `outcome` of avfleet_webhook_deliveries_total (notify/): once per event `delivered` (a 2xx), `rejected` (a 3xx or a
+ * 4xx other than 408/429: not retried), `exhausted` (every attempt failed) or `dropped` (the outbox was full, never
+ * queued); `retried` once per failed attempt that will be tried again.
+ */
+export const WEBHOOK_OUTCOMES = ['delivered', 'retried', 'rejected', 'exhausted', 'dropped'] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+
 /** Where avfleet_upstream_servers_down is read at scrape time: `[rule, servers marked down]` pairs. */
 export type ServersDownSource = () => Iterable<readonly [rule: string, down: number]>;
 
@@ -91,6 +99,8 @@ export interface FleetMetrics {
   readonly quarantineReleases: Counter<'outcome'>;
   /** `reason`: `deleted` (DELETE /quarantine/{id}) or `expired`. */
   readonly quarantineRemoved: Counter<'reason'>;
+  /** `outcome`: one of WEBHOOK_OUTCOMES. */
+  readonly webhookDeliveries: Counter<'outcome'>;
   /** Bytes of messages the producer holds while they arrive and until answered (InflightBudget). */
   readonly inflightBytes: Gauge<string>;
   /** `result`: `hit` or `miss`; read at scrape time from the memo given to trackAttachmentMemo (the producer's). */
@@ -174,7 +184,7 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     upstreamServers: new Gauge({ name: 'avfleet_upstream_servers', help: 'Scanner servers configured for a rule.', labelNames: ['rule'], registers: r, aggregator: 'max' }),
     scansReenqueued: new Counter({
       name: 'avfleet_scans_reenqueued_total',
-      help: 'Accepted scans enqueued again because Redis lost their state (state_lost) or part jobs (jobs_lost): a failover or a Redis restart without persistence.',
+      help: 'Accepted scans enqueued again because Redis lost their state (state_lost) or part jobs (jobs_lost), or rebuilt from the stored message and request (result_lost): a failover or a Redis restart without persistence.',
       labelNames: ['reason'], registers: r,
     }),
     deadlinesMissed: new Counter({
@@ -201,6 +211,11 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     quarantineWrites: new Counter({ name: 'avfleet_quarantine_writes_total', help: 'Messages offered to the quarantine by outcome: kept, already, full (a bound reached), failed (store or Redis error; the verdict stands).', labelNames: ['outcome'], registers: r }),
     quarantineReleases: new Counter({ name: 'avfleet_quarantine_releases_total', help: 'Releases of quarantined messages by outcome: delivered, failed.', labelNames: ['outcome'], registers: r }),
     quarantineRemoved: new Counter({ name: 'avfleet_quarantine_removed_total', help: 'Quarantined messages removed, by reason: deleted, expired.', labelNames: ['reason'], registers: r }),
+    webhookDeliveries: new Counter({
+      name: 'avfleet_webhook_deliveries_total',
+      help: 'Webhook events (retro detections) by outcome: delivered, rejected (3xx, 4xx but 408/429), exhausted (attempts used up), dropped (outbox full); retried per failed attempt.',
+      labelNames: ['outcome'], registers: r,
+    }),
     inflightBytes: new Gauge({ name: 'avfleet_inflight_bytes', help: 'Bytes of messages held while they arrive and until answered (AVFLEET_MAX_INFLIGHT_BYTES).', registers: r }),
     attachmentMemoLookups: memoLookups,
     trackServersDown(source) {

@@ -1,3 +1,5 @@
+import { CodedError } from '@avfleet/scanners';
+
 /** Stable codes of the quarantine's refusals (docs/errors.md); front ends map codes, never messages. */
 export type QuarantineErrorCode =
   | 'AVF_ERR_QUARANTINE_NOT_FOUND'
@@ -6,14 +8,6 @@ export type QuarantineErrorCode =
   | 'AVF_ERR_RELEASE_NO_RECIPIENTS'
   | 'AVF_ERR_RELEASE_FAILED';
 
-export class QuarantineError extends Error {
+export class QuarantineError extends CodedError<QuarantineErrorCode> {
   override readonly name = 'QuarantineError';
-  constructor(
-    readonly code: QuarantineErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    Object.setPrototypeOf(this, QuarantineError.prototype);
-  }
 }

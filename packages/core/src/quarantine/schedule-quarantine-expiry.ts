@@ -29,18 +29,13 @@ export function scheduleQuarantineExpiry(deps: {
   /** @defaultValue quarantineExpiryIntervalMs(retentionDays) */
   readonly intervalMs?: number;
 }): () => void {
-  const failed = (err: unknown): void => {
-    deps.logger.warn(
-      { code: 'AVF_WARN_QUARANTINE_EXPIRY_FAILED', err: err instanceof Error ? err.message : String(err) },
-      'quarantine expiry failed; it is tried again next interval',
-    );
-  };
   return scheduleFleetWide({
     redis: deps.redis,
     key: quarantineExpiryLockKey(deps.queuePrefix),
     intervalMs: deps.intervalMs ?? quarantineExpiryIntervalMs(deps.retentionDays),
     firstWithinMs: 2000,
-    onError: failed,
+    logger: deps.logger,
+    failure: { code: 'AVF_WARN_QUARANTINE_EXPIRY_FAILED', hint: 'quarantine expiry failed; it is tried again next interval' },
     task: async () => {
       let removed = 0;
       // Batches until none is left; bounded so one run cannot hold the lock's interval forever.

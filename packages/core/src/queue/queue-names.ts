@@ -45,6 +45,24 @@ export function scanStateKey(queuePrefix: string, scanId: string): string {
   return `${queuePrefix}:scan:{${scanId}}`;
 }
 
+/**
+ * Redis key claiming the rescan of a scan whose result Redis lost (intake/rescan-stored.ts):
+ * set once (NX) with a TTL, so one stored message is enqueued again once; while it lives,
+ * `GET /scans/:id` answers `rescanning`. In the scan state's slot.
+ */
+export function rescanKey(queuePrefix: string, scanId: string): string {
+  return `${queuePrefix}:rescan:{${scanId}}`;
+}
+
+/**
+ * Redis key whose absence tells producers that Redis lost its data (or is new): set once
+ * (NX, no TTL) by the producer that then rebuilds the recent stored messages Redis lost
+ * (intake/recover-from-store.ts).
+ */
+export function fleetMarkerKey(queuePrefix: string): string {
+  return `${queuePrefix}:fleet-marker`;
+}
+
 /** The SCAN pattern every scan state key matches (queue/oldest-pending-scan.ts lists them); glob characters of the prefix escaped. */
 export function scanStatePattern(queuePrefix: string): string {
   return `${queuePrefix.replace(/[*?[\]\\]/g, '\\$&')}:scan:{*}`;

@@ -62,8 +62,10 @@ const MAX_TRACKED = 200_000;
  * scan is enqueued again whole. Re-running is safe: part job ids are deterministic,
  * a verdict counts once (queue/scan-state.ts), a result is saved once. A healthy fleet
  * finishes a scan before its first check: no Redis command per message. What it does
- * not cover: a producer process that dies loses its list (its scans that Redis lost too
- * stay lost), and a scan is forgotten after `forgetAfterMs`.
+ * not cover: a producer process that dies loses its list (its scans that Redis lost too are
+ * rebuilt from the store instead: on `GET /scans/:id`, intake/rescan-stored.ts, or by the
+ * recovery after a whole Redis data loss, intake/recover-from-store.ts), and a scan is
+ * forgotten after `forgetAfterMs`.
  */
 export class ScanReconciler {
   private readonly tracked = new Map<string, Tracked>();

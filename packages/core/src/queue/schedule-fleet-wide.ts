@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger } from '../observe/logger';
 
 /** The Redis command a fleet-wide schedule needs (ioredis). */
 export interface FleetLockClient {
@@ -9,8 +10,9 @@ export interface FleetLockClient {
  * A task one process of the fleet runs per interval, however many run the schedule: every
  * interval each asks for the lock `key` (`SET NX` with the interval as its TTL, never released
  * early), and the one that gets it runs `task` (never two at once in one process). The first
- * try comes soon after start, spread over up to `firstWithinMs`. `onError` gets a failure of the
- * lock or of `task`; the next interval tries again. Returns a stop function.
+ * try comes soon after start, spread over up to `firstWithinMs`. A failure of the lock or of
+ * `task` is logged once at `warn` with `failure.code` and `failure.hint` (what happens next, what
+ * to check), and handed to `failure.count` if given; the next interval tries again. Returns a stop function.
  */
 export function scheduleFleetWide(opts: {
   readonly redis: FleetLockClient;
@@ -18,7 +20,15 @@ export function scheduleFleetWide(opts: {
   readonly intervalMs: number;
   readonly firstWithinMs: number;
   readonly task: () => Promise<void>;
-  readonly onError: (err: unknown) => void;
+  readonly logger: Logger;
+  readonly failure: {
+    /** Stable AVF_WARN_* code of the log line. */
+    readonly code: string;
+    /** The log line's message: what failed, that it is tried again, what to check. */
+    readonly hint: string;
+    /** Counts the failure (a metric), when the task has one. */
+    readonly count?: () => void;
+  };
 }): () => void {
   const token = `${process.pid}.${randomBytes(6).toString('hex')}`;
   let running = false;
@@ -30,7 +40,8 @@ export function scheduleFleetWide(opts: {
       if ((await opts.redis.set(opts.key, token, 'PX', opts.intervalMs, 'NX')) !== 'OK') return; // another process has this interval
       await opts.task();
     } catch (err) {
-      opts.onError(err);
+      opts.failure.count?.();
+      opts.logger.warn({ code: opts.failure.code, err: err instanceof Error ? err.message : String(err) }, opts.failure.hint);
     } finally {
       running = false;
     }

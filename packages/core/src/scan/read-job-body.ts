@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { decodeTransferEncoding } from '../mime/transfer-decoding';
+import { decodeBase64InPlace, decodeTransferEncoding } from '../mime/transfer-decoding';
 import type { ObjectStore } from '../store/object-store';
 import { StoreError } from '../store/store-error';
 import type { ScanJobData } from '../contracts/scan-job-data';
@@ -18,7 +18,9 @@ export type JobBodyRef = Pick<ScanJobData, 'key' | 'range' | 'sha256' | 'partInd
 export async function readJobBody(store: ObjectStore, d: JobBodyRef): Promise<Buffer> {
   const r = d.range;
   if (!r) return store.get(d.key);
-  const body = decodeTransferEncoding(await store.getRange(d.key, r.offset, r.length), r.encoding).content;
+  const bytes = await store.getRange(d.key, r.offset, r.length);
+  // The read's buffer is this call's own (ObjectStore.getRange): base64 is decoded over it, no second buffer.
+  const body = r.encoding === 'base64' ? decodeBase64InPlace(bytes) : decodeTransferEncoding(bytes, r.encoding).content;
   const actual = createHash('sha256').update(body).digest('hex');
   if (actual !== d.sha256) throw bodyMismatch(d, actual);
   return body;

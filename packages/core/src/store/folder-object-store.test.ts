@@ -405,3 +405,20 @@ describe('FolderObjectStore prune racing a re-use', () => {
     expect(await listFiles(dir)).toEqual([path.join('parts', key.slice(6, 8), key.slice(6))]); // nothing left aside
   });
 });
+
+describe('FolderObjectStore listMessageIds', () => {
+  it('gives the first ids of a day folder holding far more than asked, skipping what is not a message', async () => {
+    const store = new FolderObjectStore(path.join(await makeTmp(), 'store'));
+    const day = new Date('2024-02-03T10:00:00Z');
+    const first = await store.putMessage('m0000', Buffer.from('x'), day);
+    const folder = path.dirname(store.pathFor(first));
+    // Written directly: 3000 more messages (in shuffled order) and foreign files.
+    const ids = Array.from({ length: 3000 }, (_v, i) => `m${String(i + 1).padStart(4, '0')}`);
+    for (const id of [...ids].sort(() => Math.random() - 0.5)) await fs.writeFile(path.join(folder, `${id}.eml`), 'x');
+    await fs.writeFile(path.join(folder, 'a.b.eml'), 'x');
+    await fs.writeFile(path.join(folder, 'aaa.txt'), 'x');
+    await fs.writeFile(path.join(folder, '.m0000.1.tmp'), 'x');
+    expect(await store.listMessageIds(day, 5)).toEqual(['m0000', 'm0001', 'm0002', 'm0003', 'm0004']);
+    expect(await store.listMessageIds(day, 5000)).toEqual(['m0000', ...ids]);
+  });
+});

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, promises as fs, close, fchmod, fsync, lstat, open, read, readFile, rename, write } from 'node:fs';
+import { constants as fsConstants, promises as fs, close, fchmod, fstat, fsync, lstat, open, read, readFile, rename, write } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import type { ObjectStore, PruneOptions, PruneReport, PutPartOptions, PutPartRes
 import { assertPartDigest, assertRange, isMessageId, isSha256Hex, messageKey, parseObjectKey, partKey, quarantineKey } from './part-key';
 import type { ParsedObjectKey } from './part-key';
 import { StoreError } from './store-error';
+import { heldBackBytes, messageOnlyStream, messageTrailer, splitStoredMessage } from './message-trailer';
 import { DEFAULT_STORE_MODE, STORE_PERMISSIONS, type StoreMode, type StorePermissions } from './store-mode';
 
 /*
@@ -25,6 +26,7 @@ const renameCb = promisify(rename);
 const lstatCb = promisify(lstat);
 const fchmodCb = promisify(fchmod);
 const readCb = promisify(read);
+const fstatCb = promisify(fstat);
 
 /** Writes all of `data` at the current position of `fd` (a write may take fewer bytes than asked). */
 async function writeAll(fd: number, data: Buffer): Promise<void> {
@@ -91,10 +93,41 @@ export class FolderObjectStore implements ObjectStore {
     return this.pathOf(parseObjectKey(key));
   }
 
-  async putMessage(id: string, data: Buffer, at: Date = new Date()): Promise<string> {
+  async putMessage(id: string, data: Buffer, at: Date = new Date(), record?: Buffer): Promise<string> {
     const key = messageKey(id, at);
-    await this.writeAtomic(this.pathFor(key), data, key);
+    // The record follows the message in the same write (one fsync, D69).
+    const trailer = record ? messageTrailer(id, record) : null;
+    await this.writeAtomic(this.pathFor(key), data, key, trailer);
     return key;
+  }
+
+  async getMessageRecord(key: string): Promise<Buffer | null> {
+    const parsed = parseObjectKey(key);
+    if (parsed.kind !== 'message') return null;
+    const file = this.pathOf(parsed);
+    let fd: number;
+    try {
+      fd = await openCb(file, 'r');
+    } catch (err) {
+      throw this.toStoreError(err, 'open', key);
+    }
+    try {
+      const { size } = await fstatCb(fd);
+      // The footer and the largest record fit in the last heldBackBytes: one pread of them.
+      const length = Math.min(size, heldBackBytes(parsed.id));
+      const tail = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await readCb(fd, tail, got, length - got, size - length + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return splitStoredMessage(parsed.id, tail.subarray(0, got)).record;
+    } catch (err) {
+      throw this.toStoreError(err, 'read', key);
+    } finally {
+      await closeCb(fd).catch(() => undefined);
+    }
   }
 
   async putQuarantined(id: string, data: Buffer): Promise<string> {
@@ -120,13 +153,35 @@ export class FolderObjectStore implements ObjectStore {
     return { key, created: true };
   }
 
-  async get(key: string): Promise<Buffer> {
-    const file = this.pathFor(key);
+  async listMessageIds(day: Date, limit: number): Promise<string[]> {
+    const folder = path.dirname(this.pathFor(messageKey('x', day)));
+    const ids: string[] = [];
     try {
-      return await readFileCb(file);
+      const dir = await fs.opendir(folder, { bufferSize: 256 });
+      for await (const entry of dir) {
+        if (!entry.isFile() || !entry.name.endsWith('.eml')) continue;
+        const id = entry.name.slice(0, -4);
+        if (!isMessageId(id)) continue;
+        ids.push(id);
+        // A day folder can hold far more than asked: only the first `limit` so far are kept (bounded memory).
+        if (ids.length >= 2 * limit + 1024) ids.sort().length = limit;
+      }
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
+      throw this.toStoreError(err, 'list', null);
+    }
+    return ids.sort().slice(0, Math.max(0, limit));
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const parsed = parseObjectKey(key);
+    let bytes: Buffer;
+    try {
+      bytes = await readFileCb(this.pathOf(parsed));
     } catch (err) {
       throw this.toStoreError(err, 'read', key);
     }
+    return parsed.kind === 'message' ? splitStoredMessage(parsed.id, bytes).message : bytes;
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {
@@ -156,14 +211,15 @@ export class FolderObjectStore implements ObjectStore {
   }
 
   async getStream(key: string): Promise<Readable> {
-    const file = this.pathFor(key);
+    const parsed = parseObjectKey(key);
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(file, 'r');
+      handle = await fs.open(this.pathOf(parsed), 'r');
     } catch (err) {
       throw this.toStoreError(err, 'open', key);
     }
-    return handle.createReadStream({ autoClose: true, highWaterMark: READ_CHUNK_BYTES });
+    const stream = handle.createReadStream({ autoClose: true, highWaterMark: READ_CHUNK_BYTES });
+    return parsed.kind === 'message' ? messageOnlyStream(parsed.id, stream) : stream;
   }
 
   async stat(key: string): Promise<StoredObjectInfo | null> {
@@ -355,7 +411,7 @@ export class FolderObjectStore implements ObjectStore {
     return path.join(this.dir, 'messages', parsed.year, parsed.month, parsed.day, `${parsed.id}.eml`);
   }
 
-  private async writeAtomic(file: string, data: Buffer, key: string): Promise<void> {
+  private async writeAtomic(file: string, data: Buffer, key: string, trailer: Buffer | null = null): Promise<void> {
     const dir = path.dirname(file);
     const tmp = path.join(dir, `.${path.basename(file)}.${this.tmpTag}.${(this.tmpCount++).toString(36)}.tmp`);
     try {
@@ -377,6 +433,7 @@ export class FolderObjectStore implements ObjectStore {
         try {
           await fchmodCb(fd, this.perms.file); // exact, whatever the umask
           await writeAll(fd, data);
+          if (trailer) await writeAll(fd, trailer);
           await fsyncCb(fd);
         } finally {
           await closeCb(fd);

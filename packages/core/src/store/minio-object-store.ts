@@ -2,8 +2,9 @@ import { Client } from 'minio';
 import type { Readable } from 'node:stream';
 import { isS3NotFound, mapS3Error, s3ErrorCode } from './map-s3-error';
 import type { ObjectStore, PutPartOptions, PutPartResult, StoredObjectInfo } from './object-store';
-import { assertPartDigest, assertRange, messageKey, parseObjectKey, partKey, quarantineKey } from './part-key';
+import { assertPartDigest, assertRange, isMessageId, messageKey, parseObjectKey, partKey, quarantineKey } from './part-key';
 import { StoreError } from './store-error';
+import { heldBackBytes, messageOnlyStream, messageTrailer, splitStoredMessage } from './message-trailer';
 import { avfleetLifecycleRules, rulesOf, uncoveredPrefixes, type LifecycleConfigLike } from './bucket-lifecycle';
 import { createTimedTransport } from './timed-transport';
 
@@ -130,10 +131,22 @@ export class MinioObjectStore implements ObjectStore {
     }
   }
 
-  async putMessage(id: string, data: Buffer, at: Date = new Date()): Promise<string> {
+  async putMessage(id: string, data: Buffer, at: Date = new Date(), record?: Buffer): Promise<string> {
     const key = messageKey(id, at);
-    await this.putObject(key, data, 'message/rfc822');
+    // The record follows the message in the same PUT (D69).
+    await this.putObject(key, record ? Buffer.concat([data, messageTrailer(id, record)]) : data, 'message/rfc822');
     return key;
+  }
+
+  /** One suffix read of the object's last bytes (the footer and the largest record fit in them). */
+  async getMessageRecord(key: string): Promise<Buffer | null> {
+    const parsed = parseObjectKey(key);
+    if (parsed.kind !== 'message') return null;
+    const st = await this.stat(key);
+    if (!st) throw new StoreError('AVF_ERR_STORE_NOT_FOUND', `no object ${key} in bucket ${this.ctx('get', key).bucket} at ${this.endpoint}`, { key });
+    const length = Math.min(st.size, heldBackBytes(parsed.id));
+    const tail = await this.getRange(key, st.size - length, length);
+    return splitStoredMessage(parsed.id, tail).record;
   }
 
   async putQuarantined(id: string, data: Buffer): Promise<string> {
@@ -188,8 +201,32 @@ export class MinioObjectStore implements ObjectStore {
     }
   }
 
+  /** One listing of the day's prefix (S3 lists keys in ascending order), stopped after `limit`. */
+  async listMessageIds(day: Date, limit: number): Promise<string[]> {
+    const prefix = this.objectName(messageKey('x', day)).replace(/x\.eml$/, '');
+    const ids: string[] = [];
+    if (limit <= 0) return ids;
+    const stream = this.client.listObjectsV2(this.bucket, prefix, false);
+    try {
+      for await (const item of stream as AsyncIterable<{ name?: string }>) {
+        const name = item.name?.slice(prefix.length) ?? '';
+        const id = name.endsWith('.eml') ? name.slice(0, -4) : '';
+        if (isMessageId(id)) ids.push(id);
+        if (ids.length >= limit) break;
+      }
+    } catch (err) {
+      if (s3ErrorCode(err) === 'NoSuchBucket') return ids;
+      throw mapS3Error(err, this.ctx('list', prefix));
+    } finally {
+      (stream as { destroy?: () => void }).destroy?.();
+    }
+    return ids;
+  }
+
   async get(key: string): Promise<Buffer> {
-    return this.readAll(await this.getStream(key), key);
+    const parsed = parseObjectKey(key);
+    const bytes = await this.readAll(await this.getObject(key), key);
+    return parsed.kind === 'message' ? splitStoredMessage(parsed.id, bytes).message : bytes;
   }
 
   /** One ranged GET (`Range: bytes=offset-(offset+length-1)`); an empty range asks nothing. */
@@ -222,7 +259,13 @@ export class MinioObjectStore implements ObjectStore {
   }
 
   async getStream(key: string): Promise<Readable> {
-    parseObjectKey(key);
+    const parsed = parseObjectKey(key);
+    const stream = await this.getObject(key);
+    return parsed.kind === 'message' ? messageOnlyStream(parsed.id, stream) : stream;
+  }
+
+  /** The stored object's bytes as they are (a message's record included). */
+  private async getObject(key: string): Promise<Readable> {
     try {
       return await this.client.getObject(this.bucket, this.objectName(key));
     } catch (err) {

@@ -37,8 +37,21 @@ export interface PutPartOptions {
  */
 export interface ObjectStore {
   readonly kind: 'folder' | 's3';
-  /** Stores a raw message; returns its key `messages/YYYY/MM/DD/<id>.eml` (UTC date of `at`, default now). */
-  putMessage(id: string, data: Buffer, at?: Date): Promise<string>;
+  /**
+   * Stores a raw message; returns its key `messages/YYYY/MM/DD/<id>.eml` (UTC date of `at`, default now).
+   * `record`: bytes kept with the message in the same object, read back by `getMessageRecord`
+   * (the request a rescan needs, D69; store/message-trailer.ts) — every other reader of the key
+   * gets `data` alone. A record over MAX_RECORD_BYTES is refused with a RangeError.
+   */
+  putMessage(id: string, data: Buffer, at?: Date, record?: Buffer): Promise<string>;
+  /** The record stored with the message under `key` (null: none); a missing key is AVF_ERR_STORE_NOT_FOUND. */
+  getMessageRecord(key: string): Promise<Buffer | null>;
+  /**
+   * Ids of the messages stored under the UTC day of `day` (`messages/YYYY/MM/DD/`), in
+   * ascending order, at most `limit` (the first ones): the rebuild after a Redis data loss
+   * lists the recent days (intake/recover-from-store.ts).
+   */
+  listMessageIds(day: Date, limit: number): Promise<string[]>;
   /**
    * Stores a part body under `parts/<sha256>` unless one is there already
    * (stat first; an existing object is not rewritten). `sha256` must be the
@@ -48,16 +61,24 @@ export interface ObjectStore {
   putPart(sha256: string, data: Buffer, options?: PutPartOptions): Promise<PutPartResult>;
   /** Stores a quarantined message; returns its key `quarantine/<id>.eml`, which the store's retention never removes. */
   putQuarantined(id: string, data: Buffer): Promise<string>;
+  /** The object's bytes; for a message key the message alone, without the record stored with it. */
   get(key: string): Promise<Buffer>;
   /**
    * `length` bytes from byte `offset` of the object (a ranged read: `pread` on a folder, a
    * ranged GET on S3). Fewer bytes when the object ends before the range does; a missing key
-   * is AVF_ERR_STORE_NOT_FOUND like `get`.
+   * is AVF_ERR_STORE_NOT_FOUND like `get`. A message keeps its offsets whatever is stored
+   * with it: a range within the message reads the message's bytes (the part jobs' ranges,
+   * D59, always lie within it); one running past the message's end is the caller's mistake.
+   * The buffer is the caller's alone (no other reader shares its memory): scan/read-job-body.ts
+   * decodes base64 over it.
    */
   getRange(key: string, offset: number, length: number): Promise<Buffer>;
-  /** The body as a stream; a missing key rejects before any stream exists. The caller consumes or destroys it. */
+  /**
+   * The body as a stream (a message key: the message alone); a missing key rejects before any
+   * stream exists. The caller consumes or destroys it.
+   */
   getStream(key: string): Promise<Readable>;
-  /** null when there is no object under `key`. */
+  /** null when there is no object under `key`. The size is the stored object's (a message's record included). */
   stat(key: string): Promise<StoredObjectInfo | null>;
   exists(key: string): Promise<boolean>;
   /** Removes the object; removing a missing key is not an error. */

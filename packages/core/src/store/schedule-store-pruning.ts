@@ -38,19 +38,17 @@ export function pruneLockKey(queuePrefix: string): string {
  * once. Returns a stop function.
  */
 export function scheduleStorePruning(deps: ScheduleStorePruningDeps): () => void {
-  const failed = (err: unknown): void => {
-    deps.metrics.storePruneRuns.inc({ outcome: 'failed' });
-    deps.logger.warn(
-      { code: 'AVF_WARN_STORE_PRUNE_FAILED', err: err instanceof Error ? err.message : String(err) },
-      'store prune failed; it is tried again next interval (check the store folder and Redis)',
-    );
-  };
   return scheduleFleetWide({
     redis: deps.redis,
     key: pruneLockKey(deps.queuePrefix),
     intervalMs: deps.intervalMs ?? pruneIntervalMs(deps.retentionMs),
     firstWithinMs: 5000,
-    onError: failed,
+    logger: deps.logger,
+    failure: {
+      code: 'AVF_WARN_STORE_PRUNE_FAILED',
+      hint: 'store prune failed; it is tried again next interval (check the store folder and Redis)',
+      count: () => deps.metrics.storePruneRuns.inc({ outcome: 'failed' }),
+    },
     task: async () => {
       const started = Date.now();
       const run: PruneRun = await pruneStore(deps.store, { retentionMs: deps.retentionMs, oldestPendingMs: deps.oldestPendingMs });

@@ -1,3 +1,5 @@
+import { CodedError } from '@avfleet/scanners';
+
 /** Stable codes: once published a code keeps its meaning (docs/errors.md lists them). */
 export type StoreErrorCode =
   /** The store did not answer (network, timeout, credentials, disk): callers answer 503 or retry. */
@@ -20,18 +22,13 @@ export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
  * Any failure of the object store. Branch on `code`, not on `instanceof`
  * (the code survives a trip through Redis in a job result; the class does not).
  */
-export class StoreError extends Error {
+export class StoreError extends CodedError<StoreErrorCode> {
   override readonly name = 'StoreError';
   /** The object key concerned, when there is one. */
   readonly key: string | null;
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown; key?: string },
-  ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown; key?: string }) {
+    super(code, message, options);
     this.key = options?.key ?? null;
-    Object.setPrototypeOf(this, StoreError.prototype);
   }
 }
 

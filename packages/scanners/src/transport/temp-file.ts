@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ScanBody } from '../scanner';
 import { fail, type FailVerdict } from '../verdict';
+import { CodedError } from '../coded-error';
 
 /** Permissions of every temp file: owner read/write only (the issue demands private files). */
 export const TEMP_FILE_MODE = 0o600;
@@ -11,13 +12,12 @@ export const TEMP_FILE_MODE = 0o600;
 export const TEMP_FILE_FAIL_PREFIX = 'cannot store temporary file: ';
 
 /** The body could not be written to a temp file (code AVF_ERR_TEMP_FILE; `reason` is the system's text). */
-export class TempFileError extends Error {
+export class TempFileError extends CodedError<'AVF_ERR_TEMP_FILE'> {
   override readonly name = 'TempFileError';
-  readonly code = 'AVF_ERR_TEMP_FILE';
   readonly reason: string;
 
   constructor(reason: string, options: { cause?: unknown } = {}) {
-    super(`${TEMP_FILE_FAIL_PREFIX}${reason}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super('AVF_ERR_TEMP_FILE', `${TEMP_FILE_FAIL_PREFIX}${reason}`, options);
     this.reason = reason;
   }
 }

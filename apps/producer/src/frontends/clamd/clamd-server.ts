@@ -4,6 +4,7 @@ import type { ListenAddress } from '@avfleet/config';
 import type { ClamdDeps } from './clamd-deps';
 import type { ClamdErrorCode } from './clamd-error-codes';
 import { serveClamdConnection, type ClamdConnection } from './clamd-session';
+import { CodedError } from '@avfleet/scanners';
 
 export interface ClamdServer {
   /** The bound TCP address, or the unix socket's path. */
@@ -13,11 +14,10 @@ export interface ClamdServer {
 }
 
 /** The listen failed; the message names the setting to change. */
-export class ClamdListenError extends Error {
-  readonly code: ClamdErrorCode = 'AVF_ERR_CLAMD_LISTEN';
+export class ClamdListenError extends CodedError<ClamdErrorCode> {
+  override readonly name = 'ClamdListenError';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ClamdListenError';
+    super('AVF_ERR_CLAMD_LISTEN', message, options);
   }
 }
 

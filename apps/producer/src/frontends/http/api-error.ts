@@ -1,4 +1,5 @@
 import type { IntakeErrorCode, QuarantineErrorCode } from '@avfleet/core';
+import { CodedError } from '@avfleet/scanners';
 
 /** Stable error codes of the producer's HTTP API (docs/errors.md): the intake's own, and those of HTTP itself. */
 export type ApiErrorCode =
@@ -15,15 +16,14 @@ export type ApiErrorCode =
   | 'AVF_ERR_INTERNAL';
 
 /** An error the API answers with `{"error": {"code", "message"}}`. */
-export class ApiError extends Error {
+export class ApiError extends CodedError<ApiErrorCode> {
   override readonly name = 'ApiError';
   constructor(
-    readonly code: ApiErrorCode,
+    code: ApiErrorCode,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    Object.setPrototypeOf(this, ApiError.prototype);
+    super(code, message, options);
   }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '@avfleet/scanners';
+
 /** Why the milter front end closed a connection or could not start (docs/errors.md "Milter"). */
 export type MilterErrorCode =
   /** The peer broke the milter protocol (bad length, unknown or malformed command): its connection is closed. */
@@ -6,14 +8,6 @@ export type MilterErrorCode =
   | 'AVF_ERR_MILTER_LISTEN';
 
 /** A milter failure with a stable code. Branch on `code`, never on the message. */
-export class MilterError extends Error {
+export class MilterError extends CodedError<MilterErrorCode> {
   override readonly name = 'MilterError';
-  constructor(
-    readonly code: MilterErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    Object.setPrototypeOf(this, MilterError.prototype);
-  }
 }
