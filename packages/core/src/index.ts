@@ -55,6 +55,18 @@ export type {
   Delivery, IndexRedis, KeepInput, ListPage, ListQuery, Quarantine, QuarantineDeps, QuarantineEntry, QuarantineErrorCode, QuarantineRelease, QuarantineStats,
   QuarantineSymbol, RawSource, Released, SendRaw,
 } from './quarantine';
+
+// retroscan: clean parts remembered for the window, scanned again when signatures change or on demand
+export {
+  MAX_DETECTIONS, RETRO_EXPIRY_BATCH, RetroMemory, carrierOf, claimVersionRun, createRescanPart, createRetroRecorder, createRetroScanStarter, detectionOf,
+  logAnnouncement, offersOf, onVersionChange, openRetroscan, retroExpiryIntervalMs, retroExpiryLockKey, retroKeys, retroMemberOf, retroQueueName,
+  scheduleRetroExpiry, versionGuardKey,
+} from './retroscan';
+export type {
+  AnnounceDetection, GuardRedis, MemoryBounds, MemoryRedis, MemoryStats, OpenedRetroscan, PartLocation, PartOffer, RememberInput, RememberOutcome,
+  RememberedPart, RescanDeps, RescanOutcome, RetroAdmin, RetroPartJob, RetroQueue, RetroRecorder, RetroRun, RetroScanStarter, RetroTrigger,
+} from './retroscan';
+export type { RetroCarrier, RetroDetection } from './contracts/retro-detection';
 export { scheduleFleetWide } from './queue/schedule-fleet-wide';
 export type { FleetLockClient } from './queue/schedule-fleet-wide';
 

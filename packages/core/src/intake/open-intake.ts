@@ -25,6 +25,7 @@ import { SignatureVersions } from '../scan/signature-versions';
 import { openFleetStore } from '../store/open-fleet-store';
 import { openQuarantine } from '../quarantine/open-quarantine';
 import type { Quarantine } from '../quarantine/quarantine';
+import { openRetroscan, type RetroAdmin } from '../retroscan/open-retroscan';
 import { createIntake } from './accept-message';
 import { ResultWaiter } from './await-result';
 import { Backpressure } from './backpressure';
@@ -61,6 +62,8 @@ export interface OpenedIntake {
   scanStatus(scanId: string): Promise<ScanStatus | null>;
   /** The quarantine: what the aggregation keeps, read, released and deleted by the admin routes. */
   readonly quarantine: Quarantine;
+  /** The retro-scan's admin side (POST /retroscan, GET /retro-detections); null when AVFLEET_RETROSCAN is off. */
+  readonly retro: RetroAdmin | null;
   /** Redis and the store answer. */
   readonly readiness: () => Promise<Readiness>;
   /** Closes queues and Redis connections (front ends stop taking requests first). */
@@ -121,7 +124,11 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   waiter.start().catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'result channel subscription failed'));
   const context = aggregationContextOf(config, settings.actions, whitelists.names);
   const quarantine = openQuarantine({ settings, store, redis: keyValue, metrics, logger });
-  const aggregator = createAggregator({ context, results, metrics, logger, quarantine });
+  // The retro-scan (AVFLEET_RETROSCAN): messages answered here without a flow add themselves as carriers of remembered parts.
+  const retro = openRetroscan({
+    settings, rules: config.rules.map((r) => r.name), redis: keyValue, connection: bull, queuePrefix: lanes.prefixes[0] as string, metrics, logger,
+  });
+  const aggregator = createAggregator({ context, results, metrics, logger, quarantine, ...(retro ? { retro: retro.recorder } : {}) });
   const cancel = createScanCanceller(results, readState, (name) => scanQueues.flatMap((lane) => lane.get(name) ?? []));
 
   const intake = createIntake({
@@ -136,6 +143,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
       sigvers: new SignatureVersions(keyValue, settings.queuePrefix, config.rules.map((r) => r.name)),
     },
     aggregator,
+    rememberParts: retro !== null,
     cancels: {
       cancel: (scanId, parts) => {
         reconcile.finished(scanId);
@@ -157,6 +165,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   return {
     submitter,
     quarantine,
+    retro: retro?.admin ?? null,
     scanStatus: (scanId) => scanStatusOf(scanId, results, readState, submitter.storeTimeoutMs, {
       reconcile,
       // Stored under the day of its acceptance, which its id carries (acceptMessage: newScanId(now), putMessage(…, now)).
@@ -171,6 +180,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
       watch.stop();
       await waiter.close();
       await Promise.allSettled(allQueues.map((q) => q.close()));
+      await retro?.close();
       await Promise.allSettled([bull.quit(), commands.quit(), subscriber.quit(), enqueueConnection.quit()]);
     },
   };

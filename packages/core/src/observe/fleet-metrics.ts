@@ -26,6 +26,9 @@ export const STORE_PRUNE_OUTCOMES = ['complete', 'cut_short', 'failed'] as const
 /** `outcome` of avfleet_quarantine_writes_total: kept, already (a re-run of the same scan), full (a bound reached), failed (store or Redis error). */
 export const QUARANTINE_WRITE_OUTCOMES = ['kept', 'already', 'full', 'failed'] as const;
 
+/** `outcome` of avfleet_retro_remembered_total: added (a new part), carrier (one more scan of a known part), full (a bound reached), failed (Redis error). */
+export const RETRO_REMEMBER_OUTCOMES = ['added', 'carrier', 'full', 'failed'] as const;
+
 /** Where avfleet_upstream_servers_down is read at scrape time: `[rule, servers marked down]` pairs. */
 export type ServersDownSource = () => Iterable<readonly [rule: string, down: number]>;
 
@@ -91,6 +94,17 @@ export interface FleetMetrics {
   readonly quarantineReleases: Counter<'outcome'>;
   /** `reason`: `deleted` (DELETE /quarantine/{id}) or `expired`. */
   readonly quarantineRemoved: Counter<'reason'>;
+  /** Remembered (rule, part) pairs of the retro-scan and their Redis bytes, set when written and at each expiry run. */
+  readonly retroRememberedParts: Gauge<string>;
+  readonly retroRememberedBytes: Gauge<string>;
+  /** `outcome`: one of RETRO_REMEMBER_OUTCOMES, per (rule, part) offered. */
+  readonly retroRemembered: Counter<'outcome'>;
+  /** Retro-scans started, by rule and trigger (`version`, `demand`). */
+  readonly retroScans: Counter<'rule' | 'trigger'>;
+  /** Parts scanned again by the retro-scan, by rule and verdict kind. */
+  readonly retroPartsScanned: Counter<'rule' | 'verdict'>;
+  /** Retro detections: parts scanned clean before and found infected now, by rule. */
+  readonly retroDetections: Counter<'rule'>;
   /** Bytes of messages the producer holds while they arrive and until answered (InflightBudget). */
   readonly inflightBytes: Gauge<string>;
   /** `result`: `hit` or `miss`; read at scrape time from the memo given to trackAttachmentMemo (the producer's). */
@@ -200,6 +214,12 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     quarantineBytes: new Gauge({ name: 'avfleet_quarantine_bytes', help: 'Raw bytes of the messages in the quarantine, as last seen by this process.', registers: r, aggregator: 'max' }),
     quarantineWrites: new Counter({ name: 'avfleet_quarantine_writes_total', help: 'Messages offered to the quarantine by outcome: kept, already, full (a bound reached), failed (store or Redis error; the verdict stands).', labelNames: ['outcome'], registers: r }),
     quarantineReleases: new Counter({ name: 'avfleet_quarantine_releases_total', help: 'Releases of quarantined messages by outcome: delivered, failed.', labelNames: ['outcome'], registers: r }),
+    retroRememberedParts: new Gauge({ name: 'avfleet_retro_remembered_parts', help: 'Remembered (rule, part) pairs the retro-scan would scan again, as last seen by this process.', registers: r, aggregator: 'max' }),
+    retroRememberedBytes: new Gauge({ name: 'avfleet_retro_remembered_bytes', help: 'Redis bytes of the retro-scan memory (fields and values), as last seen by this process.', registers: r, aggregator: 'max' }),
+    retroRemembered: new Counter({ name: 'avfleet_retro_remembered_total', help: 'Clean (rule, part) pairs offered to the retro-scan memory by outcome: added, carrier, full (a bound reached), failed (Redis error; the verdict stands).', labelNames: ['outcome'], registers: r }),
+    retroScans: new Counter({ name: 'avfleet_retro_scans_total', help: 'Retro-scans started, by rule and trigger (version: a signature version change; demand: POST /retroscan).', labelNames: ['rule', 'trigger'], registers: r }),
+    retroPartsScanned: new Counter({ name: 'avfleet_retro_parts_scanned_total', help: 'Parts scanned again by the retro-scan, by rule and verdict kind.', labelNames: ['rule', 'verdict'], registers: r }),
+    retroDetections: new Counter({ name: 'avfleet_retro_detections_total', help: 'Retro detections: parts scanned clean within the window and found infected by a retro-scan, by rule.', labelNames: ['rule'], registers: r }),
     quarantineRemoved: new Counter({ name: 'avfleet_quarantine_removed_total', help: 'Quarantined messages removed, by reason: deleted, expired.', labelNames: ['reason'], registers: r }),
     inflightBytes: new Gauge({ name: 'avfleet_inflight_bytes', help: 'Bytes of messages held while they arrive and until answered (AVFLEET_MAX_INFLIGHT_BYTES).', registers: r }),
     attachmentMemoLookups: memoLookups,

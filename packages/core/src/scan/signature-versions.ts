@@ -43,12 +43,20 @@ export class SignatureVersions {
  */
 export function publishSignatureVersions(
   redis: Pick<Redis, 'set'>, queuePrefix: string, scanners: ReadonlyMap<string, Scanner>, logger: Logger, intervalMs = SIGVER_PUBLISH_INTERVAL_MS,
+  /** Told when this publication replaced a different version (SET … GET: the one worker whose write changed it is told; the retro-scan's trigger). */
+  onChange?: (rule: string, previous: string, current: string) => void,
 ): () => void {
   const publish = async (): Promise<void> => {
     for (const [rule, scanner] of scanners) {
       try {
         const v = scanner.signatureVersion ? await scanner.signatureVersion() : null;
-        await redis.set(sigverKey(queuePrefix, rule), v ?? '0', 'EX', SIGVER_TTL_SEC);
+        const current = v ?? '0';
+        if (!onChange) {
+          await redis.set(sigverKey(queuePrefix, rule), current, 'EX', SIGVER_TTL_SEC);
+          continue;
+        }
+        const previous = await redis.set(sigverKey(queuePrefix, rule), current, 'EX', SIGVER_TTL_SEC, 'GET');
+        if (previous !== null && previous !== current) onChange(rule, previous, current);
       } catch (err) {
         logger.debug({ rule, err: (err as Error).message }, 'signature version not published');
       }
