@@ -34,7 +34,7 @@ export interface OpenedRetroscan {
  * starter both triggers use.
  */
 export function openRetroscan(opts: {
-  readonly settings: Pick<FleetSettings, 'retroscan' | 'queuePrefix'>;
+  readonly settings: Pick<FleetSettings, 'retroscan' | 'queuePrefix' | 'store' | 'storeRetentionSec'>;
   readonly rules: readonly string[];
   readonly redis: MemoryRedis;
   readonly connection: ConnectionOptions;
@@ -45,6 +45,14 @@ export function openRetroscan(opts: {
 }): OpenedRetroscan | null {
   const r = opts.settings.retroscan;
   if (!r.enabled) return null;
+  // A folder store's pruning keeps what the memory points at (store/open-fleet-store.ts holdSince); an S3 bucket's lifecycle rule cannot.
+  const retention = opts.settings.storeRetentionSec;
+  if (opts.settings.store.kind === 's3' && retention !== null && retention < r.windowSec) {
+    opts.logger.warn(
+      { code: 'AVF_WARN_RETROSCAN_PAST_RETENTION', windowSec: r.windowSec, storeRetentionSec: retention },
+      'AVFLEET_RETROSCAN_WINDOW is longer than AVFLEET_STORE_RETENTION and the S3 bucket expires objects by its lifecycle rule: parts older than the retention cannot be scanned again; raise the retention to the window',
+    );
+  }
   const memory = new RetroMemory(opts.redis, opts.settings.queuePrefix, { maxEntries: r.maxEntries, maxBytes: r.maxBytes, maxCarriers: r.maxCarriers });
   const queues = new Map(opts.rules.map((rule) => [rule, new Queue(retroQueueName(rule), { connection: opts.connection, prefix: opts.queuePrefix })]));
   const starter = createRetroScanStarter({ memory, queueOf: (rule) => queues.get(rule) ?? null, metrics: opts.metrics, logger: opts.logger });
