@@ -35,7 +35,7 @@ export interface FleetDefaults {
   readonly adminToken: null;
   /** Off; entries kept 30 days, at most 100 000 of them and 10 GiB; no release relay. */
   readonly quarantine: QuarantineSettings & { readonly mode: 'off'; readonly releaseSmtp: null };
-  /** Off; a 24 h window, at most 200 000 parts and 256 MiB of Redis, 20 scans per part; 2 retro jobs at once per worker and rule, 20 per second per rule. */
+  /** Off; a 24 h window, at most 100 000 parts and 128 MiB of Redis, 20 scans per part; 2 retro jobs at once per worker and rule, 20 per second per rule. */
   readonly retroscan: RetroscanSettings & { readonly enabled: false };
   readonly actions: ActionThresholds;
   readonly cacheRspamdCompat: boolean;
@@ -101,7 +101,7 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   apiToken: null,
   adminToken: null,
   quarantine: { mode: 'off', retentionDays: 30, maxEntries: 100_000, maxBytes: 10 * 1024 ** 3, releaseSmtp: null },
-  retroscan: { enabled: false, windowSec: 86_400, maxEntries: 200_000, maxBytes: 256 * 1024 ** 2, maxCarriers: 20, concurrency: 2, ratePerSec: 20 },
+  retroscan: { enabled: false, windowSec: 86_400, maxEntries: 100_000, maxBytes: 128 * 1024 ** 2, maxCarriers: 20, concurrency: 2, ratePerSec: 20 },
   actions: { reject: 15, 'add header': 6, greylist: 4 },
   cacheRspamdCompat: false,
   archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },

@@ -59,7 +59,7 @@ describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
       apiToken: null,
       adminToken: null,
       quarantine: { mode: 'off', retentionDays: 30, maxEntries: 100000, maxBytes: 10737418240, releaseSmtp: null },
-      retroscan: { enabled: false, windowSec: 86400, maxEntries: 200000, maxBytes: 268435456, maxCarriers: 20, concurrency: 2, ratePerSec: 20 },
+      retroscan: { enabled: false, windowSec: 86400, maxEntries: 100000, maxBytes: 134217728, maxCarriers: 20, concurrency: 2, ratePerSec: 20 },
       actions: { reject: 15, 'add header': 6, greylist: 4 },
       cacheRspamdCompat: false,
       archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },

@@ -51,7 +51,7 @@ export interface RetroScanStarter {
 /**
  * A retro-scan: the rule's remembered pairs, a page at a time, added to `retro-<rule>`. A part's
  * job id is its digest, so a part still waiting from an earlier run is not added again; jobs are
- * removed when done. Returns once every job is added (a whole window of 200 000 parts is 400 addBulk calls).
+ * removed when done. Returns once every job is added (a full memory of 100 000 parts is 200 addBulk calls).
  */
 export function createRetroScanStarter(deps: {
   readonly memory: Pick<RetroMemory, 'page'>;

@@ -25,7 +25,7 @@ export function matchRetroPath(path: string): { readonly route: RetroRoute; read
  * `POST /retroscan {"rule": R, "since": T}` starts a retro-scan of the rule's remembered parts
  * stored since T (ISO 8601 or ms since the epoch; default: the whole window) → 202 with its id
  * and the parts queued. `GET /retro-detections?limit=N` lists the recorded detections, newest
- * first (docs/interfaces.md §8).
+ * first (docs/interfaces.md §3, "Retro-scan").
  */
 export async function serveRetro(req: IncomingMessage, res: ServerResponse, url: URL, route: RetroRoute, retro: RetroAdmin, who: string, windowSec: number): Promise<number> {
   if (route === 'retro_detections') {
