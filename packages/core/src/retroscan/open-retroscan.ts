@@ -45,6 +45,8 @@ export function openRetroscan(opts: {
 }): OpenedRetroscan | null {
   const r = opts.settings.retroscan;
   if (!r.enabled) return null;
+  const clash = opts.rules.find((rule) => opts.rules.includes(retroQueueName(rule)));
+  if (clash) throw new Error(`rule '${retroQueueName(clash)}' has the name of rule '${clash}''s retro queue (AVFLEET_RETROSCAN=on): rename the rule block`);
   // A folder store's pruning keeps what the memory points at (store/open-fleet-store.ts holdSince); an S3 bucket's lifecycle rule cannot.
   const retention = opts.settings.storeRetentionSec;
   if (opts.settings.store.kind === 's3' && retention !== null && retention < r.windowSec) {
