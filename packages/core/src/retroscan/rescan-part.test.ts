@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { buildAntivirusConfig, parseUcl, type Rule } from '@avfleet/config';
-import { clean, virus, type Scanner, type Verdict } from '@avfleet/scanners';
+import { clean, fail, virus, type Scanner, type Verdict } from '@avfleet/scanners';
 import { RuleVerdictCache } from '../cache/rule-verdict-cache';
 import { VerdictCache } from '../cache/verdict-cache';
 import type { RetroDetection } from '../contracts/retro-detection';
@@ -77,5 +77,12 @@ describe('a retro part job', () => {
     await expect(g.rescan(g.job)).resolves.toBe('other');
     expect(g.scanned).toEqual([]);
     expect((await g.metrics.retroPartsScanned.get()).values).toEqual([expect.objectContaining({ value: 1, labels: { rule: 'clamav', verdict: 'unreadable' } })]);
+  });
+
+  it('a scan that fails (scanner down) throws, so the job is tried again; nothing is cached or detected', async () => {
+    const t = setup({ verdict: fail('connection refused', 'error'), version: '1', published: '1' });
+    await expect(t.rescan(t.job)).rejects.toThrow(/connection refused/);
+    expect(t.values.size).toBe(0);
+    expect(t.announced).toEqual([]);
   });
 });

@@ -47,7 +47,7 @@ export function detectionOf(part: RememberedPart, verdict: Extract<Verdict, { ki
  * verdict cache entry is replaced at once — under the scanner's version and the version producers
  * read — so the next message with the part is rejected; then the detection is recorded (once,
  * however many workers find it), logged at warn, counted and announced. A part whose bytes are
- * gone or that the scanner cannot scan is counted and left (a fail is never a detection).
+ * gone is counted and left; a scan that fails throws, so the job is tried again (a fail is never a detection).
  */
 export function createRescanPart(deps: RescanDeps): (job: RetroPartJob) => Promise<RescanOutcome> {
   const now = deps.now ?? Date.now;
@@ -70,6 +70,8 @@ export function createRescanPart(deps: RescanDeps): (job: RetroPartJob) => Promi
     };
     const verdict = await scanner.scan(body, { deadlineMs: now() + rule.maxScanTime * 1000 });
     deps.metrics.retroPartsScanned.inc({ rule: rule.name, verdict: verdict.kind });
+    // A scanner that failed found nothing either way: the job is tried again (its attempts and back-off, start-retro-scan.ts).
+    if (verdict.kind === 'fail') throw new Error(`retro-scan of ${job.digest} under rule '${rule.name}' failed: ${verdict.text}`);
     if (verdict.kind !== 'virus') return verdict.kind === 'clean' ? 'clean' : 'other';
     // At once, before anything else: new mail with this part is rejected from here on.
     const published = await deps.published.get(rule.name).catch(() => null);
