@@ -72,9 +72,11 @@ export function createRetroRecorder(deps: {
         const out = await deps.memory.remember(offers, carrierOf(result, input), now());
         if (out.added > 0) deps.metrics.retroRemembered.inc({ outcome: 'added' }, out.added);
         if (out.carried > 0) deps.metrics.retroRemembered.inc({ outcome: 'carrier' }, out.carried);
-        deps.metrics.retroRememberedParts.set(out.stats.entries);
-        deps.metrics.retroRememberedBytes.set(out.stats.bytes);
-        if (out.full > 0) {
+        if (out.stats) {
+          deps.metrics.retroRememberedParts.set(out.stats.entries);
+          deps.metrics.retroRememberedBytes.set(out.stats.bytes);
+        }
+        if (out.full > 0 && out.stats) {
           deps.metrics.retroRemembered.inc({ outcome: 'full' }, out.full);
           if (now() - fullLoggedAt >= FULL_LOG_INTERVAL_MS) {
             fullLoggedAt = now();

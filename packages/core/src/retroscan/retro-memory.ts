@@ -8,8 +8,6 @@ export interface MemoryRedis extends ScriptRedis {
   zrange(key: string, start: number, stop: number, withScores: 'WITHSCORES'): Promise<string[]>;
   hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
   hget(key: string, field: string): Promise<string | null>;
-  hlen(key: string): Promise<number>;
-  get(key: string): Promise<string | null>;
   lrange(key: string, start: number, stop: number): Promise<string[]>;
 }
 
@@ -64,7 +62,8 @@ export interface RememberOutcome {
   readonly carried: number;
   /** Offers refused by a bound. */
   readonly full: number;
-  readonly stats: MemoryStats;
+  /** The memory's size after the call; null when the call needed no bound (only carriers counted past MAX_CARRIERS). */
+  readonly stats: MemoryStats | null;
 }
 
 /** Detections `GET /retro-detections` can list: the newest are kept. */
@@ -77,9 +76,9 @@ export const RETRO_EXPIRY_BATCH = 1000;
 const LIST_PAGE = 500;
 
 /** The memory's keys, in one Redis Cluster hash slot (`{retro}`), so each script touches one slot. */
-export function retroKeys(queuePrefix: string): { readonly order: string; readonly entries: string; readonly bytes: string; readonly detections: string } {
+export function retroKeys(queuePrefix: string): { readonly order: string; readonly entries: string; readonly stats: string; readonly detections: string } {
   const p = `${queuePrefix}:{retro}`;
-  return { order: `${p}:order`, entries: `${p}:entries`, bytes: `${p}:bytes`, detections: `${p}:detections` };
+  return { order: `${p}:order`, entries: `${p}:entries`, stats: `${p}:stats`, detections: `${p}:detections` };
 }
 
 /** The member of a (rule, part): the rule, then the part's SHA-256 (64 hex digits, so the last `:` splits them). */
@@ -100,64 +99,83 @@ interface StoredValue {
   readonly x: number;
 }
 
-// KEYS: order, entries, bytes. ARGV: now, maxEntries, maxBytes, maxCarriers, carrier, then (member, location) pairs ('' = no bytes stored by this scan).
+// KEYS: order, entries, stats. ARGV: now, maxEntries, maxBytes, maxCarriers, carrier, then (member, location) pairs ('' = no bytes stored by this scan).
 // A known pair gets the carrier (or one more omitted) and, with a location, the fresher location and time; a new pair needs a location and room.
+// The stats hash (entries, bytes) is read only when a bound must be checked: a pair past its carriers costs HGET and HSET alone.
+// Returns added, carried, full, then entries and bytes after the call (-1, -1 when they were not read).
 const REMEMBER = new LuaScript(`
 local now, maxE, maxB, maxC, carrier = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local added, carried, full = 0, 0, 0
-local bytes = tonumber(redis.call('GET', KEYS[3]) or '0')
-local count = redis.call('HLEN', KEYS[2])
+local added, carried, full, grew = 0, 0, 0, 0
+local stats = nil
+local function load()
+  if not stats then
+    local s = redis.call('HMGET', KEYS[3], 'entries', 'bytes')
+    stats = { tonumber(s[1] or '0'), tonumber(s[2] or '0') }
+  end
+end
 for i = 6, #ARGV, 2 do
   local member, loc = ARGV[i], ARGV[i + 1]
   local old = redis.call('HGET', KEYS[2], member)
   if old then
     local e = cjson.decode(old)
-    if #e.c < maxC then table.insert(e.c, carrier) else e.x = e.x + 1 end
+    local appended = #e.c < maxC
+    if appended then table.insert(e.c, carrier) else e.x = e.x + 1 end
     if loc ~= '' then e.l = loc; e.t = now end
     local v = cjson.encode(e)
-    if bytes + #v - #old > maxB then
-      full = full + 1
-    else
-      bytes = bytes + #v - #old
+    local room = true
+    if appended or loc ~= '' then
+      load()
+      room = stats[2] + grew + #v - #old <= maxB
+    end
+    if room then
+      grew = grew + #v - #old
       redis.call('HSET', KEYS[2], member, v)
       if loc ~= '' then redis.call('ZADD', KEYS[1], now, member) end
       carried = carried + 1
+    else
+      full = full + 1
     end
   elseif loc ~= '' then
     local v = cjson.encode({ l = loc, t = now, c = { carrier }, x = 0 })
-    if count >= maxE or bytes + #member + #v > maxB then
+    load()
+    if stats[1] + added >= maxE or stats[2] + grew + #member + #v > maxB then
       full = full + 1
     else
       redis.call('HSET', KEYS[2], member, v)
       redis.call('ZADD', KEYS[1], now, member)
-      bytes = bytes + #member + #v
-      count = count + 1
+      grew = grew + #member + #v
       added = added + 1
     end
   end
 end
-redis.call('SET', KEYS[3], bytes)
-return { added, carried, full, count, bytes }
+if added > 0 then redis.call('HINCRBY', KEYS[3], 'entries', added) end
+if grew ~= 0 then redis.call('HINCRBY', KEYS[3], 'bytes', grew) end
+if stats then return { added, carried, full, stats[1] + added, stats[2] + grew } end
+return { added, carried, full, -1, -1 }
 `, 3);
 
-// KEYS: order, entries, bytes. ARGV: cutoff (ms, exclusive), max. Removes entries stored before the cutoff.
+// KEYS: order, entries, stats. ARGV: cutoff (ms, exclusive), max. Removes entries stored before the cutoff.
 const EXPIRE = new LuaScript(`
 local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-local freed = 0
+local freed, gone = 0, 0
 for _, m in ipairs(members) do
   local v = redis.call('HGET', KEYS[2], m)
   if v then
     freed = freed + #m + #v
+    gone = gone + 1
     redis.call('HDEL', KEYS[2], m)
   end
   redis.call('ZREM', KEYS[1], m)
 end
-local bytes = tonumber(redis.call('DECRBY', KEYS[3], freed))
-if bytes < 0 then redis.call('SET', KEYS[3], 0); bytes = 0 end
-return { #members, redis.call('HLEN', KEYS[2]), bytes }
+if gone > 0 then
+  redis.call('HINCRBY', KEYS[3], 'entries', -gone)
+  redis.call('HINCRBY', KEYS[3], 'bytes', -freed)
+end
+local s = redis.call('HMGET', KEYS[3], 'entries', 'bytes')
+return { #members, tonumber(s[1] or '0'), tonumber(s[2] or '0') }
 `, 3);
 
-// KEYS: order, entries, bytes, detections. ARGV: member, the value the detection was built from, detection JSON, max detections.
+// KEYS: order, entries, stats, detections. ARGV: member, the value the detection was built from, detection JSON, max detections.
 // 1: recorded (the pair leaves the memory: it is no longer clean); 0: gone (another worker recorded it); -1: changed meanwhile (build again).
 const DETECT = new LuaScript(`
 local v = redis.call('HGET', KEYS[2], ARGV[1])
@@ -165,8 +183,8 @@ if not v then return 0 end
 if v ~= ARGV[2] then return -1 end
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
-local bytes = tonumber(redis.call('DECRBY', KEYS[3], #ARGV[1] + #v))
-if bytes < 0 then redis.call('SET', KEYS[3], 0) end
+redis.call('HINCRBY', KEYS[3], 'entries', -1)
+redis.call('HINCRBY', KEYS[3], 'bytes', -(#ARGV[1] + #v))
 redis.call('LPUSH', KEYS[4], ARGV[3])
 redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
 return 1
@@ -177,7 +195,7 @@ return 1
  * window — where their bytes are and which scans carried them — bounded in entries, bytes and
  * carriers per part. A sorted set orders the (rule, part) pairs by the time their bytes were
  * last stored (expiry and the store's retention read it); a hash holds each pair's value; a
- * counter its Redis bytes. A finished scan writes all its clean parts in one script call.
+ * small hash counts the pairs and their Redis bytes. A finished scan writes all its clean parts in one script call.
  */
 export class RetroMemory {
   private readonly keys: ReturnType<typeof retroKeys>;
@@ -196,9 +214,9 @@ export class RetroMemory {
     const pairs = offers.flatMap((o) => [memberOf(o.rule, o.digest), o.location ? JSON.stringify(o.location) : '']);
     const b = this.bounds;
     const [added, carried, full, entries, bytes] = (await REMEMBER.run(
-      this.redis, k.order, k.entries, k.bytes, String(Math.floor(now)), String(b.maxEntries), String(b.maxBytes), String(b.maxCarriers), JSON.stringify(carrier), ...pairs,
+      this.redis, k.order, k.entries, k.stats, String(Math.floor(now)), String(b.maxEntries), String(b.maxBytes), String(b.maxCarriers), JSON.stringify(carrier), ...pairs,
     )) as [number, number, number, number, number];
-    return { added, carried, full, stats: { entries, bytes } };
+    return { added, carried, full, stats: entries < 0 ? null : { entries, bytes } };
   }
 
   /**
@@ -238,7 +256,7 @@ export class RetroMemory {
       const v = await this.redis.hget(k.entries, member);
       if (!v) return null;
       const detection = build(partOf(member, v));
-      const outcome = Number(await DETECT.run(this.redis, k.order, k.entries, k.bytes, k.detections, member, v, JSON.stringify(detection), String(MAX_DETECTIONS)));
+      const outcome = Number(await DETECT.run(this.redis, k.order, k.entries, k.stats, k.detections, member, v, JSON.stringify(detection), String(MAX_DETECTIONS)));
       if (outcome === 1) return detection;
       if (outcome === 0) return null;
     }
@@ -254,7 +272,7 @@ export class RetroMemory {
   /** Removes pairs whose bytes were stored before `cutoff` (ms), at most `max`; `complete` false when more may be left. */
   async expire(cutoff: number, max = RETRO_EXPIRY_BATCH): Promise<{ readonly removed: number; readonly complete: boolean; readonly stats: MemoryStats }> {
     const k = this.keys;
-    const [removed, entries, bytes] = (await EXPIRE.run(this.redis, k.order, k.entries, k.bytes, String(Math.floor(cutoff)), String(max))) as [number, number, number];
+    const [removed, entries, bytes] = (await EXPIRE.run(this.redis, k.order, k.entries, k.stats, String(Math.floor(cutoff)), String(max))) as [number, number, number];
     return { removed, complete: removed < max, stats: { entries, bytes } };
   }
 
@@ -265,8 +283,8 @@ export class RetroMemory {
   }
 
   async stats(): Promise<MemoryStats> {
-    const [entries, bytes] = await Promise.all([this.redis.hlen(this.keys.entries), this.redis.get(this.keys.bytes)]);
-    return { entries, bytes: Number(bytes ?? 0) };
+    const [entries, bytes] = await this.redis.hmget(this.keys.stats, 'entries', 'bytes');
+    return { entries: Number(entries ?? 0), bytes: Number(bytes ?? 0) };
   }
 }
 
