@@ -1,4 +1,10 @@
+import type { Server } from 'node:http';
+import type { RetroAdmin } from '@avfleet/core';
 import { ApiError } from '../api-error';
+import { tokenId } from '../auth';
+import { buildServer } from '../build-server';
+import { fakeFleet } from '../../../../test/fake-http-deps';
+import { call, closeServer, listenEphemeral } from '../../../../test/test-client';
 import { matchRetroPath, startRequest } from './retroscan';
 
 const NOW = Date.UTC(2026, 0, 2);
@@ -30,5 +36,48 @@ describe('POST /retroscan', () => {
     expect(matchRetroPath('/retroscan')).toEqual({ route: 'retroscan', methods: ['POST'] });
     expect(matchRetroPath('/retro-detections')).toEqual({ route: 'retro_detections', methods: ['GET', 'HEAD'] });
     expect(matchRetroPath('/retroscan/x')).toBeNull();
+  });
+});
+
+describe('the retro-scan routes on the server', () => {
+  let server: Server | null = null;
+  afterEach(async () => {
+    if (server) await closeServer(server);
+    server = null;
+  });
+  const ADMIN = { authorization: 'Bearer adm' };
+
+  async function start(adminToken: string | null, retro: RetroAdmin | null): Promise<{ port: number; started: unknown[] }> {
+    const started: unknown[] = [];
+    const fleet = fakeFleet({});
+    const wrapped = retro && { ...retro, start: async (rule: string, since: number) => (started.push([rule, since]), retro.start(rule, since)) };
+    server = buildServer({ ...fleet.deps, apiToken: 'api', adminToken, retro: wrapped, retroWindowSec: 3600 }, { serveMetrics: true, thresholds: { reject: 15, 'add header': 6, greylist: 4 } });
+    return { port: await listenEphemeral(server), started };
+  }
+  const admin: RetroAdmin = {
+    rules: ['clamav'],
+    start: async (rule, since) => ({ id: 'RUN1', rule, since: new Date(since).toISOString(), trigger: 'demand', parts: 7 }),
+    detections: async (limit) => [{ id: 'D1', limit }],
+  };
+
+  it('exist only with an admin token and the retro-scan on; need the admin token', async () => {
+    for (const [token, retro] of [[null, admin], ['adm', null]] as const) {
+      const { port } = await start(token, retro);
+      expect((await call(port, 'GET', '/retro-detections', { headers: ADMIN })).status).toBe(404);
+      expect((await call(port, 'POST', '/retroscan', { headers: ADMIN, body: '{"rule":"clamav"}' })).status).toBe(404);
+    }
+    const { port, started } = await start('adm', admin);
+    expect((await call(port, 'GET', '/retro-detections')).status).toBe(401);
+    expect((await call(port, 'GET', '/retro-detections', { headers: { authorization: 'Bearer api' } })).status).toBe(403);
+    expect((await call(port, 'GET', '/retroscan', { headers: ADMIN })).status).toBe(405);
+    const list = await call(port, 'GET', '/retro-detections?limit=5', { headers: ADMIN });
+    expect(list.status).toBe(200);
+    expect(list.json).toEqual({ detections: [{ id: 'D1', limit: 5 }] });
+    const run = await call(port, 'POST', '/retroscan', { headers: ADMIN, body: '{"rule":"clamav"}' });
+    expect(run.status).toBe(202);
+    expect(run.json).toMatchObject({ id: 'RUN1', rule: 'clamav', trigger: 'demand', parts: 7, by: tokenId('adm') });
+    expect(started).toHaveLength(1);
+    expect((await call(port, 'POST', '/retroscan', { headers: ADMIN, body: '{"rule":"sophos"}' })).status).toBe(400);
+    expect(started).toHaveLength(1);
   });
 });
