@@ -1,7 +1,7 @@
 /** The phases `npm run bench` can run, in the order it runs them. */
-export const ALL_PHASES = ['limit', 'fleet-folder', 'fleet-s3', 'rspamd', 'mail-path', 'scale-out', 'memory', 'soak'] as const;
+export const ALL_PHASES = ['limit', 'fleet-folder', 'fleet-s3', 'rspamd', 'mail-path', 'scale-out', 'memory', 'retroscan', 'soak'] as const;
 export type Phase = (typeof ALL_PHASES)[number];
-/** What runs without `--phases`: everything but the hour-long soak (which only runs when named). */
+/** What runs without `--phases`: everything but the hour-long soak and the retro-scan phase (which only run when named). */
 export const DEFAULT_PHASES: readonly Phase[] = ['limit', 'fleet-folder', 'fleet-s3', 'rspamd', 'mail-path', 'scale-out', 'memory'];
 
 export interface BenchArgs {
@@ -47,7 +47,9 @@ Generates a seeded corpus in a temporary folder, then measures (one table + JSON
                 cold, warm each; needs root, postfix and clamav-milter
   scale-out     1, 2, 4, 8 worker processes against a 50 ms clamd simulator
   memory        one message with a 50 MB attachment through producer + worker: peak RSS growth
-Only when named in --phases (long):
+Only when named in --phases:
+  retroscan     AVFLEET_RETROSCAN=on, folder store: the corpus fills the retro-scan's window, then live traffic
+                (half as many other messages, cold) before and during a retro-scan of the whole window: live p95 of each
   soak          the corpus looped --soak-rounds times through one fleet: RSS and Redis memory per round
 
   --messages N              corpus size (default 300)

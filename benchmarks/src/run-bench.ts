@@ -16,6 +16,7 @@ import { measurePass, type PassResult } from './phases/measure-pass';
 import { runMemoryPhase, type MemoryResult } from './phases/memory-phase';
 import { driveRspamc } from './phases/rspamc-driver';
 import { startRspamd } from './phases/rspamd-peer';
+import { runRetroscanPhase } from './phases/retroscan-phase';
 import { runScaleOutPoint } from './phases/scale-out-phase';
 import { runSoakPhase, type SoakResult } from './phases/soak-phase';
 import { formatTable } from './report/format-table';
@@ -158,6 +159,21 @@ export async function runBench(args: BenchArgs, log: (line: string) => void): Pr
       for (const r of results) {
         passes.push(r);
         log(`${r.label}: ${r.messagesPerSec} msg/s, p50 ${r.latencyMs.p50} ms, ${String(r.extra?.note)}, ${r.errors} errors, ${r.wrongVerdicts} wrong (${r.seconds} s)`);
+      }
+    }
+
+    if (args.phases.includes('retroscan') && clamdTarget) {
+      // Live traffic of its own (another seed, half the corpus), so both measured passes are scanned, not cached.
+      const live = generateCorpus({ messages: Math.max(1, Math.floor(args.messages / 2)), seed: `${args.seed}-live` });
+      const dir = join(work, 'retroscan');
+      const results = await runRetroscanPhase({
+        window: corpus, live, workDir: join(dir, 'run'), scanner: clamdTarget, redis, redisUrl: args.redisUrl, redisPid, queuePrefix: `${runId}-rs`,
+        cachePrefix: `${runId}-rs-cache_`, storeDir: join(dir, 'store'), workerConcurrency: args.workerConcurrency, clientConcurrency: args.concurrency,
+        reloadScanner: reload, extraGroups: [...clamdGroup, client], log,
+      });
+      for (const r of results) {
+        passes.push(r);
+        log(`${r.label}: ${r.messagesPerSec} msg/s, p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, ${r.errors} errors, ${r.wrongVerdicts} wrong (${r.seconds} s)`);
       }
     }
 

@@ -5,7 +5,7 @@ import IORedis from 'ioredis';
 import { loadAntivirusConfig, resolveFleetSettings, type FleetSettings } from '@avfleet/config';
 import { NOOP_LOGGER, type Logger } from '@avfleet/core';
 import { startProducer, type RunningProducer } from '@avfleet/producer';
-import { startWorker, type RunningWorker } from '@avfleet/worker';
+import { startWorker, type RunningWorker, type StartWorkerOptions } from '@avfleet/worker';
 import { cleanupPrefix, testPrefix } from './redis-prefix';
 import { testServices } from './test-services';
 
@@ -34,6 +34,10 @@ export interface FleetUnderTestOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly producerLogger?: Logger;
   readonly workerLogger?: Logger;
+  /** The clamd `${CLAMD}` stands for (default: the shared test clamd), e.g. a test's own clamd or a simulator. */
+  readonly clamd?: { readonly host: string; readonly port: number };
+  /** More options of the worker (the retro-scan's `announce`, a shorter signature-version interval). */
+  readonly worker?: Pick<StartWorkerOptions, 'announce' | 'signatureVersionIntervalMs'>;
 }
 
 /** Starts worker then producer; close() stops both and deletes the run's Redis keys and temp folder. */
@@ -42,7 +46,8 @@ export async function startFleetUnderTest(opts: FleetUnderTestOptions): Promise<
   const dir = mkdtempSync(join(tmpdir(), 'avfleet-fut-'));
   const confPath = join(dir, 'antivirus.conf');
   const prefix = testPrefix(opts.testFile);
-  writeFileSync(confPath, opts.conf.replaceAll('${CLAMD}', `${services.clamd.host}:${services.clamd.port}`).replaceAll('${PREFIX}', prefix));
+  const clamd = opts.clamd ?? services.clamd;
+  writeFileSync(confPath, opts.conf.replaceAll('${CLAMD}', `${clamd.host}:${clamd.port}`).replaceAll('${PREFIX}', prefix));
   const env = { AVFLEET_STORE: join(dir, 'store'), ...opts.env, AVFLEET_CONFIG: confPath, AVFLEET_REDIS_URL: services.redisUrl };
   const base = resolveFleetSettings({ flags: {}, env, role: 'producer', cwd: dir });
   const config = loadAntivirusConfig(confPath);
@@ -65,7 +70,7 @@ export async function startFleetUnderTest(opts: FleetUnderTestOptions): Promise<
     }
   };
   try {
-    worker = await startWorker({ settings, config, logger: opts.workerLogger ?? NOOP_LOGGER });
+    worker = await startWorker({ settings, config, logger: opts.workerLogger ?? NOOP_LOGGER, ...opts.worker });
     producer = await startProducer({ settings, config, logger: opts.producerLogger ?? NOOP_LOGGER });
   } catch (err) {
     await close().catch(() => undefined);

@@ -138,3 +138,21 @@ describe('bench mail-path phase (5 messages)', () => {
     expect(report.table).toContain('mail cold: Postfix -> clamav-milter');
   });
 });
+
+describe('bench retroscan phase (6 messages)', () => {
+  it('fills the window, measures live traffic before and during a retro-scan of it, with correct verdicts', async () => {
+    const args = parseBenchArgs(['--messages', '6', '--seed', 'smoke-retro', '--phases', 'retroscan', '--concurrency', '2', '--worker-concurrency', '2']);
+    const report = await runBench(args, () => undefined);
+    expect(report.passes.map((p) => p.label)).toEqual(['live, no retro-scan (folder store)', 'live during a retro-scan of the window (folder store)']);
+    for (const p of report.passes) expect(p).toMatchObject({ messages: 3, errors: 0, wrongVerdicts: 0 });
+    const extra = report.passes[1]!.extra as { retroParts: number; retroPartsLeftAtPassEnd: number; p95Ratio: number };
+    // Every clean attachment of the window and of the first live pass is remembered and scanned again.
+    const distinct = (seed: string, n: number): number => {
+      const c = generateCorpus({ messages: n, seed });
+      return new Set(c.messages.flatMap((m) => m.attachments.filter((a) => !m.eicar || (a.kind !== 'eicar' && a.kind !== 'eicar-zip')).map((a) => a.sha256))).size;
+    };
+    expect(extra.retroParts).toBeGreaterThan(0);
+    expect(extra.retroParts).toBeLessThanOrEqual(distinct('smoke-retro', 6) + distinct('smoke-retro-live', 3));
+    expect(extra.p95Ratio).toBeGreaterThan(0);
+  });
+});

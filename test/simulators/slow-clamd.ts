@@ -30,10 +30,16 @@ export interface SlowClamd extends Simulator<ClamdScenario> {
   readonly streams: number;
   /** Changes the reply delay of the next scans. */
   setDelay(ms: number): void;
+  /** Changes what VERSION answers (a signature update, as clamd's after a RELOAD of a newer database). */
+  setVersion(version: string): void;
+  /** From now on a stream holding `bytes` is answered `<name> FOUND` (a signature added to the database). */
+  addSignature(bytes: Buffer, name: string): void;
 }
 
 export async function startSlowClamd(opts: { scenario?: ClamdScenario; delayMs?: number } = {}): Promise<SlowClamd> {
   let delayMs = opts.delayMs ?? 0;
+  let version = SIM_CLAMD_VERSION;
+  const signatures: { readonly bytes: Buffer; readonly name: string }[] = [];
   let pending = 0;
   let streams = 0;
   const sim = await startSimulator<ClamdScenario>(opts.scenario ?? 'ok', async (sock, scenario) => {
@@ -44,7 +50,7 @@ export async function startSlowClamd(opts: { scenario?: ClamdScenario; delayMs?:
     const command = await sock.line('\0');
     if (command === null || scenario === 'hang') return;
     if (command === 'zVERSION' || command === 'nVERSION') {
-      sock.end(`${SIM_CLAMD_VERSION}\0`);
+      sock.end(`${version}\0`);
       return;
     }
     if (command === 'zPING' || command === 'nPING') {
@@ -81,8 +87,8 @@ export async function startSlowClamd(opts: { scenario?: ClamdScenario; delayMs?:
         } finally {
           pending -= 1;
         }
-        const found = body.includes(Buffer.from(EICAR_TEST_STRING, 'latin1'));
-        sock.end(found ? `stream: ${SIM_EICAR_NAME} FOUND\0` : 'stream: OK\0');
+        const found = body.includes(Buffer.from(EICAR_TEST_STRING, 'latin1')) ? SIM_EICAR_NAME : signatures.find((sig) => body.includes(sig.bytes))?.name;
+        sock.end(found ? `stream: ${found} FOUND\0` : 'stream: OK\0');
       }
     }
   }
@@ -92,6 +98,8 @@ export async function startSlowClamd(opts: { scenario?: ClamdScenario; delayMs?:
     pending: { get: () => pending },
     streams: { get: () => streams },
     setDelay: { value: (ms: number) => { delayMs = ms; } },
+    setVersion: { value: (v: string) => { version = v; } },
+    addSignature: { value: (bytes: Buffer, name: string) => { signatures.push({ bytes, name }); } },
   }) as SlowClamd;
 }
 

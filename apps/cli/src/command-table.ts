@@ -6,6 +6,7 @@ import { runConfigDump } from './config-dump-command';
 import type { FlagSpec } from './parse-args';
 import { runProducer } from './producer-command';
 import { runQuarantine } from './quarantine-command';
+import { runRetroscan } from './retroscan-command';
 import { runScan } from './scan-command';
 import { runStorePrune } from './store-prune-command';
 import { runWorker } from './worker-command';
@@ -106,6 +107,21 @@ export const COMMANDS: readonly CommandDef[] = [
     ],
     settings: describeSettings().filter((s) => ['settings', 'listen', 'admin_token'].includes(s.key)),
     run: runQuarantine,
+  },
+  {
+    words: ['retroscan'],
+    synopsis: '--rule R [--since T] | detections [--limit N]',
+    summary: 'scan a rule\'s remembered clean parts again, or list retro detections (the producer\'s admin routes)',
+    details:
+      'Needs AVFLEET_RETROSCAN=on in the fleet. Calls the producer at --url (default its --listen) with the admin token AVFLEET_ADMIN_TOKEN. --rule starts a retro-scan of the parts that rule scanned clean since T (ISO 8601 or ms since the epoch; default and earliest: the start of AVFLEET_RETROSCAN_WINDOW) and prints its id and the parts queued; detections prints the recorded retro detections, newest first. Exit 1 when the producer refuses (the error code is printed).',
+    ownFlags: [
+      { name: 'url', valueName: 'URL', description: 'the producer, e.g. http://127.0.0.1:11333' },
+      { name: 'rule', valueName: 'R', description: 'the rule whose remembered parts are scanned again' },
+      { name: 'since', valueName: 'TIME', description: 'only parts stored at or after this time' },
+      { name: 'limit', valueName: 'N', description: 'detections: how many (1 to 1000, default 100)' },
+    ],
+    settings: describeSettings().filter((s) => ['settings', 'listen', 'admin_token'].includes(s.key)),
+    run: runRetroscan,
   },
 ];
 

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolveFleetSettings } from '@avfleet/config';
+import { adminRequest } from './admin-request';
 import type { CommandArgs } from './command-args';
 import { reportSettingsFailure } from './report-config-failure';
 import { UsageError } from './usage-error';
@@ -39,28 +40,12 @@ export async function runQuarantine(args: CommandArgs): Promise<number> {
     }
   }
   const method = action === 'release' ? 'POST' : action === 'delete' ? 'DELETE' : 'GET';
-  let res: Response;
-  try {
-    res = await fetch(url, { method, headers: { authorization: `Bearer ${settings.adminToken}` } });
-  } catch (err) {
-    // fetch's own error says only "fetch failed"; why is in its cause (ECONNREFUSED, ENOTFOUND, …).
-    const e = err as { message?: string; cause?: { message?: string } };
-    const cause = e.cause?.message ?? e.message ?? String(err);
-    args.io.stderr(`avfleet quarantine ${action}: cannot reach the producer at ${base} (${cause}); give its address with --url or --listen\n`);
+  const answer = await adminRequest(url, { method, token: settings.adminToken });
+  if (!answer.ok) {
+    args.io.stderr(`avfleet quarantine ${action}: ${answer.reason}\n`);
     return 1;
   }
-  if (res.status !== 200) {
-    const text = await res.text();
-    let detail = `HTTP ${res.status}`;
-    try {
-      const e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
-      if (e) detail += ` ${e.code}: ${e.message}`;
-    } catch {
-      // not JSON: the status says it
-    }
-    args.io.stderr(`avfleet quarantine ${action}: ${detail}\n`);
-    return 1;
-  }
+  const res = answer.res;
   if (action === 'raw') {
     const raw = Buffer.from(await res.arrayBuffer());
     if (typeof args.flags.out === 'string') writeFileSync(args.flags.out, raw, { mode: 0o600 });

@@ -1,5 +1,5 @@
 import { parseDurationSeconds, resolveFleetSettings } from '@avfleet/config';
-import { createObjectStore, fleetStoreInput, isPrunable, oldestPendingScanMs, openOneShotRedis, pruneStore } from '@avfleet/core';
+import { RetroMemory, createObjectStore, fleetStoreInput, isPrunable, oldestPendingScanMs, openOneShotRedis, pruneStore } from '@avfleet/core';
 import type { CommandArgs } from './command-args';
 import { reportSettingsFailure } from './report-config-failure';
 import { UsageError } from './usage-error';
@@ -31,10 +31,13 @@ export async function runStorePrune(args: CommandArgs): Promise<number> {
     let pending: number | null;
     try {
       pending = await oldestPendingScanMs(commands, settings.queuePrefix);
+      // The retro-scan's remembered parts (AVFLEET_RETROSCAN) are kept like a scan in progress: their bytes, and all stored after them.
+      const held = await new RetroMemory(commands, settings.queuePrefix, settings.retroscan).oldestStoredAt();
+      if (held !== null) pending = pending === null ? held : Math.min(pending, held);
     } catch (err) {
       args.io.stderr(
         `avfleet store prune: cannot read the scans in progress from Redis (${err instanceof Error ? err.message : String(err)}); ` +
-          'it needs the fleet\'s Redis to keep what they still read: check AVFLEET_REDIS_URL / --redis, AVFLEET_REDIS_CLUSTER_NODES and AVFLEET_QUEUE_PREFIX\n',
+          'it needs the fleet\'s Redis to keep what they and the retro-scan still read: check AVFLEET_REDIS_URL / --redis, AVFLEET_REDIS_CLUSTER_NODES and AVFLEET_QUEUE_PREFIX\n',
       );
       return 1;
     }

@@ -35,7 +35,7 @@ export async function startProducer(opts: StartProducerOptions): Promise<Running
   const deps: HttpDeps = {
     submitter: intake.submitter, scanStatus: intake.scanStatus, readiness: intake.readiness,
     metrics, logger, apiToken: settings.apiToken, maxMessageBytes: settings.maxMessageBytes, inflight,
-    adminToken: settings.adminToken, quarantine: intake.quarantine,
+    adminToken: settings.adminToken, quarantine: intake.quarantine, retro: intake.retro, retroWindowSec: settings.retroscan.windowSec,
     ...(opts.metricsText ? { metricsText: opts.metricsText } : {}),
   };
   const sameListener = settings.metricsListen.host === settings.listen.host && settings.metricsListen.port === settings.listen.port;

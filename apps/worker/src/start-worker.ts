@@ -6,7 +6,8 @@ import {
   AGGREGATE_QUEUE, ResultStore, RuleVerdictCache, ScanStateStore, VerdictCache, aggregationContextOf, buildOpsServer, checkEvictionPolicy,
   createAggregationJob, createAggregator, createFleetMetrics, createPartCompleter, createScanPart, enqueueAggregation, failedPartResult, listenOn, loadWhitelists,
   openFleetStore, openQuarantine, openQueueLanes, openRedisConnections, scheduleQuarantineExpiry, publishSignatureVersions, readinessCheck, ruleToScannerOptions, sampleQueueDepths, scanQueueName,
-  serveWebhookQueue, startStoreRetention, webhookQueuePrefix, type AggregateJobData, type AggregateJobRef, type CompletePart, type Logger, type ScanJobData, type ScanJobResult,
+  serveWebhookQueue, openWebhookOutbox, startStoreRetention, webhookQueuePrefix, openRetroscan, createRescanPart, onVersionChange, retroQueueName, scheduleRetroExpiry, SignatureVersions,
+  type AnnounceDetection, type RetroPartJob, type AggregateJobData, type AggregateJobRef, type CompletePart, type Logger, type ScanJobData, type ScanJobResult,
 } from '@avfleet/core';
 import { createScanner, type Scanner } from '@avfleet/scanners';
 import { selectQueues } from './select-queues';
@@ -25,6 +26,13 @@ export interface StartWorkerOptions {
    * another worker after at most about twice this.
    */
   readonly stalledIntervalMs?: number;
+  /**
+   * Where retro detections go (AVFLEET_RETROSCAN): the webhook outbox (packages/core/src/notify)
+   * unless a test gives its own.
+   */
+  readonly announce?: AnnounceDetection;
+  /** How often each served rule's signature version is published (default SIGVER_PUBLISH_INTERVAL_MS, 30 s); tests shorten it. */
+  readonly signatureVersionIntervalMs?: number;
 }
 
 export interface RunningWorker {
@@ -72,7 +80,13 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   // Results live where the producers read them and wait for them (keyValue: the cluster when AVFLEET_REDIS_CLUSTER_NODES is set).
   const results = new ResultStore(keyValue, settings.queuePrefix, settings.resultTtlSec);
   const quarantine = openQuarantine({ settings, store, redis: keyValue, metrics, logger });
-  const aggregator = createAggregator({ context: aggregationContextOf(config, settings.actions, whitelists.names), results, metrics, logger, quarantine });
+  // The retro-scan (AVFLEET_RETROSCAN; null when off): its memory, fed by the aggregation, and one retro queue per served rule in the first lane.
+  const retro = openRetroscan({
+    settings, rules: selection.rules.map((r) => r.name), redis: keyValue, connection: bull, queuePrefix: lanes.prefixes[0] as string, metrics, logger,
+  });
+  const aggregator = createAggregator({
+    context: aggregationContextOf(config, settings.actions, whitelists.names), results, metrics, logger, quarantine, ...(retro ? { retro: retro.recorder } : {}),
+  });
   // One Redis: the result's save script also removes the scan's state (on a cluster they lie in different slots).
   const aggregate = createAggregationJob(aggregator, state, results, { removeWithResult: !clustered });
   // A child job of a flow added by a producer from before D58 (a rolling upgrade, workers first) also returns its verdict:
@@ -133,22 +147,51 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     watch.absorb(webhook.worker, 'worker webhook (lane 0)', (err) => logger.error({ queue: webhook.worker.name, err: err.message }, 'worker error'));
     queuesToSample.push({ queue: webhook.queue, lane: '0' });
   }
+  // Retro detections go to the webhook outbox (README "Webhook"): queued here, delivered by a worker serving `aggregate`.
+  const outbox = retro ? openWebhookOutbox({ settings, connection: bull, prefix: webhookQueuePrefix(lanes.prefixes), metrics, logger }) : null;
+  if (retro && outbox) {
+    // Retro part jobs: their own queue per rule, a small concurrency and a fleet-wide rate, so live part jobs are not slowed.
+    const rescan = createRescanPart({
+      rules: new Map(selection.rules.map((r) => [r.name, r])), scanners, cache, store, memory: retro.memory,
+      published: new SignatureVersions(keyValue, settings.queuePrefix, selection.rules.map((r) => r.name)),
+      announce: opts.announce ?? outbox.announce, metrics, logger,
+    });
+    const r = settings.retroscan;
+    for (const [rule, queue] of retro.queues) {
+      const worker = new Worker(queue.name, async (job: Job<RetroPartJob>) => { await rescan(job.data); }, {
+        connection: bull, prefix: lanes.prefixes[0] as string, ...stalled, concurrency: r.concurrency, limiter: { max: r.ratePerSec, duration: 1000 },
+      });
+      workers.push({ worker, lane: '0' });
+      served.push(retroQueueName(rule));
+      if (selection.aggregate) queuesToSample.push({ queue: new Queue(queue.name, { connection: bull, prefix: lanes.prefixes[0] as string }), lane: '0' });
+    }
+  }
   served.push(...selection.rules.map((r) => scanQueueName(r.name)), ...(selection.aggregate ? [AGGREGATE_QUEUE] : []), ...(webhook ? [webhook.worker.name] : []));
   for (const { queue, lane } of queuesToSample) watch.absorb(queue, `queue ${queue.name} (lane ${lane})`);
   // Folder-store retention: the workers serving `aggregate` prune, one of them per interval (docs/architecture.md, store/).
-  const stopStorePruning = selection.aggregate ? startStoreRetention({ store, settings, redis: commands, metrics, logger }) : () => undefined;
+  // With the retro-scan on, nothing its memory still points at is pruned (the oldest remembered part's bytes, and all after them).
+  const stopStorePruning = selection.aggregate
+    ? startStoreRetention({ store, settings, redis: commands, metrics, logger, ...(retro ? { holdSince: () => retro.memory.oldestStoredAt() } : {}) })
+    : () => undefined;
   // Quarantine retention, apart from the store's (AVFLEET_QUARANTINE_DAYS), the same way: one of these workers per interval.
   const stopExpiry = selection.aggregate
     ? scheduleQuarantineExpiry({ quarantine, redis: commands, queuePrefix: settings.queuePrefix, retentionDays: settings.quarantine.retentionDays, logger })
     : () => undefined;
-  const stopPruning = (): void => { stopStorePruning(); stopExpiry(); };
+  const stopRetroExpiry = selection.aggregate && retro
+    ? scheduleRetroExpiry({ memory: retro.memory, redis: commands, queuePrefix: settings.queuePrefix, windowSec: settings.retroscan.windowSec, metrics, logger })
+    : () => undefined;
+  const stopPruning = (): void => { stopStorePruning(); stopExpiry(); stopRetroExpiry(); };
   for (const { worker: w, lane } of workers) {
     w.on('stalled', () => metrics.jobsStalled.inc({ queue: w.name, lane }));
     w.on('failed', (job, err) => logger.error({ queue: w.name, lane, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
     watch.absorb(w, `worker ${w.name} (lane ${lane})`, (err) => logger.error({ queue: w.name, lane, err: err.message }, 'worker error'));
   }
   const stopSampling = queuesToSample.length > 0 ? sampleQueueDepths(queuesToSample, metrics, logger, { redis: [commands] }) : () => undefined;
-  const stopPublishing = publishSignatureVersions(keyValue, settings.queuePrefix, scanners, logger);
+  // A changed version (clamd RELOADed a newer database) starts one retro-scan of the rule's window, fleet-wide (retroscan/version-trigger.ts).
+  const versionChanged = retro
+    ? onVersionChange({ redis: keyValue, queuePrefix: settings.queuePrefix, windowSec: settings.retroscan.windowSec, starter: retro.starter, logger })
+    : undefined;
+  const stopPublishing = publishSignatureVersions(keyValue, settings.queuePrefix, scanners, logger, opts.signatureVersionIntervalMs, versionChanged);
 
   let opsAddress: AddressInfo | null = null;
   const ops = opts.serveOps === false ? null : buildOpsServer({ registry, readiness: readinessCheck({ ping }, store, scanners), logger });
@@ -168,6 +211,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       stopPruning();
       await Promise.all([...workers.map(({ worker }) => worker.close()), webhook?.close()]);
       await Promise.all([...laneQueues, ...queuesToSample.map(({ queue }) => queue)].map((q) => q.close()));
+      await outbox?.close();
+      await retro?.close();
       await Promise.all([...scanners.values()].map((s) => s.close?.()));
       if (ops) await new Promise<void>((resolve) => ops.close(() => resolve()));
       await Promise.allSettled([bull.quit(), commands.quit()]);

@@ -67,7 +67,22 @@ function fleetSettings(o: FleetOptions): Record<string, string> {
   else {
     Object.assign(env, { AVFLEET_STORE: `s3://${o.store.bucket}`, AVFLEET_S3_ENDPOINT: o.store.endpoint, AVFLEET_S3_ACCESS_KEY: 'S3RVER', AVFLEET_S3_SECRET_KEY: 'S3RVER' });
   }
-  return { ...env, ...o.env };
+  return { ...env, ...benchFleetEnv(), ...o.env };
+}
+
+/**
+ * `AVFLEET_BENCH_FLEET_ENV`: settings for every fleet process the bench starts, as
+ * `NAME=VALUE` pairs split at spaces, e.g. `AVFLEET_RETROSCAN=on` to measure what the
+ * retro-scan's memory adds per message (the child environment drops the bench's own AVFLEET_*).
+ */
+export function benchFleetEnv(text = process.env.AVFLEET_BENCH_FLEET_ENV ?? ''): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of text.split(/\s+/).filter((p) => p !== '')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || !pair.startsWith('AVFLEET_')) throw new Error(`AVF_ERR_BENCH_ARGS: AVFLEET_BENCH_FLEET_ENV takes AVFLEET_NAME=VALUE pairs separated by spaces, got '${pair}'`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
 }
 
 /**

@@ -94,6 +94,7 @@ export type {
   StoreMode,
   QuarantineMode,
   QuarantineSettings,
+  RetroscanSettings,
   StoreSettings,
   ThresholdAction,
   WebhookSettings,

@@ -62,6 +62,17 @@ export {
   webhookJobOptions, webhookQueuePrefix, webhookSignature,
 } from './notify';
 export type { OutboxQueue, ServedWebhookQueue, WebhookAttempt, WebhookDisposition, WebhookJobData, WebhookOutbox, WebhookTarget, WebhookVerdict } from './notify';
+
+// retroscan: clean parts remembered for the window, scanned again when signatures change or on demand
+export {
+  MAX_DETECTIONS, RETRO_EXPIRY_BATCH, RetroMemory, carrierOf, claimVersionRun, createRescanPart, createRetroRecorder, createRetroScanStarter, detectionOf,
+  offersOf, onVersionChange, openRetroscan, retroExpiryIntervalMs, retroExpiryLockKey, retroKeys, retroMemberOf, retroQueueName,
+  scheduleRetroExpiry, versionGuardKey,
+} from './retroscan';
+export type {
+  AnnounceDetection, GuardRedis, MemoryBounds, MemoryRedis, MemoryStats, OpenedRetroscan, PartLocation, PartOffer, RememberInput, RememberOutcome,
+  RememberedPart, RescanDeps, RescanOutcome, RetroAdmin, RetroPartJob, RetroQueue, RetroRecorder, RetroRun, RetroScanStarter, RetroTrigger,
+} from './retroscan';
 export { scheduleFleetWide } from './queue/schedule-fleet-wide';
 export type { FleetLockClient } from './queue/schedule-fleet-wide';
 

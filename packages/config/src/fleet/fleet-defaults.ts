@@ -1,5 +1,5 @@
 import { UPSTREAM_HEALTH_DEFAULTS, type UpstreamHealthOptions } from '@avfleet/scanners';
-import type { ActionThresholds, ArchiveLimits, QuarantineSettings, WebhookSettings, HostPort, ListenAddress, LogLevel, MilterSettings, MimeLimitSettings, StoreMode } from './fleet-settings';
+import type { ActionThresholds, ArchiveLimits, QuarantineSettings, RetroscanSettings, WebhookSettings, HostPort, ListenAddress, LogLevel, MilterSettings, MimeLimitSettings, StoreMode } from './fleet-settings';
 
 /**
  * Every fleet setting's default, in one frozen object (docs/interfaces.md §2,
@@ -37,6 +37,8 @@ export interface FleetDefaults {
   readonly quarantine: QuarantineSettings & { readonly mode: 'off'; readonly releaseSmtp: null };
   /** No webhook; 10 s per attempt, 12 attempts (about 34 minutes of backoff), 10 000 events held at most. */
   readonly webhook: WebhookSettings & { readonly url: null; readonly secret: null };
+  /** Off; a 24 h window, at most 100 000 parts and 128 MiB of Redis, 20 scans per part; 2 retro jobs at once per worker and rule, 20 per second per rule. */
+  readonly retroscan: RetroscanSettings & { readonly enabled: false };
   readonly actions: ActionThresholds;
   readonly cacheRspamdCompat: boolean;
   readonly archive: ArchiveLimits;
@@ -105,6 +107,7 @@ export const FLEET_DEFAULTS: FleetDefaults = deepFreeze({
   adminToken: null,
   quarantine: { mode: 'off', retentionDays: 30, maxEntries: 100_000, maxBytes: 10 * 1024 ** 3, releaseSmtp: null },
   webhook: { url: null, secret: null, timeoutSec: 10, attempts: 12, maxWaiting: 10000 },
+  retroscan: { enabled: false, windowSec: 86_400, maxEntries: 100_000, maxBytes: 128 * 1024 ** 2, maxCarriers: 20, concurrency: 2, ratePerSec: 20 },
   actions: { reject: 15, 'add header': 6, greylist: 4 },
   cacheRspamdCompat: false,
   archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },

@@ -86,6 +86,24 @@ export interface WebhookSettings {
   readonly maxWaiting: number;
 }
 
+/** The retro-scan (README "Retro-scan"; packages/core/src/retroscan): parts scanned clean, remembered and scanned again when signatures change. */
+export interface RetroscanSettings {
+  /** AVFLEET_RETROSCAN: remember clean parts and scan them again on a signature change or on demand. */
+  readonly enabled: boolean;
+  /** How long a remembered part is kept after its bytes were last stored (AVFLEET_RETROSCAN_WINDOW); store retention keeps them as long. */
+  readonly windowSec: number;
+  /** Remembered parts at most (AVFLEET_RETROSCAN_MAX_ENTRIES): past it a new part is not remembered (counted). */
+  readonly maxEntries: number;
+  /** Redis bytes of the memory at most (AVFLEET_RETROSCAN_MAX_BYTES), the same way. */
+  readonly maxBytes: number;
+  /** Scans remembered per part at most (AVFLEET_RETROSCAN_MAX_CARRIERS); more are counted, not listed. */
+  readonly maxCarriers: number;
+  /** Retro part jobs one worker runs at once per rule (AVFLEET_RETROSCAN_CONCURRENCY). */
+  readonly concurrency: number;
+  /** Retro part jobs per second per rule, fleet-wide (AVFLEET_RETROSCAN_RATE; BullMQ's limiter). */
+  readonly ratePerSec: number;
+}
+
 /** Bounds for listing archive members (AVFLEET_ARCHIVE_*; packages/core's mime/archive-listing applies them). */
 export interface ArchiveLimits {
   /** Archives inside archives followed at most this deep (the outer archive is depth 1). */
@@ -168,6 +186,7 @@ export interface FleetSettings {
   readonly adminToken: string | null;
   readonly quarantine: QuarantineSettings;
   readonly webhook: WebhookSettings;
+  readonly retroscan: RetroscanSettings;
   readonly actions: ActionThresholds;
   readonly cacheRspamdCompat: boolean;
   readonly archive: ArchiveLimits;

@@ -17,6 +17,7 @@ export type {
   StoreMode,
   QuarantineMode,
   QuarantineSettings,
+  RetroscanSettings,
   StoreSettings,
   ThresholdAction,
   WebhookSettings,

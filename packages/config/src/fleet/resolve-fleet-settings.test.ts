@@ -60,6 +60,7 @@ describe('defaults (docs/interfaces.md §2, docs/semantics.md §10.3)', () => {
       adminToken: null,
       quarantine: { mode: 'off', retentionDays: 30, maxEntries: 100000, maxBytes: 10737418240, releaseSmtp: null },
       webhook: { url: null, secret: null, timeoutSec: 10, attempts: 12, maxWaiting: 10000 },
+      retroscan: { enabled: false, windowSec: 86400, maxEntries: 100000, maxBytes: 134217728, maxCarriers: 20, concurrency: 2, ratePerSec: 20 },
       actions: { reject: 15, 'add header': 6, greylist: 4 },
       cacheRspamdCompat: false,
       archive: { maxDepth: 8, maxMembers: 1000, maxBytes: 104857600, maxRatio: 100 },
@@ -135,6 +136,18 @@ describe('precedence: flag > environment > settings file > default', () => {
     expect(resolve().redisClusterNodes).toBeNull();
     expect(resolve({ env: { AVFLEET_QUEUE_LANES: '6' } }).queueLanes).toBe(6);
     expect(() => resolve({ env: { AVFLEET_QUEUE_LANES: '65' } })).toThrow(/AVFLEET_QUEUE_LANES/);
+  });
+
+  it('the retro-scan: off by default; AVFLEET_RETROSCAN=on, _WINDOW, _MAX_*, _CONCURRENCY, _RATE', () => {
+    const s = resolve({
+      env: {
+        AVFLEET_RETROSCAN: 'on', AVFLEET_RETROSCAN_WINDOW: '2h', AVFLEET_RETROSCAN_MAX_ENTRIES: '10', AVFLEET_RETROSCAN_MAX_BYTES: '1M',
+        AVFLEET_RETROSCAN_MAX_CARRIERS: '3', AVFLEET_RETROSCAN_CONCURRENCY: '4', AVFLEET_RETROSCAN_RATE: '5',
+      },
+    });
+    expect(s.retroscan).toEqual({ enabled: true, windowSec: 7200, maxEntries: 10, maxBytes: 1048576, maxCarriers: 3, concurrency: 4, ratePerSec: 5 });
+    expect(() => resolve({ env: { AVFLEET_RETROSCAN: 'sometimes' } })).toThrow(/AVFLEET_RETROSCAN/);
+    expect(() => resolve({ env: { AVFLEET_RETROSCAN_MAX_CARRIERS: '0' } })).toThrow(/AVFLEET_RETROSCAN_MAX_CARRIERS/);
   });
 
   it('the quarantine: off by default; AVFLEET_QUARANTINE, _DAYS, _MAX_*, AVFLEET_RELEASE_SMTP and AVFLEET_ADMIN_TOKEN', () => {

@@ -121,6 +121,15 @@ export function resolveFleetSettings(input: ResolveFleetSettingsInput): FleetSet
       attempts: take('webhook_attempts', (r) => parseIntInRange(r, 1, MAX_WEBHOOK_ATTEMPTS), D.webhook.attempts),
       maxWaiting: take('webhook_max_waiting', parsePositiveInt, D.webhook.maxWaiting),
     },
+    retroscan: {
+      enabled: take('retroscan', parseBooleanSetting, D.retroscan.enabled),
+      windowSec: take('retroscan_window', (r) => parseDurationSetting(r, true), D.retroscan.windowSec),
+      maxEntries: take('retroscan_max_entries', parsePositiveInt, D.retroscan.maxEntries),
+      maxBytes: take('retroscan_max_bytes', parseByteSize, D.retroscan.maxBytes),
+      maxCarriers: take('retroscan_max_carriers', (r) => parseIntInRange(r, 1, 1000), D.retroscan.maxCarriers),
+      concurrency: take('retroscan_concurrency', (r) => parseIntInRange(r, 1, 64), D.retroscan.concurrency),
+      ratePerSec: take('retroscan_rate', (r) => parseIntInRange(r, 1, 100_000), D.retroscan.ratePerSec),
+    },
     actions: take('actions', parseActionThresholds, D.actions),
     cacheRspamdCompat: take('cache_rspamd_compat', parseBooleanSetting, D.cacheRspamdCompat),
     archive: {

@@ -8,6 +8,7 @@ import { finishScan, type AggregationContext } from './finish-scan';
 import type { ResultStore } from './result-store';
 import type { Quarantine } from '../quarantine/quarantine';
 import type { RecordedScan, ScanStateStore } from '../queue/scan-state';
+import type { RetroRecorder } from '../retroscan/remember-scan';
 
 /** A scan as the aggregation reads it: its input and its part verdicts (`parentJobOf` a scan's state). */
 export interface ParentJob {
@@ -36,6 +37,8 @@ export interface AggregatorDeps {
   readonly logger: Logger;
   /** Keeps a finished scan that qualifies (packages/core/src/quarantine); absent: nothing is kept. Never fails the scan. */
   readonly quarantine?: Pick<Quarantine, 'keep'>;
+  /** Remembers a finished scan's clean parts for the retro-scan (packages/core/src/retroscan); absent: off. Never fails the scan. */
+  readonly retro?: Pick<RetroRecorder, 'remember'>;
 }
 
 /** The aggregation input of a message answered without a flow (nothing will read the raw message, so it has no key). */
@@ -107,6 +110,7 @@ export function createAggregator(deps: AggregatorDeps): Aggregator {
       if (!stored) return (await deps.results.load(job.data.scanId)) ?? result;
       record(job.data.skipped, result, job.data.expected.length, scanRedisBytes(result, { data: job.data, values }));
       await deps.quarantine?.keep(result, job.data, job.data.messageKey);
+      await deps.retro?.remember(result, job.data);
       return result;
     },
     async finishWithoutFlow(job, raw) {
@@ -114,6 +118,7 @@ export function createAggregator(deps: AggregatorDeps): Aggregator {
       await deps.results.save(result);
       record(job.skipped, result, 0, scanRedisBytes(result));
       if (raw) await deps.quarantine?.keep(result, job, raw);
+      await deps.retro?.remember(result, job);
       return result;
     },
     async partial(job) {

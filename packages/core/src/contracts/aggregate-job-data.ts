@@ -1,3 +1,4 @@
+import type { BodyRange } from '../mime/mime-part';
 import type { RequestMeta } from './request-meta';
 import type { JOB_SCHEMA_VERSION, ScanJobResult } from './scan-job-data';
 import type { PartSummary } from './scan-result';
@@ -23,6 +24,13 @@ export interface AggregateJobData {
    * reason `limits`): aggregated with them, not replacing them. Absent in older jobs.
    */
   readonly limitFails?: readonly ScanJobResult[];
+  /**
+   * Retro-scan only (AVFLEET_RETROSCAN on; absent otherwise): where each body of the message lies
+   * in the store, by SHA-256 — its range of the stored raw message (D59), or null when it was
+   * stored on its own under `parts/<sha256>` — and the message's Message-ID (cut to
+   * MAX_NAME_BYTES), so the aggregation can remember the clean parts (packages/core/src/retroscan).
+   */
+  readonly retro?: { readonly stored: Readonly<Record<string, BodyRange | null>>; readonly messageId: string | null };
   /** The pub/sub channel of the producer process waiting for the result (queue/queue-names.ts resultChannel); absent: nobody waits. */
   readonly notify?: string;
 }

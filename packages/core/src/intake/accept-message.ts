@@ -53,6 +53,8 @@ export interface IntakeDeps {
    * (intake/cancel-scan.ts): used when the submission was refused while its jobs were being added or its result saved.
    */
   readonly cancels: { readonly cancel: CancelScan };
+  /** AVFLEET_RETROSCAN: the scan carries where its part bodies are stored (AggregateJobData `retro`), for the retro-scan's memory. */
+  readonly rememberParts?: boolean;
 }
 
 export interface AcceptedMessage {
@@ -147,11 +149,13 @@ export async function acceptMessage(
     ...limitFailsOf(plan.bodies, message), // archive_limits_fail (D51)
   };
   const messageId = message.headers.messageId;
+  // Retro-scan: where the clean parts' bytes will be (a range of the stored message, or their own object), for the aggregation to remember.
+  const retro = deps.rememberParts ? { retro: { stored: storedBodies(plan.bodies, hits), messageId: boundName(messageId) } } : {};
 
   // Refused meanwhile (the cache probe waited on a slow Redis): nothing is stored or enqueued.
   signal?.throwIfAborted();
   if (toScan.length === 0 && deps.aggregator) {
-    const result = await deps.aggregator.finishWithoutFlow(parent, raw);
+    const result = await deps.aggregator.finishWithoutFlow({ ...parent, ...retro }, raw);
     await cancelIfRefused();
     return { scanId, receivedAt: now, jobs: 0, messageId, result };
   }
@@ -181,7 +185,7 @@ export async function acceptMessage(
   try {
     // Refused while storing: not enqueued.
     signal?.throwIfAborted();
-    await deps.enqueue({ ...parent, messageKey, ...(deps.notify ? { notify: deps.notify } : {}) }, children);
+    await deps.enqueue({ ...parent, ...retro, messageKey, ...(deps.notify ? { notify: deps.notify } : {}) }, children);
   } catch (err) {
     await dropStored();
     throw err;
@@ -264,6 +268,22 @@ function partSummary(message: SplitMessage, p: PlannedBody): PartSummary {
     size: p.originalSize,
     sha256: p.body.sha256,
   };
+}
+
+/**
+ * Retro-scan: SHA-256 → where each scanned or cached part body lies once the message is stored —
+ * its range of the message, or null for a body stored as `parts/<sha256>` (scanned, with no range
+ * the worker can read). A cached body with no readable range is left out: its bytes are stored nowhere.
+ */
+function storedBodies(bodies: readonly PlannedBody[], hits: readonly (ScanJobResult | null)[]): Record<string, BodyRange | null> {
+  const stored: Record<string, BodyRange | null> = {};
+  bodies.forEach((p, i) => {
+    if (p.body.partIndex === null || (p.gated && !hits[i])) return;
+    const range = rangeRead(p);
+    if (range) stored[p.body.sha256] = range;
+    else if (!hits[i] && !(p.body.sha256 in stored)) stored[p.body.sha256] = null;
+  });
+  return stored;
 }
 
 /** Where the worker reads a body in the stored message (D59), or null when the body is stored on its own (or is the whole message). */

@@ -28,6 +28,7 @@ import type { Quarantine } from '../quarantine/quarantine';
 import { acceptMessage, createIntake, type IntakeDeps } from './accept-message';
 import { rescanGate, rescanStored, type RescanOutcome } from './rescan-stored';
 import { StoreRecovery } from './recover-from-store';
+import { openRetroscan, type RetroAdmin } from '../retroscan/open-retroscan';
 import { ResultWaiter } from './await-result';
 import { Backpressure } from './backpressure';
 import { createScanCanceller } from './cancel-scan';
@@ -70,6 +71,8 @@ export interface OpenedIntake {
   scanStatus(scanId: string): Promise<ScanStatus | null>;
   /** The quarantine: what the aggregation keeps, read, released and deleted by the admin routes. */
   readonly quarantine: Quarantine;
+  /** The retro-scan's admin side (POST /retroscan, GET /retro-detections); null when AVFLEET_RETROSCAN is off. */
+  readonly retro: RetroAdmin | null;
   /** Redis and the store answer. */
   readonly readiness: () => Promise<Readiness>;
   /** Closes queues and Redis connections (front ends stop taking requests first). */
@@ -137,7 +140,11 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   waiter.start().catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'result channel subscription failed'));
   const context = aggregationContextOf(config, settings.actions, whitelists.names);
   const quarantine = openQuarantine({ settings, store, redis: keyValue, metrics, logger });
-  const aggregator = createAggregator({ context, results, metrics, logger, quarantine });
+  // The retro-scan (AVFLEET_RETROSCAN): messages answered here without a flow add themselves as carriers of remembered parts.
+  const retro = openRetroscan({
+    settings, rules: config.rules.map((r) => r.name), redis: keyValue, connection: bull, queuePrefix: lanes.prefixes[0] as string, metrics, logger,
+  });
+  const aggregator = createAggregator({ context, results, metrics, logger, quarantine, ...(retro ? { retro: retro.recorder } : {}) });
   const cancel = createScanCanceller(results, readState, (name) => scanQueues.flatMap((lane) => lane.get(name) ?? []));
 
   const intakeDeps: IntakeDeps = {
@@ -155,6 +162,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
       sigvers: new SignatureVersions(keyValue, settings.queuePrefix, config.rules.map((r) => r.name)),
     },
     aggregator,
+    rememberParts: retro !== null,
     cancels: {
       cancel: async (scanId, parts) => {
         reconcile.finished(scanId);
@@ -207,6 +215,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
   return {
     submitter,
     quarantine,
+    retro: retro?.admin ?? null,
     scanStatus: (scanId) => scanStatusOf(scanId, results, readState, submitter.storeTimeoutMs, {
       reconcile,
       rescan,
@@ -219,6 +228,7 @@ export async function openIntake({ settings, config, logger, metrics }: OpenInta
       watch.stop();
       await waiter.close();
       await Promise.allSettled(allQueues.map((q) => q.close()));
+      await retro?.close();
       await Promise.allSettled([bull.quit(), commands.quit(), subscriber.quit(), enqueueConnection.quit()]);
     },
   };

@@ -49,7 +49,7 @@ describe('createWebhookOutbox', () => {
       opts: expect.objectContaining({ jobId: `retro-${d.id}`, attempts: 7, backoff: { type: 'exponential', delay: 250 }, removeOnComplete: true }),
     }]);
     expect(JSON.parse(s.added[0]?.data.body ?? '')).toEqual(d);
-    expect(s.lines.map((l) => [l.level, l.obj.code, l.obj.webhook])).toEqual([['warn', 'AVF_WARN_RETRO_DETECTION', 'queued']]);
+    expect(s.lines.map((l) => [l.level, l.obj.id, l.obj.webhook])).toEqual([['info', d.id, 'queued']]);
   });
 
   it('is bounded: with AVFLEET_WEBHOOK_MAX_WAITING events pending, a new one is dropped, warned with a stable code and counted', async () => {
@@ -71,10 +71,10 @@ describe('createWebhookOutbox', () => {
     expect(await s.dropped()).toBe(0);
   });
 
-  it('without AVFLEET_WEBHOOK_URL only logs the detection', async () => {
+  it('without AVFLEET_WEBHOOK_URL queues nothing and adds no line to the finder\'s warn line', async () => {
     const s = setup(null);
     await s.outbox.announce(detection('01JEEEEEEEEEEEEEEEEEEEEEEE'));
     expect(s.added).toEqual([]);
-    expect(s.lines.map((l) => [l.level, l.obj.code, l.obj.webhook, l.obj.rule, l.obj.carriers])).toEqual([['warn', 'AVF_WARN_RETRO_DETECTION', 'off', 'clamav', 1]]);
+    expect(s.lines).toEqual([]);
   });
 });

@@ -8,8 +8,9 @@ import { WEBHOOK_BACKOFF_MS, WEBHOOK_QUEUE, webhookBody, webhookJobOptions, type
 /** What the retro-scan calls for each detection, and how its process lets go of the outbox. */
 export interface WebhookOutbox {
   /**
-   * Logs the detection (warn, AVF_WARN_RETRO_DETECTION) and, with AVFLEET_WEBHOOK_URL set, puts it
-   * in the outbox for the workers to POST. Resolves once it is in Redis (or dropped because the
+   * With AVFLEET_WEBHOOK_URL set, puts the detection in the outbox for the workers to POST (an
+   * info line says so); without, does nothing more — the finder has logged it at warn
+   * (AVF_WARN_RETRO_DETECTION, retroscan/rescan-part.ts). Resolves once it is in Redis (or dropped because the
    * outbox is full: logged, counted). Rejects when Redis cannot take it: call again (the
    * detection's id makes a second call queue it once).
    */
@@ -51,23 +52,19 @@ export function createWebhookOutbox(opts: {
   return {
     async announce(d) {
       const seen = { id: d.id, rule: d.rule, viruses: d.viruses, digest: d.digest, signatureVersion: d.signatureVersion, carriers: d.carriers.length, carriersTruncated: d.carriersTruncated };
-      if (!queue) {
-        logger.warn({ code: 'AVF_WARN_RETRO_DETECTION', ...seen, webhook: 'off' }, 'retro detection: a part scanned clean earlier is infected');
-        return;
-      }
+      if (!queue) return;
       const counts = await queue.getJobCounts(...PENDING_STATES);
       const pending = PENDING_STATES.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
       if (pending >= settings.webhook.maxWaiting) {
         metrics.webhookDeliveries.inc({ outcome: 'dropped' });
-        logger.warn({ code: 'AVF_WARN_RETRO_DETECTION', ...seen, webhook: 'dropped' }, 'retro detection: a part scanned clean earlier is infected');
         logger.warn(
           { code: 'AVF_WARN_WEBHOOK_OUTBOX_FULL', id: d.id, pending, maxWaiting: settings.webhook.maxWaiting },
-          'the webhook outbox is full: this retro detection is not sent (it is logged above); check that the receiver answers and workers serve aggregate, or raise AVFLEET_WEBHOOK_MAX_WAITING',
+          'the webhook outbox is full: this retro detection is not sent (its AVF_WARN_RETRO_DETECTION line and GET /retro-detections name it); check that the receiver answers and workers serve aggregate, or raise AVFLEET_WEBHOOK_MAX_WAITING',
         );
         return;
       }
       await queue.add('retro_detection', { body: webhookBody(d) }, webhookJobOptions(d, settings.webhook.attempts, opts.backoffMs ?? WEBHOOK_BACKOFF_MS));
-      logger.warn({ code: 'AVF_WARN_RETRO_DETECTION', ...seen, webhook: 'queued' }, 'retro detection: a part scanned clean earlier is infected');
+      logger.info({ ...seen, webhook: 'queued' }, 'retro detection queued for the webhook');
     },
     async close() {
       await queue?.close();

@@ -33,6 +33,8 @@ export const QUARANTINE_WRITE_OUTCOMES = ['kept', 'already', 'full', 'failed'] a
  */
 export const WEBHOOK_OUTCOMES = ['delivered', 'retried', 'rejected', 'exhausted', 'dropped'] as const;
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+/** `outcome` of avfleet_retro_remembered_total: added (a new part), carrier (one more scan of a known part), full (a bound reached), failed (Redis error). */
+export const RETRO_REMEMBER_OUTCOMES = ['added', 'carrier', 'full', 'failed'] as const;
 
 /** Where avfleet_upstream_servers_down is read at scrape time: `[rule, servers marked down]` pairs. */
 export type ServersDownSource = () => Iterable<readonly [rule: string, down: number]>;
@@ -101,6 +103,17 @@ export interface FleetMetrics {
   readonly quarantineRemoved: Counter<'reason'>;
   /** `outcome`: one of WEBHOOK_OUTCOMES. */
   readonly webhookDeliveries: Counter<'outcome'>;
+  /** Remembered (rule, part) pairs of the retro-scan and their Redis bytes, set when written and at each expiry run. */
+  readonly retroRememberedParts: Gauge<string>;
+  readonly retroRememberedBytes: Gauge<string>;
+  /** `outcome`: one of RETRO_REMEMBER_OUTCOMES, per (rule, part) offered. */
+  readonly retroRemembered: Counter<'outcome'>;
+  /** Retro-scans started, by rule and trigger (`version`, `demand`). */
+  readonly retroScans: Counter<'rule' | 'trigger'>;
+  /** Parts scanned again by the retro-scan, by rule and verdict kind. */
+  readonly retroPartsScanned: Counter<'rule' | 'verdict'>;
+  /** Retro detections: parts scanned clean before and found infected now, by rule. */
+  readonly retroDetections: Counter<'rule'>;
   /** Bytes of messages the producer holds while they arrive and until answered (InflightBudget). */
   readonly inflightBytes: Gauge<string>;
   /** `result`: `hit` or `miss`; read at scrape time from the memo given to trackAttachmentMemo (the producer's). */
@@ -210,6 +223,12 @@ export function createFleetMetrics(registry: Registry, opts: FleetMetricsOptions
     quarantineBytes: new Gauge({ name: 'avfleet_quarantine_bytes', help: 'Raw bytes of the messages in the quarantine, as last seen by this process.', registers: r, aggregator: 'max' }),
     quarantineWrites: new Counter({ name: 'avfleet_quarantine_writes_total', help: 'Messages offered to the quarantine by outcome: kept, already, full (a bound reached), failed (store or Redis error; the verdict stands).', labelNames: ['outcome'], registers: r }),
     quarantineReleases: new Counter({ name: 'avfleet_quarantine_releases_total', help: 'Releases of quarantined messages by outcome: delivered, failed.', labelNames: ['outcome'], registers: r }),
+    retroRememberedParts: new Gauge({ name: 'avfleet_retro_remembered_parts', help: 'Remembered (rule, part) pairs the retro-scan would scan again, as last seen by this process.', registers: r, aggregator: 'max' }),
+    retroRememberedBytes: new Gauge({ name: 'avfleet_retro_remembered_bytes', help: 'Redis bytes of the retro-scan memory (fields and values), as last seen by this process.', registers: r, aggregator: 'max' }),
+    retroRemembered: new Counter({ name: 'avfleet_retro_remembered_total', help: 'Clean (rule, part) pairs offered to the retro-scan memory by outcome: added, carrier, full (a bound reached), failed (Redis error; the verdict stands).', labelNames: ['outcome'], registers: r }),
+    retroScans: new Counter({ name: 'avfleet_retro_scans_total', help: 'Retro-scans started, by rule and trigger (version: a signature version change; demand: POST /retroscan).', labelNames: ['rule', 'trigger'], registers: r }),
+    retroPartsScanned: new Counter({ name: 'avfleet_retro_parts_scanned_total', help: 'Parts scanned again by the retro-scan, by rule and verdict kind.', labelNames: ['rule', 'verdict'], registers: r }),
+    retroDetections: new Counter({ name: 'avfleet_retro_detections_total', help: 'Retro detections: parts scanned clean within the window and found infected by a retro-scan, by rule.', labelNames: ['rule'], registers: r }),
     quarantineRemoved: new Counter({ name: 'avfleet_quarantine_removed_total', help: 'Quarantined messages removed, by reason: deleted, expired.', labelNames: ['reason'], registers: r }),
     webhookDeliveries: new Counter({
       name: 'avfleet_webhook_deliveries_total',

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RefreshedValue, type Scanner } from '@avfleet/scanners';
 import type { Logger } from '../observe/logger';
+import { LuaScript, type ScriptRedis } from '../queue/lua-script';
 import { sigverKey } from '../queue/queue-names';
 
 /**
@@ -17,6 +18,13 @@ export const SIGVER_TTL_SEC = 120;
 export const SIGVER_PUBLISH_INTERVAL_MS = 30_000;
 /** How long a producer keeps what it read (ms). */
 export const SIGVER_READ_TTL_MS = 5000;
+
+// KEYS: the version key. ARGV: version, TTL (s). SET … EX, answering the value it replaced (SET's GET option needs Redis 6.2; this runs on any).
+const SWAP_VERSION = new LuaScript(`
+local old = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+return old
+`, 1);
 
 /** The versions the workers last published, read for all rules at once and kept for SIGVER_READ_TTL_MS. */
 export class SignatureVersions {
@@ -42,13 +50,21 @@ export class SignatureVersions {
  * enqueue, and the worker looks the cache up itself). Returns a stop function.
  */
 export function publishSignatureVersions(
-  redis: Pick<Redis, 'set'>, queuePrefix: string, scanners: ReadonlyMap<string, Scanner>, logger: Logger, intervalMs = SIGVER_PUBLISH_INTERVAL_MS,
+  redis: Pick<Redis, 'set'> & ScriptRedis, queuePrefix: string, scanners: ReadonlyMap<string, Scanner>, logger: Logger, intervalMs = SIGVER_PUBLISH_INTERVAL_MS,
+  /** Told when this publication replaced a different version (one script: the one worker whose write changed it is told; the retro-scan's trigger). */
+  onChange?: (rule: string, previous: string, current: string) => void,
 ): () => void {
   const publish = async (): Promise<void> => {
     for (const [rule, scanner] of scanners) {
       try {
         const v = scanner.signatureVersion ? await scanner.signatureVersion() : null;
-        await redis.set(sigverKey(queuePrefix, rule), v ?? '0', 'EX', SIGVER_TTL_SEC);
+        const current = v ?? '0';
+        if (!onChange) {
+          await redis.set(sigverKey(queuePrefix, rule), current, 'EX', SIGVER_TTL_SEC);
+          continue;
+        }
+        const previous = (await SWAP_VERSION.run(redis, sigverKey(queuePrefix, rule), current, String(SIGVER_TTL_SEC))) as string | null;
+        if (previous !== null && previous !== current) onChange(rule, previous, current);
       } catch (err) {
         logger.debug({ rule, err: (err as Error).message }, 'signature version not published');
       }

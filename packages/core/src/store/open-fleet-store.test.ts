@@ -4,7 +4,10 @@ import path from 'node:path';
 import type { Logger } from '../observe/logger';
 import { FolderObjectStore } from './folder-object-store';
 import { MinioObjectStore } from './minio-object-store';
-import { checkStoreAtStartup, fleetStoreInput, type FleetStoreSettings } from './open-fleet-store';
+import { Registry } from 'prom-client';
+import { createFleetMetrics } from '../observe/fleet-metrics';
+import { checkStoreAtStartup, fleetStoreInput, startStoreRetention, type FleetStoreSettings } from './open-fleet-store';
+import { PENDING_SCAN_GUARD_MS } from './prune-store';
 
 type Line = { level: string; obj: Record<string, unknown>; msg?: string };
 function recordingLogger(lines: Line[]): Logger {
@@ -84,5 +87,27 @@ describe('checkStoreAtStartup', () => {
     await checkStoreAtStartup(store, s3Settings({ storeSetLifecycle: true }), recordingLogger(lines));
     await expect(checkStoreAtStartup(store, s3Settings({ storeSetLifecycle: true }), recordingLogger(lines))).resolves.toBeUndefined();
     expect(lines.map((l) => [l.level, l.obj.code])).toEqual([['warn', 'AVF_WARN_STORE_LIFECYCLE_UNKNOWN'], ['warn', 'AVF_WARN_STORE_LIFECYCLE_UNKNOWN']]);
+  });
+});
+
+describe('startStoreRetention with the retro-scan on', () => {
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] }));
+  afterEach(() => jest.useRealTimers());
+
+  it('never prunes what the retro-scan still remembers: the cutoff moves back before its oldest stored bytes', async () => {
+    const cutoffs: Date[] = [];
+    const store = Object.assign(Object.create(FolderObjectStore.prototype) as FolderObjectStore, {
+      prune: async (o: { cutoff: Date }) => (cutoffs.push(o.cutoff), { messages: 0, parts: 0, bytes: 0, examined: 0, complete: true }),
+    });
+    const redis = { set: async (): Promise<'OK'> => 'OK', scan: async (): Promise<[string, string[]]> => ['0', []] };
+    const remembered = Date.now() - 5 * 86400_000; // older than the 3-day retention, still in the window
+    const stop = startStoreRetention({
+      store, settings: { storeRetentionSec: 3 * 86400, queuePrefix: 'p' }, redis, metrics: createFleetMetrics(new Registry()), logger: recordingLogger([]),
+      holdSince: async () => remembered,
+    });
+    await jest.advanceTimersByTimeAsync(6000);
+    stop();
+    expect(cutoffs).toHaveLength(1);
+    expect(cutoffs[0]!.getTime()).toBe(remembered - PENDING_SCAN_GUARD_MS);
   });
 });

@@ -85,6 +85,8 @@ export interface StoreRetentionDeps {
   readonly logger: Logger;
   /** @defaultValue pruneIntervalMs(retention) */
   readonly intervalMs?: number;
+  /** The retro-scan's oldest remembered bytes (ms; null: none): kept like a scan in progress (AVFLEET_RETROSCAN_WINDOW). */
+  readonly holdSince?: () => Promise<number | null>;
 }
 
 /** Automatic pruning of a folder store (a worker serving `aggregate` calls this); a no-op for S3 or with retention off. Returns a stop function. */
@@ -96,9 +98,14 @@ export function startStoreRetention(deps: StoreRetentionDeps): () => void {
     redis: deps.redis,
     queuePrefix: settings.queuePrefix,
     retentionMs: settings.storeRetentionSec * 1000,
-    oldestPendingMs: () => oldestPendingScanMs(deps.redis, settings.queuePrefix),
+    oldestPendingMs: async () => earliest(await oldestPendingScanMs(deps.redis, settings.queuePrefix), deps.holdSince ? await deps.holdSince() : null),
     metrics: deps.metrics,
     logger: deps.logger,
     intervalMs: deps.intervalMs,
   });
+}
+
+/** The earlier of two optional times. */
+function earliest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
 }

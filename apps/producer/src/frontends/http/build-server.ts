@@ -10,6 +10,7 @@ import { CHECKV2_REPLY_HEADERS, checkv2 } from './routes/checkv2';
 import { getScan } from './routes/get-scan';
 import { postScans } from './routes/post-scans';
 import { matchQuarantinePath, serveQuarantine, type QuarantineRoute } from './routes/quarantine';
+import { matchRetroPath, serveRetro, type RetroRoute } from './routes/retroscan';
 
 export interface ServerOptions {
   /** Serve /metrics on this listener (false when --metrics-listen is elsewhere). */
@@ -21,7 +22,7 @@ export interface ServerOptions {
 }
 
 /** Route labels are bounded: the scan id never becomes a label value. */
-type Route = 'post_scans' | 'get_scan' | 'checkv2' | 'healthz' | 'readyz' | 'metrics' | QuarantineRoute | 'other';
+type Route = 'post_scans' | 'get_scan' | 'checkv2' | 'healthz' | 'readyz' | 'metrics' | QuarantineRoute | RetroRoute | 'other';
 
 interface RouteMatch {
   readonly route: Exclude<Route, 'other'>;
@@ -50,6 +51,8 @@ function matchRoute(path: string, opts: ServerOptions): RouteMatch | null {
   if (path === '/checkv2' || path === '/checkv2/') return { route: 'checkv2', methods: 'any', takesBody: true, guarded: true };
   const quarantine = matchQuarantinePath(path);
   if (quarantine) return { route: quarantine.route, methods: quarantine.methods, takesBody: false, guarded: false, admin: true };
+  const retro = matchRetroPath(path);
+  if (retro) return { route: retro.route, methods: retro.methods, takesBody: false, guarded: false, admin: true };
   return null;
 }
 
@@ -79,7 +82,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps,
   try {
     const match = matchRoute(path, opts);
     // The quarantine's admin routes do not exist without an admin token: the quarantine is then write-only.
-    if (!match || (match.admin && (!deps.adminToken || !deps.quarantine))) {
+    // The retro-scan's admin routes likewise, and not when AVFLEET_RETROSCAN is off.
+    const isRetro = match?.route === 'retroscan' || match?.route === 'retro_detections';
+    if (!match || (match.admin && (!deps.adminToken || (isRetro ? !deps.retro : !deps.quarantine)))) {
       throw new ApiError('AVF_ERR_NOT_FOUND', `no route ${method} ${path}; the API serves POST /scans, GET /scans/:id, /checkv2 (any method), GET /healthz, /readyz, /metrics`);
     }
     route = match.route;
@@ -91,8 +96,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps,
     }
     if (match.admin) {
       const offered = checkToken(req.headers, deps.adminToken as string);
-      if (offered === 'missing') throw new ApiError('AVF_ERR_UNAUTHORIZED', 'the quarantine routes need the admin token: send "Authorization: Bearer ADMIN_TOKEN" (AVFLEET_ADMIN_TOKEN)', { 'www-authenticate': 'Bearer' });
-      if (offered === 'wrong') throw new ApiError('AVF_ERR_FORBIDDEN', 'wrong admin token for the quarantine routes (AVFLEET_ADMIN_TOKEN; the API token is a different secret)');
+      if (offered === 'missing') throw new ApiError('AVF_ERR_UNAUTHORIZED', 'the admin routes (quarantine, retro-scan) need the admin token: send "Authorization: Bearer ADMIN_TOKEN" (AVFLEET_ADMIN_TOKEN)', { 'www-authenticate': 'Bearer' });
+      if (offered === 'wrong') throw new ApiError('AVF_ERR_FORBIDDEN', 'wrong admin token for the admin routes (quarantine, retro-scan) (AVFLEET_ADMIN_TOKEN; the API token is a different secret)');
     }
     if (match.takesBody) {
       refuseEncodedBody(req.headers);
@@ -121,6 +126,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps,
       case 'quarantine_raw':
       case 'quarantine_release':
         status = await serveQuarantine(req, res, url, matchQuarantinePath(path)!, deps.quarantine!, tokenId(deps.adminToken as string));
+        break;
+      case 'retroscan':
+      case 'retro_detections':
+        status = await serveRetro(req, res, url, match.route, deps.retro!, tokenId(deps.adminToken as string), deps.retroWindowSec ?? 0);
         break;
     }
   } catch (err) {

@@ -1,4 +1,4 @@
-import type { FleetMetrics, InflightBudget, Logger, MessageSubmitter, Quarantine, Readiness, ScanStatus } from '@avfleet/core';
+import type { FleetMetrics, InflightBudget, Logger, MessageSubmitter, Quarantine, Readiness, RetroAdmin, ScanStatus } from '@avfleet/core';
 
 /**
  * Everything the HTTP layer needs, injected as narrow interfaces so tests can
@@ -17,6 +17,10 @@ export interface HttpDeps {
   readonly adminToken?: string | null;
   /** The quarantine the admin routes read, release and delete; absent: those routes answer 404. */
   readonly quarantine?: Pick<Quarantine, 'list' | 'get' | 'raw' | 'release' | 'remove'>;
+  /** The retro-scan's admin side (POST /retroscan, GET /retro-detections); absent or null: those routes answer 404. */
+  readonly retro?: RetroAdmin | null;
+  /** AVFLEET_RETROSCAN_WINDOW: the default and earliest `since` of POST /retroscan. */
+  readonly retroWindowSec?: number;
   readonly maxMessageBytes: number;
   /** The producer's one in-flight byte budget (AVFLEET_MAX_INFLIGHT_BYTES), shared with the other front ends. */
   readonly inflight: InflightBudget;
