@@ -35,14 +35,6 @@ clamav {
 }
 `;
 
-/**
- * Metrics the dashboard's retro-scan panels name that the retro-scan (packages/core/src/retroscan,
- * built apart from this dashboard row) exports: allowed while no process exposes them. Once the
- * retro-scan is in, the test 'allows only retro-scan metrics that are still missing' fails until this list is
- * emptied, so the check is whole again.
- */
-const EXPECTED_FROM_RETROSCAN: readonly string[] = ['avfleet_retro_detections_total'];
-
 let fleet: FleetUnderTest;
 let exposed: Set<string>;
 
@@ -66,12 +58,8 @@ describe('Grafana dashboard', () => {
   });
 
   it('names only metrics a running producer and worker expose', () => {
-    const unknown = exprs.flatMap((e) => metricNames(e.expr).filter((n) => !exposed.has(n) && !EXPECTED_FROM_RETROSCAN.includes(n)).map((n) => `${e.panel}: ${n}`));
+    const unknown = exprs.flatMap((e) => metricNames(e.expr).filter((n) => !exposed.has(n)).map((n) => `${e.panel}: ${n}`));
     expect(unknown).toEqual([]);
-  });
-
-  it('allows only retro-scan metrics that are still missing (empty EXPECTED_FROM_RETROSCAN once the retro-scan exports them)', () => {
-    expect(EXPECTED_FROM_RETROSCAN.filter((n) => exposed.has(n))).toEqual([]);
   });
 
   it('would notice a metric nobody exposes (the check is live)', () => {

@@ -40,10 +40,11 @@ describe('POST /retroscan', () => {
 });
 
 describe('the retro-scan routes on the server', () => {
-  let server: Server | null = null;
+  // Every server a test starts (one test starts several), all closed after it.
+  let servers: Server[] = [];
   afterEach(async () => {
-    if (server) await closeServer(server);
-    server = null;
+    await Promise.all(servers.map((s) => closeServer(s)));
+    servers = [];
   });
   const ADMIN = { authorization: 'Bearer adm' };
 
@@ -51,7 +52,8 @@ describe('the retro-scan routes on the server', () => {
     const started: unknown[] = [];
     const fleet = fakeFleet({});
     const wrapped = retro && { ...retro, start: async (rule: string, since: number) => (started.push([rule, since]), retro.start(rule, since)) };
-    server = buildServer({ ...fleet.deps, apiToken: 'api', adminToken, retro: wrapped, retroWindowSec: 3600 }, { serveMetrics: true, thresholds: { reject: 15, 'add header': 6, greylist: 4 } });
+    const server = buildServer({ ...fleet.deps, apiToken: 'api', adminToken, retro: wrapped, retroWindowSec: 3600 }, { serveMetrics: true, thresholds: { reject: 15, 'add header': 6, greylist: 4 } });
+    servers.push(server);
     return { port: await listenEphemeral(server), started };
   }
   const admin: RetroAdmin = {
