@@ -15,14 +15,16 @@ import { startClamd, type StartedClamd } from '../helpers/start-clamd';
 import { testServices } from '../helpers/test-services';
 import { waitUntil } from '../helpers/wait-until';
 import { startSlowClamd, type SlowClamd } from '../simulators/slow-clamd';
+import { startWebhookReceiver } from '../helpers/webhook-receiver';
 
 /**
  * The retro-scan end to end (README "Retro-scan"), with real parts: a producer and a worker in
  * this process with AVFLEET_RETROSCAN=on. (1) A private clamd scans a message with an attachment
  * clean; an `.hdb` signature of the attachment's bytes is added to that clamd's database and
  * RELOADed; POST /retroscan finds the message (scan id and Queue-Id) within a minute, GET
- * /retro-detections lists it, the detection is announced, logged at warn and counted, and the next
- * submission of the same attachment is rejected. (2) A simulated clamd whose VERSION changes (a
+ * /retro-detections lists it, the webhook receiver (a real HTTP server here, through the fleet's
+ * own outbox) gets the signed event, it is logged at warn and counted, and the next submission of
+ * the same attachment is rejected. (2) A simulated clamd whose VERSION changes (a
  * signature update) starts the retro-scan by itself, once for two workers.
  */
 
@@ -105,10 +107,13 @@ test('a real clamd: clean, then a signature is added and RELOADed; POST /retrosc
   const clamd: StartedClamd = await startClamd({ dir: join(dir, 'clamd'), tcpPort: clamdPort });
   closers.push(() => clamd.stop());
   const workerLines: Record<string, unknown>[] = [];
-  const announced: RetroDetection[] = [];
+  // The operator's webhook: the worker's own outbox (AVFLEET_WEBHOOK_URL) POSTs the detection to it.
+  const secret = 'retro-webhook-secret';
+  const receiver = await startWebhookReceiver({ secret });
+  closers.push(() => receiver.close());
   const fleet = await startFleetUnderTest({
-    testFile: __filename, conf: CONF, env: ENV, clamd: { host: '127.0.0.1', port: clamdPort }, workerLogger: recordingLogger(workerLines),
-    worker: { announce: async (d) => { announced.push(d); } },
+    testFile: __filename, conf: CONF, env: { ...ENV, AVFLEET_WEBHOOK_URL: receiver.url, AVFLEET_WEBHOOK_SECRET: secret },
+    clamd: { host: '127.0.0.1', port: clamdPort }, workerLogger: recordingLogger(workerLines),
   });
   closers.push(() => fleet.close());
 
@@ -154,7 +159,13 @@ test('a real clamd: clean, then a signature is added and RELOADed; POST /retrosc
   // Both scans that carried it: the first (stored) and the one answered from the cache.
   expect(found?.carriers.map((c) => [c.scanId, c.queueId])).toEqual([[scanId, 'RETROQ1'], [before.id, 'RETROQ2']]);
   expect(found?.carriers[0]?.messageId).toMatch(/^<retro-first-\d+@avfleet\.test>$/);
-  expect(announced.map((d) => d.id)).toEqual([found?.id]);
+  // The webhook: exactly one POST, signed with the secret, its body the detection as listed.
+  await waitUntil(async () => receiver.received.length > 0, { timeoutMs: DETECTION_BOUND_MS * 2 + 1000, intervalMs: 100, failureMessage: () => 'the webhook receiver got nothing' });
+  expect(Date.now() - triggered).toBeLessThan(DETECTION_BOUND_MS);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(receiver.received).toHaveLength(1);
+  expect(receiver.received[0]?.verdict).toBe('valid');
+  expect(JSON.parse(receiver.received[0]?.body.toString('utf8') ?? '')).toEqual(found);
   expect(workerLines.filter((l) => l.code === 'AVF_WARN_RETRO_DETECTION' && l.level === 'warn')).toHaveLength(1);
   expect(sampleSum(parsePromText(await scrape(`${fleet.workerOpsUrl}/metrics`)), 'avfleet_retro_detections_total', { rule: 'clamav' })).toBe(1);
 
