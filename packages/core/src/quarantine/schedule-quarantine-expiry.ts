@@ -1,9 +1,6 @@
 import type { Logger } from '../observe/logger';
-import { scheduleFleetWide, type FleetLockClient } from '../queue/schedule-fleet-wide';
+import { expireInBatches, scheduleFleetWide, type FleetLockClient } from '../queue/schedule-fleet-wide';
 import type { Quarantine } from './quarantine';
-
-/** Expiry batches (EXPIRY_BATCH entries each) one run removes at most; the next run carries on. */
-const MAX_BATCHES_PER_RUN = 100;
 
 /** How often the fleet removes expired quarantine entries (one worker per interval, fleet-wide): a tenth of the retention, from 1 s to 1 min. */
 export function quarantineExpiryIntervalMs(retentionDays: number): number {
@@ -37,13 +34,7 @@ export function scheduleQuarantineExpiry(deps: {
     logger: deps.logger,
     failure: { code: 'AVF_WARN_QUARANTINE_EXPIRY_FAILED', hint: 'quarantine expiry failed; it is tried again next interval' },
     task: async () => {
-      let removed = 0;
-      // Batches until none is left; bounded so one run cannot hold the lock's interval forever.
-      for (let round = 0; round < MAX_BATCHES_PER_RUN; round++) {
-        const run = await deps.quarantine.expire();
-        removed += run.removed;
-        if (run.complete) break;
-      }
+      const removed = await expireInBatches(() => deps.quarantine.expire());
       if (removed > 0) deps.logger.info({ removed }, 'expired quarantine entries removed');
     },
   });

@@ -56,3 +56,21 @@ export function scheduleFleetWide(opts: {
     clearInterval(timer);
   };
 }
+
+/** Batches one expiry run removes at most; the next run carries on. */
+export const MAX_BATCHES_PER_RUN = 100;
+
+/**
+ * An expiry task for scheduleFleetWide: `batch` until it reports `complete`, at most
+ * MAX_BATCHES_PER_RUN times (so one run cannot hold the lock's interval forever). Resolves with
+ * how many entries the batches removed.
+ */
+export async function expireInBatches(batch: () => Promise<{ readonly removed: number; readonly complete: boolean }>): Promise<number> {
+  let removed = 0;
+  for (let round = 0; round < MAX_BATCHES_PER_RUN; round++) {
+    const run = await batch();
+    removed += run.removed;
+    if (run.complete) break;
+  }
+  return removed;
+}

@@ -1,10 +1,7 @@
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
-import { scheduleFleetWide, type FleetLockClient } from '../queue/schedule-fleet-wide';
+import { expireInBatches, scheduleFleetWide, type FleetLockClient } from '../queue/schedule-fleet-wide';
 import type { RetroMemory } from './retro-memory';
-
-/** Expiry batches one run removes at most; the next run carries on. */
-const MAX_BATCHES_PER_RUN = 100;
 
 /** How often the fleet forgets parts past the window (one worker per interval, fleet-wide): a tenth of the window, from 1 s to 5 min. */
 export function retroExpiryIntervalMs(windowSec: number): number {
@@ -42,14 +39,12 @@ export function scheduleRetroExpiry(deps: {
     failure: { code: 'AVF_WARN_RETROSCAN_EXPIRY_FAILED', hint: 'retro-scan memory expiry failed; it is tried again next interval' },
     task: async () => {
       const cutoff = now() - deps.windowSec * 1000;
-      let removed = 0;
-      for (let round = 0; round < MAX_BATCHES_PER_RUN; round++) {
+      const removed = await expireInBatches(async () => {
         const run = await deps.memory.expire(cutoff);
-        removed += run.removed;
         deps.metrics.retroRememberedParts.set(run.stats.entries);
         deps.metrics.retroRememberedBytes.set(run.stats.bytes);
-        if (run.complete) break;
-      }
+        return run;
+      });
       if (removed > 0) deps.logger.info({ removed }, 'retro-scan: parts past the window forgotten');
     },
   });
