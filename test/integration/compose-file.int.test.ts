@@ -173,7 +173,9 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim AS build$/m);
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/npm run build/);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/apps\/cli\/bin\/avfleet\.js"\]$/m);
+    // The launcher is executed, not passed to `node`: its first line carries avfleet's Node flags (D64).
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/app\/apps\/cli\/bin\/avfleet\.js"\]$/m);
+    expect(statSync(join(repoRoot(), 'apps', 'cli', 'bin', 'avfleet.js')).mode & 0o111).toBe(0o111);
   });
 
   it('installs every program a Dockerfile HEALTHCHECK runs (recommended packages are not installed)', () => {
