@@ -104,30 +104,12 @@ export class FolderObjectStore implements ObjectStore {
   async getMessageRecord(key: string): Promise<Buffer | null> {
     const parsed = parseObjectKey(key);
     if (parsed.kind !== 'message') return null;
-    const file = this.pathOf(parsed);
-    let fd: number;
-    try {
-      fd = await openCb(file, 'r');
-    } catch (err) {
-      throw this.toStoreError(err, 'open', key);
-    }
-    try {
+    return this.readOpen(this.pathOf(parsed), key, async (fd) => {
       const { size } = await fstatCb(fd);
       // The footer and the largest record fit in the last heldBackBytes: one pread of them.
       const length = Math.min(size, heldBackBytes(parsed.id));
-      const tail = Buffer.allocUnsafe(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await readCb(fd, tail, got, length - got, size - length + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return splitStoredMessage(parsed.id, tail.subarray(0, got)).record;
-    } catch (err) {
-      throw this.toStoreError(err, 'read', key);
-    } finally {
-      await closeCb(fd).catch(() => undefined);
-    }
+      return splitStoredMessage(parsed.id, await preadAt(fd, length, size - length)).record;
+    });
   }
 
   async putQuarantined(id: string, data: Buffer): Promise<string> {
@@ -186,7 +168,11 @@ export class FolderObjectStore implements ObjectStore {
 
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {
     assertRange(offset, length);
-    const file = this.pathFor(key);
+    return this.readOpen(this.pathFor(key), key, (fd) => preadAt(fd, length, offset));
+  }
+
+  /** Opens `file` for reading, runs `read` with its descriptor and closes it; failures become StoreErrors (`open`, `read`). */
+  private async readOpen<T>(file: string, key: string, read: (fd: number) => Promise<T>): Promise<T> {
     let fd: number;
     try {
       fd = await openCb(file, 'r');
@@ -194,15 +180,7 @@ export class FolderObjectStore implements ObjectStore {
       throw this.toStoreError(err, 'open', key);
     }
     try {
-      const out = Buffer.allocUnsafe(length);
-      let got = 0;
-      // pread until the range is full or the file ends (a read may return fewer bytes than asked).
-      while (got < length) {
-        const { bytesRead } = await readCb(fd, out, got, length - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return got === length ? out : out.subarray(0, got);
+      return await read(fd);
     } catch (err) {
       throw this.toStoreError(err, 'read', key);
     } finally {
@@ -502,4 +480,19 @@ const MAX_KNOWN_DIRS = 1024;
 function errnoCode(err: unknown): string | undefined {
   const c = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   return typeof c === 'string' ? c : undefined;
+}
+
+/**
+ * `length` bytes of `fd` from `position` in a new buffer (the caller's alone): pread until it is
+ * full or the file ends (a read may return fewer bytes than asked); shorter when the file ends first.
+ */
+async function preadAt(fd: number, length: number, position: number): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await readCb(fd, out, got, length - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got === length ? out : out.subarray(0, got);
 }
