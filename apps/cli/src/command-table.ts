@@ -29,6 +29,10 @@ export interface CommandDef {
 
 const STORE_KEYS = ['settings', 'store', 's3_endpoint', 's3_access_key', 's3_secret_key', 's3_region', 'redis_url', 'queue_prefix'];
 
+/** What the admin commands (quarantine, retroscan) share: where the producer is, and the settings they read. */
+const ADMIN_URL_FLAG: FlagSpec = { name: 'url', valueName: 'URL', description: 'the producer, e.g. http://127.0.0.1:11333' };
+const ADMIN_SETTINGS = describeSettings().filter((s) => ['settings', 'listen', 'admin_token'].includes(s.key));
+
 export const COMMANDS: readonly CommandDef[] = [
   {
     words: ['scan'],
@@ -96,7 +100,7 @@ export const COMMANDS: readonly CommandDef[] = [
     details:
       'Calls the producer at --url (default its --listen) with the admin token AVFLEET_ADMIN_TOKEN. list prints a page of entries, newest first, and next_cursor for the next page; T is ISO 8601 or ms since the epoch. raw writes the message as it was submitted. release re-delivers it to AVFLEET_RELEASE_SMTP with its original envelope. Exit 1 when the producer refuses (the error code is printed).',
     ownFlags: [
-      { name: 'url', valueName: 'URL', description: 'the producer, e.g. http://127.0.0.1:11333' },
+      ADMIN_URL_FLAG,
       { name: 'since', valueName: 'TIME', description: 'list: entries quarantined at or after' },
       { name: 'until', valueName: 'TIME', description: 'list: entries quarantined at or before' },
       { name: 'rcpt', valueName: 'ADDR', description: 'list: entries with this envelope recipient' },
@@ -105,7 +109,7 @@ export const COMMANDS: readonly CommandDef[] = [
       { name: 'cursor', valueName: 'C', description: 'list: next_cursor of the previous page' },
       { name: 'out', valueName: 'FILE', description: 'raw: write the message here (mode 0600) instead of stdout' },
     ],
-    settings: describeSettings().filter((s) => ['settings', 'listen', 'admin_token'].includes(s.key)),
+    settings: ADMIN_SETTINGS,
     run: runQuarantine,
   },
   {
@@ -115,12 +119,12 @@ export const COMMANDS: readonly CommandDef[] = [
     details:
       'Needs AVFLEET_RETROSCAN=on in the fleet. Calls the producer at --url (default its --listen) with the admin token AVFLEET_ADMIN_TOKEN. --rule starts a retro-scan of the parts that rule scanned clean since T (ISO 8601 or ms since the epoch; default and earliest: the start of AVFLEET_RETROSCAN_WINDOW) and prints its id and the parts queued; detections prints the recorded retro detections, newest first. Exit 1 when the producer refuses (the error code is printed).',
     ownFlags: [
-      { name: 'url', valueName: 'URL', description: 'the producer, e.g. http://127.0.0.1:11333' },
+      ADMIN_URL_FLAG,
       { name: 'rule', valueName: 'R', description: 'the rule whose remembered parts are scanned again' },
       { name: 'since', valueName: 'TIME', description: 'only parts stored at or after this time' },
       { name: 'limit', valueName: 'N', description: 'detections: how many (1 to 1000, default 100)' },
     ],
-    settings: describeSettings().filter((s) => ['settings', 'listen', 'admin_token'].includes(s.key)),
+    settings: ADMIN_SETTINGS,
     run: runRetroscan,
   },
 ];

@@ -1,8 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { resolveFleetSettings } from '@avfleet/config';
-import { adminRequest } from './admin-request';
+import { adminRequest, adminTarget } from './admin-request';
 import type { CommandArgs } from './command-args';
-import { reportSettingsFailure } from './report-config-failure';
 import { UsageError } from './usage-error';
 
 /** The subcommands of `avfleet quarantine` and whether they take an entry id. */
@@ -23,16 +21,10 @@ export async function runQuarantine(args: CommandArgs): Promise<number> {
   const action = word as Action;
   if (ACTIONS[action] && id === undefined) throw new UsageError(`avfleet quarantine ${action} needs an entry ID (a scan id from avfleet quarantine list)`);
   if (extra.length > 0 || (!ACTIONS[action] && id !== undefined)) throw new UsageError(`avfleet quarantine ${action}: unexpected argument '${extra[0] ?? id}'`);
-  let settings;
-  try {
-    settings = resolveFleetSettings({ flags: args.flags, env: args.io.env, role: 'cli', cwd: args.io.cwd });
-  } catch (err) {
-    return reportSettingsFailure(err, args.io);
-  }
-  if (!settings.adminToken) throw new UsageError('avfleet quarantine needs the admin token in AVFLEET_ADMIN_TOKEN (the same as the producer\'s)');
-  const base = typeof args.flags.url === 'string' ? args.flags.url : `http://${settings.listen.host}:${settings.listen.port}`;
+  const target = adminTarget(args, 'quarantine');
+  if (typeof target === 'number') return target;
   const path = action === 'list' ? '/quarantine' : `/quarantine/${encodeURIComponent(id as string)}${action === 'raw' ? '/raw' : action === 'release' ? '/release' : ''}`;
-  const url = new URL(path, base);
+  const url = new URL(path, target.base);
   if (action === 'list') {
     for (const f of LIST_FLAGS) {
       const v = args.flags[f];
@@ -40,7 +32,7 @@ export async function runQuarantine(args: CommandArgs): Promise<number> {
     }
   }
   const method = action === 'release' ? 'POST' : action === 'delete' ? 'DELETE' : 'GET';
-  const answer = await adminRequest(url, { method, token: settings.adminToken });
+  const answer = await adminRequest(url, { method, token: target.token });
   if (!answer.ok) {
     args.io.stderr(`avfleet quarantine ${action}: ${answer.reason}\n`);
     return 1;

@@ -1,7 +1,5 @@
-import { resolveFleetSettings } from '@avfleet/config';
-import { adminRequest } from './admin-request';
+import { adminRequest, adminTarget } from './admin-request';
 import type { CommandArgs } from './command-args';
-import { reportSettingsFailure } from './report-config-failure';
 import { UsageError } from './usage-error';
 
 /**
@@ -16,20 +14,14 @@ export async function runRetroscan(args: CommandArgs): Promise<number> {
   const listing = word === 'detections';
   const rule = args.flags.rule;
   if (!listing && typeof rule !== 'string') throw new UsageError('avfleet retroscan needs --rule R (a rule of antivirus.conf); --since T is optional');
-  let settings;
-  try {
-    settings = resolveFleetSettings({ flags: args.flags, env: args.io.env, role: 'cli', cwd: args.io.cwd });
-  } catch (err) {
-    return reportSettingsFailure(err, args.io);
-  }
-  if (!settings.adminToken) throw new UsageError('avfleet retroscan needs the admin token in AVFLEET_ADMIN_TOKEN (the same as the producer\'s)');
-  const base = typeof args.flags.url === 'string' ? args.flags.url : `http://${settings.listen.host}:${settings.listen.port}`;
-  const url = new URL(listing ? '/retro-detections' : '/retroscan', base);
+  const target = adminTarget(args, 'retroscan');
+  if (typeof target === 'number') return target;
+  const url = new URL(listing ? '/retro-detections' : '/retroscan', target.base);
   if (listing && typeof args.flags.limit === 'string') url.searchParams.set('limit', args.flags.limit);
   const since = args.flags.since;
   const answer = listing
-    ? await adminRequest(url, { method: 'GET', token: settings.adminToken })
-    : await adminRequest(url, { method: 'POST', token: settings.adminToken, json: { rule, ...(typeof since === 'string' ? { since } : {}) } }, [202]);
+    ? await adminRequest(url, { method: 'GET', token: target.token })
+    : await adminRequest(url, { method: 'POST', token: target.token, json: { rule, ...(typeof since === 'string' ? { since } : {}) } }, [202]);
   if (!answer.ok) {
     args.io.stderr(`avfleet retroscan: ${answer.reason}\n`);
     return 1;
