@@ -1,15 +1,15 @@
 import type { Logger } from '../observe/logger';
-import { expireInBatches, scheduleFleetWide, type FleetLockClient } from '../queue/schedule-fleet-wide';
+import { expireInBatches, fleetLockKey, scheduleFleetWide, tenthOfPeriodMs, type FleetLockClient } from '../queue/schedule-fleet-wide';
 import type { Quarantine } from './quarantine';
 
 /** How often the fleet removes expired quarantine entries (one worker per interval, fleet-wide): a tenth of the retention, from 1 s to 1 min. */
 export function quarantineExpiryIntervalMs(retentionDays: number): number {
-  return Math.min(60_000, Math.max(1000, Math.round((retentionDays * 86_400_000) / 10)));
+  return tenthOfPeriodMs(retentionDays * 86_400_000, 1000, 60_000);
 }
 
 /** Redis key of the fleet-wide expiry lock. */
 export function quarantineExpiryLockKey(queuePrefix: string): string {
-  return `${queuePrefix}:quarantine-expiry:lock`;
+  return fleetLockKey(queuePrefix, 'quarantine-expiry');
 }
 
 /**

@@ -6,6 +6,16 @@ export interface FleetLockClient {
   set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<'OK' | null>;
 }
 
+/** A fleet-wide schedule's interval: a tenth of the period it keeps (a retention, a window), within [minMs, maxMs]. */
+export function tenthOfPeriodMs(periodMs: number, minMs: number, maxMs: number): number {
+  return Math.min(maxMs, Math.max(minMs, Math.round(periodMs / 10)));
+}
+
+/** Redis key of the fleet-wide lock of the schedule `name` (e.g. `store-prune`). */
+export function fleetLockKey(queuePrefix: string, name: string): string {
+  return `${queuePrefix}:${name}:lock`;
+}
+
 /**
  * A task one process of the fleet runs per interval, however many run the schedule: every
  * interval each asks for the lock `key` (`SET NX` with the interval as its TTL, never released

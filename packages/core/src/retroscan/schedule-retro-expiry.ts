@@ -1,16 +1,16 @@
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
-import { expireInBatches, scheduleFleetWide, type FleetLockClient } from '../queue/schedule-fleet-wide';
+import { expireInBatches, fleetLockKey, scheduleFleetWide, tenthOfPeriodMs, type FleetLockClient } from '../queue/schedule-fleet-wide';
 import type { RetroMemory } from './retro-memory';
 
 /** How often the fleet forgets parts past the window (one worker per interval, fleet-wide): a tenth of the window, from 1 s to 5 min. */
 export function retroExpiryIntervalMs(windowSec: number): number {
-  return Math.min(300_000, Math.max(1000, Math.round((windowSec * 1000) / 10)));
+  return tenthOfPeriodMs(windowSec * 1000, 1000, 300_000);
 }
 
 /** Redis key of the fleet-wide expiry lock. */
 export function retroExpiryLockKey(queuePrefix: string): string {
-  return `${queuePrefix}:retro-expiry:lock`;
+  return fleetLockKey(queuePrefix, 'retro-expiry');
 }
 
 /**

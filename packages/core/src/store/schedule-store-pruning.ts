@@ -1,6 +1,6 @@
 import type { FleetMetrics } from '../observe/fleet-metrics';
 import type { Logger } from '../observe/logger';
-import { scheduleFleetWide, type FleetLockClient } from '../queue/schedule-fleet-wide';
+import { fleetLockKey, scheduleFleetWide, tenthOfPeriodMs, type FleetLockClient } from '../queue/schedule-fleet-wide';
 import { pruneStore, type PrunableStore, type PruneRun } from './prune-store';
 
 /** The Redis command the schedule needs (ioredis). */
@@ -21,12 +21,12 @@ export interface ScheduleStorePruningDeps {
 
 /** How often the fleet prunes: a tenth of the retention, from 5 s to 1 h (1 h for the 3-day default). */
 export function pruneIntervalMs(retentionMs: number): number {
-  return Math.min(3600_000, Math.max(5000, Math.round(retentionMs / 10)));
+  return tenthOfPeriodMs(retentionMs, 5000, 3600_000);
 }
 
 /** Redis key of the fleet-wide prune lock. */
 export function pruneLockKey(queuePrefix: string): string {
-  return `${queuePrefix}:store-prune:lock`;
+  return fleetLockKey(queuePrefix, 'store-prune');
 }
 
 /**
